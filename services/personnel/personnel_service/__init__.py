@@ -1,0 +1,68 @@
+"""Personnel: people, units, accounts and tokens, competency profiles and the JP ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cakap_shared.auth import USER_AUDIENCE
+from cakap_shared.platform import init_platform
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .extensions import api, db, events
+from .tokens import issuer_from_config
+
+ROUTES = ["/api/v1/auth", "/api/v1/me", "/api/v1/people", "/api/v1/units"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the personnel app; `test_config` overrides the environment."""
+    app = Flask(__name__)
+    app.config.update(load_config())
+    if test_config:
+        app.config.update(test_config)
+    # The gateway appends the client address to X-Forwarded-For.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])  # type: ignore[method-assign]
+
+    issuer = issuer_from_config(app)
+    app.extensions["cakap_token_issuer"] = issuer
+    from . import models
+
+    init_platform(
+        app,
+        db=db,
+        api=api,
+        migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+        routes=ROUTES,
+        idempotency_model=models.IdempotencyRecord,
+        events=events,
+        event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
+        verifier=issuer.verifier([USER_AUDIENCE, "personnel"]),
+    )
+    # Personnel signs its own service tokens: no round trip to itself.
+    app.extensions["cakap_service_tokens"] = lambda audience: issuer.service_token(
+        "personnel", audience
+    )
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the API resources."""
+    from cakap_shared.auth import public
+
+    from .auth_resources import blp as auth_blp
+    from .auth_resources import jwks_view
+
+    api.register_blueprint(auth_blp)
+    app.add_url_rule("/.well-known/jwks.json", "jwks", public(jwks_view))
+
+
+def register_commands(app: Flask) -> None:
+    """CLI: `flask seed-demo`."""
+    from .demo import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,144 @@
+"""Sign-in, service tokens, the public key set, and /me."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from cakap_shared.auth import current_principal, public
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError
+from flask import current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import or_, select
+
+from . import throttle
+from .extensions import db
+from .models import Account, Person
+from .passwords import hash_password, needs_rehash, verify_password
+from .schemas import MeSchema, ServiceTokenRequestSchema, TokenRequestSchema, TokenSchema
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in and tokens")
+
+
+def token_claims(account: Account) -> dict[str, Any]:
+    """What an access token says about its holder (short-lived, so copies are fresh enough)."""
+    person = account.person
+    claims: dict[str, Any] = {
+        "sub": person.id,
+        "username": account.username,
+        "name": person.name,
+        "roles": account.role_list,
+    }
+    if person.nip:
+        claims["unit_code"] = person.unit_code
+        claims["supervisor_id"] = person.supervisor_id
+    return claims
+
+
+@blp.route("/auth/token")
+@public
+class Tokens(MethodView):
+    """Password sign-in."""
+
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Wrong user name or password")
+    @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+    def post(self, body: dict[str, str]) -> dict[str, Any]:
+        """Exchange a user name (or NIP) and password for an access token."""
+        username, address = body["username"].strip(), request.remote_addr or "unknown"
+        wait = throttle.retry_after(username, address)
+        if wait is not None:
+            audit("auth.throttled", username=username, address=address)
+            raise CakapError(
+                429,
+                "Too many failed sign-in attempts. Try again later.",
+                headers={"Retry-After": str(wait)},
+            )
+        account = db.session.scalar(
+            select(Account)
+            .join(Person)
+            .where(or_(Account.username == username, Person.nip == username))
+        )
+        ok = verify_password(account.password_hash if account else None, body["password"])
+        if not ok or account is None or not account.is_active:
+            throttle.record_failure(username, address)
+            db.session.commit()
+            audit("auth.failed", username=username, address=address)
+            raise CakapError(
+                401,
+                "Wrong user name or password.",
+                headers={"WWW-Authenticate": 'Bearer realm="cakap"'},
+            )
+        if needs_rehash(account.password_hash):
+            account.password_hash = hash_password(body["password"])
+            db.session.commit()
+        issuer = current_app.extensions["cakap_token_issuer"]
+        audit("auth.signed_in", username=account.username, address=address, actor=account.person_id)
+        return {
+            "access_token": issuer.user_token(token_claims(account)),
+            "token_type": "Bearer",
+            "expires_in": issuer.access_ttl,
+        }
+
+
+@blp.route("/auth/service-token")
+@public
+class ServiceTokens(MethodView):
+    """Client-credentials tokens for service-to-service calls."""
+
+    @blp.arguments(ServiceTokenRequestSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Unknown client or wrong secret")
+    def post(self, body: dict[str, str]) -> dict[str, Any]:
+        """Issue a `service` token for a Cakap service calling another."""
+        secret = current_app.config.get("SERVICE_SECRET")
+        known = set(current_app.config["SERVICE_URLS"]) | {"personnel"}
+        if (
+            not secret
+            or not hmac.compare_digest(body["client_secret"].encode(), secret.encode())
+            or body["client_id"] not in known
+        ):
+            audit("auth.service_refused", client_id=body["client_id"])
+            raise CakapError(401, "Unknown service client or wrong secret.")
+        if body["audience"] not in known:
+            raise CakapError(422, "Unknown audience.", errors={"audience": ["not a Cakap service"]})
+        issuer = current_app.extensions["cakap_token_issuer"]
+        return {
+            "access_token": issuer.service_token(body["client_id"], body["audience"]),
+            "token_type": "Bearer",
+            "expires_in": issuer.service_ttl,
+        }
+
+
+@blp.route("/me")
+class Me(MethodView):
+    """The caller."""
+
+    @blp.response(200, MeSchema)
+    def get(self) -> dict[str, Any]:
+        """Who am I: id, user name, name, roles; for ASN also NIP, unit and supervisor."""
+        principal = current_principal()
+        person = db.session.get(Person, principal.id)
+        if person is None or principal.is_service:
+            raise CakapError(404, "No person behind this token.")
+        me = {
+            "id": person.id,
+            "username": principal.username,
+            "name": person.name,
+            "roles": sorted(principal.roles),
+        }
+        if person.nip:
+            me.update(
+                nip=person.nip, unit_code=person.unit_code, supervisor_id=person.supervisor_id
+            )
+        return me
+
+
+def jwks_view():
+    """The public keys that verify Cakap access tokens."""
+    response = jsonify(current_app.extensions["cakap_token_issuer"].jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

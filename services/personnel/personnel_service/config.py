@@ -1,0 +1,33 @@
+"""Personnel configuration, from the environment only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.config import base_config, env, env_int, env_secret, var_dir
+
+
+def load_config() -> dict[str, Any]:
+    """Shared settings plus the token issuer's own."""
+    config = base_config("personnel")
+    config.update(
+        {
+            # PEM of the RS256 signing key; in development `flask dev-key` writes one to var/.
+            "JWT_PRIVATE_KEY": env_secret("JWT_PRIVATE_KEY"),
+            "DEV_KEY_PATH": str(var_dir() / "keys" / "jwt-private.pem"),
+            "ACCESS_TOKEN_TTL": env_int("ACCESS_TOKEN_TTL", 900),
+            "SERVICE_TOKEN_TTL": env_int("SERVICE_TOKEN_TTL", 300),
+            # Failed sign-ins allowed per window before 429, per user name and per address.
+            "LOGIN_WINDOW_SECONDS": env_int("LOGIN_WINDOW_SECONDS", 900),
+            "LOGIN_MAX_FAILURES_PER_USER": env_int("LOGIN_MAX_FAILURES_PER_USER", 5),
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+            "JP_TARGET_PNS": env_int("JP_TARGET_PNS", 20),
+            "JP_TARGET_PPPK": env_int("JP_TARGET_PPPK", 20),
+            "IMPORT_MAX_BYTES": env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024),
+            "IMPORT_MAX_ROWS": env_int("IMPORT_MAX_ROWS", 100_000),
+            "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 1),
+            "CAKAP_ENV": env("CAKAP_ENV", "development"),
+        }
+    )
+    config["MAX_CONTENT_LENGTH"] = config["IMPORT_MAX_BYTES"] + 64 * 1024
+    return config

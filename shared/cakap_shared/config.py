@@ -1,0 +1,85 @@
+"""Configuration from the environment only; each service adds its own keys."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """An environment variable, or `default` when unset or empty."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    """An integer environment variable."""
+    return int(env(name, str(default)))  # type: ignore[arg-type]
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A boolean environment variable: 1/true/yes/on."""
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_secret(name: str) -> str | None:
+    """A secret given either as NAME or as a file path in NAME_FILE (Docker-secrets style)."""
+    value = env(name)
+    if value is not None:
+        return value
+    path = env(f"{name}_FILE")
+    if path is not None:
+        return Path(path).read_text().strip()
+    return None
+
+
+def var_dir() -> Path:
+    """Where SQLite files, dev keys and content live by default (VAR_DIR, else ./var)."""
+    path = Path(env("VAR_DIR", "var")).resolve()  # type: ignore[arg-type]
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def service_urls() -> dict[str, str]:
+    """SERVICE_URLS as {name: base_url}: `personnel=http://127.0.0.1:8001,catalog=...`."""
+    urls: dict[str, str] = {}
+    for part in (env("SERVICE_URLS", "") or "").split(","):
+        name, sep, url = part.strip().partition("=")
+        if sep and name and url:
+            urls[name.strip()] = url.strip().rstrip("/")
+    return urls
+
+
+def base_config(service: str) -> dict[str, Any]:
+    """The settings every service shares, read from the environment."""
+    urls = service_urls()
+    personnel_url = env("PERSONNEL_URL", urls.get("personnel", "http://127.0.0.1:8001"))
+    return {
+        "SERVICE_NAME": service,
+        "SERVICE_VERSION": env("SERVICE_VERSION", "0.1.0"),
+        "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL", f"sqlite:///{var_dir() / service}.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        "DEMO_MODE": env_bool("DEMO_MODE"),
+        "SERVICE_URLS": urls,
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        "JWT_ISSUER": env("JWT_ISSUER", "cakap-personnel"),
+        "JWT_PUBLIC_KEY": env_secret("JWT_PUBLIC_KEY"),
+        "JWKS_URL": env("JWKS_URL", f"{personnel_url}/.well-known/jwks.json"),
+        "SERVICE_SECRET": env_secret("SERVICE_SECRET"),
+        "TOKEN_URL": env("TOKEN_URL", f"{personnel_url}/api/v1/auth/service-token"),
+        "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 12),
+        # flask-smorest / OpenAPI
+        "API_TITLE": f"Cakap {service}",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": None,
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,62 @@
+"""Database helpers every service uses: SQLite pragmas, ids, timestamps, pagination."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import marshmallow as ma
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Several processes share one SQLite file in development: WAL lets readers
+    # run beside the writer, and busy_timeout makes writers wait instead of failing.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def new_id() -> str:
+    """A new public identifier (UUID4, not guessable, unique across services)."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+MAX_PER_PAGE = 100
+
+
+class PageArgsSchema(ma.Schema):
+    """`page` from 1, `per_page` from 1; more than 100 per page is answered with 100."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=10_000))
+
+
+def paginate(db: SQLAlchemy, select: Any, page: int, per_page: int) -> dict[str, Any]:
+    """Run `select` one page at a time: {"items", "total", "page", "per_page"}."""
+    per_page = min(per_page, MAX_PER_PAGE)
+    result = db.paginate(select, page=page, per_page=per_page, error_out=False, count=True)
+    return {"items": list(result.items), "total": result.total, "page": page, "per_page": per_page}
+
+
+def page_schema(item_schema: type[ma.Schema], name: str | None = None) -> type[ma.Schema]:
+    """A response schema for a page of `item_schema`."""
+    fields = {
+        "items": ma.fields.List(ma.fields.Nested(item_schema)),
+        "total": ma.fields.Integer(),
+        "page": ma.fields.Integer(),
+        "per_page": ma.fields.Integer(),
+    }
+    return ma.Schema.from_dict(fields, name=name or f"{item_schema.__name__}Page")

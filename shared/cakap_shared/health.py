@@ -1,0 +1,87 @@
+"""Liveness, readiness and the service manifest the gateway routes by."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import text
+
+
+@dataclass
+class ServiceManifest:
+    """What a service tells the gateway and its peers about itself."""
+
+    name: str
+    version: str
+    routes: list[str]
+    publishes: list[str] = field(default_factory=list)
+    subscribes: list[str] = field(default_factory=list)
+    events_path: str = "/internal/events"
+    openapi_path: str = "/api/openapi.json"
+
+    def as_json(self) -> dict[str, Any]:
+        """The manifest document."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "routes": self.routes,
+            "publishes": sorted(self.publishes),
+            "subscribes": sorted(self.subscribes),
+            "events_path": self.events_path,
+            "openapi": self.openapi_path,
+        }
+
+
+ReadyCheck = Callable[[], None]
+
+
+def init_health(
+    app: Flask,
+    manifest: ServiceManifest,
+    db: SQLAlchemy | None = None,
+    extra_checks: Iterable[tuple[str, ReadyCheck]] = (),
+) -> None:
+    """Register /health/live, /health/ready and /.well-known/service.json."""
+    bp = Blueprint("health", __name__)
+    checks: list[tuple[str, ReadyCheck]] = []
+    if db is not None:
+        checks.append(("database", lambda: _check_db(db)))
+    checks.extend(extra_checks)
+
+    @bp.get("/health/live")
+    def live():
+        """The process answers."""
+        return jsonify(status="ok", service=manifest.name)
+
+    @bp.get("/health/ready")
+    def ready():
+        """Every dependency answers: 200, else 503 with the failing checks."""
+        results: dict[str, str] = {}
+        for name, check in checks:
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # any failure means not ready
+                current_app.logger.warning("readiness check %s failed: %s", name, exc)
+                results[name] = "unavailable"
+        ok = all(v == "ok" for v in results.values())
+        body = {"status": "ok" if ok else "unavailable", "checks": results}
+        return jsonify(body), 200 if ok else 503
+
+    @bp.get("/.well-known/service.json")
+    def service_manifest():
+        """This service's manifest."""
+        return jsonify(manifest.as_json())
+
+    app.register_blueprint(bp)
+
+
+def _check_db(db: SQLAlchemy) -> None:
+    try:
+        db.session.execute(text("SELECT 1"))
+    finally:
+        db.session.remove()

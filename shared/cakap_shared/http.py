@@ -1,0 +1,75 @@
+"""Calling another service: pooled connections, timeouts, request id and service token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from flask import g, has_request_context
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .logs import REQUEST_ID_HEADER
+from .service_auth import TokenSource
+
+CONNECT_TIMEOUT = 2.0
+READ_TIMEOUT = 10.0
+
+
+class ServiceUnavailable(Exception):
+    """The other service did not answer usefully in time."""
+
+
+class ServiceClient:
+    """A small JSON client for one peer service."""
+
+    def __init__(self, base_url: str, audience: str, tokens: TokenSource | None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.audience = audience
+        self.tokens = tokens
+        self.session = requests.Session()
+        # Only idempotent methods are retried, and only on connection failures.
+        retry = Retry(
+            total=2, connect=2, read=0, status=0, allowed_methods={"GET"}, backoff_factor=0.2
+        )
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def headers(self) -> dict[str, str]:
+        """Authorization and the current request id."""
+        headers: dict[str, str] = {}
+        if self.tokens is not None:
+            headers["Authorization"] = f"Bearer {self.tokens(self.audience)}"
+        if has_request_context() and getattr(g, "request_id", None):
+            headers[REQUEST_ID_HEADER] = g.request_id
+        return headers
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        """GET a JSON document; None on 404; ServiceUnavailable on anything unusable."""
+        try:
+            response = self.session.get(
+                f"{self.base_url}{path}",
+                params=params or None,
+                headers=self.headers(),
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            )
+        except requests.RequestException as exc:
+            raise ServiceUnavailable(f"{self.audience}: {exc.__class__.__name__}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ServiceUnavailable(f"{self.audience} answered {response.status_code}")
+        return response.json()
+
+    def post_json(self, path: str, body: Any) -> requests.Response:
+        """POST a JSON body once (never retried); the caller reads the answer."""
+        try:
+            return self.session.post(
+                f"{self.base_url}{path}",
+                json=body,
+                headers=self.headers(),
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            )
+        except requests.RequestException as exc:
+            raise ServiceUnavailable(f"{self.audience}: {exc.__class__.__name__}") from exc

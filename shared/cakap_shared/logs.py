@@ -1,0 +1,110 @@
+"""JSON log lines that carry the request id, and the request id itself."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is echoed into logs and headers: keep it short and printable.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def new_request_id() -> str:
+    """A fresh request id."""
+    return uuid.uuid4().hex
+
+
+def accept_request_id(value: str | None) -> str:
+    """The caller's request id when it is sane, else a new one."""
+    if value and _VALID_REQUEST_ID.match(value):
+        return value
+    return new_request_id()
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, service, logger, message, request id, extras."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record as a JSON line."""
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id is None and has_request_context():
+            request_id = getattr(g, "request_id", None)
+        if request_id:
+            line["request_id"] = request_id
+        fields = getattr(record, "fields", None)
+        if fields:
+            line.update(fields)
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send every logger's records to stderr as JSON lines (idempotent)."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "_cakap", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler._cakap = True  # type: ignore[attr-defined]
+        root.handlers = [handler]
+    handler.setFormatter(JsonFormatter(service))
+    root.setLevel(level.upper())
+
+
+def audit(event: str, **fields: object) -> None:
+    """Log a security-relevant event (sign-in, refusal, upload, grade change) with its actor."""
+    actor = getattr(g, "principal", None) if has_request_context() else None
+    if actor is not None:
+        fields.setdefault("actor", getattr(actor, "id", None))
+    logging.getLogger("cakap.audit").info(event, extra={"fields": {"event": event, **fields}})
+
+
+def init_request_logging(app: Flask) -> None:
+    """Accept or create X-Request-ID, echo it, and log one access line per request."""
+    access = logging.getLogger("cakap.access")
+
+    @app.before_request
+    def _start() -> None:
+        g.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        request_id = getattr(g, "request_id", None) or new_request_id()
+        response.headers[REQUEST_ID_HEADER] = request_id
+        if not request.path.startswith("/health/"):
+            elapsed = (time.perf_counter() - getattr(g, "started", time.perf_counter())) * 1000
+            access.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "ms": round(elapsed, 2),
+                    }
+                },
+            )
+        return response

@@ -1,0 +1,69 @@
+"""The steps every service's create_app() runs, in one place and in the right order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from .auth import USER_AUDIENCE, TokenCache, TokenVerifier, init_auth
+from .events import Events
+from .health import ReadyCheck, ServiceManifest, init_health
+from .idempotency import IdempotencyRecordMixin, init_idempotency
+from .logs import configure_logging, init_request_logging
+from .problems import ProblemApi, register_problem_handlers
+from .service_auth import ServiceTokens
+
+
+def verifier_from_config(app: Flask) -> TokenVerifier:
+    """Verify with pinned keys when JWT_PUBLIC_KEY is set, else with personnel's JWKS."""
+    keys = [app.config["JWT_PUBLIC_KEY"]] if app.config.get("JWT_PUBLIC_KEY") else []
+    return TokenVerifier(
+        issuer=app.config["JWT_ISSUER"],
+        audiences=[USER_AUDIENCE, app.config["SERVICE_NAME"]],
+        public_keys=keys,
+        jwks_url=None if keys else app.config["JWKS_URL"],
+    )
+
+
+def init_platform(
+    app: Flask,
+    *,
+    db: SQLAlchemy,
+    api: ProblemApi,
+    migrations_dir: Path,
+    routes: list[str],
+    idempotency_model: type[IdempotencyRecordMixin],
+    events: Events | None = None,
+    event_models: tuple[type, type, type] | None = None,
+    verifier: TokenVerifier | None = None,
+    ready_checks: Iterable[tuple[str, ReadyCheck]] = (),
+) -> None:
+    """Logging, request ids, DB, migrations, API, errors, auth, idempotency, events, health."""
+    name = app.config["SERVICE_NAME"]
+    configure_logging(name, app.config.get("LOG_LEVEL", "INFO"))
+    init_request_logging(app)
+    db.init_app(app)
+    Migrate(app, db, directory=str(migrations_dir), render_as_batch=True)
+    api.init_app(app)
+    register_problem_handlers(app)
+    init_auth(app, TokenCache(verifier or verifier_from_config(app)))
+    init_idempotency(app, db, idempotency_model)
+    if app.config.get("SERVICE_SECRET"):
+        app.extensions["cakap_service_tokens"] = ServiceTokens(
+            app.config["TOKEN_URL"], name, app.config["SERVICE_SECRET"]
+        )
+    if events is not None:
+        assert event_models is not None, "events need their outbox, delivery and inbox models"
+        events.init_app(app, db, *event_models)
+    manifest = ServiceManifest(
+        name=name,
+        version=app.config["SERVICE_VERSION"],
+        routes=routes,
+        publishes=events.publishes if events else [],
+        subscribes=events.subscribes if events else [],
+    )
+    init_health(app, manifest, db, ready_checks)

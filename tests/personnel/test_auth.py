@@ -1,0 +1,129 @@
+"""Sign-in, throttling, /me, JWKS and service tokens."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+from cakap_shared.testing import bearer
+from personnel_service.demo import DEMO_PASSWORD, demo_person_id, seed_demo
+from personnel_service.extensions import db
+
+
+@pytest.fixture
+def demo(app, client):
+    with app.app_context():
+        seed_demo()
+    return client
+
+
+def sign_in(client, username, password=DEMO_PASSWORD, addr="10.0.0.1"):
+    return client.post(
+        "/api/v1/auth/token",
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": addr},
+    )
+
+
+def test_sign_in_with_login_name_returns_bearer_token(demo):
+    response = sign_in(demo, "andi")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    header = jwt.get_unverified_header(body["access_token"])
+    assert header["alg"] == "RS256" and header["kid"]
+
+
+def test_sign_in_with_nip_works_too(demo):
+    assert sign_in(demo, "199107222019031004").status_code == 200
+
+
+def test_wrong_password_is_401_problem(demo):
+    response = sign_in(demo, "andi", "wrong")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["title"] == "Unauthorized"
+
+
+def test_unknown_user_is_401(demo):
+    assert sign_in(demo, "nobody").status_code == 401
+
+
+def test_failures_per_user_are_throttled_with_retry_after(demo):
+    for i in range(5):
+        assert sign_in(demo, "andi", "wrong", addr=f"10.1.0.{i}").status_code == 401
+    response = sign_in(demo, "andi", addr="10.1.0.99")  # even the right password waits
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert sign_in(demo, "rina", addr="10.1.0.99").status_code == 200
+
+
+def test_failures_per_address_are_throttled(demo):
+    for i in range(30):
+        sign_in(demo, f"ghost{i}", "wrong", addr="10.2.0.1")
+    assert sign_in(demo, "rina", addr="10.2.0.1").status_code == 429
+    assert sign_in(demo, "rina", addr="10.2.0.2").status_code == 200
+
+
+def test_successful_sign_ins_from_one_address_are_not_throttled(demo):
+    for _ in range(40):
+        assert sign_in(demo, "andi", addr="10.3.0.1").status_code == 200
+
+
+def test_password_is_never_logged(demo, caplog):
+    sign_in(demo, "andi", "Sup3r-secret-pw")
+    assert "Sup3r-secret-pw" not in caplog.text
+
+
+def test_me_for_asn_has_nip_unit_and_supervisor(demo):
+    token = sign_in(demo, "andi").get_json()["access_token"]
+    me = demo.get("/api/v1/me", headers=bearer(token)).get_json()
+    assert me["id"] == demo_person_id("199107222019031004")
+    assert me["username"] == "andi"
+    assert me["roles"] == ["asn"]
+    assert me["nip"] == "199107222019031004"
+    assert me["unit_code"] == "DISKOMINFO"
+    assert me["supervisor_id"] == demo_person_id("198203152006042003")
+
+
+def test_me_for_admin_has_no_nip(demo):
+    token = sign_in(demo, "admin").get_json()["access_token"]
+    me = demo.get("/api/v1/me", headers=bearer(token)).get_json()
+    assert me["roles"] == ["admin"] and "nip" not in me
+
+
+def test_me_without_token_is_401(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_issued_token_verifies_against_published_jwks(demo):
+    token = sign_in(demo, "andi").get_json()["access_token"]
+    jwks = demo.get("/.well-known/jwks.json").get_json()
+    key = jwt.PyJWK(jwks["keys"][0])
+    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience="cakap")
+    assert claims["iss"] == "cakap-personnel"
+    assert claims["roles"] == ["asn"]
+
+
+def test_service_token_needs_the_shared_secret(client):
+    ok = client.post(
+        "/api/v1/auth/service-token",
+        json={"client_id": "catalog", "client_secret": "s3cret", "audience": "personnel"},
+    )
+    assert ok.status_code == 200
+    claims = jwt.decode(ok.get_json()["access_token"], options={"verify_signature": False})
+    assert claims["roles"] == ["service"] and claims["aud"] == "personnel"
+    bad = client.post(
+        "/api/v1/auth/service-token",
+        json={"client_id": "catalog", "client_secret": "nope", "audience": "personnel"},
+    )
+    assert bad.status_code == 401
+
+
+def test_password_hash_is_argon2id(app, demo):
+    from personnel_service.models import Account
+
+    with app.app_context():
+        account = db.session.scalars(db.select(Account)).first()
+        assert account.password_hash.startswith("$argon2id$")
