@@ -1,7 +1,9 @@
 """NIP (Nomor Induk Pegawai): the 18-digit civil servant number, parsed and checked.
 
 Layout: birth date YYYYMMDD, appointment (TMT CPNS/PPPK) YYYYMM, sex digit, serial.
-PPPK numbers (NI PPPK) use the same layout, so one parser serves both.
+PPPK numbers (NI PPPK) are checked by the same rule. Open question: issued NI PPPK
+are reported to carry "21" where the month goes (e.g. ...2022 21 2 003); the
+contract's rule refuses them, so accepting them needs a contract decision.
 
 Decisions:
 - Only ASCII digits are accepted; spaces, dots or dashes are refused rather than
