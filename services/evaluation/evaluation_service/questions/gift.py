@@ -484,6 +484,10 @@ def _block(q: dict) -> str:
     return ""  # essay
 
 
+def _general(q: dict) -> str:
+    return f"####{_esc(q['feedback'])}" if q.get("feedback") else ""
+
+
 def _export_one(q: dict) -> str:
     lines = [f"// [tag:{tag}]" for tag in q.get("tags", [])]
     if q.get("level") is not None:
@@ -495,9 +499,8 @@ def _export_one(q: dict) -> str:
     if q["type"] == "description":
         lines.append(head)
         return "\n".join(lines)
-    block = _block(q)
-    if q.get("feedback"):
-        block += f"\n####{_esc(q['feedback'])}"
+    # Never emit an empty line inside the braces: blank lines end a question.
+    block = "\n".join(part for part in (_block(q), _general(q)) if part)
     lines.append(f"{head}{{\n{block}\n}}" if block else f"{head}{{}}")
     return "\n".join(lines)
 
