@@ -131,7 +131,7 @@ def empty_tables(db: SQLAlchemy) -> None:
     db.session.remove()
 
 
-def test_config(service: str, database_url: str, **overrides: Any) -> dict[str, Any]:
+def service_test_config(service: str, database_url: str, **overrides: Any) -> dict[str, Any]:
     """Config for a service under test: its database, the test public key, no peers."""
     return {
         "TESTING": True,

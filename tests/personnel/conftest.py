@@ -9,7 +9,7 @@ from cakap_shared.testing import (
     empty_tables,
     mint_token,
     rsa_keypair,
-    test_config,
+    service_test_config,
     throwaway_database,
     upgrade_database,
 )
@@ -24,7 +24,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The personnel app, schema built by its migrations."""
     with throwaway_database("personnel", tmp_path_factory.mktemp("personnel")) as url:
         application = create_app(
-            test_config(
+            service_test_config(
                 "personnel",
                 url,
                 JWT_PRIVATE_KEY=rsa_keypair()[0],

@@ -1,0 +1,57 @@
+"""Evaluation: question banks, assessments, surveys, impact evaluations and certificates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cakap_shared.platform import init_platform
+from flask import Flask
+
+from .config import load_config
+from .extensions import api, db, events
+
+ROUTES = [
+    "/api/v1/question-banks",
+    "/api/v1/questions",
+    "/api/v1/assessments",
+    "/api/v1/assessment-attempts",
+    "/api/v1/surveys",
+    "/api/v1/impact-evaluations",
+    "/api/v1/certificates",
+    "/api/v1/reports",
+]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the evaluation app; `test_config` overrides the environment."""
+    app = Flask(__name__)
+    app.config.update(load_config())
+    if test_config:
+        app.config.update(test_config)
+    from . import models
+
+    init_platform(
+        app,
+        db=db,
+        api=api,
+        migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
+        routes=ROUTES,
+        idempotency_model=models.IdempotencyRecord,
+        events=events,
+        event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
+    )
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the API resources."""
+
+
+def register_commands(app: Flask) -> None:
+    """CLI commands of this service."""
+    from .demo import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,24 @@
+"""Elearning tables."""
+
+from __future__ import annotations
+
+from cakap_shared.events import InboxEventMixin, OutboxDeliveryMixin, OutboxEventMixin
+from cakap_shared.idempotency import IdempotencyRecordMixin
+
+from .extensions import db
+
+
+class OutboxEvent(OutboxEventMixin, db.Model):
+    """Events elearning publishes."""
+
+
+class OutboxDelivery(OutboxDeliveryMixin, db.Model):
+    """Elearning's deliveries in flight."""
+
+
+class InboxEvent(InboxEventMixin, db.Model):
+    """Events elearning has handled."""
+
+
+class IdempotencyRecord(IdempotencyRecordMixin, db.Model):
+    """Remembered POST answers for Idempotency-Key."""

@@ -1,0 +1,143 @@
+"""Every service: health, manifest, OpenAPI, problem+json errors, request ids, auth."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterator
+
+import pytest
+from cakap_shared.testing import (
+    bearer,
+    mint_token,
+    rsa_keypair,
+    service_test_config,
+    throwaway_database,
+    upgrade_database,
+)
+from flask import Flask
+
+SERVICES = ["personnel", "catalog", "elearning", "evaluation"]
+
+
+@pytest.fixture(scope="module", params=SERVICES)
+def service_app(request, tmp_path_factory) -> Iterator[Flask]:
+    name = request.param
+    package = importlib.import_module(f"{name}_service")
+    db = importlib.import_module(f"{name}_service.extensions").db
+    with throwaway_database(name, tmp_path_factory.mktemp(name)) as url:
+        extra = {"JWT_PRIVATE_KEY": rsa_keypair()[0]} if name == "personnel" else {}
+        app = package.create_app(service_test_config(name, url, **extra))
+        upgrade_database(app)
+
+        @app.get("/api/v1/_boom")
+        def boom():
+            raise RuntimeError("secret internals")
+
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_health_live_and_ready(service_app):
+    client = service_app.test_client()
+    assert client.get("/health/live").status_code == 200
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"]["database"] == "ok"
+
+
+def test_ready_is_503_when_the_database_is_unreachable(service_app):
+    db = service_app.extensions["sqlalchemy"]
+    client = service_app.test_client()
+    with service_app.app_context():
+        original = db.engines[None]
+    from sqlalchemy import create_engine
+
+    bad = create_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
+    )
+    with service_app.app_context():
+        db._app_engines[service_app][None] = bad
+    try:
+        response = client.get("/health/ready")
+        assert response.status_code == 503
+        assert response.get_json()["checks"]["database"] == "unavailable"
+    finally:
+        with service_app.app_context():
+            db._app_engines[service_app][None] = original
+
+
+def test_manifest_names_the_service_and_its_routes(service_app):
+    manifest = service_app.test_client().get("/.well-known/service.json").get_json()
+    assert manifest["name"] == service_app.config["SERVICE_NAME"]
+    assert manifest["version"]
+    assert manifest["routes"] and all(r.startswith("/") for r in manifest["routes"])
+    assert isinstance(manifest["subscribes"], list)
+
+
+def test_openapi_document_is_served(service_app):
+    doc = service_app.test_client().get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert doc["info"]["title"].startswith("Cakap")
+
+
+def test_api_without_token_is_401_problem(service_app):
+    response = service_app.test_client().get("/api/v1/_boom")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 401
+
+
+def test_unexpected_exception_is_generic_500_with_request_id(service_app, caplog):
+    client = service_app.test_client()
+    token = mint_token("p1", ["admin"])
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/api/v1/_boom", headers={**bearer(token), "X-Request-ID": "req-42"})
+    assert response.status_code == 500
+    body = response.get_json()
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert body["request_id"] == "req-42"
+    assert "secret internals" in caplog.text  # the trace is in the log only
+
+
+def test_unknown_route_is_404_problem(service_app):
+    response = service_app.test_client().get(
+        "/api/v1/does-not-exist", headers=bearer(mint_token("p1", ["admin"]))
+    )
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_request_id_is_echoed_or_created(service_app):
+    client = service_app.test_client()
+    assert (
+        client.get("/health/live", headers={"X-Request-ID": "abc-1"}).headers["X-Request-ID"]
+        == "abc-1"
+    )
+    created = client.get("/health/live").headers["X-Request-ID"]
+    assert len(created) == 32
+
+
+def test_request_id_reaches_the_log_lines(service_app):
+    import io
+    import json
+
+    from cakap_shared.logs import JsonFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter(service_app.config["SERVICE_NAME"]))
+    logging.getLogger().addHandler(handler)
+    try:
+        service_app.test_client().get(
+            "/api/v1/nothing-here", headers={"X-Request-ID": "trace-me-7"}
+        )
+    finally:
+        logging.getLogger().removeHandler(handler)
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [r for r in records if r["logger"] == "cakap.access"]
+    assert access and access[-1]["request_id"] == "trace-me-7"
+    assert access[-1]["service"] == service_app.config["SERVICE_NAME"]
+    assert access[-1]["status"] == 404
