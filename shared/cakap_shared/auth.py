@@ -205,14 +205,19 @@ def public(view: F) -> F:
     return view
 
 
-def _is_public(app: Flask) -> bool:
-    view = app.view_functions.get(request.endpoint or "")
-    if view is None:
-        return True  # unknown route: let routing answer 404/405
+def is_public_view(view: Callable[..., Any]) -> bool:
+    """True for a view (function or MethodView) marked @public."""
     return bool(
         getattr(view, "_public", False)
         or getattr(getattr(view, "view_class", None), "_public", False)
     )
+
+
+def _is_public(app: Flask) -> bool:
+    view = app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return True  # unknown route: let routing answer 404/405
+    return is_public_view(view)
 
 
 _ALWAYS_OPEN = ("/health/", "/.well-known/", "/api/openapi.json", "/api/docs", "/static/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,10 +75,33 @@ def init_health(
 
     @bp.get("/.well-known/service.json")
     def service_manifest():
-        """This service's manifest."""
-        return jsonify(manifest.as_json())
+        """This service's manifest, with the routes it serves without a token."""
+        return jsonify({**manifest.as_json(), "public_routes": public_routes(current_app)})
 
     app.register_blueprint(bp)
+
+
+def public_routes(app: Flask) -> list[dict[str, Any]]:
+    """API routes of views marked @public, as {"methods", "path"} with `*` for each variable.
+
+    The gateway lets these through without a token; the service authenticates them itself
+    (a login, a certificate verification, a player launch credential).
+    """
+    from .auth import is_public_view
+
+    routes = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        if view is None or not is_public_view(view) or not rule.rule.startswith(manifest_prefixes):
+            continue
+        path = re.sub(r"<[^>]+>", "*", rule.rule)
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        routes.append({"methods": methods, "path": path})
+    return sorted(routes, key=lambda r: r["path"])
+
+
+# Health and manifests are answered by the gateway itself; only API-ish paths are listed.
+manifest_prefixes = ("/api/", "/play/", "/content/", "/.well-known/jwks.json")
 
 
 def _check_db(db: SQLAlchemy) -> None:

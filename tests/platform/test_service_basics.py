@@ -141,3 +141,13 @@ def test_request_id_reaches_the_log_lines(service_app):
     assert access and access[-1]["request_id"] == "trace-me-7"
     assert access[-1]["service"] == service_app.config["SERVICE_NAME"]
     assert access[-1]["status"] == 404
+
+
+def test_personnel_manifest_lists_its_public_routes(service_app):
+    if service_app.config["SERVICE_NAME"] != "personnel":
+        pytest.skip("personnel declares the sign-in routes")
+    manifest = service_app.test_client().get("/.well-known/service.json").get_json()
+    public = {(tuple(r["methods"]), r["path"]) for r in manifest["public_routes"]}
+    assert (("POST",), "/api/v1/auth/token") in public
+    assert (("GET",), "/.well-known/jwks.json") in public
+    assert not any(path == "/api/v1/me" for _, path in public)
