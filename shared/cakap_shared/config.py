@@ -73,7 +73,8 @@ def base_config(service: str) -> dict[str, Any]:
         "JWKS_URL": env("JWKS_URL", f"{personnel_url}/.well-known/jwks.json"),
         "SERVICE_SECRET": env_secret("SERVICE_SECRET"),
         "TOKEN_URL": env("TOKEN_URL", f"{personnel_url}/api/v1/auth/service-token"),
-        "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 12),
+        "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 20),
+        "OUTBOX_BACKOFF_CAP": env_int("OUTBOX_BACKOFF_CAP", 300),
         # flask-smorest / OpenAPI
         "API_TITLE": f"Cakap {service}",
         "API_VERSION": "v1",
