@@ -1,11 +1,289 @@
-"""Catalog tables."""
+"""Catalog tables: dictionary, providers, courses, classes, enrolments, budgets, events."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
+from cakap_shared.db import new_id, utcnow
 from cakap_shared.events import InboxEventMixin, OutboxDeliveryMixin, OutboxEventMixin
 from cakap_shared.idempotency import IdempotencyRecordMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+
+COMPETENCY_TYPES = ("teknis", "manajerial", "sosial_kultural")
+PROVIDER_KINDS = (
+    "internal_unit",
+    "national_agency",
+    "provincial_agency",
+    "university",
+    "professional_body",
+    "private",
+)
+COURSE_FORMS = (
+    "klasikal",
+    "e_learning",
+    "blended",
+    "coaching",
+    "mentoring",
+    "magang",
+    "seminar",
+    "degree_programme",
+)
+COURSE_STATUSES = ("draft", "published", "archived")
+ENROLMENT_STATUSES = ("requested", "enrolled", "waitlisted", "rejected", "withdrawn", "completed")
+# An active enrolment holds (or waits for) a place: one per learner per class.
+ACTIVE_STATUSES = ("requested", "waitlisted", "enrolled")
+_ACTIVE_SQL = "status IN ('requested', 'waitlisted', 'enrolled')"
+
+
+class Competency(db.Model):
+    """A competency of the national dictionary or an agency's technical one."""
+
+    __tablename__ = "competencies"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # {"1": "...", ..., "5": "..."}: the behaviour indicator of each level.
+    indicators: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Provider(db.Model):
+    """Who runs a course: an internal unit, a national agency, a university ..."""
+
+    __tablename__ = "providers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    contact_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    contact_email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Course(db.Model):
+    """A course in the catalog; learners see it once published."""
+
+    __tablename__ = "courses"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    form: Mapped[str] = mapped_column(String(30), index=True)
+    jp: Mapped[int] = mapped_column(Integer, index=True)
+    provider_id: Mapped[str | None] = mapped_column(
+        ForeignKey("providers.id"), nullable=True, index=True
+    )
+    # Rupiah per participant; 0 = free (no budget involved).
+    cost_per_participant: Mapped[int] = mapped_column(BigInteger, default=0)
+    prerequisites: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pre_test_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    post_test_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    provider: Mapped[Provider | None] = relationship(lazy="joined")
+    competency_links: Mapped[list[CourseCompetency]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CourseCompetency.position"
+    )
+    module_links: Mapped[list[CourseModule]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CourseModule.position"
+    )
+
+    __table_args__ = (
+        CheckConstraint("jp > 0", name="ck_courses_jp_positive"),
+        CheckConstraint("cost_per_participant >= 0", name="ck_courses_cost"),
+    )
+
+    @property
+    def module_ids(self) -> list[str]:
+        """The e-learning modules whose completion (with the post test) completes the course."""
+        return [link.module_id for link in self.module_links]
+
+    @property
+    def competencies(self) -> list[dict[str, Any]]:
+        """Targeted competencies with the level the course brings the learner to."""
+        return [{"code": c.competency_code, "level": c.level} for c in self.competency_links]
+
+    @property
+    def completes_by_itself(self) -> bool:
+        """True when modules/post test complete it; else a trainer or admin completes it."""
+        return bool(self.module_links) or self.post_test_id is not None
+
+
+class CourseCompetency(db.Model):
+    """A competency a course targets, and the level it reaches."""
+
+    __tablename__ = "course_competencies"
+    course_id: Mapped[str] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    competency_code: Mapped[str] = mapped_column(
+        ForeignKey("competencies.code"), primary_key=True, index=True
+    )
+    level: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="ck_course_comp_level"),)
+
+
+class CourseModule(db.Model):
+    """An e-learning module (elearning's id) belonging to a course, in order."""
+
+    __tablename__ = "course_modules"
+    course_id: Mapped[str] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CourseClass(db.Model):
+    """A class (angkatan) of a course: dates, place, capacity, enrolment window, trainers."""
+
+    __tablename__ = "classes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Changed only by conditional UPDATEs (enrolment_logic): never read-modify-write.
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    enrolment_opens_on: Mapped[date] = mapped_column(Date)
+    enrolment_closes_on: Mapped[date] = mapped_column(Date, index=True)
+    trainer_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    course: Mapped[Course] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="ck_classes_capacity"),
+        CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="ck_classes_seats"),
+        CheckConstraint("ends_on >= starts_on", name="ck_classes_dates"),
+        CheckConstraint("enrolment_closes_on >= enrolment_opens_on", name="ck_classes_window"),
+    )
+
+
+class Enrolment(db.Model):
+    """A learner's place (or request for one) in a class."""
+
+    __tablename__ = "enrolments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id"), index=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
+    learner_id: Mapped[str] = mapped_column(String(36), index=True)
+    # Snapshots from the learner's token, kept fresh by person.updated.
+    learner_name: Mapped[str] = mapped_column(String(200), default="")
+    unit_code: Mapped[str | None] = mapped_column(String(50), nullable=True, index=True)
+    supervisor_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="requested", index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cost_reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    budget_id: Mapped[str | None] = mapped_column(ForeignKey("budgets.id"), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    post_test_passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    course_class: Mapped[CourseClass] = relationship(lazy="joined")
+    completions: Mapped[list[ModuleCompletion]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        # One active enrolment per learner and class; a partial index works on both databases.
+        Index(
+            "uq_enrolments_active_learner_class",
+            "class_id",
+            "learner_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_enrolments_class_status", "class_id", "status"),
+    )
+
+    @property
+    def completed_module_ids(self) -> list[str]:
+        """Modules of the course the learner has completed while enrolled."""
+        return sorted(c.module_id for c in self.completions)
+
+
+class ModuleCompletion(db.Model):
+    """A module.completed signal recorded on an enrolment."""
+
+    __tablename__ = "enrolment_module_completions"
+    enrolment_id: Mapped[str] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Budget(db.Model):
+    """A unit's training budget for one year (rupiah); `reserved` moves only atomically."""
+
+    __tablename__ = "budgets"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    unit_code: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("unit_code", "year", name="uq_budgets_unit_year"),
+        CheckConstraint("amount >= 0", name="ck_budgets_amount"),
+        CheckConstraint("reserved >= 0", name="ck_budgets_reserved"),
+    )
+
+
+class BudgetOverride(db.Model):
+    """An admin's approval beyond the budget, with the reason given."""
+
+    __tablename__ = "budget_overrides"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id"), index=True)
+    enrolment_id: Mapped[str] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class OutboxEvent(OutboxEventMixin, db.Model):

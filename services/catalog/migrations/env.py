@@ -41,6 +41,15 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the search index (FTS5 tables, tsvector column) to the hand-written migration."""
+    if type_ == "table" and name.startswith("courses_fts"):
+        return False
+    if type_ == "column" and name == "search_vector":
+        return False
+    return not (type_ == "index" and name == "ix_courses_search_vector")
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -79,6 +88,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
