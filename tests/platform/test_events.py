@@ -1,0 +1,284 @@
+"""The shared outbox/inbox: written with the change, delivered with backoff, handled once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cakap_shared.config import base_config
+from cakap_shared.events import (
+    DEAD,
+    DELIVERED,
+    PENDING,
+    DeliveryWorker,
+    EventRejected,
+    Events,
+    InboxEventMixin,
+    OutboxDeliveryMixin,
+    OutboxEventMixin,
+)
+from cakap_shared.idempotency import IdempotencyRecordMixin
+from cakap_shared.platform import init_platform
+from cakap_shared.problems import ProblemApi
+from cakap_shared.testing import bearer, mint_token, service_test_config
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import select
+
+
+class Toy:
+    """A minimal service built on the shared platform, schema by create_all (not a real service)."""
+
+    def __init__(self, name: str, publishes: list[str], path: Path) -> None:
+        self.db = SQLAlchemy()
+        self.events = Events(name, publishes=publishes)
+        ns = {"__module__": __name__}
+        self.Outbox = type(f"{name}Outbox", (OutboxEventMixin, self.db.Model), dict(ns))
+        self.Delivery = type(f"{name}Delivery", (OutboxDeliveryMixin, self.db.Model), dict(ns))
+        self.Inbox = type(f"{name}Inbox", (InboxEventMixin, self.db.Model), dict(ns))
+        self.Idem = type(f"{name}Idem", (IdempotencyRecordMixin, self.db.Model), dict(ns))
+        self.handled: list[dict[str, Any]] = []
+        self.app = Flask(name)
+        self.app.config.update(base_config(name))
+        self.app.config.update(service_test_config(name, f"sqlite:///{path / name}.db"))
+        init_platform(
+            self.app,
+            db=self.db,
+            api=ProblemApi(),
+            migrations_dir=path,
+            routes=["/api/v1/toys"],
+            idempotency_model=self.Idem,
+            events=self.events,
+            event_models=(self.Outbox, self.Delivery, self.Inbox),
+        )
+        with self.app.app_context():
+            self.db.create_all()
+
+
+@pytest.fixture
+def pair(tmp_path):
+    producer = Toy("producer", ["thing.happened"], tmp_path)
+    consumer = Toy("consumer", [], tmp_path)
+
+    @consumer.events.handler("thing.happened")
+    def on_thing(envelope):
+        if "n" not in envelope["data"]:
+            raise EventRejected("data.n is required")
+        consumer.handled.append(envelope)
+
+    return producer, consumer
+
+
+def through(consumer: Toy, lose_ack: list[bool] | None = None, fail: set[int] | None = None):
+    """A transport that posts into the consumer's test client."""
+    calls = {"n": 0}
+
+    def transport(url: str, body: dict, headers: dict) -> tuple[int, str]:
+        calls["n"] += 1
+        if fail and calls["n"] in fail:
+            return 503, "down"
+        response = consumer.app.test_client().post("/internal/events", json=body, headers=headers)
+        if lose_ack and lose_ack.pop(0):
+            return 0, "connection reset"
+        return response.status_code, response.get_data(as_text=True)
+
+    transport.calls = calls
+    return transport
+
+
+def worker_for(producer: Toy, transport, **kwargs) -> DeliveryWorker:
+    worker = DeliveryWorker(
+        producer.app,
+        producer.events,
+        {"consumer": "http://consumer.test"},
+        tokens=lambda audience: mint_token("service:producer", ["service"], audience=audience),
+        transport=transport,
+        backoff_base=0.0,
+        **kwargs,
+    )
+    worker.manifests = {
+        "consumer": {"subscribes": ["thing.happened"], "events_path": "/internal/events"}
+    }
+    worker._manifests_read_at = float("inf")  # tests set manifests by hand
+    return worker
+
+
+def publish(producer: Toy, data: dict, aggregate: str = "agg-1", commit: bool = True) -> str:
+    with producer.app.app_context():
+        event = producer.events.publish("thing.happened", data, aggregate_id=aggregate)
+        event_id = event.id
+        if commit:
+            producer.db.session.commit()
+        else:
+            producer.db.session.rollback()
+    return event_id
+
+
+def run(producer: Toy, worker: DeliveryWorker, rounds: int = 1) -> None:
+    with producer.app.app_context():
+        for _ in range(rounds):
+            worker.fan_out()
+            worker.deliver_due()
+
+
+def deliveries(producer: Toy) -> list:
+    with producer.app.app_context():
+        return producer.db.session.scalars(
+            select(producer.Delivery).order_by(producer.Delivery.id)
+        ).all()
+
+
+def test_an_event_exists_only_if_its_transaction_commits(pair):
+    producer, _ = pair
+    publish(producer, {"n": 1}, commit=False)
+    kept = publish(producer, {"n": 2})
+    with producer.app.app_context():
+        ids = producer.db.session.scalars(select(producer.Outbox.id)).all()
+    assert ids == [kept]
+
+
+def test_publishing_an_undeclared_type_is_a_programming_error(pair):
+    producer, _ = pair
+    with producer.app.app_context(), pytest.raises(ValueError):
+        producer.events.publish("other.thing", {}, aggregate_id="x")
+
+
+def test_delivered_once_and_marked_delivered(pair):
+    producer, consumer = pair
+    publish(producer, {"n": 1})
+    run(producer, worker_for(producer, through(consumer)))
+    assert [e["data"] for e in consumer.handled] == [{"n": 1}]
+    assert [d.status for d in deliveries(producer)] == [DELIVERED]
+
+
+def test_a_lost_acknowledgement_is_retried_and_the_consumer_ignores_the_duplicate(pair):
+    producer, consumer = pair
+    publish(producer, {"n": 1})
+    transport = through(consumer, lose_ack=[True, False])
+    worker = worker_for(producer, transport)
+    run(producer, worker, rounds=2)
+    assert transport.calls["n"] == 2
+    assert len(consumer.handled) == 1
+    assert deliveries(producer)[0].status == DELIVERED
+    with consumer.app.app_context():
+        stats = consumer.events.stats()
+    assert stats["inbox"]["handled"] == 1
+
+
+def test_malformed_data_is_422_and_dead_lettered_at_once_then_retryable(pair):
+    producer, consumer = pair
+    publish(producer, {"wrong": True})
+    run(producer, worker_for(producer, through(consumer)), rounds=3)
+    (delivery,) = deliveries(producer)
+    assert delivery.status == DEAD and delivery.attempts == 1
+    assert delivery.last_error.startswith("422")
+    admin = bearer(mint_token("a1", ["admin"]))
+    client = producer.app.test_client()
+    letters = client.get("/internal/outbox/dead-letters", headers=admin).get_json()["items"]
+    assert letters[0]["event"]["data"] == {"wrong": True}
+    assert client.get("/internal/outbox/stats", headers=admin).get_json()["dead"] == 1
+    assert (
+        client.post(f"/internal/outbox/dead-letters/{delivery.id}/retry", headers=admin).status_code
+        == 200
+    )
+    assert deliveries(producer)[0].status == PENDING
+    asn = bearer(mint_token("p1", ["asn"]))
+    assert (
+        client.post(f"/internal/outbox/dead-letters/{delivery.id}/retry", headers=asn).status_code
+        == 403
+    )
+
+
+def test_failures_back_off_and_give_up_after_max_attempts(pair):
+    producer, _ = pair
+    publish(producer, {"n": 1})
+    worker = worker_for(producer, lambda *a: (503, "busy"), max_attempts=3)
+    run(producer, worker, rounds=5)
+    (delivery,) = deliveries(producer)
+    assert delivery.status == DEAD and delivery.attempts == 3
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap():
+    worker = DeliveryWorker(Flask("x"), Events("x", []), {}, None, backoff_base=1.0, backoff_cap=30)
+    for attempts, ceiling in [(1, 1), (2, 2), (3, 4), (5, 16), (9, 30)]:
+        for _ in range(20):
+            assert ceiling / 2 <= worker.backoff(attempts) <= ceiling
+
+
+def test_order_is_kept_per_aggregate(pair):
+    producer, consumer = pair
+    publish(producer, {"n": 1}, aggregate="a")
+    publish(producer, {"n": 2}, aggregate="a")
+    publish(producer, {"n": 3}, aggregate="b")
+    # the first send fails: n=2 must wait behind n=1, while aggregate b goes on
+    worker = worker_for(producer, through(consumer, fail={1}))
+    run(producer, worker)
+    assert [e["data"]["n"] for e in consumer.handled] == [3]
+    with producer.app.app_context():
+        for d in producer.db.session.scalars(select(producer.Delivery)):
+            d.next_attempt_at = d.next_attempt_at.replace(year=2000)
+        producer.db.session.commit()
+    run(producer, worker)
+    assert [e["data"]["n"] for e in consumer.handled] == [3, 1, 2]
+
+
+def test_fan_out_waits_until_every_peer_manifest_is_known(pair):
+    producer, consumer = pair
+    publish(producer, {"n": 1})
+    worker = worker_for(producer, through(consumer))
+    worker.service_urls = {"consumer": "http://consumer.test", "absent": "http://absent.test"}
+    run(producer, worker)
+    assert deliveries(producer) == []
+    with producer.app.app_context():
+        assert producer.events.stats()["pending"] == 1
+    worker.manifests["absent"] = {"subscribes": []}
+    run(producer, worker)
+    assert len(consumer.handled) == 1
+
+
+def test_unknown_type_or_version_is_acknowledged_and_parked(pair):
+    _, consumer = pair
+    client = consumer.app.test_client()
+    headers = bearer(mint_token("service:x", ["service"], audience="consumer"))
+    envelope = {
+        "id": "0b7e6c1e-4f5d-4c0e-9a55-1f6f3f7c9a10",
+        "type": "thing.happened",
+        "version": 9,
+        "occurred_at": "2026-11-28T10:00:00+00:00",
+        "producer": "producer",
+        "data": {"n": 1},
+    }
+    response = client.post("/internal/events", json=envelope, headers=headers)
+    assert response.status_code == 202 and response.get_json()["status"] == "parked"
+    again = client.post("/internal/events", json=envelope, headers=headers)
+    assert again.get_json()["status"] == "duplicate"
+    assert consumer.handled == []
+    stats = client.get("/internal/outbox/stats", headers=headers).get_json()
+    assert stats["inbox"]["parked"] == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "thing.happened"},
+        {"id": "not-a-uuid", "type": "t", "version": 1, "data": {}},
+        [1, 2],
+    ],
+)
+def test_a_malformed_envelope_is_422(pair, body):
+    _, consumer = pair
+    headers = bearer(mint_token("service:x", ["service"], audience="consumer"))
+    response = consumer.app.test_client().post("/internal/events", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+
+
+def test_events_need_a_service_token(pair):
+    _, consumer = pair
+    client = consumer.app.test_client()
+    assert client.post("/internal/events", json={}).status_code == 401
+    user = bearer(mint_token("p1", ["admin"]))
+    assert client.post("/internal/events", json={}, headers=user).status_code == 403
+    other_audience = bearer(mint_token("service:x", ["service"], audience="personnel"))
+    assert client.post("/internal/events", json={}, headers=other_audience).status_code == 401
