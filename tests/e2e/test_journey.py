@@ -1,4 +1,4 @@
-"""The contract's journey, end to end through the gateway, on the suite started as `make run` does."""
+"""The contract's journey through the gateway, on the suite started as `make run` starts it."""
 
 from __future__ import annotations
 
