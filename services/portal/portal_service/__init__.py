@@ -1,0 +1,117 @@
+"""Portal: the server-rendered web UI; it calls the API only through the gateway."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import requests
+from cakap_shared.health import ServiceManifest, init_health
+from cakap_shared.logs import configure_logging, init_request_logging
+from flask import Flask, Response, current_app, request
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .auth import current_user
+from .config import ensure_secret_key, load_config
+from .errors import register_error_pages
+from .gateway import init_gateway
+from .i18n import init_i18n
+
+ROUTES = ["/"]
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal; `test_config` overrides the environment."""
+    app = Flask(__name__)
+    config = load_config()
+    config.update(test_config or {})
+    ensure_secret_key(config)
+    app.config.update(config)
+    app.permanent_session_lifetime = timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_page_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Logs with request ids, proxy headers, CSRF, languages, the gateway client, health."""
+    configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
+    init_request_logging(app)
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    csrf.init_app(app)
+    init_i18n(app)
+    init_gateway(app)
+    manifest = ServiceManifest(
+        name="portal",
+        version=app.config["SERVICE_VERSION"],
+        routes=ROUTES,
+        # No API of its own, hence no OpenAPI document for the gateway to merge.
+        openapi_path=None,  # type: ignore[arg-type]
+    )
+    init_health(app, manifest, db=None, extra_checks=[("gateway", _gateway_answers)])
+
+
+def _gateway_answers() -> None:
+    """Ready only when the gateway is alive (its liveness, not readiness: no cycle)."""
+    response = requests.get(f"{current_app.config['GATEWAY_URL']}/health/live", timeout=(1.0, 2.0))
+    response.raise_for_status()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the pages."""
+    from . import (
+        admin_views,
+        auth_views,
+        learner_views,
+        public_views,
+        supervisor_views,
+        trainer_views,
+    )
+
+    for module in (
+        auth_views,
+        learner_views,
+        supervisor_views,
+        trainer_views,
+        admin_views,
+        public_views,
+    ):
+        app.register_blueprint(module.bp)
+
+
+def register_page_helpers(app: Flask) -> None:
+    """What every template may use, and the headers every page carries."""
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "current_user": current_user(),
+            "languages": app.config["LANGUAGES"],
+            "get_locale": get_locale,
+        }
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith(("/health/", "/.well-known/", "/static/")):
+            return response
+        # Pages show personal data: never from a shared cache or the back button of the
+        # next user of the same computer.
+        headers["Cache-Control"] = "no-store"
+        headers.add("Vary", "Cookie")
+        return response

@@ -1,0 +1,55 @@
+"""Language: Bahasa Indonesia first, English second; chosen by ?lang= or the `lang` cookie."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, Response, current_app, request
+from flask_babel import Babel, format_date, format_datetime
+
+LANG_COOKIE = "lang"
+babel = Babel()
+
+
+def select_locale() -> str:
+    """?lang= wins, then the cookie, then Indonesian."""
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in languages:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _remember_choice(response: Response) -> Response:
+    """Keep an explicit ?lang= choice in a cookie for the next pages."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and chosen != request.cookies.get(LANG_COOKIE):
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def display_date(value: object) -> str:
+    """An ISO date or datetime from the API in the reader's language; other values as given."""
+    if value in (None, ""):
+        return "—"
+    text = str(value)
+    try:
+        if len(text) <= 10:
+            return format_date(date.fromisoformat(text), "long")
+        return format_datetime(datetime.fromisoformat(text.replace("Z", "+00:00")), "medium")
+    except ValueError:
+        return text
+
+
+def init_i18n(app: Flask) -> None:
+    """Babel with our locale selector, the cookie, and the date filter for templates."""
+    babel.init_app(app, locale_selector=select_locale, default_domain="messages")
+    app.after_request(_remember_choice)
+    app.add_template_filter(display_date, "tanggal")

@@ -1,0 +1,291 @@
+"""The learner's pages: beranda, katalog, pendaftaran, modules, tests, certificates."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from .auth import access_token, api_get, api_post, current_user, login_required
+from .forms import ActionForm, page_number
+from .gateway import ApiError, gateway, path
+from .pages import (
+    CERTIFICATE_CODE,
+    friendly,
+    items_of,
+    load_part,
+    pagination,
+    sanitize_questions,
+)
+
+bp = Blueprint("learner", __name__)
+log = logging.getLogger("portal.learner")
+
+ACTIVE_STATUSES = ("requested", "waitlisted", "enrolled")
+
+
+def _this_year() -> int:
+    from .auth import now
+
+    return datetime.fromtimestamp(now(), UTC).year
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Beranda: JP this year against the target, enrolments, certificates, pending surveys."""
+    user = current_user()
+    assert user is not None
+    year = _this_year()
+    jp, jp_error = (None, None)
+    if user.has("asn"):
+        jp, jp_error = load_part(
+            lambda: api_get(path("/api/v1/people/{}/jp", user.id), params={"year": year})
+        )
+    enrolments, enrolments_error = load_part(
+        lambda: items_of(api_get("/api/v1/enrolments", params={"learner_id": user.id}))
+    )
+    certificates, certificates_error = load_part(lambda: items_of(api_get("/api/v1/certificates")))
+    surveys, surveys_error = load_part(
+        lambda: items_of(api_get("/api/v1/surveys", params={"status": "pending"}))
+    )
+    return render_template(
+        "home.html",
+        year=year,
+        jp=jp if isinstance(jp, dict) else None,
+        jp_error=jp_error,
+        enrolments=enrolments or [],
+        enrolments_error=enrolments_error,
+        certificates=certificates or [],
+        certificates_error=certificates_error,
+        surveys=surveys or [],
+        surveys_error=surveys_error,
+    )
+
+
+@bp.get("/katalog")
+@login_required
+def catalog():
+    """Katalog pelatihan: search by words and competency, page by page."""
+    q = request.args.get("q", "").strip()[:200]
+    competency = request.args.get("competency", "").strip()[:64]
+    page = page_number(request.args.get("page"))
+    data, error = load_part(
+        lambda: api_get(
+            "/api/v1/courses",
+            params={
+                "q": q,
+                "competency": competency,
+                "page": page,
+                "per_page": current_app.config["PER_PAGE"],
+            },
+        )
+    )
+    return render_template(
+        "catalog.html",
+        courses=items_of(data),
+        error=error,
+        q=q,
+        competency=competency,
+        paging=pagination(data, page),
+    )
+
+
+@bp.get("/katalog/<uuid:course_id>")
+@login_required
+def course(course_id: UUID):
+    """One course, its classes and the Daftar button."""
+    data = api_get(path("/api/v1/courses/{}", course_id))
+    classes, classes_error = load_part(
+        lambda: items_of(api_get(path("/api/v1/courses/{}/classes", course_id)))
+    )
+    return render_template(
+        "course.html",
+        course=data if isinstance(data, dict) else {},
+        classes=classes or [],
+        classes_error=classes_error,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/katalog/kelas/<uuid:class_id>/daftar")
+@login_required
+def request_place(class_id: UUID):
+    """Request a place in a class (the supervisor approves it)."""
+    back = request.form.get("course_id", "")
+    try:
+        api_post("/api/v1/enrolments", json={"class_id": str(class_id)})
+    except ApiError as error:
+        if error.status == 401 or error.unavailable:
+            raise
+        flash(friendly(error), "error")
+        return redirect(_course_url(back), code=303)
+    flash(_("Permintaan tempat terkirim dan menunggu persetujuan atasan Anda."), "success")
+    return redirect(url_for("learner.enrolments"), code=303)
+
+
+def _course_url(course_id: str) -> str:
+    try:
+        return url_for("learner.course", course_id=UUID(course_id))
+    except ValueError:
+        return url_for("learner.catalog")
+
+
+@bp.get("/pendaftaran")
+@login_required
+def enrolments():
+    """My enrolments, with module and post-test buttons for enrolled e-learning courses."""
+    user = current_user()
+    assert user is not None
+    data = api_get("/api/v1/enrolments", params={"learner_id": user.id, "per_page": 100})
+    rows = []
+    for enrolment in items_of(data):
+        learning, learning_error = None, None
+        if enrolment.get("status") == "enrolled" and enrolment.get("course_id"):
+            learning, learning_error = load_part(lambda e=enrolment: _learning_of(e))
+        rows.append({"enrolment": enrolment, "learning": learning, "error": learning_error})
+    return render_template("enrolments.html", rows=rows, form=ActionForm())
+
+
+def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
+    """The modules and tests of an enrolled course, with module titles when they load."""
+    course = api_get(path("/api/v1/courses/{}", enrolment["course_id"])) or {}
+    modules = []
+    for module_id in course.get("module_ids") or []:
+        module, _error = load_part(lambda m=module_id: api_get(path("/api/v1/modules/{}", m)))
+        title = module.get("title") if isinstance(module, dict) else None
+        modules.append({"id": str(module_id), "title": title or _("Modul")})
+    return {
+        "modules": modules,
+        "pre_test_id": course.get("pre_test_id"),
+        "post_test_id": course.get("post_test_id"),
+    }
+
+
+@bp.post("/modul/<uuid:module_id>/mulai")
+@login_required
+def launch_module(module_id: UUID):
+    """Open (or resume) a module attempt and send the browser to its player."""
+    try:
+        attempt = api_post(path("/api/v1/modules/{}/attempts", module_id)) or {}
+    except ApiError as error:
+        if error.status == 401 or error.unavailable:
+            raise
+        flash(friendly(error), "error")
+        return redirect(url_for("learner.enrolments"), code=303)
+    launch_url = attempt.get("launch_url") if isinstance(attempt, dict) else None
+    if not _acceptable_launch_url(launch_url):
+        log.warning("module %s attempt without a usable launch_url", module_id)
+        abort(502)
+    return redirect(launch_url, code=303)
+
+
+def _acceptable_launch_url(url: Any) -> bool:
+    """A path on this site or an http(s) address: nothing like javascript: or data:."""
+    if not isinstance(url, str) or not url:
+        return False
+    parts = urlsplit(url)
+    if not parts.scheme and not parts.netloc:
+        return url.startswith("/") and not url.startswith("//")
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+@bp.post("/asesmen/<uuid:assessment_id>/mulai")
+@login_required
+def start_assessment(assessment_id: UUID):
+    """Start a test attempt and show its questions (never any answers)."""
+    try:
+        attempt = api_post(path("/api/v1/assessments/{}/attempts", assessment_id)) or {}
+    except ApiError as error:
+        if error.status == 401 or error.unavailable:
+            raise
+        flash(friendly(error), "error")
+        return redirect(url_for("learner.enrolments"), code=303)
+    return render_template(
+        "assessment.html",
+        attempt_id=str(attempt.get("id", "")),
+        deadline=attempt.get("deadline"),
+        questions=sanitize_questions(attempt.get("questions")),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/asesmen/percobaan/<uuid:attempt_id>/kirim")
+@login_required
+def submit_assessment(attempt_id: UUID):
+    """Send the chosen answers and show the score."""
+    answers: dict[str, int] = {}
+    for name, value in request.form.items():
+        if name.startswith("q-"):
+            try:
+                answers[name[2:]] = int(value)
+            except ValueError:
+                continue
+    try:
+        result = api_post(
+            path("/api/v1/assessment-attempts/{}/submit", attempt_id), json={"answers": answers}
+        )
+    except ApiError as error:
+        if error.status == 401 or error.unavailable:
+            raise
+        if error.status == 409:
+            flash(_("Jawaban untuk percobaan ini sudah dikirim sebelumnya."), "warning")
+        else:
+            flash(friendly(error), "error")
+        return redirect(url_for("learner.enrolments"), code=303)
+    result = result if isinstance(result, dict) else {}
+    return render_template(
+        "assessment_result.html", score=result.get("score"), passed=bool(result.get("passed"))
+    )
+
+
+@bp.get("/sertifikat")
+@login_required
+def certificates():
+    """My certificates, each with its PDF and its public verification page."""
+    data = api_get("/api/v1/certificates", params={"per_page": 100})
+    valid = [c for c in items_of(data) if CERTIFICATE_CODE.match(str(c.get("code", "")))]
+    return render_template("certificates.html", certificates=valid)
+
+
+@bp.get("/sertifikat/<code>/pdf")
+@login_required
+def certificate_pdf(code: str):
+    """The certificate PDF, fetched with the user's token and passed on as it streams."""
+    if not CERTIFICATE_CODE.match(code):
+        abort(404)
+    upstream = (
+        gateway()
+        .request(
+            "GET",
+            path("/api/v1/certificates/{}/pdf", code),
+            token=access_token(),
+            headers={"Accept": "application/pdf"},
+            stream=True,
+        )
+        .raw
+    )
+    if upstream.headers.get("Content-Type", "").split(";")[0].strip() != "application/pdf":
+        upstream.close()
+        abort(502)
+    return Response(
+        stream_with_context(upstream.iter_content(64 * 1024)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="sertifikat-{code}.pdf"'},
+    )

@@ -1,0 +1,80 @@
+"""Small helpers the page views share: list shapes, partial failures, paging."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .gateway import ApiError
+
+T = TypeVar("T")
+
+# Certificate codes appear in page URLs and API paths: letters, digits, - and _ only.
+CERTIFICATE_CODE = re.compile(r"^[A-Za-z0-9_-]{4,128}$")
+
+
+def items_of(data: Any) -> list[dict[str, Any]]:
+    """The items of a list answer ({"items": [...]}, or a bare list), dicts only."""
+    if isinstance(data, dict):
+        data = data.get("items", [])
+    if not isinstance(data, list):
+        return []
+    return [item for item in data if isinstance(item, dict)]
+
+
+def load_part(fetch: Callable[[], T]) -> tuple[T | None, str | None]:
+    """Run one part of a page; a failing API gives a message for that part instead of a page.
+
+    401 still ends the whole page (the session is over).
+    """
+    try:
+        return fetch(), None
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        return None, friendly(error)
+
+
+def friendly(error: ApiError) -> str:
+    """A message a person can act on: the API's detail for their mistakes, none for ours."""
+    if error.unavailable:
+        return _("Data ini sedang tidak dapat dimuat. Silakan coba lagi nanti.")
+    if error.status == 404:
+        return _("Data tidak ditemukan.")
+    if error.status == 403:
+        return error.detail or _("Anda tidak berhak melakukan ini.")
+    return error.detail or _("Permintaan tidak dapat diproses.")
+
+
+def pagination(data: Any, page: int) -> dict[str, int]:
+    """Page numbers for a list answer."""
+    per_page = current_app.config["PER_PAGE"]
+    total = 0
+    if isinstance(data, dict):
+        total = int(data.get("total") or 0)
+        per_page = int(data.get("per_page") or per_page)
+    pages = max(1, math.ceil(total / per_page)) if per_page else 1
+    return {"page": page, "pages": pages, "total": total, "per_page": per_page}
+
+
+def sanitize_questions(questions: Any) -> list[dict[str, Any]]:
+    """Only id, text and choice texts of each question reach the page: whatever else the
+    API sends (an answer key, feedback) is dropped here, before any template sees it."""
+    clean = []
+    for question in questions if isinstance(questions, list) else []:
+        if not isinstance(question, dict) or "id" not in question:
+            continue
+        choices = []
+        for choice in question.get("choices") or []:
+            if isinstance(choice, dict):
+                choice = choice.get("text", "")
+            choices.append(str(choice))
+        clean.append(
+            {"id": str(question["id"]), "text": str(question.get("text", "")), "choices": choices}
+        )
+    return clean

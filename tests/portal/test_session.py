@@ -1,0 +1,191 @@
+"""Sign-in, sign-out, the session cookie, CSRF and expiry."""
+
+from __future__ import annotations
+
+import json
+
+import responses
+
+SIGNED_IN_PAGE = "/halaman-yang-tidak-ada"  # any page rendering the layout (with the logout form)
+
+
+def _cookie_header(response, name: str = "cakap_portal") -> str:
+    headers = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+    assert headers, response.headers
+    return headers[-1]
+
+
+def test_login_success_sets_session_and_redirects(
+    client, gw, csrf_of, api, access_token, me, user_id
+):
+    gw.add(
+        responses.POST,
+        api("/api/v1/auth/token"),
+        json={"access_token": access_token, "token_type": "Bearer", "expires_in": 900},
+    )
+    me_call = gw.add(responses.GET, api("/api/v1/me"), json=me(["asn"]))
+    token = csrf_of(client, "/masuk?next=/katalog")
+    response = client.post(
+        "/masuk",
+        data={
+            "username": " pegawai ",
+            "password": "cakap-demo",
+            "csrf_token": token,
+            "next": "/katalog",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/katalog"
+    sent = json.loads(gw.calls[0].request.body)
+    assert sent == {"username": "pegawai", "password": "cakap-demo"}
+    assert me_call.calls[0].request.headers["Authorization"] == f"Bearer {access_token}"
+    with client.session_transaction() as session:
+        assert session["uid"] == user_id
+        assert session["roles"] == ["asn"]
+        # The token is in the session, but not readable from the cookie as is.
+        assert access_token not in json.dumps(dict(session))
+    assert access_token not in _cookie_header(response)
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, gw, csrf_of, api, access_token, me):
+    gw.add(responses.POST, api("/api/v1/auth/token"), json={"access_token": access_token})
+    gw.add(responses.GET, api("/api/v1/me"), json=me(["asn"]))
+    response = client.post(
+        "/masuk",
+        data={"username": "pegawai", "password": "cakap-demo", "csrf_token": csrf_of(client)},
+    )
+    header = _cookie_header(response)
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header  # not behind TLS in this configuration
+
+
+def test_session_cookie_secure_when_configured(gw, api):
+    from portal_service import create_app
+
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "k", "GATEWAY_URL": api(""), "SESSION_COOKIE_SECURE": True}
+    )
+    response = app.test_client().get("/masuk", base_url="https://portal.test")
+    assert "Secure" in _cookie_header(response)
+
+
+def test_login_renews_the_session(client, sign_in):
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker before login"
+    sign_in()
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["sid"]
+
+
+def test_login_failure_shows_message_and_keeps_no_session(client, gw, csrf_of, api):
+    gw.add(
+        responses.POST,
+        api("/api/v1/auth/token"),
+        status=401,
+        json={"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "bad"},
+        content_type="application/problem+json",
+    )
+    response = client.post(
+        "/masuk",
+        data={"username": "pegawai", "password": "salah", "csrf_token": csrf_of(client)},
+    )
+    assert response.status_code == 401
+    assert "kata sandi salah" in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "tok" not in session
+    assert client.get("/").status_code == 302
+
+
+def test_login_throttled_shows_429_message(client, gw, csrf_of, api):
+    gw.add(
+        responses.POST,
+        api("/api/v1/auth/token"),
+        status=429,
+        headers={"Retry-After": "60"},
+        json={"status": 429, "title": "Too Many Requests", "detail": "Too many failed sign-ins"},
+    )
+    response = client.post(
+        "/masuk",
+        data={"username": "pegawai", "password": "x", "csrf_token": csrf_of(client)},
+    )
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "60"
+    assert "Terlalu banyak percobaan masuk" in response.get_data(as_text=True)
+
+
+def test_login_ignores_an_offsite_next(client, gw, csrf_of, api, access_token, me):
+    gw.add(responses.POST, api("/api/v1/auth/token"), json={"access_token": access_token})
+    gw.add(responses.GET, api("/api/v1/me"), json=me(["asn"]))
+    response = client.post(
+        "/masuk",
+        data={
+            "username": "pegawai",
+            "password": "cakap-demo",
+            "next": "//evil.example/x",
+            "csrf_token": csrf_of(client),
+        },
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_login_form_without_csrf_is_refused(client, gw):
+    response = client.post("/masuk", data={"username": "pegawai", "password": "cakap-demo"})
+    assert response.status_code == 400
+    assert len(gw.calls) == 0
+
+
+def test_logout_requires_post(client, sign_in):
+    sign_in()
+    assert client.get("/keluar").status_code == 405
+    with client.session_transaction() as session:
+        assert "tok" in session
+
+
+def test_logout_without_csrf_is_refused(client, sign_in):
+    sign_in()
+    response = client.post("/keluar")
+    assert response.status_code == 400
+    with client.session_transaction() as session:
+        assert "tok" in session
+
+
+def test_logout_with_csrf_clears_the_session(client, sign_in, csrf_of):
+    sign_in()
+    token = csrf_of(client, SIGNED_IN_PAGE)
+    response = client.post("/keluar", data={"csrf_token": token})
+    assert response.status_code == 303
+    with client.session_transaction() as session:
+        assert "tok" not in session and "uid" not in session
+    assert client.get("/").status_code == 302
+
+
+def test_expired_session_sends_to_login(client, sign_in, clock):
+    sign_in(expires_in=600)
+    clock.now += 601
+    response = client.get("/sertifikat")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/masuk?next=/sertifikat")
+
+
+def test_api_401_ends_the_session(client, sign_in, gw, api):
+    sign_in()
+    gw.add(
+        responses.GET,
+        api("/api/v1/certificates"),
+        status=401,
+        json={"status": 401, "title": "Unauthorized", "detail": "token expired"},
+    )
+    response = client.get("/sertifikat")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/masuk")
+    with client.session_transaction() as session:
+        assert "tok" not in session
+
+
+def test_role_pages_refuse_other_roles(client, sign_in):
+    sign_in(["asn"])
+    assert client.get("/persetujuan").status_code == 403
+    assert client.get("/modul/unggah").status_code == 403
+    assert client.get("/admin").status_code == 403
