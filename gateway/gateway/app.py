@@ -1,0 +1,288 @@
+"""The gateway as a plain WSGI callable: own endpoints, routing, auth, forwarding, access log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from typing import Any
+
+from cakap_shared.logs import accept_request_id, configure_logging
+from cakap_shared.problems import PROBLEM_MIMETYPE, problem_body
+
+from . import docs
+from .auth import GatewayAuth
+from .config import GatewayConfig
+from .proxy import (
+    BadRequest,
+    BodyTooLarge,
+    Upstream,
+    UpstreamError,
+    forward,
+    simple_get,
+)
+from .routing import ManifestRegistry
+
+log = logging.getLogger("cakap.gateway")
+access = logging.getLogger("cakap.access")
+JSON = "application/json"
+_PHRASES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+_WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer error="invalid_token"')
+
+
+class Gateway:
+    """The WSGI application: `Gateway(config)(environ, start_response)`."""
+
+    def __init__(self, config: GatewayConfig, *, start_refresher: bool = True) -> None:
+        self.config = config
+        self.upstreams = {
+            name: Upstream(name, url, config.connect_timeout, config.read_timeout, config.pool_size)
+            for name, url in config.service_urls.items()
+        }
+        self.auth = GatewayAuth(config)
+        self.registry = ManifestRegistry(
+            self.upstreams, config.manifest_ttl, config.manifest_timeout, config.default_service
+        )
+        self.access_log = config.access_log
+        self._openapi: tuple[float, dict[str, Any]] | None = None
+        self._openapi_lock = threading.Lock()
+        self._own = {
+            "/health/live": self.live,
+            "/health/ready": self.ready,
+            "/api/openapi.json": self.openapi_json,
+            "/api/docs": self.docs_page,
+        }
+        # A service down at start is retried by the refresher; the gateway starts anyway.
+        self.registry.refresh()
+        if start_refresher:
+            self.registry.start()
+
+    # -- the hot path -------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """Answer one request."""
+        started = time.perf_counter()
+        request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        path = environ.get("PATH_INFO") or "/"
+        method = environ["REQUEST_METHOD"]
+        service = "gateway"
+        try:
+            own = self._own.get(path)
+            if own is not None:
+                status, headers, body = own(environ, request_id)
+            elif _blocked(path):
+                status, headers, body = self.problem(404, "No such resource.", request_id)
+            else:
+                table = self.registry.table
+                target = table.match(path)
+                if target is None:
+                    status, headers, body = self.no_route(path, request_id)
+                elif (
+                    path.startswith("/api/")
+                    and self.auth.claims(environ.get("HTTP_AUTHORIZATION")) is None
+                    and not table.is_public(target, method, path)
+                ):
+                    status, headers, body = self.problem(
+                        401, "A valid access token is required.", request_id, _WWW_AUTHENTICATE
+                    )
+                else:
+                    service = target
+                    answer = forward(
+                        self.upstreams[target],
+                        environ,
+                        request_id,
+                        trust_forwarded=self.config.trust_forwarded,
+                        max_body=self.config.max_body,
+                    )
+                    status, headers, body = answer.status, answer.headers, answer.body
+        except UpstreamError as exc:
+            log.warning(
+                "%s %s: %s",
+                method,
+                path,
+                exc,
+                extra={"request_id": request_id, "fields": {"service": service}},
+            )
+            detail = (
+                f"The {service} service did not answer in time."
+                if exc.status == 504
+                else f"The {service} service is unavailable."
+            )
+            status, headers, body = self.problem(exc.status, detail, request_id)
+        except BodyTooLarge:
+            status, headers, body = self.problem(
+                413,
+                f"The request body exceeds {self.config.max_body} bytes.",
+                request_id,
+                ("Connection", "close"),
+            )
+        except BadRequest as exc:
+            status, headers, body = self.problem(400, str(exc), request_id)
+        except Exception:
+            log.exception(
+                "gateway failure on %s %s", method, path, extra={"request_id": request_id}
+            )
+            status, headers, body = self.problem(
+                500,
+                "An unexpected error occurred. Quote the request id when reporting it.",
+                request_id,
+            )
+        headers.append(("X-Request-ID", request_id))
+        start_response(status, headers)
+        if self.access_log and path[:8] != "/health/":
+            code = int(status[:3])
+            access.info(
+                "%s %s %s",
+                method,
+                path,
+                code,
+                extra={
+                    "request_id": request_id,
+                    "fields": {
+                        "method": method,
+                        "path": path,
+                        "status": code,
+                        "service": service,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                },
+            )
+        return body
+
+    # -- answers --------------------------------------------------------------------------
+    @staticmethod
+    def problem(
+        status: int, detail: str, request_id: str, *extra_headers: tuple[str, str], **extra: Any
+    ) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+        """A problem+json answer (RFC 9457)."""
+        line = _PHRASES.get(status, f"{status} Error")
+        body = problem_body(status, line[4:], detail, request_id=request_id, **extra)
+        data = json.dumps(body).encode()
+        headers = [("Content-Type", PROBLEM_MIMETYPE), ("Content-Length", str(len(data)))]
+        headers.extend(extra_headers)
+        return line, headers, [data]
+
+    @staticmethod
+    def json_answer(status: int, document: Any) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+        """A JSON answer."""
+        data = json.dumps(document).encode()
+        return (
+            _PHRASES[status],
+            [("Content-Type", JSON), ("Content-Length", str(len(data)))],
+            [data],
+        )
+
+    def no_route(
+        self, path: str, request_id: str
+    ) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+        """404, or 503 while some service's routes are not known yet."""
+        self.registry.poke()
+        missing = self.registry.missing
+        if missing and path.startswith("/api/"):
+            return self.problem(
+                503,
+                "No known service serves this path; the routes of "
+                f"{', '.join(missing)} are not known yet.",
+                request_id,
+                ("Retry-After", "1"),
+            )
+        return self.problem(404, "No service serves this path.", request_id)
+
+    # -- own endpoints --------------------------------------------------------------------
+    def live(self, environ: dict[str, Any], request_id: str) -> Any:
+        """The process answers."""
+        return self.json_answer(200, {"status": "ok", "service": "gateway"})
+
+    def ready(self, environ: dict[str, Any], request_id: str) -> Any:
+        """200 only when every service's /health/ready answers 200; else 503, per service."""
+
+        def check(name: str) -> tuple[str, dict[str, Any]]:
+            try:
+                code, _ = simple_get(
+                    self.upstreams[name], "/health/ready", self.config.manifest_timeout, request_id
+                )
+            except UpstreamError as exc:
+                return name, {"status": "unreachable", "detail": str(exc)}
+            return name, {"status": "ok" if code == 200 else "unavailable", "http_status": code}
+
+        names = list(self.upstreams)
+        with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
+            services = dict(pool.map(check, names))
+        ok = all(s["status"] == "ok" for s in services.values())
+        document = {"status": "ok" if ok else "unavailable", "services": services}
+        return self.json_answer(200 if ok else 503, document)
+
+    def merged_openapi(self, request_id: str = "") -> dict[str, Any]:
+        """Every service's OpenAPI document merged (cached for the manifest TTL)."""
+        cached = self._openapi
+        if cached is not None and time.monotonic() - cached[0] < self.config.manifest_ttl:
+            return cached[1]
+        with self._openapi_lock:
+            manifests = self.registry.manifests
+
+            def fetch(name: str) -> tuple[str, dict[str, Any] | None]:
+                manifest = manifests.get(name)
+                if manifest is None or not manifest.openapi:
+                    return name, None
+                try:
+                    code, data = simple_get(
+                        self.upstreams[name],
+                        manifest.openapi,
+                        self.config.manifest_timeout,
+                        request_id,
+                    )
+                    document = json.loads(data) if code == 200 else None
+                except (UpstreamError, ValueError):
+                    document = None
+                return name, document if isinstance(document, dict) else None
+
+            names = list(self.upstreams)
+            with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
+                results = dict(pool.map(fetch, names))
+            documents = {n: d for n, d in results.items() if d is not None}
+            missing = [
+                n
+                for n, d in results.items()
+                if d is None and n in manifests and manifests[n].openapi
+            ]
+            missing += self.registry.missing
+            merged = docs.merge_openapi(documents, missing)
+            self._openapi = (time.monotonic(), merged)
+            return merged
+
+    def openapi_json(self, environ: dict[str, Any], request_id: str) -> Any:
+        """GET /api/openapi.json."""
+        return self.json_answer(200, self.merged_openapi(request_id))
+
+    def docs_page(self, environ: dict[str, Any], request_id: str) -> Any:
+        """GET /api/docs: a server-rendered listing (no CDN assets)."""
+        data = docs.render_docs(self.merged_openapi(request_id)).encode()
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))]
+        return "200 OK", headers, [data]
+
+    def close(self) -> None:
+        """Stop the refresher and drop pooled connections."""
+        self.registry.stop()
+        for upstream in self.upstreams.values():
+            upstream.close()
+
+
+def _blocked(path: str) -> bool:
+    """/internal/* is for services only; dot segments and empty segments are refused too."""
+    if path.startswith("/internal"):
+        rest = path[9:10]
+        if rest in ("", "/"):
+            return True
+    if "//" in path or "/." in path:
+        probe = path + "/"
+        return "/../" in probe or "/./" in probe or "//" in probe
+    return False
+
+
+def create_app(config: GatewayConfig | None = None, *, start_refresher: bool = True) -> Gateway:
+    """Build the gateway from the environment (gunicorn: `gateway:create_app()`)."""
+    config = config or GatewayConfig.from_env()
+    configure_logging("gateway", config.log_level)
+    return Gateway(config, start_refresher=start_refresher)

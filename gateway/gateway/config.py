@@ -1,0 +1,77 @@
+"""Gateway configuration, from the environment only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SERVICE_URLS = (
+    "personnel=http://127.0.0.1:8001,catalog=http://127.0.0.1:8002,"
+    "elearning=http://127.0.0.1:8003,evaluation=http://127.0.0.1:8004,"
+    "portal=http://127.0.0.1:8080"
+)
+
+
+def parse_service_urls(value: str) -> dict[str, str]:
+    """`name=url,name=url` as an ordered {name: base_url} (order breaks route ties)."""
+    urls: dict[str, str] = {}
+    for part in value.split(","):
+        name, sep, url = part.strip().partition("=")
+        if sep and name.strip() and url.strip():
+            urls[name.strip()] = url.strip().rstrip("/")
+    return urls
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """Everything the gateway needs to know; see from_env for the variable names."""
+
+    service_urls: dict[str, str]
+    jwt_issuer: str = "cakap-personnel"
+    jwks_url: str | None = None
+    jwt_public_key: str | None = None
+    connect_timeout: float = 1.0
+    read_timeout: float = 30.0
+    manifest_ttl: float = 15.0
+    manifest_timeout: float = 2.0
+    max_body: int = 512 * 1024 * 1024
+    default_service: str = "portal"
+    trust_forwarded: bool = False
+    access_log: bool = True
+    log_level: str = "INFO"
+    pool_size: int = 32
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GatewayConfig:
+        """Read GATEWAY_* and the shared JWT/SERVICE_URLS variables."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(name)
+            return value if value not in (None, "") else default
+
+        urls = parse_service_urls(get("SERVICE_URLS", DEFAULT_SERVICE_URLS) or "")
+        public_key = get("JWT_PUBLIC_KEY")
+        if public_key is None and get("JWT_PUBLIC_KEY_FILE"):
+            public_key = Path(get("JWT_PUBLIC_KEY_FILE") or "").read_text()
+        personnel = urls.get("personnel", "http://127.0.0.1:8001")
+        return cls(
+            service_urls=urls,
+            jwt_issuer=get("JWT_ISSUER", "cakap-personnel") or "cakap-personnel",
+            jwks_url=None if public_key else get("JWKS_URL", f"{personnel}/.well-known/jwks.json"),
+            jwt_public_key=public_key,
+            connect_timeout=float(get("GATEWAY_CONNECT_TIMEOUT", "1") or 1),
+            read_timeout=float(get("GATEWAY_READ_TIMEOUT", "30") or 30),
+            manifest_ttl=float(get("GATEWAY_MANIFEST_TTL", "15") or 15),
+            manifest_timeout=float(get("GATEWAY_MANIFEST_TIMEOUT", "2") or 2),
+            max_body=int(get("GATEWAY_MAX_BODY", str(512 * 1024 * 1024)) or 0),
+            default_service=get("GATEWAY_DEFAULT_SERVICE", "portal") or "portal",
+            trust_forwarded=(get("GATEWAY_TRUST_FORWARDED", "0") or "0").lower()
+            in {"1", "true", "yes", "on"},
+            access_log=(get("GATEWAY_ACCESS_LOG", "1") or "1").lower()
+            in {"1", "true", "yes", "on"},
+            log_level=get("LOG_LEVEL", "INFO") or "INFO",
+            pool_size=int(get("GATEWAY_POOL_SIZE", "32") or 32),
+        )
