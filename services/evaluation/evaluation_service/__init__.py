@@ -47,11 +47,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API resources."""
+    """Mount the API resources and the outbound clients they use."""
+    from . import assessments, banks
+    from .clients import init_clients
+
+    init_clients(app)
+    for module in (banks, assessments):
+        api.register_blueprint(module.blp)
 
 
 def register_commands(app: Flask) -> None:
     """CLI commands of this service."""
+    from .commands import close_overdue_attempts_command
     from .demo import seed_demo_command
 
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(close_overdue_attempts_command)

@@ -1,0 +1,15 @@
+"""Scheduled jobs of the evaluation service, as CLI commands (run them from cron)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from .attempt_logic import close_overdue_attempts
+
+
+@click.command("close-overdue-attempts")
+@with_appcontext
+def close_overdue_attempts_command() -> None:
+    """Close and grade every open attempt whose deadline has passed."""
+    click.echo(f"evaluation: closed {close_overdue_attempts()} overdue attempts")

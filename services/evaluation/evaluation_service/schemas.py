@@ -1,0 +1,483 @@
+"""Request and response shapes of the evaluation API (marshmallow 4)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from cakap_shared.db import PageArgsSchema, page_schema
+
+from .models import ASSESSMENT_KINDS
+
+F = ma.fields
+V = ma.validate
+
+
+# --- questions and banks -------------------------------------------------------
+
+
+class QuestionInSchema(ma.Schema):
+    """A question in the canonical shape (see questions/model.py); checked by validate_question."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = F.String(
+        required=True,
+        metadata={
+            "description": "single, multiple, true_false, short_answer, numeric, essay, description"
+        },
+    )
+    text = F.String(required=True)
+    title = F.Raw()
+    choices = F.Raw(metadata={"description": "list of choice texts (single, multiple)"})
+    answer = F.Raw(metadata={"description": "index, list of indexes, bool or number"})
+    answers = F.Raw(metadata={"description": "accepted short answers or numeric answers"})
+    tolerance = F.Raw()
+    credit = F.Raw()
+    feedback = F.Raw()
+    choice_feedback = F.Raw()
+    answer_feedback = F.Raw()
+    feedback_true = F.Raw()
+    feedback_false = F.Raw()
+    tags = F.Raw()
+    level = F.Raw()
+    format = F.Raw()
+    category = F.Raw()
+
+
+class QuestionSchema(ma.Schema):
+    """A stored question with its answers (for its owner and admins only)."""
+
+    id = F.String()
+    bank_id = F.String(allow_none=True)
+    type = F.String()
+    text = F.String()
+    title = F.Raw()
+    choices = F.Raw()
+    answer = F.Raw()
+    answers = F.Raw()
+    tolerance = F.Raw()
+    credit = F.Raw()
+    feedback = F.Raw()
+    choice_feedback = F.Raw()
+    answer_feedback = F.Raw()
+    feedback_true = F.Raw()
+    feedback_false = F.Raw()
+    tags = F.List(F.String())
+    level = F.Integer(allow_none=True)
+    format = F.Raw()
+    category = F.Raw()
+
+
+class BankInSchema(ma.Schema):
+    """Create or rename a question bank."""
+
+    title = F.String(required=True, validate=V.Length(min=1, max=200))
+    description = F.String(allow_none=True, validate=V.Length(max=5000))
+
+
+class BankPatchSchema(ma.Schema):
+    """Change a question bank."""
+
+    title = F.String(validate=V.Length(min=1, max=200))
+    description = F.String(allow_none=True, validate=V.Length(max=5000))
+
+
+class BankSchema(ma.Schema):
+    """A question bank."""
+
+    id = F.String()
+    owner_id = F.String()
+    title = F.String()
+    description = F.String(allow_none=True)
+    question_count = F.Integer()
+    created_at = F.DateTime()
+
+
+class BankQueryArgsSchema(PageArgsSchema):
+    """Filters for question banks."""
+
+    owner_id = F.String()
+
+
+class QuestionQueryArgsSchema(PageArgsSchema):
+    """Filters for a bank's questions."""
+
+    tag = F.String()
+    level = F.Integer(validate=V.Range(min=1, max=5))
+
+
+class ImportFileSchema(ma.Schema):
+    """A GIFT or Aiken file."""
+
+    file = F.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportArgsSchema(ma.Schema):
+    """How to read the imported file."""
+
+    format = F.String(
+        validate=V.OneOf(["gift", "aiken"]),
+        metadata={
+            "description": "gift or aiken; guessed from the file name or content when absent"
+        },
+    )
+
+
+class ParseErrorSchema(ma.Schema):
+    """A question that could not be read."""
+
+    line = F.Integer()
+    message = F.String()
+
+
+class ImportResultSchema(ma.Schema):
+    """What an import created and what it could not read."""
+
+    format = F.String()
+    created = F.Integer()
+    question_ids = F.List(F.String())
+    errors = F.List(F.Nested(ParseErrorSchema))
+
+
+class ExportArgsSchema(ma.Schema):
+    """Which format to export."""
+
+    format = F.String(load_default="gift", validate=V.OneOf(["gift", "aiken"]))
+
+
+# --- assessments -----------------------------------------------------------------
+
+
+class DrawSchema(ma.Schema):
+    """Draw `count` questions at random from a bank, optionally only those with all `tags`."""
+
+    bank_id = F.String(required=True)
+    tags = F.List(F.String(validate=V.Length(min=1, max=100)), load_default=list)
+    count = F.Integer(required=True, validate=V.Range(min=1, max=200))
+
+
+class AssessmentInSchema(ma.Schema):
+    """A new assessment: inline `questions` and/or bank `question_ids`, or a `draw` rule."""
+
+    title = F.String(required=True, validate=V.Length(min=1, max=200))
+    kind = F.String(required=True, validate=V.OneOf(ASSESSMENT_KINDS))
+    passing_score = F.Float(required=True, validate=V.Range(min=0, max=100))
+    time_limit_minutes = F.Integer(allow_none=True, validate=V.Range(min=1, max=24 * 60))
+    max_attempts = F.Integer(allow_none=True, validate=V.Range(min=1, max=100))
+    shuffle = F.Boolean(load_default=False)
+    show_feedback = F.Boolean(load_default=True)
+    course_code = F.String(allow_none=True, validate=V.Length(min=1, max=50))
+    questions = F.List(
+        F.Raw(),
+        load_default=list,
+        validate=V.Length(max=200),
+        metadata={"description": "inline questions (canonical shape)"},
+    )
+    question_ids = F.List(F.String(), load_default=list, validate=V.Length(max=200))
+    draw = F.Nested(DrawSchema, allow_none=True)
+
+
+class AssessmentSchema(ma.Schema):
+    """An assessment as its owner sees it (questions with answers)."""
+
+    id = F.String()
+    owner_id = F.String()
+    title = F.String()
+    kind = F.String()
+    course_code = F.String(allow_none=True)
+    passing_score = F.Float()
+    time_limit_minutes = F.Integer(allow_none=True)
+    max_attempts = F.Integer(allow_none=True)
+    shuffle = F.Boolean()
+    show_feedback = F.Boolean()
+    question_ids = F.List(F.String())
+    draw = F.Dict(allow_none=True)
+    questions = F.List(F.Nested(QuestionSchema))
+    created_at = F.DateTime()
+
+
+class AssessmentSummarySchema(ma.Schema):
+    """An assessment in a list (no questions)."""
+
+    id = F.String()
+    owner_id = F.String()
+    title = F.String()
+    kind = F.String()
+    course_code = F.String(allow_none=True)
+    passing_score = F.Float()
+    time_limit_minutes = F.Integer(allow_none=True)
+    max_attempts = F.Integer(allow_none=True)
+    shuffle = F.Boolean()
+    show_feedback = F.Boolean()
+    created_at = F.DateTime()
+
+
+class AssessmentQueryArgsSchema(PageArgsSchema):
+    """Filters for assessments."""
+
+    kind = F.String(validate=V.OneOf(ASSESSMENT_KINDS))
+    course_code = F.String()
+
+
+# --- attempts --------------------------------------------------------------------
+
+
+class ServedQuestionSchema(ma.Schema):
+    """A question as a learner sees it: never its answers or grading data."""
+
+    id = F.String()
+    type = F.String()
+    text = F.String()
+    choices = F.List(F.String())
+    format = F.String()
+
+
+class QuestionResultSchema(ma.Schema):
+    """Per-question feedback after submission, when the assessment allows it."""
+
+    question_id = F.String()
+    correct = F.Boolean(allow_none=True)
+    score = F.Float()
+    pending = F.Boolean()
+    feedback = F.List(F.String())
+
+
+class AttemptSchema(ma.Schema):
+    """An attempt as its learner sees it."""
+
+    id = F.String()
+    assessment_id = F.String()
+    learner_id = F.String()
+    number = F.Integer()
+    status = F.String()
+    started_at = F.DateTime()
+    deadline = F.DateTime(allow_none=True)
+    submitted_at = F.DateTime(allow_none=True)
+    questions = F.List(F.Nested(ServedQuestionSchema))
+    responses = F.Dict(metadata={"description": "saved responses by question id"})
+    score = F.Float(allow_none=True)
+    passed = F.Boolean(allow_none=True)
+    results = F.List(F.Nested(QuestionResultSchema), allow_none=True)
+
+
+class AttemptQueryArgsSchema(PageArgsSchema):
+    """Filters for an assessment's attempts."""
+
+    learner_id = F.String()
+    status = F.String(validate=V.OneOf(["open", "submitted", "expired"]))
+
+
+class AnswersSchema(ma.Schema):
+    """Responses by question id: a choice index (single), a list (multiple), true/false,
+    text (short answer, essay) or a number (numeric); choice indexes as presented."""
+
+    answers = F.Dict(keys=F.String(), values=F.Raw(allow_none=True), required=True)
+
+
+class SubmitResultSchema(ma.Schema):
+    """The grade of a submitted attempt."""
+
+    id = F.String()
+    status = F.String()
+    score = F.Float()
+    passed = F.Boolean()
+    submitted_at = F.DateTime()
+    pending_review = F.Boolean()
+    results = F.List(F.Nested(QuestionResultSchema))
+
+
+# --- certificates ----------------------------------------------------------------
+
+
+class CertificateSchema(ma.Schema):
+    """A certificate as its holder and admins see it."""
+
+    code = F.String()
+    number = F.String()
+    learner_id = F.String()
+    name = F.String()
+    nip = F.String(allow_none=True)
+    grade = F.String(allow_none=True)
+    position = F.String(allow_none=True)
+    agency = F.String(allow_none=True)
+    course_id = F.String()
+    course_code = F.String()
+    course_title = F.String()
+    class_name = F.String(allow_none=True)
+    jp = F.Integer()
+    starts_on = F.Date(allow_none=True)
+    ends_on = F.Date(allow_none=True)
+    completed_on = F.Date()
+    issued_on = F.Date()
+    verification_url = F.String()
+
+
+class CertificateQueryArgsSchema(PageArgsSchema):
+    """Filters for certificates (admins)."""
+
+    learner_id = F.String()
+    course_code = F.String()
+
+
+class VerificationSchema(ma.Schema):
+    """What anyone holding the code may learn: no more than the certificate shows."""
+
+    valid = F.Boolean()
+    name = F.String()
+    course_title = F.String()
+    jp = F.Integer()
+    issued_on = F.Date()
+
+
+# --- surveys -----------------------------------------------------------------------
+
+
+class SurveyItemSchema(ma.Schema):
+    """One Likert statement, rated 1 (sangat tidak setuju) to 5 (sangat setuju)."""
+
+    key = F.String()
+    dimension = F.String()
+    text = F.String()
+
+
+class SurveySchema(ma.Schema):
+    """A reaction survey sent to a learner."""
+
+    id = F.String()
+    learner_id = F.String()
+    enrolment_id = F.String()
+    course_code = F.String()
+    course_title = F.String()
+    class_id = F.String(allow_none=True)
+    status = F.String()
+    sent_at = F.DateTime()
+    answered_at = F.DateTime(allow_none=True)
+    title = F.String()
+    items = F.List(F.Nested(SurveyItemSchema))
+    ratings = F.Dict(allow_none=True)
+    comment = F.String(allow_none=True)
+
+
+class SurveyQueryArgsSchema(PageArgsSchema):
+    """Filters for surveys."""
+
+    status = F.String(validate=V.OneOf(["pending", "done"]))
+
+
+class SurveyResponseInSchema(ma.Schema):
+    """Answers to every item of the template, 1..5, and an optional comment."""
+
+    ratings = F.Dict(
+        keys=F.String(), values=F.Integer(strict=True, validate=V.Range(1, 5)), required=True
+    )
+    comment = F.String(allow_none=True, validate=V.Length(max=5000))
+
+
+# --- impact evaluations ----------------------------------------------------------------
+
+
+class ImpactEvaluationSchema(ma.Schema):
+    """An impact evaluation (behaviour and results) of one completed enrolment."""
+
+    id = F.String()
+    enrolment_id = F.String()
+    evaluator_role = F.String()
+    evaluator_id = F.String(allow_none=True)
+    learner_id = F.String()
+    learner_name = F.String()
+    unit_code = F.String(allow_none=True)
+    course_id = F.String()
+    course_code = F.String()
+    course_title = F.String()
+    competencies = F.List(F.Dict())
+    completed_on = F.Date()
+    due_on = F.Date()
+    status = F.String()
+    reminded_on = F.Date(allow_none=True)
+    escalated_on = F.Date(allow_none=True)
+    escalated_to = F.String(allow_none=True)
+    submitted_at = F.DateTime(allow_none=True)
+
+
+class ImpactQueryArgsSchema(PageArgsSchema):
+    """Filters: status due (not yet late), overdue, done; admins may filter by unit."""
+
+    status = F.String(validate=V.OneOf(["due", "overdue", "done"]))
+    unit_code = F.String()
+    role = F.String(validate=V.OneOf(["supervisor", "self"]))
+
+
+class BehaviourRatingSchema(ma.Schema):
+    """How much the learner's behaviour changed on one targeted competency (1..5)."""
+
+    competency_code = F.String(required=True, validate=V.Length(min=1, max=50))
+    rating = F.Integer(required=True, strict=True, validate=V.Range(1, 5))
+    note = F.String(allow_none=True, validate=V.Length(max=2000))
+
+
+class AppreciationInSchema(ma.Schema):
+    """An apresiasi the supervisor records for the learner (stored by personnel)."""
+
+    title = F.String(required=True, validate=V.Length(min=1, max=200))
+    description = F.String(allow_none=True, validate=V.Length(max=5000))
+
+
+class ImpactSubmissionInSchema(ma.Schema):
+    """The evaluation form."""
+
+    behaviour_ratings = F.List(
+        F.Nested(BehaviourRatingSchema), required=True, validate=V.Length(min=1, max=50)
+    )
+    evidence_text = F.String(required=True, validate=V.Length(min=1, max=10000))
+    evidence_url = F.Url(allow_none=True, schemes={"http", "https"})
+    impact_rating = F.Integer(required=True, strict=True, validate=V.Range(1, 5))
+    notes = F.String(allow_none=True, validate=V.Length(max=5000))
+    appreciation = F.Nested(AppreciationInSchema, allow_none=True)
+
+
+class ImpactSubmissionSchema(ma.Schema):
+    """A submitted evaluation form."""
+
+    id = F.String()
+    status = F.String()
+    submitted_at = F.DateTime(allow_none=True)
+    submitted_by = F.String(allow_none=True)
+    behaviour_ratings = F.List(F.Dict())
+    evidence_text = F.String(allow_none=True)
+    evidence_url = F.String(allow_none=True)
+    impact_rating = F.Integer(allow_none=True)
+    notes = F.String(allow_none=True)
+    appreciation = F.Dict(allow_none=True)
+
+
+# --- reports ------------------------------------------------------------------------
+
+
+class ReportArgsSchema(ma.Schema):
+    """Report filters and output format."""
+
+    group_by = F.String(
+        load_default="course", validate=V.OneOf(["course", "class", "unit", "trainer"])
+    )
+    course_code = F.String()
+    class_id = F.String()
+    format = F.String(load_default="json", validate=V.OneOf(["json", "csv"]))
+
+
+class GainArgsSchema(ma.Schema):
+    """Which pre/post pair: a course code, a class, or explicit assessment ids."""
+
+    course_code = F.String()
+    class_id = F.String()
+    pre_test_id = F.String()
+    post_test_id = F.String()
+    format = F.String(load_default="json", validate=V.OneOf(["json", "csv"]))
+
+
+BankPageSchema = page_schema(BankSchema)
+QuestionPageSchema = page_schema(QuestionSchema)
+AssessmentPageSchema = page_schema(AssessmentSummarySchema)
+AttemptPageSchema = page_schema(AttemptSchema)
+CertificatePageSchema = page_schema(CertificateSchema)
+SurveyPageSchema = page_schema(SurveySchema)
+ImpactPageSchema = page_schema(ImpactEvaluationSchema)
