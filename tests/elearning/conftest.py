@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import shutil
+import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from cakap_shared.http import ServiceUnavailable
 from cakap_shared.testing import (
+    bearer,
     empty_tables,
     mint_token,
     service_test_config,
@@ -17,12 +24,85 @@ from elearning_service.extensions import db
 from flask import Flask
 from flask.testing import FlaskClient
 
+DATA = Path(__file__).parent / "data"
+TRAINER = "11111111-1111-4111-8111-111111111111"
+LEARNER = "22222222-2222-4222-8222-222222222222"
+OTHER = "33333333-3333-4333-8333-333333333333"
+ADMIN = "44444444-4444-4444-8444-444444444444"
+
+
+class FakeCatalog:
+    """Stands in for catalog: who may take which module, class rosters, or down."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.allow_all = True
+        self.allowed: set[tuple[str, str]] = set()
+        self.down = False
+        self.rosters: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, ...]] = []
+
+    def learning_access(self, learner_id: str, module_id: str) -> dict[str, Any]:
+        self.calls.append(("access", learner_id, module_id))
+        if self.down:
+            raise ServiceUnavailable("catalog: ConnectionError")
+        allowed = self.allow_all or (learner_id, module_id) in self.allowed
+        return {"allowed": allowed, "course_ids": [], "class_ids": []}
+
+    def roster(self, class_id: str) -> dict[str, Any] | None:
+        if self.down:
+            raise ServiceUnavailable("catalog: ConnectionError")
+        return self.rosters.get(class_id)
+
+
+class Clock:
+    """A controllable clock for launch credentials."""
+
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def content_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the app stores module content during the tests."""
+    return tmp_path_factory.mktemp("content")
+
+
+@pytest.fixture(scope="session")
+def fake_catalog() -> FakeCatalog:
+    return FakeCatalog()
+
+
+@pytest.fixture(scope="session")
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def app(
+    tmp_path_factory: pytest.TempPathFactory,
+    content_root: Path,
+    fake_catalog: FakeCatalog,
+    clock: Clock,
+) -> Iterator[Flask]:
     """The elearning app, schema built by its migrations."""
     with throwaway_database("elearning", tmp_path_factory.mktemp("elearning")) as url:
-        application = create_app(service_test_config("elearning", url))
+        application = create_app(
+            service_test_config(
+                "elearning",
+                url,
+                CONTENT_DIR=str(content_root),
+                LAUNCH_SECRET="test-launch-secret",
+                MODULE_MAX_BYTES=8 * 1024 * 1024,
+            )
+        )
+        application.extensions["elearning_catalog"] = fake_catalog
+        application.extensions["elearning_launch"].clock = clock
         upgrade_database(application)
         yield application
         with application.app_context():
@@ -30,10 +110,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A test client on empty tables."""
+def client(app: Flask, content_root: Path, fake_catalog: FakeCatalog) -> FlaskClient:
+    """A test client on empty tables, an empty content folder and a catalog that says yes."""
     with app.app_context():
         empty_tables(db)
+    for child in content_root.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    fake_catalog.reset()
     return app.test_client()
 
 
@@ -45,3 +128,57 @@ def token() -> Callable[..., str]:
         return mint_token(sub, roles or ["asn"], **claims)
 
     return make
+
+
+@pytest.fixture
+def as_user(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    """Authorization headers for the test people: as_user("trainer"), as_user("learner")."""
+    people = {
+        "trainer": (TRAINER, ["trainer"], "Widyaiswara Uji"),
+        "learner": (LEARNER, ["asn"], "Nyimas Ayu Lestari"),
+        "other": (OTHER, ["asn"], "Pegawai Lain"),
+        "admin": (ADMIN, ["admin"], "Admin BKPSDM"),
+        "trainer2": (OTHER, ["trainer"], "Trainer Lain"),
+    }
+
+    def make(who: str) -> dict[str, str]:
+        sub, roles, name = people[who]
+        return bearer(token(sub, roles, name=name))
+
+    return make
+
+
+def zip_folder(folder: Path) -> bytes:
+    """A folder's files as a zip (made at test time)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(folder).as_posix())
+    return buf.getvalue()
+
+
+@pytest.fixture
+def upload(client: FlaskClient, as_user: Callable[..., dict[str, str]]) -> Callable[..., Any]:
+    """upload(data, name, title=None, who="trainer", module_id=None) -> response."""
+
+    def send(
+        data: bytes,
+        name: str = "upload.zip",
+        title: str | None = None,
+        who: str = "trainer",
+        module_id: str | None = None,
+    ) -> Any:
+        form: dict[str, Any] = {"file": (io.BytesIO(data), name)}
+        if title:
+            form["title"] = title
+        url = f"/api/v1/modules/{module_id}/versions" if module_id else "/api/v1/modules"
+        return client.post(url, data=form, headers=as_user(who), content_type="multipart/form-data")
+
+    return send
+
+
+@pytest.fixture
+def sample_zip() -> bytes:
+    """The project's small SCORM 1.2 package (two chapters, Bahasa Indonesia)."""
+    return zip_folder(DATA / "kursus_scorm12")

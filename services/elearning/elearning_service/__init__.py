@@ -20,6 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
+        if "MAX_CONTENT_LENGTH" not in test_config:
+            app.config["MAX_CONTENT_LENGTH"] = app.config["MODULE_MAX_BYTES"] + 64 * 1024
     from . import models
 
     init_platform(
@@ -38,7 +40,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API resources."""
+    """Mount the API resources, the player and the services they use."""
+    from . import attempts_resources, modules_resources, progress_resources
+    from .catalog import HttpCatalog
+    from .content import init_store
+    from .launch import LaunchTokens
+    from .player.views import bp as player_bp
+
+    init_store(app)
+    app.extensions.setdefault(
+        "elearning_launch",
+        LaunchTokens(app.config["LAUNCH_SECRET"], app.config["LAUNCH_TTL_SECONDS"]),
+    )
+    app.extensions.setdefault("elearning_catalog", HttpCatalog(app))
+    api.register_blueprint(modules_resources.blp)
+    api.register_blueprint(attempts_resources.blp)
+    api.register_blueprint(progress_resources.blp)
+    app.register_blueprint(player_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 
-from cakap_shared.config import base_config
+from cakap_shared.config import base_config, env, env_int, env_secret, var_dir
+
+MiB = 1024 * 1024
+
+
+def _launch_secret() -> str:
+    """LAUNCH_SECRET, else a development secret generated once into var/ (0600)."""
+    value = env_secret("LAUNCH_SECRET")
+    if value:
+        return value
+    path = var_dir() / "keys" / "launch-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 def load_config() -> dict[str, Any]:
     """Shared settings plus this service's own."""
     config = base_config("elearning")
+    config.update(
+        {
+            "CAKAP_ENV": env("CAKAP_ENV", "development"),
+            # Where unpacked module content lives (LocalContentStore root).
+            "CONTENT_DIR": str(Path(env("CONTENT_DIR", str(var_dir() / "content"))).resolve()),  # type: ignore[arg-type]
+            # Largest accepted upload (zip, PDF, video, Markdown); above it -> 413.
+            "MODULE_MAX_BYTES": env_int("MODULE_MAX_BYTES", 200 * MiB),
+            # Caps on an unpacked SCORM zip (entries and bytes actually written).
+            "PACKAGE_MAX_ENTRIES": env_int("PACKAGE_MAX_ENTRIES", 5000),
+            "PACKAGE_MAX_UNPACKED_BYTES": env_int("PACKAGE_MAX_UNPACKED_BYTES", 500 * MiB),
+            # HMAC secret of launch credentials (player URLs); generated into var/ in dev.
+            "LAUNCH_SECRET": _launch_secret(),
+            "LAUNCH_TTL_SECONDS": env_int("LAUNCH_TTL_SECONDS", 4 * 3600),
+        }
+    )
+    # Multipart framing adds a little to the file itself.
+    config["MAX_CONTENT_LENGTH"] = config["MODULE_MAX_BYTES"] + 64 * 1024
     return config

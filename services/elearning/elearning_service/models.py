@@ -1,11 +1,129 @@
-"""Elearning tables."""
+"""Elearning tables: modules and their versions, attempts with their runtime state, events."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from typing import Any
+
+from cakap_shared.db import new_id, utcnow
 from cakap_shared.events import InboxEventMixin, OutboxDeliveryMixin, OutboxEventMixin
 from cakap_shared.idempotency import IdempotencyRecordMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+
+KINDS = ("scorm12", "scorm2004", "pdf", "video", "page")
+COMPLETIONS = ("not_attempted", "incomplete", "completed")
+SUCCESSES = ("unknown", "passed", "failed")
+
+
+class Module(db.Model):
+    """A content module a trainer uploaded; its content lives in versions."""
+
+    __tablename__ = "modules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[str] = mapped_column(String(80), index=True)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    versions: Mapped[list[ModuleVersion]] = relationship(
+        back_populates="module", order_by="ModuleVersion.number"
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('scorm12', 'scorm2004', 'pdf', 'video', 'page')", name="ck_modules_kind"
+        ),
+    )
+
+    def version(self, number: int | None = None) -> ModuleVersion:
+        """One version (the current one by default)."""
+        wanted = number or self.current_version
+        return next(v for v in self.versions if v.number == wanted)
+
+
+class ModuleVersion(db.Model):
+    """One upload of a module: where its files are and what its manifest says."""
+
+    __tablename__ = "module_versions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    module_id: Mapped[str] = mapped_column(ForeignKey("modules.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    storage_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # {"title", "scos": [{identifier, title, href, scorm_type, mastery_score, ...}],
+    #  "mastery_score", "edition", "launch"} - what the player and the rollup need.
+    summary: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    module: Mapped[Module] = relationship(back_populates="versions")
+
+    __table_args__ = (UniqueConstraint("module_id", "number", name="uq_module_version_number"),)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The summary as a dict."""
+        return json.loads(self.summary)
+
+
+class Attempt(db.Model):
+    """A learner's run through one module version, with the runtime state per SCO."""
+
+    __tablename__ = "attempts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    learner_id: Mapped[str] = mapped_column(String(80), index=True)
+    learner_name: Mapped[str] = mapped_column(String(200), default="")
+    module_id: Mapped[str] = mapped_column(ForeignKey("modules.id"), index=True)
+    # Pinned at start: a re-upload never changes what an open attempt plays.
+    version_id: Mapped[str] = mapped_column(ForeignKey("module_versions.id"))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    # "1" while open, NULL once closed: the unique constraint allows one open attempt.
+    open_slot: Mapped[str | None] = mapped_column(String(1), nullable=True, default="1")
+    # {"<sco identifier>": {"cmi.element": "value", ...}}
+    cmi: Mapped[str] = mapped_column(Text, default="{}")
+    completion: Mapped[str] = mapped_column(String(20), default="not_attempted")
+    success: Mapped[str] = mapped_column(String(10), default="unknown")
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    total_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    launch_nonce: Mapped[str] = mapped_column(String(40))
+    completed_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    passed_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Optimistic locking: two commits racing on one attempt cannot lose each other's data.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[ModuleVersion] = relationship()
+    module: Mapped[Module] = relationship()
+
+    __mapper_args__ = {"version_id_col": revision}
+    __table_args__ = (
+        UniqueConstraint("learner_id", "module_id", "open_slot", name="uq_attempt_one_open"),
+        Index("ix_attempts_module_learner", "module_id", "learner_id"),
+    )
+
+    @property
+    def state(self) -> dict[str, dict[str, str]]:
+        """The runtime state per SCO."""
+        return json.loads(self.cmi or "{}")
 
 
 class OutboxEvent(OutboxEventMixin, db.Model):

@@ -1,0 +1,182 @@
+"""Attempts: launch (start or resume), read the rollup, commit runtime data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.auth import Principal, current_principal, public
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError
+from flask import current_app, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import runtime
+from .catalog import ServiceUnavailable, catalog, unavailable
+from .extensions import db
+from .launch import LaunchRefused, LaunchTokens
+from .models import Attempt
+from .modules_resources import get_module
+from .schemas import AttemptSchema, CmiArgsSchema, CmiResultSchema, LaunchSchema
+
+blp = Blueprint(
+    "attempts", __name__, url_prefix="/api/v1", description="Module attempts and runtime"
+)
+LAUNCH_HEADER = "X-Launch-Token"
+
+
+def tokens() -> LaunchTokens:
+    """The app's launch credential issuer."""
+    return current_app.extensions["elearning_launch"]
+
+
+def attempt_view(attempt: Attempt) -> dict[str, Any]:
+    """An attempt's rollup as the API shows it."""
+    return {
+        "id": attempt.id,
+        "module_id": attempt.module_id,
+        "learner_id": attempt.learner_id,
+        "version": attempt.version.number,
+        "number": attempt.number,
+        "status": attempt.status,
+        "completion": attempt.completion,
+        "success": attempt.success,
+        "score": attempt.score,
+        "total_seconds": attempt.total_seconds,
+        "started_at": attempt.started_at,
+        "updated_at": attempt.updated_at,
+        "completed_at": attempt.completed_at,
+    }
+
+
+def launch_url(attempt: Attempt) -> str:
+    """The player URL of this launch (relative: the gateway's origin serves /play)."""
+    token = tokens().issue("launch", attempt.id, attempt.learner_id, attempt.launch_nonce)
+    return f"/play/{attempt.id}?launch={token}"
+
+
+def may_read(who: Principal, attempt: Attempt) -> bool:
+    """The learner, the module's owner (trainer), an administrator or a service."""
+    if who.id == attempt.learner_id or who.is_admin or who.is_service:
+        return True
+    return who.has_role("trainer") and attempt.module.owner_id == who.id
+
+
+def visible_attempt(attempt_id: str, who: Principal) -> Attempt:
+    """An attempt the caller may see, else 404 (whether it exists or not)."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or not may_read(who, attempt):
+        raise CakapError(404, "No such attempt.")
+    return attempt
+
+
+def launch_attempt(launch_token: str | None, attempt_id: str) -> Attempt:
+    """The attempt a launch credential opens: valid, unexpired, current nonce, this attempt."""
+    try:
+        claims = tokens().check("launch", launch_token)
+    except LaunchRefused as exc:
+        raise CakapError(
+            401, "The launch link is invalid or has expired; launch the module again."
+        ) from exc
+    attempt = db.session.get(Attempt, attempt_id)
+    if (
+        attempt is None
+        or claims.attempt_id != attempt.id
+        or claims.learner_id != attempt.learner_id
+    ):
+        raise CakapError(404, "No such attempt.")
+    if claims.nonce != attempt.launch_nonce:
+        raise CakapError(401, "This launch was replaced by a newer one; launch the module again.")
+    return attempt
+
+
+@blp.route("/modules/<string:module_id>/attempts")
+class ModuleAttempts(MethodView):
+    """Launching a module."""
+
+    @blp.response(201, LaunchSchema)
+    @blp.alt_response(403, description="Not enrolled in a class of a course holding the module")
+    @blp.alt_response(503, description="Catalog could not be asked")
+    def post(self, module_id: str) -> dict[str, Any]:
+        """Start an attempt, or resume the open one, and return the player URL."""
+        who = current_principal()
+        if who.is_service:
+            raise CakapError(403, "Only learners launch modules.")
+        module = get_module(module_id)
+        try:
+            access = catalog().learning_access(who.id, module.id)
+        except ServiceUnavailable as exc:
+            audit("module.launch_unavailable", module_id=module.id, reason=str(exc))
+            raise unavailable() from None
+        if access.get("allowed") is not True:
+            audit("module.launch_refused", module_id=module.id)
+            raise CakapError(403, "You are not enrolled in a class of a course with this module.")
+        attempt = runtime.start_or_resume(module, who.id, who.name or who.username)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A twin request opened the attempt first: resume that one.
+            db.session.rollback()
+            attempt = runtime.start_or_resume(module, who.id, who.name or who.username)
+            db.session.commit()
+        return {
+            "id": attempt.id,
+            "module_id": module.id,
+            "version": attempt.version.number,
+            "launch_url": launch_url(attempt),
+            "launch_expires_in": tokens().ttl,
+        }
+
+
+@blp.route("/module-attempts/<string:attempt_id>")
+class ModuleAttemptsById(MethodView):
+    """One attempt."""
+
+    @blp.response(200, AttemptSchema)
+    def get(self, attempt_id: str) -> dict[str, Any]:
+        """Completion, success, score and total time of an attempt."""
+        return attempt_view(visible_attempt(attempt_id, current_principal()))
+
+
+@blp.route("/module-attempts/<string:attempt_id>/cmi")
+@public
+class ModuleAttemptCmi(MethodView):
+    """Runtime commits: the learner's token or the player's launch credential."""
+
+    @blp.arguments(CmiArgsSchema, location="query")
+    @blp.response(200, CmiResultSchema)
+    @blp.alt_response(401, description="No valid token or launch credential")
+    @blp.alt_response(404, description="Not your attempt")
+    @blp.alt_response(422, description="Unknown element or illegal value; the element is named")
+    def put(self, args: dict[str, Any], attempt_id: str) -> dict[str, Any]:
+        """Validate and store runtime elements (all or nothing) and roll up the status."""
+        principal = getattr(g, "principal", None)
+        launch_token = request.headers.get(LAUNCH_HEADER)
+        if principal is not None and not launch_token:
+            attempt = db.session.get(Attempt, attempt_id)
+            # Only the learner writes their runtime data; nobody else sees it exists.
+            if attempt is None or attempt.learner_id != principal.id:
+                raise CakapError(404, "No such attempt.")
+        elif launch_token:
+            attempt = launch_attempt(launch_token, attempt_id)
+        else:
+            raise CakapError(
+                401,
+                "A bearer token or a launch credential is required.",
+                headers={"WWW-Authenticate": 'Bearer realm="cakap"'},
+            )
+        body = request.get_json(silent=True)
+        sco = args.get("sco")
+        state = runtime.commit(attempt, sco, body)
+        try:
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            raise CakapError(
+                409, "The attempt changed at the same time; send the commit again."
+            ) from None
+        item = runtime.find_item(attempt.version, sco)["identifier"]
+        visible = {k: v for k, v in state.items() if not k.startswith("cakap.")}
+        return {"sco": item, "state": visible, "attempt": attempt_view(attempt)}

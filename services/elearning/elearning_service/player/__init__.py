@@ -1,0 +1,1 @@
+"""The player: launch page, sandboxed content with the injected SCORM runtime shim."""

@@ -1,0 +1,267 @@
+"""Player routes under /play: the launch page and the content it frames.
+
+Design (SECURITY.md #7): the player page is served from the portal's origin and holds
+the launch credential; package files are served under
+/play/<attempt>/<content credential>/content/<path> into an <iframe sandbox> WITHOUT
+allow-same-origin, and every content response also carries CSP `sandbox`, so package
+HTML always runs in an opaque origin: it cannot read the portal's cookies, storage or
+DOM, even when opened on its own. The runtime API lives in a shim injected into each
+HTML page of a SCO; commits go by postMessage to the player page, which PUTs them to
+/api/v1/module-attempts/<id>/cmi with X-Launch-Token.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from cakap_shared.auth import public
+from cakap_shared.problems import CakapError
+from flask import Blueprint, Response, current_app, render_template, request
+
+from .. import content
+from ..extensions import db
+from ..launch import LaunchRefused
+from ..models import Attempt
+from ..runtime import SCORM_KINDS, items
+from ..scorm.datamodel import MODELS
+from ..storage import UnsafePath
+
+bp = Blueprint("player", __name__, url_prefix="/play", template_folder="templates")
+_SHIM = (Path(__file__).with_name("shim.js")).read_text(encoding="utf-8")
+_HEAD = re.compile(rb"<head\b[^>]*>", re.IGNORECASE)
+_HTML = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"^\s*(<!doctype[^>]*>)", re.IGNORECASE)
+
+# Package content: scripts must run (SCORM needs inline and eval), but only from the
+# package itself; no other origin can be reached, framed or posted to.
+CONTENT_CSP = (
+    "default-src 'self' data: blob:; "
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "style-src 'self' 'unsafe-inline' data:; img-src 'self' data: blob:; "
+    "media-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "frame-src 'self' data: blob:; form-action 'self'; base-uri 'self'; "
+    "frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups"
+)
+# A PDF must not be sandboxed (browsers refuse to show sandboxed PDFs); it is not HTML
+# and nosniff keeps it that way.
+PDF_CSP = "default-src 'none'; frame-ancestors 'self'"
+
+
+def _player_csp(nonce: str) -> str:
+    return (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        "img-src 'self' data:; frame-src 'self'; media-src 'self'; connect-src 'self'; "
+        "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
+    )
+
+
+def _tokens() -> Any:
+    return current_app.extensions["elearning_launch"]
+
+
+def _attempt_for(purpose: str, token: str | None, attempt_id: str) -> tuple[Attempt, Any]:
+    """The attempt a credential opens, or 401/404 (the same checks as the runtime PUT)."""
+    try:
+        claims = _tokens().check(purpose, token)
+    except LaunchRefused:
+        raise CakapError(
+            401, "The launch link is invalid or has expired; launch the module again."
+        ) from None
+    attempt = db.session.get(Attempt, attempt_id)
+    if (
+        attempt is None
+        or claims.attempt_id != attempt.id
+        or claims.learner_id != attempt.learner_id
+    ):
+        raise CakapError(404, "No such attempt.")
+    if claims.nonce != attempt.launch_nonce:
+        raise CakapError(401, "This launch was replaced by a newer one; launch the module again.")
+    return attempt, claims
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    # The URL carries a credential: never send it on to anyone.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/<string:attempt_id>")
+@public
+def player(attempt_id: str) -> Response:
+    """The player page of one launch (no login: the launch credential in the URL)."""
+    token = request.args.get("launch")
+    attempt, _ = _attempt_for("launch", token, attempt_id)
+    version = attempt.version
+    state = attempt.state
+    entries = []
+    for index, item in enumerate(items(version)):
+        ctoken = _tokens().issue(
+            "content", attempt.id, attempt.learner_id, attempt.launch_nonce, s=index
+        )
+        entries.append(
+            {
+                "identifier": item["identifier"],
+                "title": item.get("title") or item["identifier"],
+                "type": item.get("scorm_type", "asset"),
+                "url": f"/play/{attempt.id}/{ctoken}/content/{item['href']}",
+                "visible": item.get("visible", True),
+                "state": {
+                    k: v
+                    for k, v in state.get(item["identifier"], {}).items()
+                    if k.startswith("progress.")
+                },
+            }
+        )
+    nonce = secrets.token_urlsafe(16)
+    config = {
+        "attemptId": attempt.id,
+        "launch": token,
+        "kind": version.kind,
+        "items": entries,
+        "commitUrl": f"/api/v1/module-attempts/{attempt.id}/cmi",
+        "attemptUrl": f"/api/v1/module-attempts/{attempt.id}",
+    }
+    page = render_template(
+        "player.html",
+        title=attempt.module.title,
+        kind=version.kind,
+        entries=entries,
+        nonce=nonce,
+        config_json=safe_json(config),
+        sandbox="allow-scripts allow-forms allow-popups",
+    )
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = _player_csp(nonce)
+    return _no_store(response)
+
+
+@bp.get("/<string:attempt_id>/<string:token>/content/<path:relpath>")
+@public
+def content_file(attempt_id: str, token: str, relpath: str) -> Response:
+    """A file of the attempt's module version, for the sandboxed frame."""
+    attempt, claims = _attempt_for("content", token, attempt_id)
+    version = attempt.version
+    all_items = items(version)
+    if claims.sco is None or not 0 <= claims.sco < len(all_items):
+        raise CakapError(404, "No such content.")
+    try:
+        fh = content.store().open(version.storage_key, relpath)
+    except (FileNotFoundError, UnsafePath):
+        raise CakapError(404, "No such file in this module.") from None
+    with fh:
+        data = fh.read()
+    mimetype = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
+    item = all_items[claims.sco]
+    if mimetype == "text/html" and version.kind in SCORM_KINDS and item.get("scorm_type") == "sco":
+        data = inject_shim(data, shim_for(attempt, item))
+    response = Response(data, mimetype=mimetype)
+    if (
+        mimetype.startswith("text/")
+        and "charset" not in response.content_type
+        and mimetype != "text/html"
+    ):
+        response.charset = "utf-8"
+    if mimetype == "text/html":
+        # Let the browser read <meta charset> from the package: many are not UTF-8.
+        response.headers["Content-Type"] = "text/html"
+    response.headers["Content-Security-Policy"] = (
+        PDF_CSP if mimetype == "application/pdf" else CONTENT_CSP
+    )
+    if mimetype == "application/pdf":
+        response.headers["Content-Disposition"] = "inline"
+    response = _no_store(response)
+    if mimetype != "text/html":
+        response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def safe_json(value: Any) -> str:
+    """JSON that can sit inside an inline <script> without closing it or breaking out."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def inject_shim(html: bytes, shim: str) -> bytes:
+    """Put the shim first in <head> (before any package script), whatever the markup."""
+    tag = f"<script>{shim}</script>".encode("ascii")
+    match = _HEAD.search(html)
+    if match:
+        return html[: match.end()] + tag + html[match.end() :]
+    match = _HTML.search(html) or _DOCTYPE.search(html)
+    if match:
+        return html[: match.end()] + b"<head>" + tag + b"</head>" + html[match.end() :]
+    return tag + html
+
+
+def _model_tables(version: str) -> dict[str, Any]:
+    """Access, vocabularies, ranges and lengths for the shim's quick checks (from datamodel)."""
+    model: dict[str, str] = {}
+    vocab: dict[str, list[str]] = {}
+    ranges: dict[str, list[Any]] = {}
+    lengths: dict[str, int] = {}
+    for pattern, spec in MODELS[version].items():
+        model[pattern] = spec.access
+        cells = _closure(spec.check)
+        if "words" in cells:
+            vocab[pattern] = list(cells["words"])
+        elif "limit" in cells:
+            lengths[pattern] = cells["limit"]
+        elif "blank" in cells:
+            ranges[pattern] = [cells.get("lo"), cells.get("hi"), cells["blank"]]
+    children = {}
+    for pattern in model:
+        if pattern.endswith("._children"):
+            base = pattern[: -len("_children")]
+            if any(p.startswith(base + "n.") for p in model):
+                base += "n."  # an array: its records' fields
+            names = sorted(
+                {
+                    p[len(base) :].split(".")[0]
+                    for p in model
+                    if p.startswith(base)
+                    and not p[len(base) :].startswith("_")
+                    and p[len(base) :].split(".")[0] != "n"
+                }
+            )
+            children[pattern] = ",".join(names)
+    return {
+        "model": model,
+        "vocab": vocab,
+        "ranges": ranges,
+        "lengths": lengths,
+        "children": children,
+    }
+
+
+def _closure(func: Any) -> dict[str, Any]:
+    """The captured variables of a datamodel checker (words, limit, lo/hi/blank)."""
+    if func is None or not getattr(func, "__closure__", None):
+        return {}
+    return {
+        name: cell.cell_contents
+        for name, cell in zip(func.__code__.co_freevars, func.__closure__, strict=True)
+    }
+
+
+_TABLES: dict[str, dict[str, Any]] = {}
+
+
+def shim_for(attempt: Attempt, item: dict[str, Any]) -> str:
+    """The shim with this SCO's current state and the version's tables inlined."""
+    version = attempt.version.kind
+    if version not in _TABLES:
+        _TABLES[version] = _model_tables(version)
+    state = {
+        k: v
+        for k, v in attempt.state.get(item["identifier"], {}).items()
+        if not k.startswith("cakap.")
+    }
+    boot = {"version": version, "sco": item["identifier"], "state": state, **_TABLES[version]}
+    return _SHIM.replace("__CAKAP_BOOT__", safe_json(boot))
