@@ -19,6 +19,7 @@ ROUTES = [
     "/api/v1/enrolments",
     "/api/v1/budgets",
     "/api/v1/recommendations",
+    "/api/v1/learning-access",
 ]
 
 
@@ -28,8 +29,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    from . import models
+    # Handlers register before init_platform: the manifest lists what we subscribe to.
+    from . import completion, models
 
+    del completion
     init_platform(
         app,
         db=db,
@@ -46,7 +49,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API resources."""
+    """Mount the API resources and the event handlers."""
+    from . import access, budgets, classes, competencies, courses, enrolments, providers
+
+    for module in (competencies, providers, courses, classes, enrolments, budgets, access):
+        api.register_blueprint(module.blp)
 
 
 def register_commands(app: Flask) -> None:
@@ -54,3 +61,13 @@ def register_commands(app: Flask) -> None:
     from .demo import seed_demo_command
 
     app.cli.add_command(seed_demo_command)
+
+    @app.cli.command("rebuild-search-index")
+    def rebuild_search_index() -> None:
+        """Rebuild the course full-text index (after a SQLite VACUUM, for instance)."""
+        from sqlalchemy import text
+
+        from .search import REBUILD
+
+        with db.engine.begin() as conn:
+            conn.execute(text(REBUILD[db.engine.dialect.name]))

@@ -184,6 +184,13 @@ class CourseClass(db.Model):
 
     course: Mapped[Course] = relationship(lazy="joined")
 
+    @property
+    def enrolment_open(self) -> bool:
+        """True when today lies inside the enrolment window."""
+        from . import clock
+
+        return self.enrolment_opens_on <= clock.today() <= self.enrolment_closes_on
+
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="ck_classes_capacity"),
         CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="ck_classes_seats"),

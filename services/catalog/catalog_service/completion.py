@@ -1,0 +1,89 @@
+"""Event handlers: progress signals complete enrolments; person.updated refreshes snapshots.
+
+Handlers run inside the inbox transaction (the platform commits); duplicates of one event
+never reach them, and a second signal for the same module or test changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.events import EventRejected
+from sqlalchemy import select, update
+
+from .enrolment_logic import maybe_complete
+from .extensions import db, events
+from .models import ACTIVE_STATUSES, Course, CourseModule, Enrolment, ModuleCompletion
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        raise EventRejected(f"{name} is missing or not a string")
+    return value
+
+
+@events.handler("module.completed", version=1)
+def on_module_completed(envelope: dict[str, Any]) -> None:
+    """Record the module on the learner's enrolled enrolments whose course holds it."""
+    data = envelope["data"]
+    learner_id, module_id = _text(data, "learner_id"), _text(data, "module_id")
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .join(CourseModule, CourseModule.course_id == Enrolment.course_id)
+        .where(
+            Enrolment.learner_id == learner_id,
+            Enrolment.status == "enrolled",
+            CourseModule.module_id == module_id,
+        )
+    ).all()
+    for enrolment in enrolments:
+        if module_id not in enrolment.completed_module_ids:
+            enrolment.completions.append(ModuleCompletion(module_id=module_id))
+            db.session.flush()
+        maybe_complete(enrolment)
+
+
+@events.handler("assessment.passed", version=1)
+def on_assessment_passed(envelope: dict[str, Any]) -> None:
+    """Record a passed post test on the learner's enrolled enrolments whose course uses it."""
+    data = envelope["data"]
+    learner_id, assessment_id = _text(data, "learner_id"), _text(data, "assessment_id")
+    if data.get("passed") is not True:
+        raise EventRejected("assessment.passed must say passed: true")
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(
+            Enrolment.learner_id == learner_id,
+            Enrolment.status == "enrolled",
+            Course.post_test_id == assessment_id,
+        )
+    ).all()
+    for enrolment in enrolments:
+        if not enrolment.post_test_passed:
+            enrolment.post_test_passed = True
+            db.session.flush()
+        maybe_complete(enrolment)
+
+
+@events.handler("person.updated", version=1)
+def on_person_updated(envelope: dict[str, Any]) -> None:
+    """Refresh name, unit and supervisor on the person's open enrolments."""
+    data = envelope["data"]
+    person_id = _text(data, "person_id")
+    values: dict[str, Any] = {}
+    if isinstance(data.get("name"), str) and data["name"].strip():
+        values["learner_name"] = data["name"][:200]
+    for field, column in (("unit_code", "unit_code"), ("supervisor_id", "supervisor_id")):
+        if field in data:
+            if data[field] is not None and not isinstance(data[field], str):
+                raise EventRejected(f"{field} must be a string or null")
+            values[column] = data[field]
+    if values:
+        db.session.execute(
+            update(Enrolment)
+            .where(Enrolment.learner_id == person_id, Enrolment.status.in_(ACTIVE_STATUSES))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,233 @@
+"""Course rules: validation against the dictionary, the status table, and the search query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.auth import Principal
+from cakap_shared.db import utcnow
+from cakap_shared.problems import CakapError
+from sqlalchemy import Select, exists, or_, select
+
+from . import clock, search
+from .extensions import db, events
+from .models import (
+    COURSE_FORMS,
+    Competency,
+    Course,
+    CourseClass,
+    CourseCompetency,
+    CourseModule,
+    Provider,
+)
+
+# (status, action) -> new status; anything else is a 409.
+COURSE_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "publish"): "published",
+    ("draft", "archive"): "archived",
+    ("published", "archive"): "archived",
+}
+# What may still change once learners can see and enrol in the course.
+EDITABLE_WHEN_PUBLISHED = frozenset({"title", "description", "provider_id", "cost_per_participant"})
+
+
+def visible(course: Course | None, who: Principal) -> Course:
+    """Published and archived courses for everyone signed in; drafts for admins; else 404."""
+    if course is None or (course.status == "draft" and not (who.is_admin or who.is_service)):
+        raise CakapError(404, "No course with this id.")
+    return course
+
+
+def check_form(value: str | None) -> None:
+    """422 for a form that is not one of COURSE_FORMS."""
+    if value is not None and value not in COURSE_FORMS:
+        message = "Must be one of: " + ", ".join(COURSE_FORMS) + "."
+        # No `errors` member: cakap_shared's flattening would rename "form" to "_body".
+        raise CakapError(422, f"form: {message}")
+
+
+def check_references(body: dict[str, Any], course: Course | None = None) -> None:
+    """422 naming the field for unknown competency codes, provider, prerequisites."""
+    check_form(body.get("form"))
+    errors: dict[str, list[str]] = {}
+    codes = [c["code"] for c in body.get("competencies") or []]
+    if codes:
+        known = set(db.session.scalars(select(Competency.code).where(Competency.code.in_(codes))))
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            errors["competencies"] = ["unknown competency code(s): " + ", ".join(unknown)]
+    if body.get("provider_id") and db.session.get(Provider, body["provider_id"]) is None:
+        errors["provider_id"] = ["no provider with this id"]
+    prerequisites = body.get("prerequisites") or []
+    if prerequisites:
+        own = body.get("code") or (course.code if course else None)
+        if own in prerequisites:
+            errors["prerequisites"] = ["a course cannot be its own prerequisite"]
+        else:
+            known = set(
+                db.session.scalars(select(Course.code).where(Course.code.in_(prerequisites)))
+            )
+            unknown = [c for c in prerequisites if c not in known]
+            if unknown:
+                errors["prerequisites"] = ["unknown course code(s): " + ", ".join(unknown)]
+    if errors:
+        field = next(iter(errors))
+        raise CakapError(422, f"{field}: {errors[field][0]}", errors=errors)
+
+
+_NULLABLE = frozenset({"provider_id", "pre_test_id", "post_test_id"})
+
+
+def apply_fields(course: Course, body: dict[str, Any]) -> None:
+    """Copy validated fields onto the course (links replaced when given)."""
+    for name in (
+        "code",
+        "title",
+        "description",
+        "form",
+        "jp",
+        "provider_id",
+        "cost_per_participant",
+        "prerequisites",
+        "pre_test_id",
+        "post_test_id",
+    ):
+        if name in body and (body[name] is not None or name in _NULLABLE):
+            setattr(course, name, body[name])
+    if "competencies" in body:
+        course.competency_links = [
+            CourseCompetency(competency_code=c["code"], level=c["level"], position=i)
+            for i, c in enumerate(body["competencies"])
+        ]
+    if "module_ids" in body:
+        course.module_links = [
+            CourseModule(module_id=m, position=i) for i, m in enumerate(body["module_ids"])
+        ]
+
+
+def create(body: dict[str, Any]) -> Course:
+    """A new draft course."""
+    if db.session.scalar(select(Course.id).where(Course.code == body["code"])):
+        raise CakapError(
+            409, f"A course with code {body['code']} exists.", errors={"code": ["taken"]}
+        )
+    check_references(body)
+    if body.get("form") is None:
+        body["form"] = "e_learning" if body.get("module_ids") else "klasikal"
+    course = Course(status="draft")
+    apply_fields(course, body)
+    db.session.add(course)
+    db.session.commit()
+    return course
+
+
+def update(course: Course, body: dict[str, Any]) -> Course:
+    """Edit a draft freely; a published course only in EDITABLE_WHEN_PUBLISHED; archived never."""
+    if course.status == "archived":
+        raise CakapError(409, "An archived course cannot be changed.")
+    if course.status == "published":
+        locked = sorted(set(body) - EDITABLE_WHEN_PUBLISHED)
+        if locked:
+            raise CakapError(
+                409,
+                "The course is published: only "
+                + ", ".join(sorted(EDITABLE_WHEN_PUBLISHED))
+                + " may change. Locked: "
+                + ", ".join(locked)
+                + ".",
+                errors={name: ["locked once published"] for name in locked},
+            )
+    taken = select(Course.id).where(Course.code == body.get("code"), Course.id != course.id)
+    if "code" in body and db.session.scalar(taken):
+        raise CakapError(409, f"A course with code {body['code']} exists.")
+    check_references(body, course)
+    if "form" in body and body["form"] is None:
+        del body["form"]
+    apply_fields(course, body)
+    db.session.commit()
+    return course
+
+
+def transition(course: Course, action: str) -> Course:
+    """publish / archive, with their events, in one transaction."""
+    new = COURSE_TRANSITIONS.get((course.status, action))
+    if new is None:
+        raise CakapError(
+            409,
+            f"A course that is {course.status} cannot be {action}ed.",
+            current_status=course.status,
+        )
+    course.status = new
+    if new == "published":
+        course.published_at = utcnow()
+    events.publish(
+        f"course.{new}",
+        {
+            "course_id": course.id,
+            "code": course.code,
+            "title": course.title,
+            "module_ids": course.module_ids,
+            "pre_test_id": course.pre_test_id,
+            "post_test_id": course.post_test_id,
+        },
+        course.id,
+    )
+    db.session.commit()
+    return course
+
+
+def open_class_exists() -> Any:
+    """EXISTS a class of the course whose enrolment window includes today."""
+    today = clock.today()
+    return exists().where(
+        CourseClass.course_id == Course.id,
+        CourseClass.enrolment_opens_on <= today,
+        CourseClass.enrolment_closes_on >= today,
+    )
+
+
+def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
+    """The course list query: visibility, full text, filters and sort."""
+    check_form(args.get("form"))
+    stmt = select(Course)
+    if who.is_admin or who.is_service:
+        if args.get("status"):
+            stmt = stmt.where(Course.status == args["status"])
+    else:
+        stmt = stmt.where(Course.status == "published")
+    if args.get("competency"):
+        codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
+        stmt = stmt.where(
+            exists().where(
+                CourseCompetency.course_id == Course.id,
+                CourseCompetency.competency_code.in_(codes),
+            )
+        )
+    if args.get("form"):
+        stmt = stmt.where(Course.form == args["form"])
+    if args.get("provider"):
+        by_code = select(Provider.id).where(Provider.code == args["provider"]).scalar_subquery()
+        stmt = stmt.where(
+            or_(Course.provider_id == args["provider"], Course.provider_id == by_code)
+        )
+    if args.get("jp_min") is not None:
+        stmt = stmt.where(Course.jp >= args["jp_min"])
+    if args.get("jp_max") is not None:
+        stmt = stmt.where(Course.jp <= args["jp_max"])
+    if args.get("has_open_class") is True:
+        stmt = stmt.where(open_class_exists())
+    elif args.get("has_open_class") is False:
+        stmt = stmt.where(~open_class_exists())
+    words = search.terms(args.get("q"))
+    rank = None
+    if args.get("q") is not None and args["q"].strip():
+        if not words:
+            return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
+        stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
+    sort = args.get("sort") or ("relevance" if rank is not None else "title")
+    if sort == "relevance" and rank is not None:
+        return stmt.order_by(rank, Course.title, Course.id)
+    column = {"jp": Course.jp, "-jp": Course.jp.desc(), "-title": Course.title.desc()}.get(
+        sort, Course.title
+    )
+    return stmt.order_by(column, Course.id)

@@ -1,0 +1,48 @@
+"""Full-text search over course titles and descriptions, one interface for both databases.
+
+SQLite: the FTS5 table `courses_fts` (external content over `courses`, kept in sync by
+triggers from the migration), ranked by bm25 with the title weighted 10:1.
+PostgreSQL: the generated `courses.search_vector` (GIN index, 'simple' config because the
+content is Indonesian and PostgreSQL has no Indonesian stemmer), ranked by ts_rank_cd.
+Every word of the query must match, as a prefix ("keaman" finds "keamanan").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, text
+
+MAX_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def terms(query: str | None) -> list[str]:
+    """The words of a query, lower-cased: only word characters reach the index syntax."""
+    return [w.lower() for w in _WORD.findall(query or "")][:MAX_TERMS]
+
+
+def apply(stmt: Select[Any], words: list[str], dialect: str) -> tuple[Select[Any], ColumnElement]:
+    """Restrict `stmt` (over courses) to matches; returns it and an ascending rank expression."""
+    if dialect == "sqlite":
+        match = " ".join(f'"{w}"*' for w in words)
+        stmt = stmt.join(
+            text("courses_fts"),
+            literal_column("courses_fts.rowid") == literal_column("courses.rowid"),
+        ).where(text("courses_fts MATCH :fts_query").bindparams(fts_query=match))
+        # bm25 is lower for better matches: ascending order is best first.
+        return stmt, literal_column("bm25(courses_fts, 10.0, 1.0)")
+    if dialect == "postgresql":
+        query = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
+        vector = literal_column("courses.search_vector")
+        stmt = stmt.where(vector.op("@@")(query))
+        return stmt, -func.ts_rank_cd(vector, query)
+    raise NotImplementedError(f"no full-text search for {dialect}")
+
+
+REBUILD = {
+    # After a VACUUM SQLite may renumber the rowids the FTS5 table points at.
+    "sqlite": "INSERT INTO courses_fts(courses_fts) VALUES ('rebuild')",
+    "postgresql": "REINDEX INDEX ix_courses_search_vector",
+}
