@@ -189,3 +189,12 @@ def test_role_pages_refuse_other_roles(client, sign_in):
     assert client.get("/persetujuan").status_code == 403
     assert client.get("/modul/unggah").status_code == 403
     assert client.get("/admin").status_code == 403
+
+
+def test_sign_in_again_after_expiry(client, sign_in, clock):
+    sign_in(expires_in=60)
+    clock.now += 61
+    assert client.get("/").status_code == 302
+    sign_in()  # the login form shown after expiry still carries a valid CSRF token
+    with client.session_transaction() as session:
+        assert session["exp"] > clock.now

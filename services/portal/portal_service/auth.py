@@ -18,6 +18,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from .gateway import gateway
 
 F = TypeVar("F", bound=Callable[..., Any])
+AUTH_KEYS = ("sid", "tok", "exp", "uid", "usr", "name", "roles")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ def current_user() -> User | None:
             roles=tuple(session.get("roles", [])),
         )
     elif "tok" in session:
-        sign_out()
+        # Expired: drop the sign-in but keep the rest (the CSRF token of a form being shown).
+        for key in AUTH_KEYS:
+            session.pop(key, None)
     g.portal_user = user
     return user
 
