@@ -16,6 +16,7 @@ from cakap_shared.testing import (
 from flask import Flask
 from flask.testing import FlaskClient
 from personnel_service import create_app
+from personnel_service.competencies import seed_managerial_standard
 from personnel_service.extensions import db
 
 
@@ -40,9 +41,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A test client on empty tables."""
+    """A test client on empty tables (but for the managerial standard the migration seeds)."""
     with app.app_context():
         empty_tables(db)
+        seed_managerial_standard()
+        db.session.commit()
     return app.test_client()
 
 

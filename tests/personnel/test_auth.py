@@ -25,7 +25,7 @@ def sign_in(client, username, password=DEMO_PASSWORD, addr="10.0.0.1"):
 
 
 def test_sign_in_with_login_name_returns_bearer_token(demo):
-    response = sign_in(demo, "andi")
+    response = sign_in(demo, "pegawai")
     assert response.status_code == 200
     body = response.get_json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 900
@@ -34,11 +34,11 @@ def test_sign_in_with_login_name_returns_bearer_token(demo):
 
 
 def test_sign_in_with_nip_works_too(demo):
-    assert sign_in(demo, "199107222019031004").status_code == 200
+    assert sign_in(demo, "199507212019022002").status_code == 200
 
 
 def test_wrong_password_is_401_problem(demo):
-    response = sign_in(demo, "andi", "wrong")
+    response = sign_in(demo, "pegawai", "wrong")
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["title"] == "Unauthorized"
@@ -50,39 +50,39 @@ def test_unknown_user_is_401(demo):
 
 def test_failures_per_user_are_throttled_with_retry_after(demo):
     for i in range(5):
-        assert sign_in(demo, "andi", "wrong", addr=f"10.1.0.{i}").status_code == 401
-    response = sign_in(demo, "andi", addr="10.1.0.99")  # even the right password waits
+        assert sign_in(demo, "pegawai", "wrong", addr=f"10.1.0.{i}").status_code == 401
+    response = sign_in(demo, "pegawai", addr="10.1.0.99")  # even the right password waits
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
-    assert sign_in(demo, "rina", addr="10.1.0.99").status_code == 200
+    assert sign_in(demo, "atasan", addr="10.1.0.99").status_code == 200
 
 
 def test_failures_per_address_are_throttled(demo):
     for i in range(30):
         sign_in(demo, f"ghost{i}", "wrong", addr="10.2.0.1")
-    assert sign_in(demo, "rina", addr="10.2.0.1").status_code == 429
-    assert sign_in(demo, "rina", addr="10.2.0.2").status_code == 200
+    assert sign_in(demo, "atasan", addr="10.2.0.1").status_code == 429
+    assert sign_in(demo, "atasan", addr="10.2.0.2").status_code == 200
 
 
 def test_successful_sign_ins_from_one_address_are_not_throttled(demo):
     for _ in range(40):
-        assert sign_in(demo, "andi", addr="10.3.0.1").status_code == 200
+        assert sign_in(demo, "pegawai", addr="10.3.0.1").status_code == 200
 
 
 def test_password_is_never_logged(demo, caplog):
-    sign_in(demo, "andi", "Sup3r-secret-pw")
+    sign_in(demo, "pegawai", "Sup3r-secret-pw")
     assert "Sup3r-secret-pw" not in caplog.text
 
 
 def test_me_for_asn_has_nip_unit_and_supervisor(demo):
-    token = sign_in(demo, "andi").get_json()["access_token"]
+    token = sign_in(demo, "pegawai").get_json()["access_token"]
     me = demo.get("/api/v1/me", headers=bearer(token)).get_json()
-    assert me["id"] == demo_person_id("199107222019031004")
-    assert me["username"] == "andi"
+    assert me["id"] == demo_person_id("199507212019022002")
+    assert me["username"] == "pegawai"
     assert me["roles"] == ["asn"]
-    assert me["nip"] == "199107222019031004"
-    assert me["unit_code"] == "DISKOMINFO"
-    assert me["supervisor_id"] == demo_person_id("198203152006042003")
+    assert me["nip"] == "199507212019022002"
+    assert me["unit_code"] == "DISKOMINFO-APTIKA"
+    assert me["supervisor_id"] == demo_person_id("198203142008031001")
 
 
 def test_me_for_admin_has_no_nip(demo):
@@ -98,7 +98,7 @@ def test_me_without_token_is_401(client):
 
 
 def test_issued_token_verifies_against_published_jwks(demo):
-    token = sign_in(demo, "andi").get_json()["access_token"]
+    token = sign_in(demo, "pegawai").get_json()["access_token"]
     jwks = demo.get("/.well-known/jwks.json").get_json()
     key = jwt.PyJWK(jwks["keys"][0])
     claims = jwt.decode(token, key.key, algorithms=["RS256"], audience="cakap")

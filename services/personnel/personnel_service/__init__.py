@@ -14,7 +14,14 @@ from .config import load_config
 from .extensions import api, db, events
 from .tokens import issuer_from_config
 
-ROUTES = ["/api/v1/auth", "/api/v1/me", "/api/v1/people", "/api/v1/units"]
+ROUTES = [
+    "/api/v1/auth",
+    "/api/v1/me",
+    "/api/v1/people",
+    "/api/v1/units",
+    "/api/v1/position-standards",
+    "/api/v1/jp-targets",
+]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -28,7 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     issuer = issuer_from_config(app)
     app.extensions["cakap_token_issuer"] = issuer
-    from . import models
+    from . import jp, models  # noqa: F401  (jp registers the enrolment.completed handler)
 
     init_platform(
         app,
@@ -56,8 +63,14 @@ def register_blueprints(app: Flask) -> None:
 
     from .auth_resources import blp as auth_blp
     from .auth_resources import jwks_view
+    from .development_resources import blp as development_blp
+    from .people_resources import blp as people_blp
+    from .units_resources import blp as units_blp
 
     api.register_blueprint(auth_blp)
+    api.register_blueprint(units_blp)
+    api.register_blueprint(people_blp)
+    api.register_blueprint(development_blp)
     app.add_url_rule("/.well-known/jwks.json", "jwks", public(jwks_view))
 
 

@@ -1,16 +1,39 @@
-"""Personnel tables: people, their sign-in accounts, and the platform's event/idempotency tables."""
+"""Personnel tables: units, people and their accounts, competencies, the JP ledger, events."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from cakap_shared.db import new_id, utcnow
 from cakap_shared.events import InboxEventMixin, OutboxDeliveryMixin, OutboxEventMixin
 from cakap_shared.idempotency import IdempotencyRecordMixin
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+
+
+class Unit(db.Model):
+    """An organisational unit: an OPD (no parent) or one of its bidang, bagian, seksi."""
+
+    __tablename__ = "units"
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("units.code"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Person(db.Model):
@@ -20,15 +43,38 @@ class Person(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     nip: Mapped[str | None] = mapped_column(String(18), unique=True, nullable=True)
     name: Mapped[str] = mapped_column(String(200))
-    unit_code: Mapped[str | None] = mapped_column(String(50), nullable=True, index=True)
+    # Both derived from the NIP; kept as columns so reports need not parse NIPs.
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    employment_type: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    unit_code: Mapped[str | None] = mapped_column(
+        ForeignKey("units.code", name="fk_people_unit_code_units"), nullable=True, index=True
+    )
     position: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    position_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
     grade: Mapped[str | None] = mapped_column(String(10), nullable=True)
     supervisor_id: Mapped[str | None] = mapped_column(
         ForeignKey("people.id"), nullable=True, index=True
     )
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
 
     account: Mapped[Account | None] = relationship(back_populates="person", uselist=False)
+
+
+class PersonUnitHistory(db.Model):
+    """Where a person worked from when to when; the open row (to_date None) is the current unit."""
+
+    __tablename__ = "person_unit_history"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"))
+    from_date: Mapped[date] = mapped_column(Date)
+    to_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Account(db.Model):
@@ -59,6 +105,92 @@ class LoginFailure(db.Model):
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_login_failures_scope_time", "scope", "failed_at"),)
+
+
+class PositionStandard(db.Model):
+    """The level a position requires in one competency.
+
+    `position` is either a position type ("pengawas": the managerial standard every
+    pengawas shares) or a position name ("Pranata Komputer Ahli Pertama"), which
+    overrides the type's level for the competencies it names.
+    """
+
+    __tablename__ = "position_standards"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    position: Mapped[str] = mapped_column(String(200))
+    competency_code: Mapped[str] = mapped_column(String(50))
+    required_level: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("position", "competency_code", name="uq_standard_position_code"),
+        CheckConstraint("required_level BETWEEN 1 AND 5", name="ck_standard_level"),
+    )
+
+
+class CompetencyAssessment(db.Model):
+    """One assessed level (1-5) of one competency of one person, with its source and date."""
+
+    __tablename__ = "competency_assessments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    competency_code: Mapped[str] = mapped_column(String(50))
+    level: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(30))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        Index("ix_assessments_person_code", "person_id", "competency_code"),
+        CheckConstraint("level BETWEEN 1 AND 5", name="ck_assessment_level"),
+    )
+
+
+class JpEntry(db.Model):
+    """JP (jam pelajaran) earned by one person from one completed development activity."""
+
+    __tablename__ = "jp_entries"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    course_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    title: Mapped[str] = mapped_column(String(300))
+    jp: Mapped[int] = mapped_column(Integer)
+    form: Mapped[str] = mapped_column(String(50))
+    completed_on: Mapped[date] = mapped_column(Date)
+    # The catalog event that produced it: at most one entry per event.
+    source_event_id: Mapped[str | None] = mapped_column(String(36), unique=True, nullable=True)
+    evidence_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    recorded_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_jp_entries_person_year", "person_id", "year"),)
+
+
+class JpTarget(db.Model):
+    """A yearly JP target for an employment type, optionally only in one agency (root OPD)."""
+
+    __tablename__ = "jp_targets"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    employment_type: Mapped[str] = mapped_column(String(10))
+    # "" = every agency (NULL would not be unique on PostgreSQL).
+    agency_code: Mapped[str] = mapped_column(String(50), default="")
+    target: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("employment_type", "agency_code", name="uq_jp_target_type_agency"),
+    )
+
+
+class Appreciation(db.Model):
+    """Recognition (apresiasi) a supervisor gave a subordinate, with the reason."""
+
+    __tablename__ = "appreciations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    from_person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    to_person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class OutboxEvent(OutboxEventMixin, db.Model):

@@ -117,11 +117,16 @@ class PersonRow:
 
 @dataclass(slots=True)
 class ReadResult:
-    """Valid rows and row errors of one file; `format` is "csv" or "xlsx"."""
+    """Valid rows and row errors of one file; `format` is "csv" or "xlsx".
+
+    `columns` names the columns the header has, so an importer can leave fields of
+    optional columns the file does not carry untouched instead of resetting them.
+    """
 
     rows: list[PersonRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     format: str = "csv"
+    columns: tuple[str, ...] = ()
 
 
 def read_people_file(
@@ -268,6 +273,7 @@ def _validate_rows(
             continue
         if columns is None:
             columns = _read_header(cells)
+            result.columns = tuple(columns)
             width = len(cells)
             continue
         count += 1

@@ -1,0 +1,206 @@
+"""Competency profiles, position standards and gaps.
+
+Standards are kept per position type (the managerial standard seeded by the
+migration) and optionally per position name; a name's levels override its
+type's for the competencies the name lists. The current level of a competency
+is the latest assessment by date (any source); never assessed counts as 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.problems import invalid
+from sqlalchemy import select
+
+from .extensions import db
+from .grades import PositionType
+from .models import CompetencyAssessment, Person, PositionStandard
+
+POSITION_TYPES = {t.value for t in PositionType}
+# The managerial standard (Permenpan RB 38/2017): eight managerial competencies and the
+# sosial-kultural Perekat Bangsa, one level per position type. The catalog's dictionary
+# uses the same codes (see docs/competency-codes.md). The first migration seeds it too.
+MANAGERIAL_CODES = {
+    "M-INT": "Integritas",
+    "M-KS": "Kerja Sama",
+    "M-KOM": "Komunikasi",
+    "M-OPH": "Orientasi pada Hasil",
+    "M-PP": "Pelayanan Publik",
+    "M-PDO": "Pengembangan Diri dan Orang Lain",
+    "M-MP": "Mengelola Perubahan",
+    "M-PK": "Pengambilan Keputusan",
+    "SK-PB": "Perekat Bangsa",
+}
+MANAGERIAL_LEVEL_BY_TYPE = {
+    "jpt_madya": 5,
+    "jpt_pratama": 4,
+    "administrator": 3,
+    "pengawas": 2,
+    "fungsional": 2,
+    "pelaksana": 1,
+}
+
+
+def seed_managerial_standard() -> int:
+    """Add the managerial standard rows that are missing; returns how many were added."""
+    have = {
+        (row.position, row.competency_code)
+        for row in db.session.execute(
+            select(PositionStandard.position, PositionStandard.competency_code)
+        )
+    }
+    added = 0
+    for kind, level in MANAGERIAL_LEVEL_BY_TYPE.items():
+        for code in MANAGERIAL_CODES:
+            if (kind, code) not in have:
+                db.session.add(
+                    PositionStandard(position=kind, competency_code=code, required_level=level)
+                )
+                added += 1
+    db.session.flush()
+    return added
+
+
+def standard_for(position: str | None, position_type: str | None) -> dict[str, int]:
+    """Required level per competency code for a position (name, then its type)."""
+    keys = [k for k in (position_type, position) if k]
+    if not keys:
+        return {}
+    rows = db.session.scalars(select(PositionStandard).where(PositionStandard.position.in_(keys)))
+    by_key: dict[str, dict[str, int]] = {}
+    for row in rows:
+        by_key.setdefault(row.position, {})[row.competency_code] = row.required_level
+    merged = dict(by_key.get(position_type or "", {}))
+    if position and position != position_type:
+        merged.update(by_key.get(position, {}))
+    return merged
+
+
+def assessments(person_id: str) -> list[CompetencyAssessment]:
+    """All assessments of a person, newest first."""
+    return list(
+        db.session.scalars(
+            select(CompetencyAssessment)
+            .where(CompetencyAssessment.person_id == person_id)
+            .order_by(
+                CompetencyAssessment.assessed_on.desc(), CompetencyAssessment.created_at.desc()
+            )
+        )
+    )
+
+
+def assessment_view(a: CompetencyAssessment) -> dict[str, Any]:
+    """An assessment as the API shows it."""
+    return {
+        "id": a.id,
+        "code": a.competency_code,
+        "level": a.level,
+        "source": a.source,
+        "assessed_on": a.assessed_on,
+    }
+
+
+def profile(person_id: str) -> dict[str, Any]:
+    """Current level per code (latest assessment) and the full history."""
+    history = assessments(person_id)
+    current: dict[str, CompetencyAssessment] = {}
+    for a in history:
+        current.setdefault(a.competency_code, a)
+    return {
+        "items": [assessment_view(current[code]) for code in sorted(current)],
+        "history": [assessment_view(a) for a in history],
+    }
+
+
+def current_levels(person_id: str) -> dict[str, int]:
+    """Latest level per competency code."""
+    levels: dict[str, int] = {}
+    for a in assessments(person_id):
+        levels.setdefault(a.competency_code, a.level)
+    return levels
+
+
+def gap_items(required: dict[str, int], current: dict[str, int]) -> list[dict[str, int | str]]:
+    """One item per required competency: required, current (0 if unassessed), gap (never < 0)."""
+    return [
+        {
+            "code": code,
+            "required": level,
+            "current": current.get(code, 0),
+            "gap": max(level - current.get(code, 0), 0),
+        }
+        for code, level in sorted(required.items())
+    ]
+
+
+def gaps(person: Person, target_position: str | None) -> dict[str, Any]:
+    """Gaps for the current position and, when asked, for a target position."""
+    current = current_levels(person.id)
+    result: dict[str, Any] = {
+        "position": person.position,
+        "items": gap_items(standard_for(person.position, person.position_type), current),
+        "target": None,
+    }
+    if target_position:
+        target = target_position.strip()
+        if target.lower() in POSITION_TYPES:
+            required = standard_for(None, target.lower())
+        else:
+            required = standard_for(target, _type_of_position(target))
+        if not required:
+            raise invalid(
+                "target_position",
+                f"no competency standard for {target}; give a position type "
+                f"({', '.join(sorted(POSITION_TYPES))}) or a position with a standard",
+            )
+        result["target"] = {"position": target, "items": gap_items(required, current)}
+    return result
+
+
+def _type_of_position(name: str) -> str | None:
+    """The position type most people holding this position name have, if any."""
+    return db.session.scalar(
+        select(Person.position_type)
+        .where(Person.position == name, Person.position_type.is_not(None))
+        .limit(1)
+    )
+
+
+def set_standard(position: str, competencies: list[dict[str, Any]]) -> None:
+    """Replace the levels of the named competencies for a position."""
+    existing = {
+        s.competency_code: s
+        for s in db.session.scalars(
+            select(PositionStandard).where(PositionStandard.position == position)
+        )
+    }
+    seen: set[str] = set()
+    for item in competencies:
+        if item["code"] in seen:
+            raise invalid("competencies", f"{item['code']} is listed twice")
+        seen.add(item["code"])
+        row = existing.get(item["code"])
+        if row is None:
+            db.session.add(
+                PositionStandard(
+                    position=position, competency_code=item["code"], required_level=item["level"]
+                )
+            )
+        else:
+            row.required_level = item["level"]
+
+
+def standards(position: str | None) -> list[dict[str, Any]]:
+    """Standards grouped by position, optionally of one position."""
+    query = select(PositionStandard).order_by(
+        PositionStandard.position, PositionStandard.competency_code
+    )
+    if position:
+        query = query.where(PositionStandard.position == position)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in db.session.scalars(query):
+        grouped.setdefault(row.position, []).append(
+            {"code": row.competency_code, "level": row.required_level}
+        )
+    return [{"position": name, "competencies": items} for name, items in grouped.items()]

@@ -1,0 +1,247 @@
+"""JP ledger, unit compliance, competency profiles, gaps, position standards and JP targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.auth import current_principal, require_roles
+from cakap_shared.db import MAX_PER_PAGE
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError, invalid
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from . import competencies, jp, rights
+from . import units as unit_tree
+from .clock import today
+from .extensions import db
+from .models import CompetencyAssessment, JpTarget, Person, Unit
+from .rights import Relation
+from .schemas import (
+    AssessmentCreateSchema,
+    AssessmentSchema,
+    CompetencyProfileSchema,
+    ComplianceArgsSchema,
+    ComplianceSchema,
+    GapArgsSchema,
+    GapsSchema,
+    JpEntryCreateSchema,
+    JpEntrySchema,
+    JpSummarySchema,
+    JpTargetListSchema,
+    JpTargetSchema,
+    PositionStandardArgsSchema,
+    PositionStandardListSchema,
+    PositionStandardSchema,
+    YearArgsSchema,
+)
+
+blp = Blueprint(
+    "development", __name__, url_prefix="/api/v1", description="JP ledger and competencies"
+)
+
+
+@blp.route("/people/<string:person_id>/jp")
+class PersonJp(MethodView):
+    """A person's JP for a year."""
+
+    @blp.arguments(YearArgsSchema, location="query")
+    @blp.response(200, JpSummarySchema)
+    def get(self, args: dict[str, Any], person_id: str) -> dict[str, Any]:
+        """JP earned in a year (default this year) against the target, with the entries."""
+        person, _rel = rights.visible_person(current_principal(), person_id)
+        return jp.summary(person, args.get("year") or today().year)
+
+
+@blp.route("/people/<string:person_id>/jp-entries")
+class PersonJpEntries(MethodView):
+    """Ledger entries recorded by hand."""
+
+    @blp.arguments(JpEntryCreateSchema)
+    @blp.response(201, JpEntrySchema)
+    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+        """Record external development (seminar, degree...) with its evidence (admin)."""
+        principal = current_principal()
+        _person, rel = rights.visible_person(principal, person_id)
+        if rel is not Relation.ADMIN:
+            raise CakapError(403, "Only an administrator records external development.")
+        if body["completed_on"] > today():
+            raise invalid("completed_on", "the completion date is in the future")
+        entry = jp.add_entry(person_id, body, recorded_by=principal.id)
+        db.session.commit()
+        audit("jp.recorded", actor=principal.id, person_id=person_id, jp=entry.jp)
+        return jp.entry_view(entry)
+
+
+@blp.route("/units/<string:code>/compliance")
+class UnitCompliance(MethodView):
+    """Who in a unit is below the JP target."""
+
+    @blp.arguments(ComplianceArgsSchema, location="query")
+    @blp.response(200, ComplianceSchema)
+    def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
+        """People of the unit and its sub-units below target, largest shortfall first.
+
+        Admins see everyone; a supervisor sees their own line (direct and indirect).
+        """
+        principal = current_principal()
+        if db.session.get(Unit, code) is None:
+            raise CakapError(404, "No such unit.")
+        only: set[str] | None = None
+        if not principal.is_admin:
+            only = set(db.session.scalars(rights.subordinate_ids(principal.id)))
+            if not only:
+                raise CakapError(403, "Only administrators and supervisors read compliance.")
+            me = db.session.get(Person, principal.id)
+            mine = me is not None and me.unit_code in unit_tree.subtree_codes(code)
+            in_unit = db.session.scalar(
+                select(Person.id)
+                .where(Person.id.in_(only), Person.unit_code.in_(unit_tree.subtree_codes(code)))
+                .limit(1)
+            )
+            if not mine and in_unit is None:
+                raise CakapError(404, "No such unit in your line.")
+        report = jp.compliance(code, args.get("year") or today().year, only)
+        per_page = min(args["per_page"], MAX_PER_PAGE)
+        start = (args["page"] - 1) * per_page
+        return {
+            "unit_code": code,
+            "year": report["year"],
+            "people": report["people"],
+            "below_target": len(report["below"]),
+            "items": report["below"][start : start + per_page],
+            "total": len(report["below"]),
+            "page": args["page"],
+            "per_page": per_page,
+        }
+
+
+@blp.route("/people/<string:person_id>/competencies")
+class PersonCompetencies(MethodView):
+    """A person's competency profile."""
+
+    @blp.response(200, CompetencyProfileSchema)
+    def get(self, person_id: str) -> dict[str, Any]:
+        """Current level per competency and the assessment history."""
+        rights.visible_person(current_principal(), person_id)
+        return competencies.profile(person_id)
+
+
+# Which assessment source each relation may record.
+_SOURCES_BY_RELATION = {
+    Relation.ADMIN: {"assessment_centre", "supervisor", "self"},
+    Relation.SUPERVISOR: {"supervisor"},
+    Relation.SELF: {"self"},
+}
+
+
+@blp.route("/people/<string:person_id>/competency-assessments")
+class PersonCompetencyAssessments(MethodView):
+    """Assessed levels."""
+
+    @blp.arguments(AssessmentCreateSchema)
+    @blp.response(201, AssessmentSchema)
+    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+        """Record a level: admins any source, supervisors `supervisor`, the person `self`."""
+        principal = current_principal()
+        _person, rel = rights.visible_person(principal, person_id)
+        if body["source"] not in _SOURCES_BY_RELATION.get(rel, set()):
+            raise CakapError(403, f"You may not record a {body['source']} assessment here.")
+        assessed_on = body.get("assessed_on") or today()
+        if assessed_on > today():
+            raise invalid("assessed_on", "the assessment date is in the future")
+        assessment = CompetencyAssessment(
+            person_id=person_id,
+            competency_code=body["code"],
+            level=body["level"],
+            source=body["source"],
+            assessed_on=assessed_on,
+            assessed_by=principal.id,
+        )
+        db.session.add(assessment)
+        db.session.commit()
+        audit("competency.assessed", actor=principal.id, person_id=person_id, code=body["code"])
+        return competencies.assessment_view(assessment)
+
+
+@blp.route("/people/<string:person_id>/competency-gaps")
+class PersonCompetencyGaps(MethodView):
+    """Gaps against position standards."""
+
+    @blp.arguments(GapArgsSchema, location="query")
+    @blp.response(200, GapsSchema)
+    def get(self, args: dict[str, Any], person_id: str) -> dict[str, Any]:
+        """Gap per competency for the current position and, with target_position, for another."""
+        person, _rel = rights.visible_person(current_principal(), person_id)
+        return competencies.gaps(person, args.get("target_position"))
+
+
+@blp.route("/position-standards")
+class PositionStandards(MethodView):
+    """Required competency levels per position."""
+
+    @blp.arguments(PositionStandardArgsSchema, location="query")
+    @blp.response(200, PositionStandardListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Standards of every position (or of one)."""
+        return {"items": competencies.standards(args.get("position"))}
+
+    @blp.arguments(PositionStandardSchema)
+    @blp.response(201, PositionStandardSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Set required levels for a position name or type (admin); listed codes are replaced."""
+        principal = require_roles("admin")
+        position = body["position"].strip()
+        competencies.set_standard(position, body["competencies"])
+        db.session.commit()
+        audit("standard.set", actor=principal.id, position=position)
+        return competencies.standards(position)[0]
+
+
+@blp.route("/jp-targets")
+class JpTargets(MethodView):
+    """Yearly JP targets."""
+
+    @blp.response(200, JpTargetListSchema)
+    def get(self) -> dict[str, Any]:
+        """Configured defaults per employment type, then overrides (type-wide or per agency)."""
+        items = [
+            {"employment_type": kind, "agency_code": None, "target": target}
+            for kind, target in jp.default_targets().items()
+        ]
+        for row in db.session.scalars(
+            select(JpTarget).order_by(JpTarget.employment_type, JpTarget.agency_code)
+        ):
+            items.append(
+                {
+                    "employment_type": row.employment_type,
+                    "agency_code": row.agency_code or None,
+                    "target": row.target,
+                }
+            )
+        return {"items": items}
+
+    @blp.arguments(JpTargetSchema)
+    @blp.response(200, JpTargetSchema)
+    def put(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Override the target of an employment type, everywhere or in one agency (admin)."""
+        principal = require_roles("admin")
+        agency = body.get("agency_code") or jp.ALL_AGENCIES
+        if agency:
+            unit = db.session.get(Unit, agency)
+            if unit is None or unit.parent_code is not None:
+                raise invalid("agency_code", "agency_code must be the code of a top-level unit")
+        row = db.session.scalar(
+            select(JpTarget).where(
+                JpTarget.employment_type == body["employment_type"], JpTarget.agency_code == agency
+            )
+        )
+        if row is None:
+            row = JpTarget(employment_type=body["employment_type"], agency_code=agency)
+            db.session.add(row)
+        row.target = body["target"]
+        db.session.commit()
+        audit("jp.target_set", actor=principal.id, agency=agency, target=body["target"])
+        return {"employment_type": row.employment_type, "agency_code": agency or None,
+                "target": row.target}  # fmt: skip

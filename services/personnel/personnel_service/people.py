@@ -1,0 +1,324 @@
+"""People records: validation of each field, create and update, history, and person.updated."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cakap_shared.problems import CakapError, invalid
+from sqlalchemy import select
+
+from . import rights
+from .clock import today
+from .extensions import db, events
+from .grades import (
+    EmploymentType,
+    InvalidGrade,
+    grade_by_code,
+    normalise_grade,
+    parse_employment_type,
+    parse_position_type,
+    parse_status,
+)
+from .models import Account, Appreciation, Person, PersonUnitHistory, Unit
+from .nip import InvalidNip, NipInfo, parse_nip
+from .passwords import hash_password
+from .rights import Relation, sees_personal_data
+
+# Fields other services copy: a change to any of them is published as person.updated.
+PUBLISHED_FIELDS = ("name", "unit_code", "supervisor_id", "position", "grade", "status")
+# An account whose password was never set: argon2 refuses this "hash", so nobody signs in.
+UNUSABLE_PASSWORD = "!unset"
+
+
+def published_data(person: Person) -> dict[str, Any]:
+    """The data of a person.updated event (contract v1)."""
+    return {"person_id": person.id, **{name: getattr(person, name) for name in PUBLISHED_FIELDS}}
+
+
+def publish_updated(person: Person) -> None:
+    """Add person.updated to the current transaction."""
+    events.publish("person.updated", published_data(person), aggregate_id=person.id)
+
+
+# ---- field checks: each raises a 422 naming its field ----
+
+
+def check_nip(nip: str, field: str = "nip") -> NipInfo:
+    """The parsed NIP, or 422 on `field` saying why it cannot be anyone's."""
+    try:
+        return parse_nip(nip.strip(), today())
+    except InvalidNip as err:
+        raise invalid(field, err.message) from None
+
+
+def check_employment_type(text: str | None) -> EmploymentType:
+    """PNS (the default) or PPPK."""
+    if not text:
+        return EmploymentType.PNS
+    try:
+        return parse_employment_type(text)
+    except ValueError as err:
+        raise invalid("employment_type", str(err)) from None
+
+
+def check_grade(text: str | None, employment_type: EmploymentType) -> str:
+    """The canonical grade code ("III/a", "IX") for the employment type."""
+    try:
+        return normalise_grade(text or "", employment_type).code
+    except InvalidGrade as err:
+        raise invalid("grade", err.message) from None
+
+
+def check_unit(code: str | None) -> str:
+    """An existing unit code."""
+    if not code:
+        raise invalid("unit_code", "unit_code is required")
+    if db.session.get(Unit, code) is None:
+        raise invalid("unit_code", f"there is no unit {code}")
+    return code
+
+
+def check_position_type(text: str | None) -> str | None:
+    """A position type value or None."""
+    if not text:
+        return None
+    try:
+        return parse_position_type(text).value
+    except ValueError as err:
+        raise invalid("position_type", str(err)) from None
+
+
+def check_status(text: str) -> str:
+    """active, on_leave or retired."""
+    try:
+        return parse_status(text).value
+    except ValueError as err:
+        raise invalid("status", str(err)) from None
+
+
+def supervisor_by_nip(nip: str, field: str = "supervisor_nip") -> Person:
+    """The supervisor with this NIP; 422 when the NIP is invalid or nobody has it."""
+    check_nip(nip, field)
+    supervisor = db.session.scalar(select(Person).where(Person.nip == nip.strip()))
+    if supervisor is None:
+        raise invalid(field, f"no person has NIP {nip.strip()}")
+    return supervisor
+
+
+def check_no_cycle(person: Person, supervisor: Person, field: str) -> None:
+    """422 when making `supervisor` the person's supervisor would close a loop."""
+    if supervisor.id == person.id:
+        raise invalid(field, "a person cannot be their own supervisor")
+    if rights.is_above(person.id, supervisor.id):
+        raise invalid(
+            field, f"{supervisor.name} is below {person.name} in the line; that would be a cycle"
+        )
+
+
+# ---- create / update ----
+
+
+def create_person(data: dict[str, Any]) -> Person:
+    """Validate and add a new person (and their account when roles or a password are given)."""
+    nip = (data.get("nip") or "").strip() or None
+    person = Person(name=" ".join(data["name"].split()), status=check_status(data["status"]))
+    if nip is not None:
+        info = check_nip(nip)
+        if db.session.scalar(select(Person.id).where(Person.nip == nip)) is not None:
+            raise CakapError(409, f"A person with NIP {nip} already exists.")
+        kind = check_employment_type(data.get("employment_type"))
+        person.nip, person.birth_date, person.sex = nip, info.birth_date, info.sex
+        person.employment_type = kind.value
+        person.grade = check_grade(data.get("grade"), kind)
+        person.unit_code = check_unit(data.get("unit_code"))
+        if not data.get("position"):
+            raise invalid("position", "position is required")
+    else:
+        # Trainers and admins from outside the civil service: no NIP, no grade.
+        if data.get("grade"):
+            raise invalid("grade", "only ASN with a NIP have a grade")
+        if data.get("unit_code"):
+            person.unit_code = check_unit(data["unit_code"])
+        if data.get("password") and not data.get("username"):
+            raise invalid("username", "a person without NIP signs in with a username")
+    person.position = data.get("position")
+    person.position_type = check_position_type(data.get("position_type"))
+    person.email = data.get("email")
+    if data.get("supervisor_nip"):
+        if nip is not None and data["supervisor_nip"].strip() == nip:
+            raise invalid("supervisor_nip", "a person cannot be their own supervisor")
+        person.supervisor_id = supervisor_by_nip(data["supervisor_nip"]).id
+    db.session.add(person)
+    db.session.flush()
+    if person.unit_code:
+        db.session.add(
+            PersonUnitHistory(person_id=person.id, unit_code=person.unit_code, from_date=today())
+        )
+    if data.get("roles") is not None or data.get("password"):
+        username = (data.get("username") or nip or "").strip()
+        if not username:
+            raise invalid("username", "a person without NIP signs in with a username")
+        taken = db.session.scalar(select(Account.id).where(Account.username == username))
+        if taken is not None:
+            raise CakapError(409, f"The username {username} is taken.")
+        roles = data.get("roles") or (["asn"] if nip else [])
+        password = data.get("password")
+        db.session.add(
+            Account(
+                person_id=person.id,
+                username=username,
+                password_hash=hash_password(password) if password else UNUSABLE_PASSWORD,
+                roles=",".join(sorted(set(roles))),
+            )
+        )
+    publish_updated(person)
+    return person
+
+
+def update_person(person: Person, data: dict[str, Any]) -> Person:
+    """Apply a PATCH; moves keep history; person.updated when a published field changed."""
+    before = published_data(person)
+    if "name" in data:
+        person.name = " ".join(data["name"].split())
+    if "employment_type" in data or "grade" in data:
+        if not person.nip:
+            raise invalid("grade", "only ASN with a NIP have a grade")
+        kind = check_employment_type(data.get("employment_type") or person.employment_type)
+        person.employment_type = kind.value
+        person.grade = check_grade(data.get("grade", person.grade), kind)
+    if "position" in data:
+        person.position = data["position"]
+    if "position_type" in data:
+        person.position_type = check_position_type(data["position_type"])
+    if "status" in data:
+        person.status = check_status(data["status"])
+    if "email" in data:
+        person.email = data["email"]
+    if "unit_code" in data and data["unit_code"] != person.unit_code:
+        move_unit(person, check_unit(data["unit_code"]), data.get("moved_on") or today())
+    if "supervisor_nip" in data or "supervisor_id" in data:
+        set_supervisor(person, data)
+    if "roles" in data:
+        set_roles(person, data["roles"])
+    db.session.flush()
+    if published_data(person) != before:
+        publish_updated(person)
+    return person
+
+
+def move_unit(person: Person, unit_code: str, on: date) -> None:
+    """Close the open stay and open one in the new unit."""
+    open_stay = db.session.scalar(
+        select(PersonUnitHistory).where(
+            PersonUnitHistory.person_id == person.id, PersonUnitHistory.to_date.is_(None)
+        )
+    )
+    if open_stay is not None:
+        if on < open_stay.from_date:
+            raise invalid("moved_on", "the move cannot be before the start of the current stay")
+        open_stay.to_date = on
+    person.unit_code = unit_code
+    db.session.add(PersonUnitHistory(person_id=person.id, unit_code=unit_code, from_date=on))
+
+
+def set_supervisor(person: Person, data: dict[str, Any]) -> None:
+    """Change (or clear) the direct supervisor, refusing cycles."""
+    field = "supervisor_nip" if "supervisor_nip" in data else "supervisor_id"
+    value = data[field]
+    if not value:
+        person.supervisor_id = None
+        return
+    if field == "supervisor_nip":
+        supervisor = supervisor_by_nip(value)
+    else:
+        supervisor = db.session.get(Person, value)
+        if supervisor is None:
+            raise invalid(field, "no such person")
+    check_no_cycle(person, supervisor, field)
+    person.supervisor_id = supervisor.id
+
+
+def set_roles(person: Person, roles: list[str]) -> None:
+    """Replace the account's roles (an account is made, without password, when missing)."""
+    account = person.account
+    if account is None:
+        username = person.nip
+        if not username:
+            raise invalid("roles", "this person has no account; create it with a username")
+        account = Account(person_id=person.id, username=username, password_hash=UNUSABLE_PASSWORD)
+        db.session.add(account)
+    account.roles = ",".join(sorted(set(roles)))
+
+
+# ---- reading ----
+
+
+def person_view(person: Person, rel: Relation, detail: bool = False) -> dict[str, Any]:
+    """The person as the caller may see them."""
+    view: dict[str, Any] = {
+        "id": person.id,
+        "name": person.name,
+        "employment_type": person.employment_type,
+        "grade": person.grade,
+        "pangkat": _pangkat(person),
+        "position": person.position,
+        "position_type": person.position_type,
+        "unit_code": person.unit_code,
+        "supervisor_id": person.supervisor_id,
+        "status": person.status,
+        "created_at": person.created_at,
+        "updated_at": person.updated_at,
+    }
+    if sees_personal_data(rel):
+        view.update(
+            nip=person.nip, birth_date=person.birth_date, sex=person.sex, email=person.email
+        )
+    if rel in (Relation.ADMIN, Relation.SELF) and person.account is not None:
+        view.update(username=person.account.username, roles=person.account.role_list)
+    if detail:
+        unit = db.session.get(Unit, person.unit_code) if person.unit_code else None
+        supervisor = db.session.get(Person, person.supervisor_id) if person.supervisor_id else None
+        view["unit_name"] = unit.name if unit else None
+        view["supervisor_name"] = supervisor.name if supervisor else None
+        view["unit_history"] = [
+            {"unit_code": h.unit_code, "from_date": h.from_date, "to_date": h.to_date}
+            for h in db.session.scalars(
+                select(PersonUnitHistory)
+                .where(PersonUnitHistory.person_id == person.id)
+                .order_by(PersonUnitHistory.from_date, PersonUnitHistory.to_date.is_(None))
+            )
+        ]
+        view["appreciations"] = appreciations_of(person.id, limit=20)
+    return view
+
+
+def _pangkat(person: Person) -> str | None:
+    if not person.grade or not person.employment_type:
+        return None
+    try:
+        return grade_by_code(person.grade, EmploymentType(person.employment_type)).pangkat
+    except (KeyError, ValueError):
+        return None
+
+
+def appreciations_of(person_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Latest appreciations a person received, newest first, with the giver's name."""
+    rows = db.session.execute(
+        select(Appreciation, Person.name)
+        .join(Person, Person.id == Appreciation.from_person_id)
+        .where(Appreciation.to_person_id == person_id)
+        .order_by(Appreciation.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": a.id,
+            "from_person_id": a.from_person_id,
+            "from_name": name,
+            "to_person_id": a.to_person_id,
+            "reason": a.reason,
+            "created_at": a.created_at,
+        }
+        for a, name in rows
+    ]

@@ -1,0 +1,215 @@
+"""People: create, list, read, change, import/export, supervisor chain, appreciations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.auth import current_principal, require_roles
+from cakap_shared.db import MAX_PER_PAGE
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, or_, select
+
+from . import importer, people, rights
+from .extensions import db
+from .models import Appreciation, Person
+from .people_file import write_people_csv, write_people_xlsx
+from .rights import Relation
+from .schemas import (
+    AppreciationCreateSchema,
+    AppreciationSchema,
+    ExportArgsSchema,
+    ImportFileSchema,
+    ImportResultSchema,
+    PersonCreateSchema,
+    PersonListArgsSchema,
+    PersonPageSchema,
+    PersonSchema,
+    PersonUpdateSchema,
+    SupervisorChainSchema,
+)
+
+blp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="People records")
+
+
+@blp.route("")
+class People(MethodView):
+    """People the caller may see."""
+
+    @blp.arguments(PersonListArgsSchema, location="query")
+    @blp.response(200, PersonPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List people: admins and services all; others themself and everyone below them."""
+        principal = current_principal()
+        query = select(Person)
+        everyone = principal.is_admin or principal.is_service
+        if not everyone:
+            query = query.where(
+                or_(Person.id == principal.id, Person.id.in_(rights.subordinate_ids(principal.id)))
+            )
+        if args.get("q"):
+            words = args["q"].strip()
+            match = func.lower(Person.name).contains(words.lower(), autoescape=True)
+            if everyone and words.isdigit():
+                match = or_(match, Person.nip.startswith(words, autoescape=True))
+            query = query.where(match)
+        if args.get("unit_code"):
+            query = query.where(Person.unit_code == args["unit_code"])
+        per_page = min(args["per_page"], MAX_PER_PAGE)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = db.session.scalars(
+            query.order_by(Person.name, Person.id)
+            .limit(per_page)
+            .offset((args["page"] - 1) * per_page)
+        ).all()
+
+        def rel(person: Person) -> Relation:
+            if principal.is_admin:
+                return Relation.ADMIN
+            if principal.is_service:
+                return Relation.SERVICE
+            return Relation.SELF if person.id == principal.id else Relation.SUPERVISOR
+
+        return {
+            "items": [people.person_view(p, rel(p)) for p in rows],
+            "total": total,
+            "page": args["page"],
+            "per_page": per_page,
+        }
+
+    @blp.arguments(PersonCreateSchema)
+    @blp.response(201, PersonSchema)
+    @blp.alt_response(409, description="The NIP or username exists")
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a person (admin); 422 names the invalid field (NIP, grade, unit, supervisor)."""
+        principal = require_roles("admin")
+        person = people.create_person(body)
+        db.session.commit()
+        audit("person.created", actor=principal.id, person_id=person.id)
+        return people.person_view(person, Relation.ADMIN, detail=True)
+
+
+@blp.route("/<string:person_id>")
+class PeopleById(MethodView):
+    """One person."""
+
+    @blp.response(200, PersonSchema)
+    def get(self, person_id: str) -> dict[str, Any]:
+        """A person: admins, services, the person and anyone above them; 404 for others."""
+        person, rel = rights.visible_person(current_principal(), person_id)
+        return people.person_view(person, rel, detail=True)
+
+    @blp.arguments(PersonUpdateSchema)
+    @blp.response(200, PersonSchema)
+    def patch(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+        """Change a person (admin): unit moves keep history, supervisor changes refuse cycles."""
+        principal = current_principal()
+        person, rel = rights.visible_person(principal, person_id)
+        if rel is not Relation.ADMIN:
+            raise CakapError(403, "Only an administrator changes people records.")
+        people.update_person(person, body)
+        db.session.commit()
+        audit("person.updated", actor=principal.id, person_id=person.id, fields=sorted(body))
+        return people.person_view(person, rel, detail=True)
+
+
+@blp.route("/import")
+class PeopleImport(MethodView):
+    """Bulk upsert from the national HR export."""
+
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(200, ImportResultSchema)
+    @blp.alt_response(413, description="The file is over the byte or row limit")
+    @blp.alt_response(415, description="The file is neither CSV nor XLSX")
+    def post(self, files: dict[str, Any]) -> dict[str, Any]:
+        """Import people from CSV/XLSX (admin): upsert by NIP; bad rows are reported, not kept."""
+        principal = require_roles("admin")
+        upload = files["file"]
+        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        result = importer.import_people(data)
+        audit(
+            "people.imported",
+            actor=principal.id,
+            filename=(upload.filename or "")[:200],
+            created=result["created"],
+            updated=result["updated"],
+            errors=len(result["errors"]),
+        )
+        return result
+
+
+@blp.route("/export")
+class PeopleExport(MethodView):
+    """The people file, in the import's shape."""
+
+    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.response(200, description="CSV or XLSX file")
+    def get(self, args: dict[str, Any]) -> Response:
+        """Export every person with a NIP as CSV or XLSX (admin)."""
+        principal = require_roles("admin")
+        rows = importer.export_rows()
+        audit("people.exported", actor=principal.id, rows=len(rows), format=args["format"])
+        if args["format"] == "xlsx":
+            body = write_people_xlsx(rows)
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body = write_people_csv(rows)
+            mimetype = "text/csv"
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="people.{args["format"]}"'
+        return response
+
+
+@blp.route("/<string:person_id>/supervisors")
+class PersonSupervisors(MethodView):
+    """A person's line of supervisors."""
+
+    @blp.response(200, SupervisorChainSchema)
+    def get(self, person_id: str) -> dict[str, Any]:
+        """Supervisors of a person, direct supervisor first."""
+        rights.visible_person(current_principal(), person_id)
+        chain = rights.supervisor_chain(person_id)
+        return {
+            "items": [
+                {"id": p.id, "name": p.name, "position": p.position, "unit_code": p.unit_code}
+                for p in chain
+            ]
+        }
+
+
+@blp.route("/<string:person_id>/appreciations")
+class PersonAppreciations(MethodView):
+    """Recognition a person received."""
+
+    @blp.response(200, AppreciationSchema(many=True))
+    def get(self, person_id: str) -> list[dict[str, Any]]:
+        """Appreciations of a person, newest first."""
+        rights.visible_person(current_principal(), person_id)
+        return people.appreciations_of(person_id)
+
+    @blp.arguments(AppreciationCreateSchema)
+    @blp.response(201, AppreciationSchema)
+    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+        """Record an appreciation for a subordinate (their supervisors only)."""
+        principal = current_principal()
+        _person, rel = rights.visible_person(principal, person_id)
+        if rel is not Relation.SUPERVISOR:
+            raise CakapError(403, "Only a supervisor of this person records an appreciation.")
+        giver = db.session.get(Person, principal.id)
+        appreciation = Appreciation(
+            from_person_id=principal.id, to_person_id=person_id, reason=body["reason"].strip()
+        )
+        db.session.add(appreciation)
+        db.session.commit()
+        audit("appreciation.created", actor=principal.id, person_id=person_id)
+        return {
+            "id": appreciation.id,
+            "from_person_id": appreciation.from_person_id,
+            "from_name": giver.name if giver else "",
+            "to_person_id": person_id,
+            "reason": appreciation.reason,
+            "created_at": appreciation.created_at,
+        }
