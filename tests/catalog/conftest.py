@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -224,3 +225,19 @@ class CatalogDriver:
 def cat(client: FlaskClient, who: dict[str, dict[str, str]]) -> CatalogDriver:
     """The catalog driver on empty tables."""
     return CatalogDriver(client, who)
+
+
+@pytest.fixture(scope="session")
+def people() -> SimpleNamespace:
+    """The ids and units behind the `who` tokens."""
+    return SimpleNamespace(
+        learner=LEARNER,
+        supervisor=SUPERVISOR,
+        other_asn=OTHER_ASN,
+        other_supervisor=OTHER_SUPERVISOR,
+        trainer=TRAINER,
+        admin=ADMIN,
+        unit=UNIT,
+        other_unit=OTHER_UNIT,
+        today=TODAY,
+    )
