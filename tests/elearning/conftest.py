@@ -179,6 +179,12 @@ def upload(client: FlaskClient, as_user: Callable[..., dict[str, str]]) -> Calla
 
 
 @pytest.fixture
+def zipper() -> Callable[[Path], bytes]:
+    """zip_folder as a fixture (test modules cannot import conftest)."""
+    return zip_folder
+
+
+@pytest.fixture
 def sample_zip() -> bytes:
     """The project's small SCORM 1.2 package (two chapters, Bahasa Indonesia)."""
     return zip_folder(DATA / "kursus_scorm12")
