@@ -1,0 +1,91 @@
+"""Run every benchmark in bench/ and write the figures to docs/BENCHMARKS.md.
+
+Each benchmark is a script that prints, as its last line, one JSON object of
+figures (and may print a Markdown table before it). Speed and memory targets
+are checked here, by people reading the figures, never by timed tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = [
+    ("gateway_vs_direct.py", "Gateway forwarding versus calling the service directly"),
+    ("personnel_import.py", "Personnel bulk import (50,000 rows)"),
+    ("catalog_search.py", "Catalog search over 100,000 courses"),
+]
+
+
+def run(script: Path) -> tuple[dict | None, str, float]:
+    """Run one benchmark; its figures, its whole output, and the wall time."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(_paths())},
+    )
+    elapsed = time.monotonic() - started
+    output = result.stdout.strip()
+    figures = None
+    for line in reversed(output.splitlines()):
+        if line.startswith("{"):
+            try:
+                figures = json.loads(line)
+            except ValueError:
+                continue
+            break
+    if result.returncode != 0:
+        output += f"\n(exit {result.returncode})\n{result.stderr[-2000:]}"
+    return figures, output, elapsed
+
+
+def _paths() -> list[str]:
+    return [str(ROOT / p) for p in ("shared", "gateway")] + [
+        str(p) for p in sorted((ROOT / "services").iterdir()) if p.is_dir()
+    ]
+
+
+def main() -> int:
+    """Run them all and write docs/BENCHMARKS.md."""
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
+        "Figures vary from run to run by a few per cent; compare runs on the same machine.",
+        "",
+    ]
+    failed = False
+    for name, title in BENCHES:
+        script = ROOT / "bench" / name
+        lines += [f"## {title}", ""]
+        if not script.exists():
+            lines += [f"`bench/{name}` is not written yet.", ""]
+            continue
+        print(f"== {name}", flush=True)
+        figures, output, elapsed = run(script)
+        failed |= figures is None
+        table = [line for line in output.splitlines() if line.startswith("|")]
+        lines += [*table, ""] if table else []
+        shown = json.dumps(figures, indent=2) if figures else output[-3000:]
+        lines += ["```json", shown, "```", ""]
+        lines += [f"(ran in {elapsed:.0f} s)", ""]
+        print(json.dumps(figures) if figures else output[-3000:], flush=True)
+    (ROOT / "docs" / "BENCHMARKS.md").write_text("\n".join(lines))
+    print("wrote docs/BENCHMARKS.md")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
