@@ -121,7 +121,8 @@ def check_no_cycle(person: Person, supervisor: Person, field: str) -> None:
 
 def create_person(data: dict[str, Any]) -> Person:
     """Validate and add a new person (and their account when roles or a password are given)."""
-    nip = (data.get("nip") or "").strip() or None
+    # An absent or null NIP is a non-ASN account; an empty string is a NIP typed wrong.
+    nip = data["nip"].strip() if data.get("nip") is not None else None
     person = Person(name=" ".join(data["name"].split()), status=check_status(data["status"]))
     if nip is not None:
         info = check_nip(nip)
