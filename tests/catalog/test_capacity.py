@@ -1,4 +1,4 @@
-"""Capacity under concurrency: many approvals at once never overfill a class (SQLite and PostgreSQL)."""
+"""Capacity under concurrency: many approvals at once never overfill a class."""
 
 from __future__ import annotations
 
