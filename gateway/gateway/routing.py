@@ -76,21 +76,25 @@ class RouteTable:
         self.prefixes: dict[str, str] = {}
         self.public: dict[str, list[tuple[frozenset[str], re.Pattern[str]]]] = {}
         self.default = default
+        order = [s for s in order if s in manifests]
         for service in order:
-            manifest = manifests.get(service)
-            if manifest is None:
-                continue
-            declared = [_normalise(r) for r in manifest.routes]
-            # A public route without wildcards is a path the service serves, too
-            # (e.g. personnel's /.well-known/jwks.json).
-            declared += [p for _, p in manifest.public_routes if "*" not in p]
-            for prefix in declared:
-                owner = self.prefixes.setdefault(prefix, service)
-                if owner != service:
-                    log.warning(
-                        "route %s declared by %s and %s; %s keeps it", prefix, owner, service, owner
-                    )
+            manifest = manifests[service]
+            for prefix in map(_normalise, manifest.routes):
+                self._claim(prefix, service)
             self.public[service] = [(m, _public_pattern(p)) for m, p in manifest.public_routes]
+        # A public non-API path without wildcards is a path the service serves too (personnel's
+        # /.well-known/jwks.json); it never takes a path another service declared.
+        for service in order:
+            for _, path in manifests[service].public_routes:
+                if "*" not in path and not path.startswith("/api/"):
+                    self._claim(_normalise(path), service)
+
+    def _claim(self, prefix: str, service: str) -> None:
+        owner = self.prefixes.setdefault(prefix, service)
+        if owner != service:
+            log.warning(
+                "route %s declared by %s and %s; %s keeps it", prefix, owner, service, owner
+            )
 
     def match(self, path: str) -> str | None:
         """The service owning `path`: longest declared prefix on a segment boundary."""

@@ -46,6 +46,10 @@ class FakeService:
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()  # slow routes wait for this
         self.slow_paths: set[str] = set()
+        # Streaming checks: set once 1 MB of an upload arrived / once the client got 1 MB.
+        self.upload_started = threading.Event()
+        self.download_consumed = threading.Event()
+        self.download_coupled: bool | None = None
         self._sockets: list[socket.socket] = []
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         original = self.server.get_request
@@ -107,15 +111,18 @@ class FakeService:
         if path in self.slow_paths:
             self.release.wait(10)
         if path.endswith("/upload"):
-            digest, size, biggest = hashlib.sha256(), 0, 0
-            stream = get_input_stream(environ)
-            while True:
-                data = stream.read(65536)
+            digest, size = hashlib.sha256(), 0
+            stream = environ["wsgi.input"]  # read raw: werkzeug's wrappers allocate a lot
+            left = int(environ.get("CONTENT_LENGTH") or -1)
+            while left:
+                data = stream.read(65536 if left < 0 else min(left, 65536))
                 if not data:
                     break
+                left -= len(data) if left > 0 else 0
+                if size >= 1024 * 1024:
+                    self.upload_started.set()
                 digest.update(data)
                 size += len(data)
-                biggest = max(biggest, len(data))
             record.update(size=size, sha256=digest.hexdigest())
             return self._json(
                 start_response, "201 CREATED", {"size": size, "sha256": record["sha256"]}
@@ -131,6 +138,10 @@ class FakeService:
             def body() -> Iterator[bytes]:
                 left = size
                 while left:
+                    if size - left == 4 * 1024 * 1024:
+                        # Produce no more until the client has its first megabyte: a gateway
+                        # that buffered the whole answer would wait here in vain.
+                        self.download_coupled = self.download_consumed.wait(5)
                     piece = block[: min(left, len(block))]
                     left -= len(piece)
                     yield piece

@@ -1,0 +1,111 @@
+"""Own endpoints: liveness, readiness of every service, merged OpenAPI and the docs page."""
+
+from __future__ import annotations
+
+from gateway.docs import merge_openapi
+from werkzeug.test import Client
+
+PROBLEM = {"type": "object", "properties": {"title": {"type": "string"}}}
+
+
+def _doc(title: str, paths: dict, schemas: dict) -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": "v1"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+def _op(summary: str, ref: str) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "responses": {"200": {"content": {"application/json": {"schema": {"$ref": ref}}}}},
+        }
+    }
+
+
+def test_live(client):
+    answer = client.get("/health/live")
+    assert answer.status_code == 200
+    assert answer.json["status"] == "ok"
+
+
+def test_ready_when_every_service_is_ready(client):
+    answer = client.get("/health/ready")
+    assert answer.status_code == 200
+    assert set(answer.json["services"]) == {"personnel", "catalog", "elearning", "portal"}
+
+
+def test_not_ready_when_one_service_is_not(client, services):
+    services["elearning"].ready_status = 503
+    answer = client.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.json["services"]["elearning"]["status"] == "unavailable"
+    assert answer.json["services"]["catalog"]["status"] == "ok"
+    services["elearning"].ready_status = 200
+    services["portal"].stop()
+    answer = client.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.json["services"]["portal"]["status"] == "unreachable"
+
+
+def test_merged_openapi(fake_service, make_gateway):
+    catalog = fake_service(
+        "catalog",
+        ["/api/v1/courses"],
+        openapi=_doc(
+            "Cakap catalog",
+            {"/api/v1/courses": _op("List courses", "#/components/schemas/Item")},
+            {"Problem": PROBLEM, "Item": {"type": "object", "properties": {"code": {}}}},
+        ),
+    )
+    evaluation = fake_service(
+        "evaluation",
+        ["/api/v1/assessments"],
+        openapi=_doc(
+            "Cakap evaluation",
+            {"/api/v1/assessments": _op("List assessments", "#/components/schemas/Item")},
+            {"Problem": PROBLEM, "Item": {"type": "object", "properties": {"score": {}}}},
+        ),
+    )
+    client = Client(make_gateway(catalog, evaluation))
+    merged = client.get("/api/openapi.json").json
+    assert set(merged["paths"]) == {"/api/v1/courses", "/api/v1/assessments"}
+    schemas = merged["components"]["schemas"]
+    assert schemas["Problem"] == PROBLEM  # identical: kept once
+    assert "code" in schemas["Item"]["properties"]
+    assert "score" in schemas["EvaluationItem"]["properties"]  # collision: namespaced
+    ref = merged["paths"]["/api/v1/assessments"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]["$ref"]
+    assert ref == "#/components/schemas/EvaluationItem"
+    assert merged["paths"]["/api/v1/courses"]["get"]["x-service"] == "catalog"
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "List assessments" in text and "/api/v1/courses" in text
+    assert "<script" not in text
+
+
+def test_merge_renames_schemas_that_refer_to_renamed_ones():
+    first = _doc(
+        "a", {}, {"Item": {"type": "string"}, "Page": {"$ref": "#/components/schemas/Item"}}
+    )
+    second = _doc(
+        "b", {}, {"Item": {"type": "integer"}, "Page": {"$ref": "#/components/schemas/Item"}}
+    )
+    merged = merge_openapi({"a": first, "b": second})
+    schemas = merged["components"]["schemas"]
+    assert schemas["BPage"] == {"$ref": "#/components/schemas/BItem"}
+    assert schemas["Page"] == {"$ref": "#/components/schemas/Item"}
+
+
+def test_openapi_lists_services_that_are_down(fake_service, make_gateway):
+    up = fake_service("catalog", ["/api/v1/courses"])
+    down = fake_service("evaluation", ["/api/v1/assessments"])
+    gateway = make_gateway(up, down)
+    down.stop()
+    merged = Client(gateway).get("/api/openapi.json").json
+    assert merged["x-missing-services"] == ["evaluation"]
