@@ -80,12 +80,17 @@ class Fakes:
     chains: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     appreciations: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
     class_ids: list[str] = field(default_factory=list)
+    course_ids: list[str] = field(default_factory=list)
 
     def access(self, learner_id: str, assessment_id: str) -> dict[str, Any]:
         if self.catalog_down:
             raise ServiceUnavailable("catalog: ConnectionError")
         allowed = self.enrol_all or (learner_id, assessment_id) in self.enrolled
-        return {"allowed": allowed, "course_ids": [], "class_ids": list(self.class_ids)}
+        return {
+            "allowed": allowed,
+            "course_ids": list(self.course_ids),
+            "class_ids": list(self.class_ids),
+        }
 
     def person(self, person_id: str) -> dict[str, Any] | None:
         if self.personnel_down:

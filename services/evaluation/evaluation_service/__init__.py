@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    from . import models
+    from . import handlers, models  # noqa: F401  (handlers register before the manifest)
 
     init_platform(
         app,
@@ -48,18 +48,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the API resources and the outbound clients they use."""
-    from . import assessments, banks
+    from . import assessments, banks, certificates, impact, reports, surveys
     from .clients import init_clients
 
     init_clients(app)
-    for module in (banks, assessments):
+    for module in (banks, assessments, certificates, surveys, impact, reports):
         api.register_blueprint(module.blp)
 
 
 def register_commands(app: Flask) -> None:
     """CLI commands of this service."""
-    from .commands import close_overdue_attempts_command
+    from .commands import close_overdue_attempts_command, remind_impact_evaluations_command
     from .demo import seed_demo_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(close_overdue_attempts_command)
+    app.cli.add_command(remind_impact_evaluations_command)

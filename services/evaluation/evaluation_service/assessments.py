@@ -245,6 +245,7 @@ class AssessmentAttempts(MethodView):
             responses={},
             course_ids=list(access.get("course_ids") or []),
             class_ids=list(access.get("class_ids") or []),
+            unit_code=principal.claims.get("unit_code"),
             started_at=started,
             deadline=attempt_logic.deadline_for(assessment, started),
             status=OPEN,

@@ -13,3 +13,16 @@ from .attempt_logic import close_overdue_attempts
 def close_overdue_attempts_command() -> None:
     """Close and grade every open attempt whose deadline has passed."""
     click.echo(f"evaluation: closed {close_overdue_attempts()} overdue attempts")
+
+
+@click.command("remind-impact-evaluations")
+@with_appcontext
+def remind_impact_evaluations_command() -> None:
+    """Remind supervisors of evaluations falling due; escalate those overdue 30 days."""
+    from .impact import run_reminders
+
+    report = run_reminders()
+    click.echo(
+        f"evaluation: reminded {len(report['reminded'])}, escalated {len(report['escalated'])}, "
+        f"skipped {len(report['skipped'])} impact evaluations"
+    )

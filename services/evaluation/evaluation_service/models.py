@@ -103,6 +103,7 @@ class Attempt(db.Model):
     responses: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     course_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     class_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unit_code: Mapped[str | None] = mapped_column(String(50), nullable=True, index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

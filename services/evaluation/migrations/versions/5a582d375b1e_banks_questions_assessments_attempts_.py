@@ -1,8 +1,8 @@
 """banks questions assessments attempts certificates surveys impact
 
-Revision ID: ea0a782960e8
+Revision ID: 5a582d375b1e
 Revises: 8c111d42081a
-Create Date: 2026-11-28 20:39:30.501624
+Create Date: 2026-11-28 20:45:09.504944
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "ea0a782960e8"
+revision = "5a582d375b1e"
 down_revision = "8c111d42081a"
 branch_labels = None
 depends_on = None
@@ -195,6 +195,7 @@ def upgrade():
         sa.Column("responses", sa.JSON(), nullable=False),
         sa.Column("course_ids", sa.JSON(), nullable=False),
         sa.Column("class_ids", sa.JSON(), nullable=False),
+        sa.Column("unit_code", sa.String(length=50), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
@@ -215,6 +216,7 @@ def upgrade():
         )
         batch_op.create_index(batch_op.f("ix_attempts_learner_id"), ["learner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_attempts_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_attempts_unit_code"), ["unit_code"], unique=False)
 
     op.create_table(
         "questions",
@@ -281,6 +283,7 @@ def downgrade():
 
     op.drop_table("questions")
     with op.batch_alter_table("attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attempts_unit_code"))
         batch_op.drop_index(batch_op.f("ix_attempts_status"))
         batch_op.drop_index(batch_op.f("ix_attempts_learner_id"))
         batch_op.drop_index(batch_op.f("ix_attempts_assessment_id"))

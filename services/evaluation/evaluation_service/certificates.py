@@ -1,0 +1,178 @@
+"""Certificates: issued on completion, listed, downloaded as PDF, verified publicly."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from cakap_shared.auth import current_principal, public
+from cakap_shared.db import paginate
+from cakap_shared.http import ServiceUnavailable
+from cakap_shared.logs import audit
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from . import certificate_pdf, clock
+from .access import not_found
+from .clients import clients, unavailable
+from .extensions import db
+from .models import Certificate, Completion
+from .schemas import (
+    CertificatePageSchema,
+    CertificateQueryArgsSchema,
+    CertificateSchema,
+    VerificationSchema,
+)
+
+blp = Blueprint("certificates", __name__, url_prefix="/api/v1", description="Certificates")
+
+
+def _agency(person: dict[str, Any]) -> str | None:
+    unit = person.get("unit")
+    return (
+        person.get("agency")
+        or person.get("unit_name")
+        or (unit.get("name") if isinstance(unit, dict) else None)
+        or person.get("unit_code")
+    )
+
+
+def issue(completion: Completion) -> Certificate:
+    """Issue the certificate of a completed enrolment, with the learner's data from personnel.
+
+    Raises a 503 problem while personnel is unavailable, so the event is delivered again.
+    """
+    try:
+        person = clients().person(completion.learner_id) or {}
+    except ServiceUnavailable as exc:
+        raise unavailable(exc) from None
+    today = clock.today()
+    serial = (
+        db.session.scalar(
+            select(func.max(Certificate.serial)).where(Certificate.year == today.year)
+        )
+        or 0
+    ) + 1
+    prefix = current_app.config["CERTIFICATE_NUMBER_PREFIX"]
+    certificate = Certificate(
+        code=secrets.token_urlsafe(12),
+        number=f"{prefix}/{today.year}/{serial:06d}",
+        year=today.year,
+        serial=serial,
+        enrolment_id=completion.enrolment_id,
+        learner_id=completion.learner_id,
+        name=person.get("name") or completion.learner_name,
+        nip=person.get("nip"),
+        grade=person.get("grade"),
+        position=person.get("position"),
+        agency=_agency(person) or completion.unit_code,
+        course_id=completion.course_id,
+        course_code=completion.course_code,
+        course_title=completion.course_title,
+        class_name=completion.class_name,
+        jp=completion.jp,
+        starts_on=completion.starts_on,
+        ends_on=completion.ends_on,
+        completed_on=completion.completed_on,
+        issued_on=today,
+    )
+    db.session.add(certificate)
+    return certificate
+
+
+def verification_url(code: str) -> str:
+    """The public address printed (and QR-coded) on the certificate."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/api/v1/certificates/{code}/verification"
+
+
+def _out(certificate: Certificate) -> dict[str, Any]:
+    out = {
+        c: getattr(certificate, c)
+        for c in CertificateSchema._declared_fields
+        if c != "verification_url"
+    }
+    out["verification_url"] = verification_url(certificate.code)
+    return out
+
+
+def _visible(code: str) -> Certificate:
+    principal = current_principal()
+    certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+    if certificate is None or not (principal.is_admin or certificate.learner_id == principal.id):
+        raise not_found("certificate")
+    return certificate
+
+
+@blp.route("/certificates")
+class Certificates(MethodView):
+    """Certificates of completion."""
+
+    @blp.arguments(CertificateQueryArgsSchema, location="query")
+    @blp.response(200, CertificatePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My certificates (admins: all, filterable by learner and course)."""
+        principal = current_principal()
+        query = select(Certificate).order_by(Certificate.issued_on.desc(), Certificate.number)
+        if not principal.is_admin:
+            query = query.where(Certificate.learner_id == principal.id)
+        elif args.get("learner_id"):
+            query = query.where(Certificate.learner_id == args["learner_id"])
+        if args.get("course_code"):
+            query = query.where(Certificate.course_code == args["course_code"])
+        page = paginate(db, query, args["page"], args["per_page"])
+        page["items"] = [_out(c) for c in page["items"]]
+        return page
+
+
+@blp.route("/certificates/<code>")
+class CertificatesByCode(MethodView):
+    """One certificate."""
+
+    @blp.response(200, CertificateSchema)
+    def get(self, code: str) -> dict[str, Any]:
+        """Show a certificate (its holder, admins)."""
+        return _out(_visible(code))
+
+
+@blp.route("/certificates/<code>/pdf")
+class CertificatePdf(MethodView):
+    """The printable certificate."""
+
+    @blp.response(200, content_type="application/pdf")
+    def get(self, code: str) -> Response:
+        """Download the certificate as PDF with a QR code to its verification page."""
+        certificate = _visible(code)
+        body = certificate_pdf.render(
+            certificate,
+            verification_url(certificate.code),
+            current_app.config.get("CERTIFICATE_FONT_PATH"),
+            current_app.config["CERTIFICATE_ISSUER"],
+        )
+        audit("certificate.downloaded", certificate=certificate.number)
+        response = Response(body, mimetype="application/pdf")
+        safe_number = certificate.number.replace("/", "-")
+        response.headers["Content-Disposition"] = f'attachment; filename="{safe_number}.pdf"'
+        return response
+
+
+@blp.route("/certificates/<code>/verification")
+@public
+class CertificateVerification(MethodView):
+    """Public verification of a certificate by its code."""
+
+    @blp.response(200, VerificationSchema)
+    def get(self, code: str) -> dict[str, Any]:
+        """Verify a certificate without signing in; reveals only what it shows."""
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        if certificate is None:
+            raise not_found("certificate")
+        return {
+            "valid": True,
+            "name": certificate.name,
+            "course_title": certificate.course_title,
+            "jp": certificate.jp,
+            "issued_on": certificate.issued_on,
+        }

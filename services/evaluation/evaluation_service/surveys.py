@@ -1,0 +1,208 @@
+"""Reaction survey (Kirkpatrick level 1): a LAN-style Likert questionnaire per completion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.auth import current_principal
+from cakap_shared.db import paginate
+from cakap_shared.problems import CakapError
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select, update
+
+from . import clock
+from .access import not_found
+from .extensions import db
+from .models import Completion, Survey, SurveyTemplate
+from .schemas import (
+    SurveyPageSchema,
+    SurveyQueryArgsSchema,
+    SurveyResponseInSchema,
+    SurveySchema,
+)
+
+blp = Blueprint("surveys", __name__, url_prefix="/api/v1", description="Reaction surveys")
+
+TEMPLATE_CODE = "lan-reaksi-v1"
+TEMPLATE_TITLE = "Evaluasi Penyelenggaraan Pelatihan (reaksi peserta)"
+DIMENSIONS = ("material", "trainer", "facilities", "relevance")
+# The four aspects LAN's evaluation of training organisation asks about, rated
+# 1 (sangat tidak setuju) .. 5 (sangat setuju).
+TEMPLATE_ITEMS = [
+    {
+        "key": "material_1",
+        "dimension": "material",
+        "text": "Materi pelatihan tersusun sistematis dan mudah dipahami.",
+    },
+    {
+        "key": "material_2",
+        "dimension": "material",
+        "text": "Bahan ajar dan modul mendukung pencapaian tujuan pembelajaran.",
+    },
+    {
+        "key": "trainer_1",
+        "dimension": "trainer",
+        "text": "Widyaiswara/pengajar menguasai materi yang disampaikan.",
+    },
+    {
+        "key": "trainer_2",
+        "dimension": "trainer",
+        "text": "Widyaiswara/pengajar menyampaikan materi dengan jelas dan interaktif.",
+    },
+    {
+        "key": "facilities_1",
+        "dimension": "facilities",
+        "text": "Sarana pembelajaran (ruang kelas atau platform e-learning) memadai.",
+    },
+    {
+        "key": "facilities_2",
+        "dimension": "facilities",
+        "text": "Layanan panitia penyelenggara responsif dan membantu.",
+    },
+    {
+        "key": "relevance_1",
+        "dimension": "relevance",
+        "text": "Pelatihan relevan dengan tugas dan fungsi jabatan saya.",
+    },
+    {
+        "key": "relevance_2",
+        "dimension": "relevance",
+        "text": "Saya dapat menerapkan hasil pelatihan di tempat kerja.",
+    },
+]
+
+
+def ensure_template() -> SurveyTemplate:
+    """The seeded LAN-style template, created on first use."""
+    template = db.session.scalar(select(SurveyTemplate).where(SurveyTemplate.code == TEMPLATE_CODE))
+    if template is None:
+        template = SurveyTemplate(code=TEMPLATE_CODE, title=TEMPLATE_TITLE, items=TEMPLATE_ITEMS)
+        db.session.add(template)
+        db.session.flush()
+    return template
+
+
+def send(completion: Completion) -> Survey:
+    """Ask the learner for their reaction to a completed enrolment (once per enrolment)."""
+    existing = db.session.scalar(
+        select(Survey).where(Survey.enrolment_id == completion.enrolment_id)
+    )
+    if existing is not None:
+        return existing
+    survey = Survey(
+        template_id=ensure_template().id,
+        enrolment_id=completion.enrolment_id,
+        learner_id=completion.learner_id,
+        course_id=completion.course_id,
+        course_code=completion.course_code,
+        course_title=completion.course_title,
+        class_id=completion.class_id,
+        trainer_ids=list(completion.trainer_ids or []),
+        sent_at=clock.now(),
+    )
+    db.session.add(survey)
+    return survey
+
+
+def dimension_scores(ratings: dict[str, int], items: list[dict[str, Any]]) -> dict[str, float]:
+    """Average rating per dimension of one response."""
+    scores: dict[str, list[int]] = {}
+    for item in items:
+        if item["key"] in ratings:
+            scores.setdefault(item["dimension"], []).append(ratings[item["key"]])
+    return {d: sum(v) / len(v) for d, v in scores.items()}
+
+
+def _out(survey: Survey) -> dict[str, Any]:
+    return {
+        "id": survey.id,
+        "learner_id": survey.learner_id,
+        "enrolment_id": survey.enrolment_id,
+        "course_code": survey.course_code,
+        "course_title": survey.course_title,
+        "class_id": survey.class_id,
+        "status": "done" if survey.answered_at else "pending",
+        "sent_at": clock.aware(survey.sent_at),
+        "answered_at": clock.aware(survey.answered_at),
+        "title": survey.template.title,
+        "items": survey.template.items,
+        "ratings": survey.ratings,
+        "comment": survey.comment,
+    }
+
+
+def _visible(survey_id: str) -> Survey:
+    principal = current_principal()
+    survey = db.session.get(Survey, survey_id)
+    if survey is None or not (principal.is_admin or survey.learner_id == principal.id):
+        raise not_found("survey")
+    return survey
+
+
+@blp.route("/surveys")
+class Surveys(MethodView):
+    """Reaction surveys."""
+
+    @blp.arguments(SurveyQueryArgsSchema, location="query")
+    @blp.response(200, SurveyPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My surveys, pending first (admins: everyone's)."""
+        principal = current_principal()
+        query = select(Survey).order_by(Survey.answered_at.is_not(None), Survey.sent_at, Survey.id)
+        if not principal.is_admin:
+            query = query.where(Survey.learner_id == principal.id)
+        if args.get("status") == "pending":
+            query = query.where(Survey.answered_at.is_(None))
+        elif args.get("status") == "done":
+            query = query.where(Survey.answered_at.is_not(None))
+        page = paginate(db, query, args["page"], args["per_page"])
+        page["items"] = [_out(s) for s in page["items"]]
+        return page
+
+
+@blp.route("/surveys/<survey_id>")
+class SurveysById(MethodView):
+    """One survey."""
+
+    @blp.response(200, SurveySchema)
+    def get(self, survey_id: str) -> dict[str, Any]:
+        """Show a survey with its statements (the learner, admins)."""
+        return _out(_visible(survey_id))
+
+
+@blp.route("/surveys/<survey_id>/responses")
+class SurveyResponses(MethodView):
+    """Answering a survey."""
+
+    @blp.arguments(SurveyResponseInSchema)
+    @blp.response(201, SurveySchema)
+    @blp.alt_response(409, description="Already answered")
+    def post(self, body: dict[str, Any], survey_id: str) -> dict[str, Any]:
+        """Answer every statement 1..5 (only the learner, only once)."""
+        survey = _visible(survey_id)
+        if survey.learner_id != current_principal().id:
+            raise CakapError(403, "Only the learner answers their survey.")
+        if survey.answered_at is not None:
+            raise CakapError(409, "This survey has already been answered.")
+        keys = {item["key"] for item in survey.template.items}
+        unknown = sorted(set(body["ratings"]) - keys)
+        missing = sorted(keys - set(body["ratings"]))
+        errors = {f"ratings.{k}": ["is not a statement of this survey"] for k in unknown}
+        errors.update({f"ratings.{k}": ["is required"] for k in missing})
+        if errors:
+            raise CakapError(422, "Rate every statement of the survey from 1 to 5.", errors=errors)
+        # Conditional update: two simultaneous answers cannot both be stored.
+        now = clock.now()
+        claimed = db.session.execute(
+            update(Survey)
+            .where(Survey.id == survey.id, Survey.answered_at.is_(None))
+            .values(answered_at=now, ratings=body["ratings"], comment=body.get("comment"))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            raise CakapError(409, "This survey has already been answered.")
+        db.session.commit()
+        db.session.refresh(survey)
+        return _out(survey)
