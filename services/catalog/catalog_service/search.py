@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, text
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, table, text
 
 MAX_TERMS = 12
+_FTS = table("courses_fts", column("rowid"))
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -27,10 +28,9 @@ def apply(stmt: Select[Any], words: list[str], dialect: str) -> tuple[Select[Any
     """Restrict `stmt` (over courses) to matches; returns it and an ascending rank expression."""
     if dialect == "sqlite":
         match = " ".join(f'"{w}"*' for w in words)
-        stmt = stmt.join(
-            text("courses_fts"),
-            literal_column("courses_fts.rowid") == literal_column("courses.rowid"),
-        ).where(text("courses_fts MATCH :fts_query").bindparams(fts_query=match))
+        stmt = stmt.join(_FTS, _FTS.c.rowid == literal_column("courses.rowid")).where(
+            text("courses_fts MATCH :fts_query").bindparams(fts_query=match)
+        )
         # bm25 is lower for better matches: ascending order is best first.
         return stmt, literal_column("bm25(courses_fts, 10.0, 1.0)")
     if dialect == "postgresql":

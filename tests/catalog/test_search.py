@@ -1,0 +1,126 @@
+"""Course search: full text relevance (FTS5 / tsvector), filters, sort, pages, visibility."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+
+@pytest.fixture
+def catalog(cat, people):
+    """A small catalog with known words, forms, providers, JP and classes."""
+    for code in ("M-KOM", "M-PP", "T-SPBE"):
+        cat.competency(code)
+    bappeda = cat.provider("BAPPEDA")
+    kominfo = cat.provider("DISKOMINFO")
+    made = {
+        "pm": cat.course(
+            code="PM-01",
+            title="Manajemen Proyek Pembangunan Daerah",
+            description="Perencanaan, penjadwalan dan pengendalian proyek.",
+            form="klasikal",
+            jp=24,
+            provider_id=bappeda["id"],
+            competencies=[{"code": "M-PP", "level": 3}],
+        ),
+        "sec": cat.course(
+            code="TIK-101",
+            title="Keamanan Informasi bagi ASN",
+            description="Kata sandi, phishing dan klasifikasi informasi.",
+            form="e_learning",
+            jp=12,
+            provider_id=kominfo["id"],
+            competencies=[{"code": "T-SPBE", "level": 2}, {"code": "M-KOM", "level": 2}],
+        ),
+        "desc": cat.course(
+            code="TIK-102",
+            title="Tata Kelola SPBE",
+            description="Arsitektur SPBE dengan bab tentang keamanan informasi dan risiko.",
+            form="blended",
+            jp=8,
+            provider_id=kominfo["id"],
+            competencies=[{"code": "T-SPBE", "level": 3}],
+        ),
+        "kom": cat.course(
+            code="KOM-01",
+            title="Komunikasi Publik yang Efektif",
+            description="Menulis siaran pers dan berbicara di depan umum.",
+            form="seminar",
+            jp=4,
+            competencies=[{"code": "M-KOM", "level": 3}],
+        ),
+        "draft": cat.course(code="DRAFT", publish=False, title="Keamanan Draft"),
+    }
+    cat.klass(made["sec"]["id"])
+    closed = people.today - timedelta(days=1)
+    cat.klass(
+        made["pm"]["id"],
+        enrolment_opens_on=(closed - timedelta(days=10)).isoformat(),
+        enrolment_closes_on=closed.isoformat(),
+    )
+    made["bappeda"], made["kominfo"] = bappeda, kominfo
+    return made
+
+
+def codes(cat, who, query=""):
+    body = cat.ok(cat.client.get(f"/api/v1/courses?{query}", headers=who["learner"]))
+    return [c["code"] for c in body["items"]]
+
+
+def test_full_text_relevance_title_before_description(cat, who, catalog):
+    assert codes(cat, who, "q=keamanan informasi") == ["TIK-101", "TIK-102"]
+    assert codes(cat, who, "q=KEAMANAN") == ["TIK-101", "TIK-102"]  # case, and drafts hidden
+    assert codes(cat, who, "q=keaman") == ["TIK-101", "TIK-102"]  # prefixes match
+    assert codes(cat, who, "q=phishing") == ["TIK-101"]  # description only
+    assert codes(cat, who, "q=proyek daerah") == ["PM-01"]
+    assert codes(cat, who, "q=proyek komunikasi") == []  # every word must match
+    assert codes(cat, who, "q=%22%29%28*:%26") == []  # only punctuation: nothing, no 500
+    assert codes(cat, who, "q=keamanan'; DROP TABLE courses;--") == []
+
+
+def test_filters(cat, who, catalog):
+    assert sorted(codes(cat, who, "competency=M-KOM")) == ["KOM-01", "TIK-101"]
+    assert sorted(codes(cat, who, "competency=M-PP,T-SPBE")) == ["PM-01", "TIK-101", "TIK-102"]
+    assert codes(cat, who, "form=blended") == ["TIK-102"]
+    assert codes(cat, who, "provider=BAPPEDA") == ["PM-01"]
+    assert sorted(codes(cat, who, f"provider={catalog['kominfo']['id']}")) == ["TIK-101", "TIK-102"]
+    assert sorted(codes(cat, who, "jp_min=8&jp_max=12")) == ["TIK-101", "TIK-102"]
+    assert codes(cat, who, "has_open_class=true") == ["TIK-101"]
+    assert codes(cat, who, "q=informasi&form=e_learning&jp_max=20&has_open_class=true") == [
+        "TIK-101"
+    ]
+    r = cat.client.get("/api/v1/courses?jp_min=10&jp_max=5", headers=who["learner"])
+    assert r.status_code == 422 and "jp_max" in r.get_json()["errors"]
+    r = cat.client.get("/api/v1/courses?form=webinar", headers=who["learner"])
+    assert r.status_code == 422 and r.get_json()["detail"].startswith("form:")
+    r = cat.client.get("/api/v1/courses?sort=price", headers=who["learner"])
+    assert r.status_code == 422 and "sort" in r.get_json()["errors"]
+
+
+def test_sort_and_pages(cat, who, catalog):
+    assert codes(cat, who) == ["TIK-101", "KOM-01", "PM-01", "TIK-102"]  # by title
+    assert codes(cat, who, "sort=jp") == ["KOM-01", "TIK-102", "TIK-101", "PM-01"]
+    assert codes(cat, who, "sort=-jp") == ["PM-01", "TIK-101", "TIK-102", "KOM-01"]
+    assert codes(cat, who, "sort=-title")[0] == "TIK-102"
+    page = cat.ok(cat.client.get("/api/v1/courses?per_page=3&page=2", headers=who["learner"]))
+    assert page["total"] == 4 and page["page"] == 2 and page["per_page"] == 3
+    assert [c["code"] for c in page["items"]] == ["TIK-102"]
+    big = cat.ok(cat.client.get("/api/v1/courses?per_page=500", headers=who["learner"]))
+    assert big["per_page"] == 100
+    admin = cat.ok(cat.client.get("/api/v1/courses?q=keamanan", headers=who["admin"]))
+    assert {c["code"] for c in admin["items"]} == {"TIK-101", "TIK-102", "DRAFT"}
+
+
+def test_index_follows_edits_and_archival(cat, who, catalog):
+    cid = catalog["desc"]["id"]
+    cat.client.patch(
+        f"/api/v1/courses/{cid}", json={"description": "Tanpa kata itu."}, headers=who["admin"]
+    )
+    assert codes(cat, who, "q=keamanan") == ["TIK-101"]
+    cat.client.patch(
+        f"/api/v1/courses/{cid}", json={"title": "Tata Kelola Keamanan"}, headers=who["admin"]
+    )
+    assert sorted(codes(cat, who, "q=keamanan")) == ["TIK-101", "TIK-102"]
+    cat.client.post(f"/api/v1/courses/{catalog['sec']['id']}/archive", headers=who["admin"])
+    assert codes(cat, who, "q=keamanan") == ["TIK-102"]
