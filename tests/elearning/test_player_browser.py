@@ -98,7 +98,8 @@ def _content_frame(page, marker: str):
 ISOLATION_PROBE = """() => {
   const r = {};
   try { r.cookie = document.cookie; } catch (e) { r.cookie = 'threw:' + e.name; }
-  try { r.parent = String(window.parent.document.cookie); } catch (e) { r.parent = 'threw:' + e.name; }
+  try { r.parent = String(window.parent.document.cookie); }
+  catch (e) { r.parent = 'threw:' + e.name; }
   try { r.top = String(window.top.document.cookie); } catch (e) { r.top = 'threw:' + e.name; }
   try { r.storage = String(window.localStorage.getItem('cakap_token')); }
   catch (e) { r.storage = 'threw:' + e.name; }
