@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -73,6 +75,33 @@ ORG_NIPS = {
 }
 
 
+_ORG_NAMESPACE = uuid.UUID("0b7e4a8e-2f7c-4d61-9a1e-5d3c8f1a2b44")
+
+
+def org_id(key: str) -> str:
+    """Stable ids for the test organisation, so tokens can be minted once per session."""
+    return str(uuid.uuid5(_ORG_NAMESPACE, key))
+
+
+@functools.cache
+def _token(sub: str, roles: tuple[str, ...], username: str, audience: str) -> str:
+    # Minting loads and checks the RSA key (~50 ms): once per caller per session.
+    return mint_token(sub, list(roles), username=username, audience=audience, expires_in=3600)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id with tiny cost in tests: the sign-in tests hash and verify hundreds of times."""
+    from argon2 import PasswordHasher
+    from personnel_service import passwords
+
+    real, real_dummy = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = real, real_dummy
+
+
 class Org:
     """Ids of the test organisation's people, and a way to call as each of them."""
 
@@ -84,10 +113,10 @@ class Org:
     def headers(self, who: str, roles: list[str] | None = None) -> dict[str, str]:
         """Authorization as `who` (a key of ids, or "service")."""
         if who == "service":
-            return bearer(mint_token("service:catalog", ["service"], audience="personnel"))
+            return bearer(_token("service:catalog", ("service",), "catalog", "personnel"))
         default = {"admin": ["admin"], "trainer": ["trainer"], "kadis": ["asn", "supervisor"],
                    "kabid": ["asn", "supervisor"]}.get(who, ["asn"])  # fmt: skip
-        return bearer(mint_token(self.ids[who], roles or default, username=who))
+        return bearer(_token(self.ids[who], tuple(roles or default), who, "cakap"))
 
     def get(self, path: str, who: str = "admin", **kw: Any) -> Any:
         return self.client.get(path, headers=self.headers(who), **kw)
@@ -129,6 +158,7 @@ def org(app: Flask, client: FlaskClient) -> Org:
             nip = ORG_NIPS[key]
             info = parse_nip(nip, date.today())
             person = Person(
+                id=org_id(key),
                 nip=nip, name=key.title(), unit_code=unit, position=position, position_type=kind,
                 grade=grade, employment_type="PNS", birth_date=info.birth_date, sex=info.sex,
                 supervisor_id=ids.get(boss) if boss else None, status="active",
@@ -140,7 +170,7 @@ def org(app: Flask, client: FlaskClient) -> Org:
                 PersonUnitHistory(person_id=person.id, unit_code=unit, from_date=date(2020, 1, 1))
             )
         for key in ("admin", "trainer"):
-            person = Person(name=key.title(), status="active")
+            person = Person(id=org_id(key), name=key.title(), status="active")
             db.session.add(person)
             db.session.flush()
             ids[key] = person.id
