@@ -14,6 +14,7 @@ from cakap_shared.logs import accept_request_id, configure_logging
 from cakap_shared.problems import PROBLEM_MIMETYPE, problem_body
 
 from . import docs
+from .accesslog import AccessLog
 from .auth import GatewayAuth
 from .config import GatewayConfig
 from .proxy import (
@@ -27,7 +28,6 @@ from .proxy import (
 from .routing import ManifestRegistry
 
 log = logging.getLogger("cakap.gateway")
-access = logging.getLogger("cakap.access")
 JSON = "application/json"
 _PHRASES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 _WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer error="invalid_token"')
@@ -46,7 +46,8 @@ class Gateway:
         self.registry = ManifestRegistry(
             self.upstreams, config.manifest_ttl, config.manifest_timeout, config.default_service
         )
-        self.access_log = config.access_log
+        log_writer = AccessLog()
+        self.access_log = log_writer if config.access_log and log_writer.enabled else None
         self._openapi: tuple[float, dict[str, Any]] | None = None
         self._openapi_lock = threading.Lock()
         self._own = {
@@ -132,22 +133,13 @@ class Gateway:
         headers.append(("X-Request-ID", request_id))
         start_response(status, headers)
         if self.access_log and path[:8] != "/health/":
-            code = int(status[:3])
-            access.info(
-                "%s %s %s",
+            self.access_log.write(
                 method,
                 path,
-                code,
-                extra={
-                    "request_id": request_id,
-                    "fields": {
-                        "method": method,
-                        "path": path,
-                        "status": code,
-                        "service": service,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
-                },
+                int(status[:3]),
+                service,
+                round((time.perf_counter() - started) * 1000, 2),
+                request_id,
             )
         return body
 
