@@ -163,11 +163,16 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
     }
 
     def make(who: str) -> dict[str, str]:
-        sub, roles, claims = people[who]
-        return bearer(token(sub, roles, **claims))
+        # Minting loads the RSA key each time (slow): reuse one token per caller per session.
+        if who not in _TOKENS:
+            sub, roles, claims = people[who]
+            _TOKENS[who] = token(sub, roles, **claims)
+        return bearer(_TOKENS[who])
 
     return make
 
+
+_TOKENS: dict[str, str] = {}
 
 FORBIDDEN_KEYS = {
     "answer",

@@ -1,15 +1,269 @@
-"""Demo data for `make run`: loaded only in demo mode, only into an empty database."""
+"""Demo data for `make run`: loaded only in demo mode, only into an empty database.
+
+The two demo tests of TIK-101 in a bank owned by the demo trainer, and a past class
+of fictional learners (supervised by the demo supervisor `atasan`) with attempts,
+survey answers and impact evaluations due, overdue and done, so reports show numbers.
+The demo ASN `pegawai` has nothing yet: the journey starts clean for them.
+"""
 
 from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from . import attempt_logic, clock, surveys
+from .extensions import db
+from .models import (
+    SUBMITTED,
+    Assessment,
+    Attempt,
+    Completion,
+    Course,
+    ImpactEvaluation,
+    Question,
+    QuestionBank,
+)
+
+NAMESPACE = uuid.UUID("6f1d0d5e-8a51-4a8e-9a34-3c1bb0f0c0de")
+SUPERVISOR_NIP = "198203142008031001"
+UNIT = "DISKOMINFO-APTIKA"
+COURSE_CODE = "TIK-101"
+COURSE_TITLE = "Keamanan Informasi bagi ASN"
+
+
+def demo_id(key: str) -> str:
+    """The id every service derives for a demo object."""
+    return str(uuid.uuid5(NAMESPACE, key))
+
+
+QUESTIONS = [
+    {
+        "type": "single",
+        "text": "Kata sandi yang paling kuat di antara pilihan berikut adalah:",
+        "choices": ["palembang2026", "P@lembang", "Kopi-Pempek-Jembatan-Ampera-7", "12345678"],
+        "answer": 2,
+        "feedback": "Frasa sandi panjang lebih sulit ditebak daripada kata pendek.",
+        "tags": ["TIK-KI"],
+        "level": 1,
+    },
+    {
+        "type": "true_false",
+        "text": "Surel yang meminta verifikasi akun dengan tautan mendesak "
+        "patut dicurigai sebagai phishing.",
+        "answer": True,
+        "tags": ["TIK-KI"],
+        "level": 1,
+    },
+    {
+        "type": "multiple",
+        "text": "Tindakan yang tepat ketika laptop dinas hilang:",
+        "choices": [
+            "Melapor ke tim TIK",
+            "Mengganti kata sandi akun dinas",
+            "Menunggu seminggu",
+            "Mengunggah pengumuman di media sosial pribadi",
+        ],
+        "answer": [0, 1],
+        "tags": ["TIK-KI"],
+        "level": 2,
+    },
+    {
+        "type": "single",
+        "text": "Klasifikasi informasi untuk data pribadi ASN adalah:",
+        "choices": ["Publik", "Terbatas/rahasia", "Bebas disebarkan"],
+        "answer": 1,
+        "tags": ["TIK-KI"],
+        "level": 2,
+    },
+    {
+        "type": "short_answer",
+        "text": "Singkatan dari autentikasi dua faktor (bahasa Inggris)?",
+        "answers": ["2FA", "two factor authentication", "two-factor authentication"],
+        "tags": ["TIK-KI"],
+        "level": 2,
+    },
+    {
+        "type": "single",
+        "text": "Pembaruan perangkat lunak (update) sebaiknya:",
+        "choices": [
+            "Ditunda selamanya",
+            "Dipasang segera setelah tersedia dari sumber resmi",
+            "Diunduh dari situs mana saja",
+        ],
+        "answer": 1,
+        "tags": ["TIK-KI"],
+        "level": 1,
+    },
+]
+
+# (name, completed days ago, pre-test right answers, post-test right answers, impact submitted?)
+LEARNERS = [
+    ("Ahmad Fauzi", 30, 2, 6, False),
+    ("Siti Rahmawati", 200, 3, 5, False),
+    ("Dedi Kurniawan", 250, 1, 5, False),
+    ("Rina Marlina", 190, 4, 6, True),
+    ("Bambang Suryadi", 185, 2, 4, True),
+]
+ANSWERS = [2, True, [0, 1], 1, "2FA", 1]
+WRONG = [0, False, [2], 0, "OTP", 0]
+
+
+def _sit(assessment: Assessment, learner_id: str, right: int, when: datetime) -> None:
+    """A submitted attempt answering the first `right` questions correctly (no events)."""
+    snapshot = []
+    for qid in assessment.question_ids:
+        question = db.session.get(Question, qid)
+        choices = question.body.get("choices") or []
+        order = list(range(len(choices))) if question.type in ("single", "multiple") else []
+        snapshot.append({"id": qid, "question": question.body, "order": order})
+    responses = {
+        qid: (ANSWERS if i < right else WRONG)[i] for i, qid in enumerate(assessment.question_ids)
+    }
+    attempt = Attempt(
+        assessment_id=assessment.id,
+        learner_id=learner_id,
+        number=1,
+        snapshot=snapshot,
+        responses=responses,
+        course_ids=[demo_id(f"course:{COURSE_CODE}")],
+        class_ids=[demo_id(f"class:{COURSE_CODE}-1")],
+        unit_code=UNIT,
+        started_at=when,
+        status=SUBMITTED,
+        submitted_at=when,
+    )
+    attempt.score, attempt.results = attempt_logic.grade_responses(attempt, responses)
+    attempt.passed = attempt.score >= assessment.passing_score
+    db.session.add(attempt)
 
 
 def seed_demo() -> bool:
     """Load the demo data when the database is empty; True if it loaded."""
-    return False
+    if db.session.scalar(select(func.count()).select_from(QuestionBank)):
+        return False
+    trainer, supervisor = demo_id("trainer"), demo_id(SUPERVISOR_NIP)
+    bank = QuestionBank(
+        id=demo_id("bank:keamanan-informasi"),
+        owner_id=trainer,
+        title="Bank soal Keamanan Informasi",
+        description="Soal pre test dan post test TIK-101",
+    )
+    db.session.add(bank)
+    for i, body in enumerate(QUESTIONS):
+        db.session.add(
+            Question(
+                id=demo_id(f"question:keamanan-informasi:{i}"),
+                bank_id=bank.id,
+                owner_id=trainer,
+                type=body["type"],
+                body=body,
+                tags=body["tags"],
+                level=body["level"],
+                position=i + 1,
+            )
+        )
+    ids = [demo_id(f"question:keamanan-informasi:{i}") for i in range(len(QUESTIONS))]
+    pre = Assessment(
+        id=demo_id("assessment:pre-test-keamanan-informasi"),
+        owner_id=trainer,
+        title="Pre test Keamanan Informasi",
+        kind="pre_test",
+        course_code=COURSE_CODE,
+        passing_score=0,
+        time_limit_minutes=20,
+        max_attempts=1,
+        shuffle=True,
+        show_feedback=False,
+        question_ids=ids,
+    )
+    post = Assessment(
+        id=demo_id("assessment:post-test-keamanan-informasi"),
+        owner_id=trainer,
+        title="Post test Keamanan Informasi",
+        kind="post_test",
+        course_code=COURSE_CODE,
+        passing_score=70,
+        time_limit_minutes=30,
+        max_attempts=3,
+        shuffle=True,
+        show_feedback=True,
+        question_ids=ids,
+    )
+    db.session.add_all([pre, post])
+    course_id, class_id = demo_id(f"course:{COURSE_CODE}"), demo_id(f"class:{COURSE_CODE}-1")
+    db.session.add(
+        Course(
+            id=course_id,
+            code=COURSE_CODE,
+            title=COURSE_TITLE,
+            pre_test_id=pre.id,
+            post_test_id=post.id,
+        )
+    )
+    db.session.flush()
+    today, now = clock.today(), clock.now()
+    delay = current_app.config["IMPACT_EVALUATION_DELAY_DAYS"]
+    for n, (name, days_ago, pre_right, post_right, done) in enumerate(LEARNERS, 1):
+        learner = demo_id(f"demo-learner:{n}")
+        completed_on = today - timedelta(days=days_ago)
+        _sit(pre, learner, pre_right, now - timedelta(days=days_ago + 20))
+        _sit(post, learner, post_right, now - timedelta(days=days_ago))
+        completion = Completion(
+            enrolment_id=demo_id(f"enrolment:demo-learner:{n}"),
+            learner_id=learner,
+            learner_name=name,
+            unit_code=UNIT,
+            course_id=course_id,
+            course_code=COURSE_CODE,
+            course_title=COURSE_TITLE,
+            jp=12,
+            class_id=class_id,
+            class_name=f"{COURSE_CODE} Angkatan 1",
+            trainer_ids=[trainer],
+            competencies=[{"code": "TIK-KI", "level": 2}],
+            starts_on=completed_on - timedelta(days=25),
+            ends_on=completed_on,
+            completed_on=completed_on,
+        )
+        db.session.add(completion)
+        survey = surveys.send(completion)
+        survey.ratings = {
+            item["key"]: 4 + (i + n) % 2 for i, item in enumerate(surveys.TEMPLATE_ITEMS)
+        }
+        survey.answered_at = now - timedelta(days=days_ago - 1)
+        evaluation = ImpactEvaluation(
+            enrolment_id=completion.enrolment_id,
+            evaluator_role="supervisor",
+            evaluator_id=supervisor,
+            learner_id=learner,
+            learner_name=name,
+            unit_code=UNIT,
+            course_id=course_id,
+            course_code=COURSE_CODE,
+            course_title=COURSE_TITLE,
+            class_id=class_id,
+            competencies=completion.competencies,
+            completed_on=completed_on,
+            due_on=completed_on + timedelta(days=delay),
+        )
+        if done:
+            evaluation.submitted_at, evaluation.submitted_by = now - timedelta(days=2), supervisor
+            evaluation.submission = {
+                "behaviour_ratings": [{"competency_code": "TIK-KI", "rating": 4}],
+                "evidence_text": "Menerapkan kebijakan kata sandi dan 2FA pada layanan "
+                "e-Government di Diskominfo",
+                "evidence_url": None,
+                "notes": None,
+            }
+            evaluation.impact_rating, evaluation.behaviour_average = 4, 4.0
+        db.session.add(evaluation)
+    db.session.commit()
+    return True
 
 
 @click.command("seed-demo")
