@@ -202,3 +202,22 @@ def _wait_for(page, condition, timeout_ms: int = 10_000) -> None:
             return
         page.wait_for_timeout(100)
     assert condition()
+
+
+def test_page_module_completes_when_confirmed(app, client, upload, as_user, browser, server):
+    from elearning_service.demo import DEMO_CONTENT
+
+    data = (DEMO_CONTENT / "etika-pelayanan.md").read_bytes()
+    module = upload(data, "etika.md").get_json()
+    launched = client.post(f"/api/v1/modules/{module['id']}/attempts", headers=as_user("learner"))
+    attempt_id, url = launched.get_json()["id"], launched.get_json()["launch_url"]
+    context, page = _open(browser, server, url)
+    try:
+        frame = _content_frame(page, "/content/index.html")
+        frame.wait_for_selector("h1")
+        assert "Etika Pelayanan Publik" in frame.inner_text("h1")
+        page.wait_for_selector("#done:not([disabled])")
+        page.click("#done")
+        _wait_for(page, lambda: _state(app, attempt_id)[1].completion == "completed")
+    finally:
+        context.close()
