@@ -186,6 +186,14 @@ def open_class_exists() -> Any:
     )
 
 
+def open_class_course_ids() -> Select[Any]:
+    """Ids of courses with a class whose enrolment window includes today (uses the window index)."""
+    today = clock.today()
+    return select(CourseClass.course_id).where(
+        CourseClass.enrolment_closes_on >= today, CourseClass.enrolment_opens_on <= today
+    )
+
+
 def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
     """The course list query: visibility, full text, filters and sort."""
     check_form(args.get("form"))
@@ -197,10 +205,12 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         stmt = stmt.where(Course.status == "published")
     if args.get("competency"):
         codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
+        # IN (uncorrelated) lets both databases start from the competency_code index.
         stmt = stmt.where(
-            exists().where(
-                CourseCompetency.course_id == Course.id,
-                CourseCompetency.competency_code.in_(codes),
+            Course.id.in_(
+                select(CourseCompetency.course_id).where(
+                    CourseCompetency.competency_code.in_(codes)
+                )
             )
         )
     if args.get("form"):
@@ -215,9 +225,9 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
     if args.get("jp_max") is not None:
         stmt = stmt.where(Course.jp <= args["jp_max"])
     if args.get("has_open_class") is True:
-        stmt = stmt.where(open_class_exists())
+        stmt = stmt.where(Course.id.in_(open_class_course_ids()))
     elif args.get("has_open_class") is False:
-        stmt = stmt.where(~open_class_exists())
+        stmt = stmt.where(Course.id.not_in(open_class_course_ids()))
     words = search.terms(args.get("q"))
     rank = None
     if args.get("q") is not None and args["q"].strip():

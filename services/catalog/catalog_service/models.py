@@ -116,6 +116,8 @@ class Course(db.Model):
     )
 
     __table_args__ = (
+        # Browsing sorts published courses by title: this index avoids sorting them all.
+        Index("ix_courses_status_title", "status", "title"),
         CheckConstraint("jp > 0", name="ck_courses_jp_positive"),
         CheckConstraint("cost_per_participant >= 0", name="ck_courses_cost"),
     )
@@ -143,13 +145,15 @@ class CourseCompetency(db.Model):
     course_id: Mapped[str] = mapped_column(
         ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
     )
-    competency_code: Mapped[str] = mapped_column(
-        ForeignKey("competencies.code"), primary_key=True, index=True
-    )
+    competency_code: Mapped[str] = mapped_column(ForeignKey("competencies.code"), primary_key=True)
     level: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="ck_course_comp_level"),)
+    __table_args__ = (
+        # Covering index for the competency filter and recommendations.
+        Index("ix_course_competencies_code_course", "competency_code", "course_id", "level"),
+        CheckConstraint("level BETWEEN 1 AND 5", name="ck_course_comp_level"),
+    )
 
 
 class CourseModule(db.Model):
@@ -178,7 +182,7 @@ class CourseClass(db.Model):
     # Changed only by conditional UPDATEs (enrolment_logic): never read-modify-write.
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
     enrolment_opens_on: Mapped[date] = mapped_column(Date)
-    enrolment_closes_on: Mapped[date] = mapped_column(Date, index=True)
+    enrolment_closes_on: Mapped[date] = mapped_column(Date)
     trainer_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -192,6 +196,8 @@ class CourseClass(db.Model):
         return self.enrolment_opens_on <= clock.today() <= self.enrolment_closes_on
 
     __table_args__ = (
+        # Covering index for "has an open class" (window contains today).
+        Index("ix_classes_window", "enrolment_closes_on", "enrolment_opens_on", "course_id"),
         CheckConstraint("capacity >= 1", name="ck_classes_capacity"),
         CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="ck_classes_seats"),
         CheckConstraint("ends_on >= starts_on", name="ck_classes_dates"),

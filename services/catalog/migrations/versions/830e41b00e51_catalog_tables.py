@@ -94,6 +94,7 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_courses_pre_test_id"), ["pre_test_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_courses_provider_id"), ["provider_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_courses_status"), ["status"], unique=False)
+        batch_op.create_index("ix_courses_status_title", ["status", "title"], unique=False)
 
     op.create_table(
         "classes",
@@ -123,7 +124,9 @@ def upgrade():
     with op.batch_alter_table("classes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_classes_course_id"), ["course_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_classes_enrolment_closes_on"), ["enrolment_closes_on"], unique=False
+            "ix_classes_window",
+            ["enrolment_closes_on", "enrolment_opens_on", "course_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -142,7 +145,9 @@ def upgrade():
     )
     with op.batch_alter_table("course_competencies", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_course_competencies_competency_code"), ["competency_code"], unique=False
+            "ix_course_competencies_code_course",
+            ["competency_code", "course_id", "level"],
+            unique=False,
         )
 
     op.create_table(
@@ -329,15 +334,16 @@ def downgrade():
 
     op.drop_table("course_modules")
     with op.batch_alter_table("course_competencies", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_course_competencies_competency_code"))
+        batch_op.drop_index("ix_course_competencies_code_course")
 
     op.drop_table("course_competencies")
     with op.batch_alter_table("classes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_classes_enrolment_closes_on"))
+        batch_op.drop_index("ix_classes_window")
         batch_op.drop_index(batch_op.f("ix_classes_course_id"))
 
     op.drop_table("classes")
     with op.batch_alter_table("courses", schema=None) as batch_op:
+        batch_op.drop_index("ix_courses_status_title")
         batch_op.drop_index(batch_op.f("ix_courses_status"))
         batch_op.drop_index(batch_op.f("ix_courses_provider_id"))
         batch_op.drop_index(batch_op.f("ix_courses_pre_test_id"))
