@@ -125,7 +125,7 @@ def run_wrk(url: str, token: str, connections: int, threads: int, seconds: float
             "wrk",
             f"-t{threads}",
             f"-c{connections}",
-            f"-d{seconds}s",
+            f"-d{max(1, round(seconds))}s",
             "--latency",
             "-H",
             f"Authorization: Bearer {token}",

@@ -73,7 +73,7 @@ class Gateway:
             own = self._own.get(path)
             if own is not None:
                 status, headers, body = own(environ, request_id)
-            elif _blocked(path):
+            elif _blocked(path, self.config.blocked_prefixes):
                 status, headers, body = self.problem(404, "No such resource.", request_id)
             else:
                 table = self.registry.table
@@ -261,11 +261,10 @@ class Gateway:
             upstream.close()
 
 
-def _blocked(path: str) -> bool:
-    """/internal/* is for services only; dot segments and empty segments are refused too."""
-    if path.startswith("/internal"):
-        rest = path[9:10]
-        if rest in ("", "/"):
+def _blocked(path: str, prefixes: tuple[str, ...]) -> bool:
+    """Blocked prefixes (/internal/* ...) and paths with dot or empty segments are refused."""
+    for prefix in prefixes:
+        if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
             return True
     if "//" in path or "/." in path:
         probe = path + "/"

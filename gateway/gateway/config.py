@@ -42,6 +42,9 @@ class GatewayConfig:
     access_log: bool = True
     log_level: str = "INFO"
     pool_size: int = 32
+    # Never forwarded from outside: the event inbox and the service-token endpoint
+    # (services call personnel directly for it; service tokens are refused here anyway).
+    blocked_prefixes: tuple[str, ...] = ("/internal", "/api/v1/auth/service-token")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GatewayConfig:
@@ -74,4 +77,11 @@ class GatewayConfig:
             in {"1", "true", "yes", "on"},
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             pool_size=int(get("GATEWAY_POOL_SIZE", "32") or 32),
+            blocked_prefixes=tuple(
+                p.strip().rstrip("/")
+                for p in (
+                    get("GATEWAY_BLOCKED_PREFIXES", ",".join(cls.blocked_prefixes)) or ""
+                ).split(",")
+                if p.strip().rstrip("/")
+            ),
         )

@@ -109,3 +109,27 @@ def test_openapi_lists_services_that_are_down(fake_service, make_gateway):
     down.stop()
     merged = Client(gateway).get("/api/openapi.json").json
     assert merged["x-missing-services"] == ["evaluation"]
+
+
+def test_config_from_environment():
+    from gateway.config import GatewayConfig
+
+    config = GatewayConfig.from_env(
+        {
+            "SERVICE_URLS": "personnel=http://127.0.0.1:8001/, portal=http://127.0.0.1:8080",
+            "GATEWAY_CONNECT_TIMEOUT": "0.25",
+            "GATEWAY_READ_TIMEOUT": "7",
+            "GATEWAY_MANIFEST_TTL": "3",
+            "GATEWAY_MAX_BODY": "1000",
+            "GATEWAY_BLOCKED_PREFIXES": "/internal/,/admin",
+        }
+    )
+    assert config.service_urls == {
+        "personnel": "http://127.0.0.1:8001",
+        "portal": "http://127.0.0.1:8080",
+    }
+    assert config.jwks_url == "http://127.0.0.1:8001/.well-known/jwks.json"
+    assert (config.connect_timeout, config.read_timeout, config.manifest_ttl) == (0.25, 7.0, 3.0)
+    assert config.max_body == 1000
+    assert config.blocked_prefixes == ("/internal", "/admin")
+    assert GatewayConfig.from_env({}).service_urls["portal"] == "http://127.0.0.1:8080"
