@@ -20,7 +20,7 @@ from .models import CompetencyAssessment, Person, PositionStandard
 POSITION_TYPES = {t.value for t in PositionType}
 # The managerial standard (Permenpan RB 38/2017): eight managerial competencies and the
 # sosial-kultural Perekat Bangsa, one level per position type. The catalog's dictionary
-# uses the same codes (see docs/competency-codes.md). The first migration seeds it too.
+# uses the same codes. The migration seeds it too.
 MANAGERIAL_CODES = {
     "M-INT": "Integritas",
     "M-KS": "Kerja Sama",

@@ -188,7 +188,7 @@ def _jp_entries(rng: random.Random, staff: list[Any], on: date) -> list[dict[str
             picks = [c for c in _COURSES if c[0] in ("ETK-01", "SEM-2024")]
         else:
             picks = rng.sample(
-                [c for c in _COURSES if c[0] != "TIK-101"], k=rng.choice((0, 1, 1, 2, 2, 3))
+                [c for c in _COURSES if c[0] != "TIK-101"], k=rng.choice((0, 1, 2, 2, 3, 3, 4))
             )
         for code, title, jp, form in picks:
             completed = start + timedelta(days=rng.randint(0, span))

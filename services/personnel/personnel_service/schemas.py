@@ -245,8 +245,9 @@ class ExportArgsSchema(ma.Schema):
 
 # ---- JP ledger ----
 
-FORMS = ("klasikal", "e-learning", "blended", "coaching", "mentoring", "seminar", "workshop",
-         "magang", "pendidikan", "lainnya")  # fmt: skip
+# Catalog spells e-learning with an underscore; both are accepted.
+FORMS = ("klasikal", "e-learning", "e_learning", "blended", "coaching", "mentoring", "seminar",
+         "workshop", "magang", "pendidikan", "lainnya")  # fmt: skip
 
 
 class YearArgsSchema(ma.Schema):
