@@ -133,9 +133,12 @@ def http_exception_to_problem(error: HTTPException) -> Response:
         if raw:
             errors = flatten_errors(raw)
     if detail is None:
-        detail = error.description
-    if status == 422 and errors and detail == error.description:
-        detail = "Some fields are invalid: " + ", ".join(sorted(errors))
+        # A validation abort from webargs carries only field messages: say which fields.
+        detail = (
+            "Some fields are invalid: " + ", ".join(sorted(errors))
+            if status == 422 and errors
+            else error.description
+        )
     if status >= 500 and not isinstance(error, InternalServerError | CakapError):
         detail = None
     headers = {

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from . import content
 from .extensions import db
 from .models import Module, ModuleVersion
-from .problems import unprocessable
 from .schemas import (
     ModuleListArgsSchema,
     ModulePageSchema,
@@ -76,7 +75,7 @@ def _store_upload(
         raise CakapError(413, f"The file is larger than the {limit} MiB limit.") from None
     except PackageError as exc:
         audit("module.upload_refused", reason=exc.detail)
-        raise unprocessable(exc.detail, {"file": [exc.detail]}) from None
+        raise CakapError(422, exc.detail, errors={"file": [exc.detail]}) from None
 
 
 def _add_version(

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from cakap_shared.db import utcnow
+from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
 from .extensions import db, events
 from .models import Attempt, Module, ModuleVersion
-from .problems import unprocessable
 from .progress_model import (
     apply_progress,
     begin_progress_session,
@@ -130,25 +130,28 @@ def find_item(version: ModuleVersion, identifier: str | None) -> dict[str, Any]:
     for item in all_items:
         if item["identifier"] == identifier:
             return item
-    raise unprocessable(
+    raise CakapError(
+        422,
         f"sco: {identifier!r} is not an item of this module",
-        {"sco": ["not an item of this module"]},
+        errors={"sco": ["not an item of this module"]},
     )
 
 
 def _as_strings(body: Any) -> dict[str, str]:
     """The PUT body as element -> string; numbers are accepted and written as text."""
     if not isinstance(body, dict) or not body:
-        raise unprocessable(
+        raise CakapError(
+            422,
             "The body must be a non-empty JSON object of element: value.",
-            {"_body": ['expected {"element": "value", ...}']},
+            errors={"_body": ['expected {"element": "value", ...}']},
         )
     out: dict[str, str] = {}
     for element, value in body.items():
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise unprocessable(
+            raise CakapError(
+                422,
                 f"{element}: the value must be a string",
-                {element: ["the value must be a string"]},
+                errors={element: ["the value must be a string"]},
             )
         out[element] = (
             value
@@ -173,9 +176,10 @@ def commit(attempt: Attempt, sco: str | None, body: Any) -> dict[str, str]:
         else:
             new = apply_progress(current, updates)
     except CmiError as err:
-        raise unprocessable(
+        raise CakapError(
+            422,
             f"{err.element}: {err.message}",
-            {err.element: [f"{err.message} (SCORM error {err.code})"]},
+            errors={err.element: [f"{err.message} (SCORM error {err.code})"]},
             cmi_error=err.code,
         ) from None
     state[item["identifier"]] = new
