@@ -430,15 +430,39 @@ class DeliveryWorker:
         log.info(
             "delivery loop started", extra={"fields": {"subscribers": list(self.service_urls)}}
         )
+        self.wait_for_schema()
         while self._running:
             try:
                 with self.app.app_context():
                     worked = self.run_once()
             except Exception:
                 log.exception("delivery round failed")
-                worked = 0
+                time.sleep(5)  # a broken database should not flood the log
+                continue
             if not worked:
                 time.sleep(idle_sleep)
+
+    def wait_for_schema(self, poll: float = 0.5) -> None:
+        """Wait until the web process has migrated the database (they start together)."""
+        from sqlalchemy import inspect
+
+        assert self.events.db is not None and self.events.models is not None
+        table = self.events.models.delivery.__tablename__
+        logged = False
+        while self._running:
+            try:
+                with self.app.app_context():
+                    if inspect(self.events.db.engine).has_table(table):
+                        return
+            except Exception as exc:  # database not reachable yet
+                if not logged:
+                    log.warning("waiting for the database: %s", exc)
+                    logged = True
+            else:
+                if not logged:
+                    log.info("waiting for the migrations to create %s", table)
+                    logged = True
+            time.sleep(poll)
 
     def run_once(self) -> int:
         """One round: refresh manifests, fan out, send what is due; returns work done."""
