@@ -170,3 +170,27 @@ def test_export_reimports_unchanged(org):
     exported = org.get("/api/v1/people/export?format=xlsx").get_data()
     result = upload(org, exported, name="export.xlsx").get_json()
     assert result == {"created": 0, "updated": 0, "unchanged": 5, "errors": []}
+
+
+def test_import_with_idempotency_key_replays_the_first_answer(org):
+    text = f"{HEADER}\n{A},Ahmad Fauzi,OPD-A,Kepala Bidang,IV/a,\n"
+    # The same bytes twice, as a client retrying would send (a fixed multipart boundary).
+    body = (
+        "--b0und4ry\r\n"
+        'Content-Disposition: form-data; name="file"; filename="p.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+        f"{text}\r\n--b0und4ry--\r\n"
+    ).encode()
+
+    def send():
+        return org.client.post(
+            "/api/v1/people/import",
+            headers={**org.headers("admin"), "Idempotency-Key": "imp-1"},
+            data=body,
+            content_type="multipart/form-data; boundary=b0und4ry",
+        )
+
+    first, again = send(), send()
+    assert first.get_json()["created"] == 1, first.get_json()
+    assert again.get_json()["created"] == 1 and again.headers.get("Idempotent-Replayed") == "true"
+    assert people_count(org) == 8
