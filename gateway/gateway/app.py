@@ -78,6 +78,9 @@ class Gateway:
             else:
                 table = self.registry.table
                 target = table.match(path)
+                if target is None and self.registry.missing and self.registry.refresh_if_due():
+                    table = self.registry.table
+                    target = table.match(path)
                 if target is None:
                     status, headers, body = self.no_route(path, request_id)
                 elif (
@@ -202,6 +205,11 @@ class Gateway:
         names = list(self.upstreams)
         with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
             services = dict(pool.map(check, names))
+        if self.registry.missing:
+            self.registry.refresh_if_due()
+        # Ready means routable too: a service whose manifest is unknown cannot be reached.
+        for name in self.registry.missing:
+            services[name] = {**services[name], "status": "unavailable", "manifest": "unknown"}
         ok = all(s["status"] == "ok" for s in services.values())
         document = {"status": "ok" if ok else "unavailable", "services": services}
         return self.json_answer(200 if ok else 503, document)

@@ -179,6 +179,13 @@ class ManifestRegistry:
             self.refreshed_at = time.monotonic()
             return self.table
 
+    def refresh_if_due(self, min_interval: float = 1.0) -> bool:
+        """Refresh now unless one ran in the last `min_interval` s; True if this call did."""
+        if time.monotonic() - self.refreshed_at < min_interval:
+            return False
+        self.refresh()
+        return True
+
     def _try_fetch(self, name: str) -> Manifest | None:
         try:
             return self.fetch(name)
