@@ -69,32 +69,36 @@ def problem_response(
     return response
 
 
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(messages: Any, prefix: str = "", *, top: bool = True) -> dict[str, list[str]]:
     """Turn webargs/marshmallow nested messages into {"field.sub": [messages]}.
 
-    The location level webargs adds ("json", "query", "form", "files") is dropped:
-    a client names fields, not locations.
+    The location level webargs adds at the top ("json", "query", "form", "files") is
+    dropped: a client names fields, not locations. Deeper keys are field names, even
+    when a field is called "form".
     """
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             key = str(key)
-            if not prefix and key in {"json", "query", "form", "files", "headers", "view_args"}:
-                name = ""
+            if top and key in _LOCATIONS:
+                nested = flatten_errors(value, prefix, top=False)
             else:
-                name = f"{prefix}.{key}" if prefix else key
-            for field, msgs in flatten_errors(value, name).items():
+                nested = flatten_errors(value, f"{prefix}.{key}" if prefix else key, top=False)
+            for field, msgs in nested.items():
                 flat.setdefault(field, []).extend(msgs)
     elif isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
             flat[prefix or "_body"] = list(messages)
         else:
             for item in messages:
-                for field, msgs in flatten_errors(item, prefix).items():
+                for field, msgs in flatten_errors(item, prefix, top=False).items():
                     flat.setdefault(field, []).extend(msgs)
     else:
         flat[prefix or "_body"] = [str(messages)]
     return flat
+
+
+_LOCATIONS = frozenset({"json", "query", "form", "files", "headers", "view_args", "json_or_form"})
 
 
 def _status_phrase(status: int) -> str:

@@ -151,3 +151,15 @@ def test_personnel_manifest_lists_its_public_routes(service_app):
     assert (("POST",), "/api/v1/auth/token") in public
     assert (("GET",), "/.well-known/jwks.json") in public
     assert not any(path == "/api/v1/me" for _, path in public)
+
+
+def test_flatten_errors_drops_only_the_webargs_location():
+    from cakap_shared.problems import flatten_errors
+
+    messages = {"json": {"form": ["Must be one of: klasikal."], "items": {"0": {"code": ["No."]}}}}
+    assert flatten_errors(messages) == {
+        "form": ["Must be one of: klasikal."],
+        "items.0.code": ["No."],
+    }
+    assert flatten_errors({"query": {"page": ["Too small."]}}) == {"page": ["Too small."]}
+    assert flatten_errors(["Invalid JSON."]) == {"_body": ["Invalid JSON."]}
