@@ -179,7 +179,7 @@ class ManifestRegistry:
             self.refreshed_at = time.monotonic()
             return self.table
 
-    def refresh_if_due(self, min_interval: float = 1.0) -> bool:
+    def refresh_if_due(self, min_interval: float = 0.1) -> bool:
         """Refresh now unless one ran in the last `min_interval` s; True if this call did."""
         if time.monotonic() - self.refreshed_at < min_interval:
             return False

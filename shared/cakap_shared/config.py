@@ -68,6 +68,8 @@ def base_config(service: str) -> dict[str, Any]:
         "DEMO_MODE": env_bool("DEMO_MODE"),
         "SERVICE_URLS": urls,
         "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        # Calendar dates (enrolment windows, completion, certificates) are local dates.
+        "TIMEZONE": env("CAKAP_TIMEZONE", "Asia/Jakarta"),
         "JWT_ISSUER": env("JWT_ISSUER", "cakap-personnel"),
         "JWT_PUBLIC_KEY": env_secret("JWT_PUBLIC_KEY"),
         "JWKS_URL": env("JWKS_URL", f"{personnel_url}/.well-known/jwks.json"),

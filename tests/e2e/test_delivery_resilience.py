@@ -80,8 +80,8 @@ class Scenario:
             self.admin,
             json={
                 "name": "Angkatan Uji",
-                "starts_on": today.isoformat(),
-                "ends_on": (today + timedelta(days=5)).isoformat(),
+                "starts_on": (today + timedelta(days=3)).isoformat(),
+                "ends_on": (today + timedelta(days=8)).isoformat(),
                 "capacity": size,
             },
         )

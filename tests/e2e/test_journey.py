@@ -140,8 +140,8 @@ def test_the_contract_journey(stack, api_factory, wait_for):
         admin,
         json={
             "name": "Angkatan I",
-            "starts_on": today.isoformat(),
-            "ends_on": (today + timedelta(days=30)).isoformat(),
+            "starts_on": (today + timedelta(days=7)).isoformat(),
+            "ends_on": (today + timedelta(days=37)).isoformat(),
             "capacity": 10,
         },
     )
@@ -166,17 +166,30 @@ def test_the_contract_journey(stack, api_factory, wait_for):
         launch_url if launch_url.startswith("http") else stack.urls["gateway"] + launch_url
     )
     assert player.status_code == 200 and "<iframe" in player.text
-    committed = api.call(
-        "PUT",
-        f"/api/v1/module-attempts/{attempt.json()['id']}/cmi",
-        asn,
-        json={
-            "cmi.core.lesson_status": "completed",
-            "cmi.core.score.raw": "90",
-            "cmi.core.session_time": "0000:05:00",
-        },
-    )
-    assert committed.status_code == 200, committed.text
+    # the player commits for every item of the package: SCOs report through the runtime,
+    # assets count once opened
+    attempt_id = attempt.json()["id"]
+    scos = api.call("GET", f"/api/v1/modules/{module.json()['id']}", trainer).json()["scos"]
+    assert [s["identifier"] for s in scos] == ["bab_1", "bab_2", "glosarium"]
+    for item in scos:
+        body = (
+            {
+                "cmi.core.lesson_status": "completed",
+                "cmi.core.score.raw": "90",
+                "cmi.core.session_time": "0000:05:00",
+            }
+            if item["scorm_type"] == "sco"
+            else {"progress.opened": "true"}
+        )
+        committed = api.call(
+            "PUT",
+            f"/api/v1/module-attempts/{attempt_id}/cmi?sco={item['identifier']}",
+            asn,
+            json=body,
+        )
+        assert committed.status_code == 200, committed.text
+    progress = api.call("GET", f"/api/v1/module-attempts/{attempt_id}", asn).json()
+    assert progress["completion"] == "completed"
 
     # ... and passes the post test
     started = api.call("POST", f"/api/v1/assessments/{test.json()['id']}/attempts", asn)

@@ -9,5 +9,5 @@ from flask import current_app
 
 
 def today() -> date:
-    """The local date (CATALOG_TIMEZONE); tests replace this function to move the clock."""
-    return datetime.now(ZoneInfo(current_app.config["CATALOG_TIMEZONE"])).date()
+    """The local date (TIMEZONE); tests replace this function to move the clock."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.config import base_config, env, env_int
+from cakap_shared.config import base_config, env_int
 
 
 def load_config() -> dict[str, Any]:
     """Shared settings plus this service's own."""
     config = base_config("catalog")
-    # Enrolment windows are local calendar days (Palembang: WIB).
-    config["CATALOG_TIMEZONE"] = env("CATALOG_TIMEZONE", "Asia/Jakarta")
     # Most recommendations returned for one person.
     config["CATALOG_RECOMMENDATIONS_LIMIT"] = env_int("CATALOG_RECOMMENDATIONS_LIMIT", 20)
     return config

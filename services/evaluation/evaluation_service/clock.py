@@ -7,8 +7,10 @@ Call it as ``clock.now()`` / ``clock.today()`` (through the module) so that
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from cakap_shared.db import utcnow
+from flask import current_app, has_app_context
 
 
 def now() -> datetime:
@@ -17,8 +19,9 @@ def now() -> datetime:
 
 
 def today() -> date:
-    """Today's date in UTC, derived from now()."""
-    return now().date()
+    """Today's local date (TIMEZONE, WIB by default), derived from now()."""
+    zone = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Jakarta"
+    return now().astimezone(ZoneInfo(zone)).date()
 
 
 def aware(moment: datetime | None) -> datetime | None:
