@@ -102,12 +102,14 @@ QUESTIONS = [
 ]
 
 # (name, completed days ago, pre-test right answers, post-test right answers, impact submitted?)
+# Staff of the demo supervisor `atasan` in personnel's demo data (by NIP, so the ids match):
+# name, NIP, days since completion, pre-test right answers, post-test right answers, evaluated.
 LEARNERS = [
-    ("Ahmad Fauzi", 30, 2, 6, False),
-    ("Siti Rahmawati", 200, 3, 5, False),
-    ("Dedi Kurniawan", 250, 1, 5, False),
-    ("Rina Marlina", 190, 4, 6, True),
-    ("Bambang Suryadi", 185, 2, 4, True),
+    ("Iwan Syahril", "197409112000031014", 30, 2, 6, False),
+    ("Irfan Lubis", "198803232017041009", 200, 3, 5, False),
+    ("Ratna Nasution, S.Kom.", "196911191995062004", 250, 1, 5, False),
+    ("Fauzi Fajar Ibrahim, S.E.", "199309092015021019", 190, 4, 6, True),
+    ("Hasan Wibowo", "198606212021011002", 185, 2, 4, True),
 ]
 ANSWERS = [2, True, [0, 1], 1, "2FA", 1]
 WRONG = [0, False, [2], 0, "OTP", 0]
@@ -208,13 +210,13 @@ def seed_demo() -> bool:
     db.session.flush()
     today, now = clock.today(), clock.now()
     delay = current_app.config["IMPACT_EVALUATION_DELAY_DAYS"]
-    for n, (name, days_ago, pre_right, post_right, done) in enumerate(LEARNERS, 1):
-        learner = demo_id(f"demo-learner:{n}")
+    for name, nip, days_ago, pre_right, post_right, done in LEARNERS:
+        learner = demo_id(nip)
         completed_on = today - timedelta(days=days_ago)
         _sit(pre, learner, pre_right, now - timedelta(days=days_ago + 20))
         _sit(post, learner, post_right, now - timedelta(days=days_ago))
         completion = Completion(
-            enrolment_id=demo_id(f"enrolment:demo-learner:{n}"),
+            enrolment_id=demo_id(f"enrolment:{COURSE_CODE}:{nip}"),
             learner_id=learner,
             learner_name=name,
             unit_code=UNIT,
@@ -233,7 +235,7 @@ def seed_demo() -> bool:
         db.session.add(completion)
         survey = surveys.send(completion)
         survey.ratings = {
-            item["key"]: 4 + (i + n) % 2 for i, item in enumerate(surveys.TEMPLATE_ITEMS)
+            item["key"]: 4 + (i + days_ago) % 2 for i, item in enumerate(surveys.TEMPLATE_ITEMS)
         }
         survey.answered_at = now - timedelta(days=days_ago - 1)
         evaluation = ImpactEvaluation(
