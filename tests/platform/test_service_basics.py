@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Iterator
 
-import pytest
 from cakap_shared.testing import (
     bearer,
     mint_token,
-    rsa_keypair,
-    service_test_config,
-    throwaway_database,
-    upgrade_database,
 )
-from flask import Flask
-
-SERVICES = ["personnel", "catalog", "elearning", "evaluation"]
-
-
-@pytest.fixture(scope="module", params=SERVICES)
-def service_app(request, tmp_path_factory) -> Iterator[Flask]:
-    name = request.param
-    package = importlib.import_module(f"{name}_service")
-    db = importlib.import_module(f"{name}_service.extensions").db
-    with throwaway_database(name, tmp_path_factory.mktemp(name)) as url:
-        extra = {"JWT_PRIVATE_KEY": rsa_keypair()[0]} if name == "personnel" else {}
-        app = package.create_app(service_test_config(name, url, **extra))
-        upgrade_database(app)
-
-        @app.get("/api/v1/_boom")
-        def boom():
-            raise RuntimeError("secret internals")
-
-        yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_health_live_and_ready(service_app):

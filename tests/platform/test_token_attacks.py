@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import functools
-import importlib
 import json
 import time
-from collections.abc import Iterator
 
 import jwt
 import pytest
@@ -17,15 +15,9 @@ from cakap_shared.testing import (
     kid_of,
     mint_token,
     rsa_keypair,
-    service_test_config,
-    throwaway_database,
-    upgrade_database,
 )
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask
-
-SERVICES = ["personnel", "catalog", "elearning", "evaluation"]
 
 
 @functools.cache
@@ -99,27 +91,6 @@ def _hs256_with_public_key(payload: dict, public_pem: str, kid: str) -> str:
 def _forge(token: str) -> str:
     head, _, signature = token.split(".")
     return f"{head}.{b64(claims(roles=['admin']))}.{signature}"
-
-
-@pytest.fixture(scope="module", params=SERVICES)
-def service_app(request, tmp_path_factory) -> Iterator[Flask]:
-    name = request.param
-    package = importlib.import_module(f"{name}_service")
-    db = importlib.import_module(f"{name}_service.extensions").db
-    with throwaway_database(name, tmp_path_factory.mktemp(name)) as url:
-        extra = {"JWT_PRIVATE_KEY": rsa_keypair()[0]} if name == "personnel" else {}
-        app = package.create_app(service_test_config(name, url, **extra))
-        upgrade_database(app)
-
-        @app.get("/api/v1/_whoami")
-        def whoami():
-            from cakap_shared.auth import current_principal
-
-            return {"id": current_principal().id}
-
-        yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.mark.parametrize("case", sorted(bad_tokens()))
