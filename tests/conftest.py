@@ -1,9 +1,11 @@
 """Fixtures every test package may use: where the shared fixtures live."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cakap_shared.testing import mint_token
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
@@ -20,3 +22,13 @@ def shared_fixtures() -> Path:
             pytest.fail(f"CI is set but {SHARED_FIXTURES} is missing")
         pytest.skip(f"{SHARED_FIXTURES} is absent on this machine")
     return SHARED_FIXTURES
+
+
+@pytest.fixture
+def token() -> Callable[..., str]:
+    """Mint an access token: token(person_id, roles=[...], unit_code=..., supervisor_id=...)."""
+
+    def make(sub: str, roles: list[str] | None = None, **claims: object) -> str:
+        return mint_token(sub, roles or ["asn"], **claims)
+
+    return make

@@ -6,7 +6,7 @@ import functools
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,25 @@ def throwaway_database(service: str, tmp_dir: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_app(
+    service: str,
+    create_app: Callable[[dict[str, Any]], Flask],
+    db: SQLAlchemy,
+    tmp_dir: Path,
+    **overrides: Any,
+) -> Iterator[Flask]:
+    """A service app on a fresh database whose schema its migrations built; disposed after."""
+    with throwaway_database(service, tmp_dir) as url:
+        app = create_app(service_test_config(service, url, **overrides))
+        upgrade_database(app)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def upgrade_database(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -12,10 +12,8 @@ import pytest
 from cakap_shared.testing import (
     bearer,
     empty_tables,
+    migrated_app,
     mint_token,
-    service_test_config,
-    throwaway_database,
-    upgrade_database,
 )
 from catalog_service import create_app
 from catalog_service.extensions import db
@@ -27,12 +25,8 @@ from sqlalchemy import select
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The catalog app, schema built by its migrations."""
-    with throwaway_database("catalog", tmp_path_factory.mktemp("catalog")) as url:
-        application = create_app(service_test_config("catalog", url))
-        upgrade_database(application)
+    with migrated_app("catalog", create_app, db, tmp_path_factory.mktemp("catalog")) as application:
         yield application
-        with application.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
@@ -41,16 +35,6 @@ def client(app: Flask) -> FlaskClient:
     with app.app_context():
         empty_tables(db)
     return app.test_client()
-
-
-@pytest.fixture
-def token() -> Callable[..., str]:
-    """Mint a token: token(person_id, roles=[...], unit_code=..., supervisor_id=...)."""
-
-    def make(sub: str, roles: list[str] | None = None, **claims: object) -> str:
-        return mint_token(sub, roles or ["asn"], **claims)
-
-    return make
 
 
 # --- catalog helpers ----------------------------------------------------------

@@ -14,10 +14,7 @@ from cakap_shared.http import ServiceUnavailable
 from cakap_shared.testing import (
     bearer,
     empty_tables,
-    mint_token,
-    service_test_config,
-    throwaway_database,
-    upgrade_database,
+    migrated_app,
 )
 from elearning_service import create_app
 from elearning_service.extensions import db
@@ -91,22 +88,18 @@ def app(
     clock: Clock,
 ) -> Iterator[Flask]:
     """The elearning app, schema built by its migrations."""
-    with throwaway_database("elearning", tmp_path_factory.mktemp("elearning")) as url:
-        application = create_app(
-            service_test_config(
-                "elearning",
-                url,
-                CONTENT_DIR=str(content_root),
-                LAUNCH_SECRET="test-launch-secret",
-                MODULE_MAX_BYTES=8 * 1024 * 1024,
-            )
-        )
+    with migrated_app(
+        "elearning",
+        create_app,
+        db,
+        tmp_path_factory.mktemp("elearning"),
+        CONTENT_DIR=str(content_root),
+        LAUNCH_SECRET="test-launch-secret",
+        MODULE_MAX_BYTES=8 * 1024 * 1024,
+    ) as application:
         application.extensions["elearning_catalog"] = fake_catalog
         application.extensions["elearning_launch"].clock = clock
-        upgrade_database(application)
         yield application
-        with application.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
@@ -118,16 +111,6 @@ def client(app: Flask, content_root: Path, fake_catalog: FakeCatalog) -> FlaskCl
         shutil.rmtree(child) if child.is_dir() else child.unlink()
     fake_catalog.reset()
     return app.test_client()
-
-
-@pytest.fixture
-def token() -> Callable[..., str]:
-    """Mint a token: token(person_id, roles=[...], unit_code=..., supervisor_id=...)."""
-
-    def make(sub: str, roles: list[str] | None = None, **claims: object) -> str:
-        return mint_token(sub, roles or ["asn"], **claims)
-
-    return make
 
 
 @pytest.fixture

@@ -7,10 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from cakap_shared.testing import (
     empty_tables,
-    mint_token,
-    service_test_config,
-    throwaway_database,
-    upgrade_database,
+    migrated_app,
 )
 from evaluation_service import create_app
 from evaluation_service.extensions import db
@@ -21,12 +18,10 @@ from flask.testing import FlaskClient
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The evaluation app, schema built by its migrations."""
-    with throwaway_database("evaluation", tmp_path_factory.mktemp("evaluation")) as url:
-        application = create_app(service_test_config("evaluation", url))
-        upgrade_database(application)
+    with migrated_app(
+        "evaluation", create_app, db, tmp_path_factory.mktemp("evaluation")
+    ) as application:
         yield application
-        with application.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
@@ -35,16 +30,6 @@ def client(app: Flask) -> FlaskClient:
     with app.app_context():
         empty_tables(db)
     return app.test_client()
-
-
-@pytest.fixture
-def token() -> Callable[..., str]:
-    """Mint a token: token(person_id, roles=[...], unit_code=..., supervisor_id=...)."""
-
-    def make(sub: str, roles: list[str] | None = None, **claims: object) -> str:
-        return mint_token(sub, roles or ["asn"], **claims)
-
-    return make
 
 
 # --- helpers for the API tests ---------------------------------------------------------

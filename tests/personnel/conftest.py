@@ -12,11 +12,9 @@ import pytest
 from cakap_shared.testing import (
     bearer,
     empty_tables,
+    migrated_app,
     mint_token,
     rsa_keypair,
-    service_test_config,
-    throwaway_database,
-    upgrade_database,
 )
 from flask import Flask
 from flask.testing import FlaskClient
@@ -28,20 +26,16 @@ from personnel_service.extensions import db
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The personnel app, schema built by its migrations."""
-    with throwaway_database("personnel", tmp_path_factory.mktemp("personnel")) as url:
-        application = create_app(
-            service_test_config(
-                "personnel",
-                url,
-                JWT_PRIVATE_KEY=rsa_keypair()[0],
-                SERVICE_SECRET="s3cret",
-                SERVICE_URLS={"catalog": "http://catalog.invalid"},
-            )
-        )
-        upgrade_database(application)
+    with migrated_app(
+        "personnel",
+        create_app,
+        db,
+        tmp_path_factory.mktemp("personnel"),
+        JWT_PRIVATE_KEY=rsa_keypair()[0],
+        SERVICE_SECRET="s3cret",
+        SERVICE_URLS={"catalog": "http://catalog.invalid"},
+    ) as application:
         yield application
-        with application.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
@@ -52,16 +46,6 @@ def client(app: Flask) -> FlaskClient:
         seed_managerial_standard()
         db.session.commit()
     return app.test_client()
-
-
-@pytest.fixture
-def token() -> Callable[..., str]:
-    """Mint a token: token(person_id, roles=[...])."""
-
-    def make(sub: str, roles: list[str] | None = None, **claims: object) -> str:
-        return mint_token(sub, roles or ["asn"], **claims)
-
-    return make
 
 
 # ---- a small organisation for API tests ----
