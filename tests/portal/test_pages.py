@@ -13,6 +13,14 @@ MODULE_ID = "44444444-4444-4444-8444-444444444444"
 TEST_ID = "55555555-5555-4555-8555-555555555555"
 ATTEMPT_ID = "66666666-6666-4666-8666-666666666666"
 LAYOUT_PAGE = "/halaman-yang-tidak-ada"
+# Questions as evaluation serves them (ServedQuestionSchema): no answers, ever.
+SERVED_QUESTIONS = [
+    {"id": "s", "type": "single", "text": "Sandi terkuat?", "choices": ["a", "b", "c"]},
+    {"id": "m", "type": "multiple", "text": "Laptop hilang?", "choices": ["lapor", "ganti"]},
+    {"id": "tf", "type": "true_false", "text": "Phishing?", "choices": []},
+    {"id": "sa", "type": "short_answer", "text": "Singkatan?", "choices": []},
+    {"id": "n", "type": "numeric", "text": "Berapa?", "choices": []},
+]
 
 
 def test_pages_speak_indonesian_by_default(client):
@@ -155,8 +163,20 @@ def test_assessment_page_never_shows_answer_data(client, sign_in, gw, api, csrf_
         responses.POST,
         api(f"/api/v1/assessments/{TEST_ID}/attempts"),
         status=201,
+        json={"id": ATTEMPT_ID, "status": "open", "questions": []},
+    )
+    started = client.post(
+        f"/asesmen/{TEST_ID}/mulai", data={"csrf_token": csrf_of(client, LAYOUT_PAGE)}
+    )
+    # Post/redirect/get: a reload of the test page never starts another attempt.
+    assert started.status_code == 303
+    assert started.headers["Location"] == f"/asesmen/percobaan/{ATTEMPT_ID}"
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/assessment-attempts/{ATTEMPT_ID}"),
         json={
             "id": ATTEMPT_ID,
+            "status": "open",
             "answer_key": {"q1": 2},
             "questions": [
                 {
@@ -171,9 +191,7 @@ def test_assessment_page_never_shows_answer_data(client, sign_in, gw, api, csrf_
             ],
         },
     )
-    response = client.post(
-        f"/asesmen/{TEST_ID}/mulai", data={"csrf_token": csrf_of(client, LAYOUT_PAGE)}
-    )
+    response = client.get(f"/asesmen/percobaan/{ATTEMPT_ID}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Apa kepanjangan SPBE?" in page
@@ -183,19 +201,49 @@ def test_assessment_page_never_shows_answer_data(client, sign_in, gw, api, csrf_
     assert f'action="/asesmen/percobaan/{ATTEMPT_ID}/kirim"' in page
 
 
-def test_assessment_submit_sends_answers_and_shows_the_score(client, sign_in, gw, api, csrf_of):
+def test_assessment_page_renders_every_question_type(client, sign_in, gw, api):
     sign_in()
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/assessment-attempts/{ATTEMPT_ID}"),
+        json={"id": ATTEMPT_ID, "status": "open", "questions": SERVED_QUESTIONS},
+    )
+    page = client.get(f"/asesmen/percobaan/{ATTEMPT_ID}").get_data(as_text=True)
+    assert 'type="checkbox" id="q2c0" name="q-m"' in page
+    assert 'name="q-tf" value="true"' in page and "Benar" in page and "Salah" in page
+    assert '<input id="q4a" name="q-sa"' in page
+
+
+def test_assessment_submit_sends_answers_by_type_and_shows_the_score(
+    client, sign_in, gw, api, csrf_of
+):
+    sign_in()
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/assessment-attempts/{ATTEMPT_ID}"),
+        json={"id": ATTEMPT_ID, "status": "open", "questions": SERVED_QUESTIONS},
+    )
     submitted = gw.add(
         responses.POST,
         api(f"/api/v1/assessment-attempts/{ATTEMPT_ID}/submit"),
-        json={"score": 80, "passed": True},
+        json={"id": ATTEMPT_ID, "status": "submitted", "score": 80.0, "passed": True},
     )
     response = client.post(
         f"/asesmen/percobaan/{ATTEMPT_ID}/kirim",
-        data={"csrf_token": csrf_of(client, LAYOUT_PAGE), "q-q1": "2", "q-q2": "0", "x": "1"},
+        data={
+            "csrf_token": csrf_of(client, LAYOUT_PAGE),
+            "q-s": "2",
+            "q-m": ["1", "0"],
+            "q-tf": "false",
+            "q-sa": "  2FA ",
+            "q-n": "3,5",
+            "q-unknown": "1",
+        },
     )
     page = response.get_data(as_text=True)
-    assert json.loads(submitted.calls[0].request.body) == {"answers": {"q1": 2, "q2": 0}}
+    assert json.loads(submitted.calls[0].request.body) == {
+        "answers": {"s": 2, "m": [0, 1], "tf": False, "sa": "2FA", "n": 3.5}
+    }
     assert "80" in page and "Selamat, Anda lulus." in page
 
 
@@ -259,7 +307,7 @@ def test_enrolments_page_offers_modules_and_post_test_for_enrolled_courses(
         json={"id": MODULE_ID, "title": "Keamanan Informasi"},
     )
     page = client.get("/pendaftaran").get_data(as_text=True)
-    assert f"learner_id={user_id}" in listing.calls[0].request.url
+    assert "scope=mine" in listing.calls[0].request.url
     assert "Terdaftar" in page and "Menunggu persetujuan" in page
     assert f'action="/modul/{MODULE_ID}/mulai"' in page
     assert "Buka modul: Keamanan Informasi" in page
@@ -405,6 +453,7 @@ def test_approvals_list_hides_the_supervisors_own_requests(client, sign_in, gw, 
     )
     page = client.get("/persetujuan").get_data(as_text=True)
     assert "status=requested" in listing.calls[0].request.url
+    assert "scope=team" in listing.calls[0].request.url
     assert "Nyimas Ayu" in page and "Saya Sendiri" not in page
 
 

@@ -72,12 +72,14 @@ def register_blueprints(app: Flask) -> None:
         learner_views,
         public_views,
         supervisor_views,
+        survey_views,
         trainer_views,
     )
 
     for module in (
         auth_views,
         learner_views,
+        survey_views,
         supervisor_views,
         trainer_views,
         admin_views,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -23,9 +23,9 @@ class ActionForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    """Rejecting a request needs a reason."""
+    """Rejecting a request needs a reason (the API refuses an empty one)."""
 
-    reason = StringField(_l("Alasan"), validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Alasan"), validators=[Optional(), Length(max=1000)])
 
 
 class ModuleUploadForm(FlaskForm):
@@ -33,27 +33,6 @@ class ModuleUploadForm(FlaskForm):
 
     title = StringField(_l("Judul"), validators=[Optional(), Length(max=200)])
     file = FileField(_l("Berkas (paket SCORM .zip, PDF atau MP4)"), validators=[FileRequired()])
-
-
-RATINGS = [(str(i), str(i)) for i in range(1, 6)]
-
-
-class ImpactEvaluationForm(FlaskForm):
-    """The supervisor's evaluation of behaviour change and impact on work."""
-
-    behaviour_rating = SelectField(
-        _l("Perubahan perilaku (1 = tidak ada, 5 = sangat nyata)"),
-        choices=RATINGS,
-        validators=[DataRequired()],
-    )
-    impact_rating = SelectField(
-        _l("Dampak pada pekerjaan (1 = tidak ada, 5 = sangat besar)"),
-        choices=RATINGS,
-        validators=[DataRequired()],
-    )
-    evidence = TextAreaField(
-        _l("Bukti atau contoh penerapan"), validators=[Optional(), Length(max=4000)]
-    )
 
 
 def page_number(raw: str | None) -> int:

@@ -27,6 +27,8 @@ from .forms import ActionForm, page_number
 from .gateway import ApiError, gateway, path
 from .pages import (
     CERTIFICATE_CODE,
+    answers_from_form,
+    competency_names,
     friendly,
     items_of,
     load_part,
@@ -59,7 +61,7 @@ def home():
             lambda: api_get(path("/api/v1/people/{}/jp", user.id), params={"year": year})
         )
     enrolments, enrolments_error = load_part(
-        lambda: items_of(api_get("/api/v1/enrolments", params={"learner_id": user.id}))
+        lambda: items_of(api_get("/api/v1/enrolments", params={"scope": "mine"}))
     )
     certificates, certificates_error = load_part(lambda: items_of(api_get("/api/v1/certificates")))
     surveys, surveys_error = load_part(
@@ -115,9 +117,11 @@ def course(course_id: UUID):
     classes, classes_error = load_part(
         lambda: items_of(api_get(path("/api/v1/courses/{}/classes", course_id)))
     )
+    course = data if isinstance(data, dict) else {}
     return render_template(
         "course.html",
-        course=data if isinstance(data, dict) else {},
+        course=course,
+        competency_names=competency_names() if course.get("competencies") else {},
         classes=classes or [],
         classes_error=classes_error,
         form=ActionForm(),
@@ -151,9 +155,7 @@ def _course_url(course_id: str) -> str:
 @login_required
 def enrolments():
     """My enrolments, with module and post-test buttons for enrolled e-learning courses."""
-    user = current_user()
-    assert user is not None
-    data = api_get("/api/v1/enrolments", params={"learner_id": user.id, "per_page": 100})
+    data = api_get("/api/v1/enrolments", params={"scope": "mine", "per_page": 100})
     rows = []
     for enrolment in items_of(data):
         learning, learning_error = None, None
@@ -166,12 +168,16 @@ def enrolments():
 def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
     """The modules and tests of an enrolled course, with module titles when they load."""
     course = api_get(path("/api/v1/courses/{}", enrolment["course_id"])) or {}
+    done = {str(m) for m in enrolment.get("completed_module_ids") or []}
     modules = []
     for module_id in course.get("module_ids") or []:
         module, _error = load_part(lambda m=module_id: api_get(path("/api/v1/modules/{}", m)))
         title = module.get("title") if isinstance(module, dict) else None
-        modules.append({"id": str(module_id), "title": title or _("Modul")})
+        modules.append(
+            {"id": str(module_id), "title": title or _("Modul"), "done": str(module_id) in done}
+        )
     return {
+        "post_test_passed": bool(enrolment.get("post_test_passed")),
         "modules": modules,
         "pre_test_id": course.get("pre_test_id"),
         "post_test_id": course.get("post_test_id"),
@@ -209,7 +215,7 @@ def _acceptable_launch_url(url: Any) -> bool:
 @bp.post("/asesmen/<uuid:assessment_id>/mulai")
 @login_required
 def start_assessment(assessment_id: UUID):
-    """Start a test attempt and show its questions (never any answers)."""
+    """Start (or resume) a test attempt, then show it on its own page (reload-safe)."""
     try:
         attempt = api_post(path("/api/v1/assessments/{}/attempts", assessment_id)) or {}
     except ApiError as error:
@@ -217,9 +223,29 @@ def start_assessment(assessment_id: UUID):
             raise
         flash(friendly(error), "error")
         return redirect(url_for("learner.enrolments"), code=303)
+    try:
+        attempt_id = UUID(str(attempt.get("id", "")))
+    except ValueError:
+        log.warning("assessment %s attempt without a usable id", assessment_id)
+        abort(502)
+    return redirect(url_for("learner.assessment_attempt", attempt_id=attempt_id), code=303)
+
+
+@bp.get("/asesmen/percobaan/<uuid:attempt_id>")
+@login_required
+def assessment_attempt(attempt_id: UUID):
+    """An open attempt's questions (never any answers); a closed one shows its score."""
+    attempt = api_get(path("/api/v1/assessment-attempts/{}", attempt_id)) or {}
+    if attempt.get("status") not in (None, "open"):
+        return render_template(
+            "assessment_result.html",
+            score=attempt.get("score"),
+            passed=bool(attempt.get("passed")),
+            pending=attempt.get("passed") is None,
+        )
     return render_template(
         "assessment.html",
-        attempt_id=str(attempt.get("id", "")),
+        attempt_id=str(attempt_id),
         deadline=attempt.get("deadline"),
         questions=sanitize_questions(attempt.get("questions")),
         form=ActionForm(),
@@ -229,14 +255,9 @@ def start_assessment(assessment_id: UUID):
 @bp.post("/asesmen/percobaan/<uuid:attempt_id>/kirim")
 @login_required
 def submit_assessment(attempt_id: UUID):
-    """Send the chosen answers and show the score."""
-    answers: dict[str, int] = {}
-    for name, value in request.form.items():
-        if name.startswith("q-"):
-            try:
-                answers[name[2:]] = int(value)
-            except ValueError:
-                continue
+    """Send the answers (shaped by each question's type) and show the score."""
+    attempt = api_get(path("/api/v1/assessment-attempts/{}", attempt_id)) or {}
+    answers = answers_from_form(sanitize_questions(attempt.get("questions")), request.form)
     try:
         result = api_post(
             path("/api/v1/assessment-attempts/{}/submit", attempt_id), json={"answers": answers}
@@ -246,12 +267,15 @@ def submit_assessment(attempt_id: UUID):
             raise
         if error.status == 409:
             flash(_("Jawaban untuk percobaan ini sudah dikirim sebelumnya."), "warning")
-        else:
-            flash(friendly(error), "error")
-        return redirect(url_for("learner.enrolments"), code=303)
+            return redirect(url_for("learner.enrolments"), code=303)
+        flash(friendly(error), "error")
+        return redirect(url_for("learner.assessment_attempt", attempt_id=attempt_id), code=303)
     result = result if isinstance(result, dict) else {}
     return render_template(
-        "assessment_result.html", score=result.get("score"), passed=bool(result.get("passed"))
+        "assessment_result.html",
+        score=result.get("score"),
+        passed=bool(result.get("passed")),
+        pending=bool(result.get("pending_review")),
     )
 
 

@@ -63,7 +63,7 @@ def pagination(data: Any, page: int) -> dict[str, int]:
 
 
 def sanitize_questions(questions: Any) -> list[dict[str, Any]]:
-    """Only id, text and choice texts of each question reach the page: whatever else the
+    """Only id, type, text and choice texts of each question reach the page: whatever else the
     API sends (an answer key, feedback) is dropped here, before any template sees it."""
     clean = []
     for question in questions if isinstance(questions, list) else []:
@@ -75,6 +75,52 @@ def sanitize_questions(questions: Any) -> list[dict[str, Any]]:
                 choice = choice.get("text", "")
             choices.append(str(choice))
         clean.append(
-            {"id": str(question["id"]), "text": str(question.get("text", "")), "choices": choices}
+            {
+                "id": str(question["id"]),
+                "type": str(question.get("type") or "single"),
+                "text": str(question.get("text", "")),
+                "choices": choices,
+            }
         )
     return clean
+
+
+def competency_names() -> dict[str, str]:
+    """Competency code -> name from the catalog's dictionary; empty when it cannot be read
+    (pages then show the codes, which is still correct)."""
+    from .auth import api_get
+
+    data, _error = load_part(lambda: api_get("/api/v1/competencies", params={"per_page": 100}))
+    return {str(c.get("code")): str(c.get("name") or c.get("code")) for c in items_of(data)}
+
+
+def answers_from_form(questions: list[dict[str, Any]], form: Any) -> dict[str, Any]:
+    """The API's answer for each question from the form fields `q-<id>`, by question type:
+    a choice index (single), a list of indexes (multiple), true/false, text or a number.
+    Unanswered questions are left out (the API grades them as wrong)."""
+    answers: dict[str, Any] = {}
+    for question in questions:
+        qid = str(question.get("id", ""))
+        name = f"q-{qid}"
+        qtype = question.get("type") or "single"
+        try:
+            if qtype == "multiple":
+                picked = sorted({int(v) for v in form.getlist(name)})
+                if picked:
+                    answers[qid] = picked
+                continue
+            raw = (form.get(name) or "").strip()
+            if raw == "":
+                continue
+            if qtype == "single":
+                answers[qid] = int(raw)
+            elif qtype == "true_false":
+                if raw in ("true", "false"):
+                    answers[qid] = raw == "true"
+            elif qtype == "numeric":
+                answers[qid] = float(raw.replace(",", "."))
+            elif qtype in ("short_answer", "essay"):
+                answers[qid] = raw[:10_000]
+        except ValueError:
+            continue
+    return answers

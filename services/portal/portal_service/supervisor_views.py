@@ -1,27 +1,34 @@
-"""The supervisor's pages: approvals, the team, impact evaluations due."""
+"""The supervisor's pages: approvals, the team, impact evaluations."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .auth import api_get, api_post, current_user, roles_required
-from .forms import ActionForm, ImpactEvaluationForm, RejectForm
+from .forms import ActionForm, RejectForm
 from .gateway import ApiError, path
-from .pages import friendly, items_of, load_part
+from .pages import competency_names, friendly, items_of, load_part
 
 bp = Blueprint("supervisor", __name__)
+
+# A team page asks personnel once per person for their JP: a sane upper bound.
+TEAM_JP_LIMIT = 50
 
 
 @bp.get("/persetujuan")
 @roles_required("supervisor", "admin")
 def approvals():
-    """Requests waiting for my decision."""
+    """Requests waiting for my decision (a supervisor's team; an admin's: everyone's)."""
     user = current_user()
     assert user is not None
-    data = api_get("/api/v1/enrolments", params={"status": "requested", "per_page": 100})
+    scope = "team" if user.has("supervisor") else "all"
+    data = api_get(
+        "/api/v1/enrolments", params={"scope": scope, "status": "requested", "per_page": 100}
+    )
     # A supervisor is also a learner: their own requests are not theirs to approve.
     pending = [e for e in items_of(data) if str(e.get("learner_id")) != user.id]
     return render_template(
@@ -34,7 +41,7 @@ def approvals():
 def approve(enrolment_id: UUID):
     """Approve a request: enrolled, or waitlisted when the class is full."""
     try:
-        result = api_post(path("/api/v1/enrolments/{}/approve", enrolment_id)) or {}
+        result = api_post(path("/api/v1/enrolments/{}/approve", enrolment_id), json={}) or {}
     except ApiError as error:
         return _refused(error)
     if isinstance(result, dict) and result.get("status") == "waitlisted":
@@ -47,9 +54,12 @@ def approve(enrolment_id: UUID):
 @bp.post("/persetujuan/<uuid:enrolment_id>/tolak")
 @roles_required("supervisor", "admin")
 def reject(enrolment_id: UUID):
-    """Reject a request, with an optional reason."""
+    """Reject a request; the API requires a reason, so the page does too."""
     form = RejectForm()
     reason = (form.reason.data or "").strip() if form.validate() else ""
+    if not reason:
+        flash(_("Tuliskan alasan penolakan."), "error")
+        return redirect(url_for("supervisor.approvals"), code=303)
     try:
         api_post(path("/api/v1/enrolments/{}/reject", enrolment_id), json={"reason": reason})
     except ApiError as error:
@@ -68,52 +78,118 @@ def _refused(error: ApiError):
 @bp.get("/tim")
 @roles_required("supervisor")
 def team():
-    """My direct subordinates and their JP this year."""
+    """Everyone below me (direct subordinates first) and their JP this year."""
     user = current_user()
     assert user is not None
-    people, error = load_part(
-        lambda: items_of(
-            api_get("/api/v1/people", params={"supervisor_id": user.id, "per_page": 100})
-        )
-    )
-    return render_template("team.html", people=people or [], error=error)
+    people, error = load_part(lambda: items_of(api_get("/api/v1/people", params={"per_page": 100})))
+    # Personnel answers me and everyone below me: the page is about the others.
+    members = [p for p in people or [] if str(p.get("id")) != user.id]
+    members.sort(key=lambda p: (str(p.get("supervisor_id")) != user.id, str(p.get("name"))))
+    rows = []
+    for index, person in enumerate(members):
+        jp = None
+        if index < TEAM_JP_LIMIT and person.get("id"):
+            jp, _error = load_part(lambda p=person: api_get(path("/api/v1/people/{}/jp", p["id"])))
+        rows.append({"person": person, "jp": jp if isinstance(jp, dict) else None})
+    return render_template("team.html", rows=rows, error=error, me=user.id)
 
 
 @bp.get("/evaluasi-dampak")
-@roles_required("supervisor")
+@roles_required("supervisor", "asn")
 def impact_evaluations():
-    """Impact evaluations due from me."""
+    """Impact evaluations assigned to me: open ones first, then those already done."""
     data, error = load_part(
-        lambda: items_of(
-            api_get("/api/v1/impact-evaluations", params={"status": "due", "per_page": 100})
-        )
+        lambda: items_of(api_get("/api/v1/impact-evaluations", params={"per_page": 100}))
     )
-    return render_template("impact_list.html", evaluations=data or [], error=error)
+    evaluations = data or []
+    open_ones = [e for e in evaluations if e.get("status") != "done"]
+    done = [e for e in evaluations if e.get("status") == "done"]
+    return render_template("impact_list.html", open_ones=open_ones, done=done, error=error)
+
+
+def _impact_input(evaluation: dict[str, Any], form: Any) -> tuple[dict[str, Any], dict]:
+    """The API body from the posted form, and the problems found (by field)."""
+    errors: dict[str, str] = {}
+    ratings = []
+    for competency in evaluation.get("competencies") or []:
+        code = str(competency.get("code", ""))
+        raw = form.get(f"rating-{code}", "")
+        if not (raw.isdigit() and 1 <= int(raw) <= 5):
+            errors[f"rating-{code}"] = _("Pilih nilai 1 sampai 5.")
+            continue
+        rating: dict[str, Any] = {"competency_code": code, "rating": int(raw)}
+        note = (form.get(f"note-{code}") or "").strip()[:2000]
+        if note:
+            rating["note"] = note
+        ratings.append(rating)
+    impact = form.get("impact_rating", "")
+    if not (impact.isdigit() and 1 <= int(impact) <= 5):
+        errors["impact_rating"] = _("Pilih nilai 1 sampai 5.")
+    evidence = (form.get("evidence_text") or "").strip()[:10_000]
+    if not evidence:
+        errors["evidence_text"] = _("Wajib diisi.")
+    body: dict[str, Any] = {
+        "behaviour_ratings": ratings,
+        "evidence_text": evidence,
+        "impact_rating": int(impact) if impact.isdigit() else None,
+    }
+    evidence_url = (form.get("evidence_url") or "").strip()
+    if evidence_url:
+        body["evidence_url"] = evidence_url
+    notes = (form.get("notes") or "").strip()[:5000]
+    if notes:
+        body["notes"] = notes
+    title = (form.get("appreciation_title") or "").strip()[:200]
+    if title and evaluation.get("evaluator_role") == "supervisor":
+        description = (form.get("appreciation_description") or "").strip()[:5000]
+        body["appreciation"] = {"title": title, "description": description or None}
+    return body, errors
+
+
+# The API's field names, as the form's.
+_API_FIELDS = {
+    "evidence_text": "evidence_text",
+    "evidence_url": "evidence_url",
+    "impact_rating": "impact_rating",
+    "notes": "notes",
+    "appreciation.title": "appreciation_title",
+}
 
 
 @bp.route("/evaluasi-dampak/<uuid:evaluation_id>", methods=["GET", "POST"])
-@roles_required("supervisor")
+@roles_required("supervisor", "asn")
 def impact_evaluation(evaluation_id: UUID):
-    """The evaluation form: behaviour change, impact on work, evidence."""
-    evaluation = api_get(path("/api/v1/impact-evaluations/{}", evaluation_id))
-    form = ImpactEvaluationForm()
-    if form.validate_on_submit():
-        body = {
-            "behaviour_rating": int(form.behaviour_rating.data),
-            "impact_rating": int(form.impact_rating.data),
-            "evidence": (form.evidence.data or "").strip(),
-        }
-        try:
-            api_post(path("/api/v1/impact-evaluations/{}/submit", evaluation_id), json=body)
-        except ApiError as error:
-            if error.status == 401 or error.unavailable:
-                raise
-            flash(friendly(error), "error")
-        else:
-            flash(_("Evaluasi dampak tersimpan. Terima kasih."), "success")
-            return redirect(url_for("supervisor.impact_evaluations"), code=303)
-    return render_template(
+    """The evaluation form: behaviour change per competency, evidence, impact on work."""
+    evaluation = api_get(path("/api/v1/impact-evaluations/{}", evaluation_id)) or {}
+    user = current_user()
+    assert user is not None
+    submission = None
+    if evaluation.get("status") == "done":
+        submission, _error = load_part(
+            lambda: api_get(path("/api/v1/impact-evaluations/{}/submission", evaluation_id))
+        )
+    errors: dict[str, str] = {}
+    if request.method == "POST" and evaluation.get("status") != "done":
+        body, errors = _impact_input(evaluation, request.form)
+        if not errors:
+            try:
+                api_post(path("/api/v1/impact-evaluations/{}/submission", evaluation_id), json=body)
+            except ApiError as error:
+                if error.status == 401 or error.unavailable:
+                    raise
+                flash(friendly(error), "error")
+                for field, messages in error.field_errors.items():
+                    errors[_API_FIELDS.get(field, field)] = "; ".join(map(str, messages))
+            else:
+                flash(_("Evaluasi dampak tersimpan. Terima kasih."), "success")
+                return redirect(url_for("supervisor.impact_evaluations"), code=303)
+    page = render_template(
         "impact_form.html",
-        evaluation=evaluation if isinstance(evaluation, dict) else {},
-        form=form,
+        evaluation=evaluation,
+        submission=submission if isinstance(submission, dict) else None,
+        may_submit=evaluation.get("evaluator_id") == user.id,
+        names=competency_names() if evaluation.get("competencies") else {},
+        errors=errors,
+        values=request.form,
     )
+    return page, (400 if errors else 200)
