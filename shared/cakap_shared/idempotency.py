@@ -37,16 +37,45 @@ class IdempotencyRecordMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+IN_PROGRESS = 0  # status of a claimed key whose first request has not answered yet
+# A claim older than this belongs to a request that died: the key may be used again.
+ABANDONED_AFTER = timedelta(minutes=2)
+
+
 def _request_hash() -> str:
     digest = hashlib.sha256()
-    digest.update(request.method.encode())
-    digest.update(request.path.encode())
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        digest.update(part.encode())
+        digest.update(b"\0")
     digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
 def init_idempotency(app: Flask, db: SQLAlchemy, model: type[IdempotencyRecordMixin]) -> None:
     """Replay or refuse repeated POSTs that carry an Idempotency-Key."""
+
+    def claim(principal_id: str, key: str, request_hash: str) -> bool:
+        """Record the key as in progress; False when a twin holds it already."""
+        db.session.add(
+            model(
+                principal_id=principal_id,
+                key=key,
+                request_hash=request_hash,
+                status=IN_PROGRESS,
+                content_type="",
+                body="",
+            )
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        return True
 
     @app.before_request
     def _replay() -> Response | None:
@@ -56,53 +85,55 @@ def init_idempotency(app: Flask, db: SQLAlchemy, model: type[IdempotencyRecordMi
             return None
         if len(key) > 200:
             return problem_response(422, "Idempotency-Key is longer than 200 characters.")
-        g.idempotency = (principal.id, key, _request_hash())
+        request_hash = _request_hash()
         record = db.session.get(model, (principal.id, key))
+        if record is not None:
+            age = utcnow() - _aware(record.created_at)
+            stale = age > RETENTION or (record.status == IN_PROGRESS and age > ABANDONED_AFTER)
+            if stale:
+                db.session.delete(record)
+                db.session.commit()
+                record = None
         if record is None:
-            return None
-        created = record.created_at
-        if created.tzinfo is None:  # SQLite returns naive datetimes
-            created = created.replace(tzinfo=utcnow().tzinfo)
-        if created < utcnow() - RETENTION:
-            db.session.delete(record)
-            db.session.commit()
-            return None
-        if record.request_hash != g.idempotency[2]:
-            g.idempotency = None
+            if not claim(principal.id, key, request_hash):
+                record = db.session.get(model, (principal.id, key))
+            else:
+                g.idempotency = (principal.id, key)
+                return None
+        if record is None or record.request_hash != request_hash:
             return problem_response(
                 422,
-                "This Idempotency-Key was already used with a different request body.",
+                "This Idempotency-Key was already used with a different request.",
                 errors={HEADER: ["reused with a different request"]},
             )
-        g.idempotency = None
+        if record.status == IN_PROGRESS:
+            return problem_response(
+                409,
+                "A request with this Idempotency-Key is still in progress; retry shortly.",
+                headers={"Retry-After": "1"},
+            )
         response = Response(record.body, status=record.status, content_type=record.content_type)
         response.headers["Idempotent-Replayed"] = "true"
         return response
 
     @app.after_request
     def _remember(response: Response) -> Response:
-        pending = getattr(g, "idempotency", None)
-        if not pending or not 200 <= response.status_code < 300 or response.is_streamed:
+        claimed = getattr(g, "idempotency", None)
+        if not claimed:
             return response
-        body = response.get_data(as_text=True)
-        if len(body) > _MAX_STORED_BODY:
-            return response
-        principal_id, key, request_hash = pending
         db.session.rollback()  # never carry the view's leftovers into this commit
-        db.session.add(
-            model(
-                principal_id=principal_id,
-                key=key,
-                request_hash=request_hash,
-                status=response.status_code,
-                content_type=response.content_type or "application/json",
-                body=body,
-            )
-        )
-        try:
-            db.session.commit()
-        except IntegrityError:  # a concurrent twin stored it first
-            db.session.rollback()
+        record = db.session.get(model, claimed)
+        if record is None:
+            return response
+        body = "" if response.is_streamed else response.get_data(as_text=True)
+        if 200 <= response.status_code < 300 and body and len(body) <= _MAX_STORED_BODY:
+            record.status = response.status_code
+            record.content_type = response.content_type or "application/json"
+            record.body = body
+        else:
+            # Only successes are replayed: a refused or failed request may be sent again.
+            db.session.delete(record)
+        db.session.commit()
         return response
 
 
