@@ -489,3 +489,128 @@ def test_security_headers_on_pages(client):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+SURVEY_ID = "77777777-7777-4777-8777-777777777777"
+EVALUATION_ID = "88888888-8888-4888-8888-888888888888"
+
+
+def test_reject_without_a_reason_sends_nothing(client, sign_in, gw, api, csrf_of):
+    sign_in(["asn", "supervisor"])
+    enrolment_id = str(uuid.uuid4())
+    reject = gw.add(responses.POST, api(f"/api/v1/enrolments/{enrolment_id}/reject"), json={})
+    response = client.post(
+        f"/persetujuan/{enrolment_id}/tolak",
+        data={"csrf_token": csrf_of(client, LAYOUT_PAGE), "reason": "  "},
+    )
+    assert response.status_code == 303
+    assert reject.call_count == 0
+    client.post(
+        f"/persetujuan/{enrolment_id}/tolak",
+        data={"csrf_token": csrf_of(client, LAYOUT_PAGE), "reason": "Anggaran habis"},
+    )
+    assert json.loads(reject.calls[0].request.body) == {"reason": "Anggaran habis"}
+
+
+def test_survey_form_sends_every_rating(client, sign_in, gw, api, csrf_of):
+    sign_in()
+    items = [
+        {"key": "material_1", "dimension": "material", "text": "Materi tersusun sistematis."},
+        {"key": "trainer_1", "dimension": "trainer", "text": "Pengajar menguasai materi."},
+    ]
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/surveys/{SURVEY_ID}"),
+        json={"id": SURVEY_ID, "status": "pending", "course_title": "TIK", "items": items},
+    )
+    answered = gw.add(
+        responses.POST, api(f"/api/v1/surveys/{SURVEY_ID}/responses"), status=201, json={}
+    )
+    page = client.get(f"/survei/{SURVEY_ID}").get_data(as_text=True)
+    assert "Materi tersusun sistematis." in page and 'name="r-trainer_1" value="5"' in page
+    token = csrf_of(client, f"/survei/{SURVEY_ID}")
+    incomplete = client.post(
+        f"/survei/{SURVEY_ID}", data={"csrf_token": token, "r-material_1": "4"}
+    )
+    assert incomplete.status_code == 400 and answered.call_count == 0
+    done = client.post(
+        f"/survei/{SURVEY_ID}",
+        data={"csrf_token": token, "r-material_1": "4", "r-trainer_1": "5", "comment": " ok "},
+    )
+    assert done.status_code == 303
+    assert json.loads(answered.calls[0].request.body) == {
+        "ratings": {"material_1": 4, "trainer_1": 5},
+        "comment": "ok",
+    }
+
+
+def test_impact_form_posts_per_competency_ratings(client, sign_in, gw, api, csrf_of, user_id):
+    sign_in(["asn", "supervisor"])
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/impact-evaluations/{EVALUATION_ID}"),
+        json={
+            "id": EVALUATION_ID,
+            "evaluator_id": user_id,
+            "evaluator_role": "supervisor",
+            "learner_name": "Dedi Kurniawan",
+            "course_title": "Keamanan Informasi bagi ASN",
+            "competencies": [{"code": "TIK-KI", "level": 2}],
+            "status": "due",
+            "due_on": "2027-05-01",
+        },
+    )
+    gw.add(
+        responses.GET,
+        api("/api/v1/competencies"),
+        json={"items": [{"code": "TIK-KI", "name": "Keamanan Informasi"}]},
+    )
+    submitted = gw.add(
+        responses.POST,
+        api(f"/api/v1/impact-evaluations/{EVALUATION_ID}/submission"),
+        status=201,
+        json={"id": EVALUATION_ID, "status": "done"},
+    )
+    page = client.get(f"/evaluasi-dampak/{EVALUATION_ID}").get_data(as_text=True)
+    assert "Keamanan Informasi" in page and 'name="rating-TIK-KI"' in page
+    response = client.post(
+        f"/evaluasi-dampak/{EVALUATION_ID}",
+        data={
+            "csrf_token": csrf_of(client, LAYOUT_PAGE),
+            "rating-TIK-KI": "4",
+            "impact_rating": "3",
+            "evidence_text": "Mengunci layar setiap meninggalkan meja.",
+            "appreciation_title": "Teladan keamanan informasi",
+        },
+    )
+    assert response.status_code == 303
+    assert json.loads(submitted.calls[0].request.body) == {
+        "behaviour_ratings": [{"competency_code": "TIK-KI", "rating": 4}],
+        "evidence_text": "Mengunci layar setiap meninggalkan meja.",
+        "impact_rating": 3,
+        "appreciation": {"title": "Teladan keamanan informasi", "description": None},
+    }
+
+
+def test_team_lists_people_below_me_without_myself(client, sign_in, gw, api, user_id):
+    sign_in(["asn", "supervisor"])
+    other = str(uuid.uuid4())
+    gw.add(
+        responses.GET,
+        api("/api/v1/people"),
+        json={
+            "items": [
+                {"id": user_id, "name": "Saya Sendiri"},
+                {"id": other, "name": "Aisyah Rahma", "supervisor_id": user_id},
+            ],
+            "total": 2,
+        },
+    )
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/people/{other}/jp"),
+        json={"year": 2027, "target": 20, "earned": 8, "shortfall": 12, "entries": []},
+    )
+    page = client.get("/tim").get_data(as_text=True)
+    assert "Aisyah Rahma" in page and "Saya Sendiri" not in page
+    assert "8 / 20" in page

@@ -48,8 +48,24 @@ def display_date(value: object) -> str:
         return text
 
 
+def display_day(value: object) -> str:
+    """Only the day of an API date or datetime, in the reader's language and time zone."""
+    if value in (None, ""):
+        return "—"
+    text = str(value)
+    try:
+        if len(text) <= 10:
+            return format_date(date.fromisoformat(text), "long")
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # format_date rebases a datetime to the reader's time zone (naive means UTC).
+        return format_date(moment, "long")
+    except ValueError:
+        return text
+
+
 def init_i18n(app: Flask) -> None:
     """Babel with our locale selector, the cookie, and the date filter for templates."""
     babel.init_app(app, locale_selector=select_locale, default_domain="messages")
     app.after_request(_remember_choice)
     app.add_template_filter(display_date, "tanggal")
+    app.add_template_filter(display_day, "hari")
