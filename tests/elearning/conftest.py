@@ -29,7 +29,7 @@ ADMIN = "44444444-4444-4444-8444-444444444444"
 
 
 class FakeCatalog:
-    """Stands in for catalog: who may take which module, class rosters, or down."""
+    """Stands in for catalog: who may take which module, classes, courses, rosters, or down."""
 
     def __init__(self) -> None:
         self.reset()
@@ -39,6 +39,8 @@ class FakeCatalog:
         self.allowed: set[tuple[str, str]] = set()
         self.down = False
         self.rosters: dict[str, dict[str, Any]] = {}
+        self.classes: dict[str, dict[str, Any]] = {}
+        self.courses: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, ...]] = []
 
     def learning_access(self, learner_id: str, module_id: str) -> dict[str, Any]:
@@ -51,7 +53,31 @@ class FakeCatalog:
     def roster(self, class_id: str) -> dict[str, Any] | None:
         if self.down:
             raise ServiceUnavailable("catalog: ConnectionError")
+        self.calls.append(("roster", class_id))
         return self.rosters.get(class_id)
+
+    def course_class(self, class_id: str) -> dict[str, Any] | None:
+        if self.down:
+            raise ServiceUnavailable("catalog: ConnectionError")
+        return self.classes.get(class_id)
+
+    def course(self, course_id: str) -> dict[str, Any] | None:
+        if self.down:
+            raise ServiceUnavailable("catalog: ConnectionError")
+        return self.courses.get(course_id)
+
+    def add_class(
+        self, class_id: str, module_ids: list[str], trainer_ids: list[str], roster: list[Any]
+    ) -> None:
+        """A class of a course using module_ids, taught by trainer_ids, with this roster."""
+        course_id = f"course-of-{class_id}"
+        self.courses[course_id] = {"id": course_id, "module_ids": module_ids}
+        self.classes[class_id] = {
+            "id": class_id,
+            "course_id": course_id,
+            "trainer_ids": trainer_ids,
+        }
+        self.rosters[class_id] = {"items": roster}
 
 
 class Clock:

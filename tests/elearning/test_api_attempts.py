@@ -15,6 +15,7 @@ from sqlalchemy import select
 # The people of conftest.py (test modules cannot import it under importlib mode).
 LEARNER = "22222222-2222-4222-8222-222222222222"
 OTHER = "33333333-3333-4333-8333-333333333333"
+TRAINER = "11111111-1111-4111-8111-111111111111"
 
 MANIFEST_2004 = b"""<?xml version="1.0"?>
 <manifest identifier="m" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -246,6 +247,34 @@ def test_player_and_content_headers_and_shim(client, upload, sample_zip, launch)
     assert client.get(base + "/content/%2e%2e/x").status_code == 404
 
 
+def _first_content_url(client, attempt: dict) -> str:
+    html = client.get(attempt["launch_url"]).get_data(as_text=True)
+    player = json.loads(html.split("window.CAKAP_PLAYER = ", 1)[1].split(";</script>", 1)[0])
+    return player["items"][0]["url"]
+
+
+def test_only_a_pdf_module_escapes_the_content_sandbox(client, upload, sample_zip, launch):
+    """A ".pdf" inside a SCORM package is the author's file: it keeps the sandboxed CSP."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(sample_zip)) as src, zipfile.ZipFile(buf, "w") as out:
+        for entry in src.infolist():
+            out.writestr(entry, src.read(entry))
+        out.writestr("bahan.pdf", b"<html><script>alert(document.domain)</script></html>")
+    package = launch(upload(buf.getvalue()).get_json()["id"])
+    base = _first_content_url(client, package).rsplit("/content/", 1)[0]
+    smuggled = client.get(base + "/content/bahan.pdf")
+    assert smuggled.status_code == 200
+    csp = smuggled.headers["Content-Security-Policy"]
+    assert "sandbox allow-scripts allow-forms allow-popups" in csp
+    assert "Content-Disposition" not in smuggled.headers
+
+    document = launch(upload(b"%PDF-1.4\n%%EOF\n", "a.pdf").get_json()["id"])
+    pdf = client.get(_first_content_url(client, document))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
+    assert pdf.headers["Content-Disposition"] == "inline"
+
+
 def test_pdf_page_and_video_progress(upload, launch, put):
     pdf = launch(upload(b"%PDF-1.4\n%%EOF\n", "a.pdf").get_json()["id"])["id"]
     assert put(pdf, {"progress.opened": "true"}).get_json()["attempt"]["completion"] == "incomplete"
@@ -280,12 +309,40 @@ def test_progress_for_learner_and_class(
         client.get(f"/api/v1/progress?learner_id={LEARNER}", headers=as_user("admin")).status_code
         == 200
     )
-    fake_catalog.rosters["k1"] = {"items": [{"learner_id": LEARNER, "name": "Nyimas"},
-                                            {"learner_id": OTHER, "name": "Lain"}]}  # fmt: skip
+    roster = [{"learner_id": LEARNER, "name": "Nyimas"}, {"learner_id": OTHER, "name": "Lain"}]
+    fake_catalog.add_class("k1", [module], [TRAINER], roster)
     url = f"/api/v1/modules/{module}/progress?class_id=k1"
     report = client.get(url, headers=as_user("trainer")).get_json()
     assert (report["learners"], report["started"], report["completed"]) == (2, 1, 0)
     assert report["average_score"] == 80.0 and report["total_time"] == 120.0
+    assert client.get(url, headers=as_user("admin")).status_code == 200
     assert client.get(url, headers=as_user("trainer2")).status_code == 403
     fake_catalog.down = True
     assert client.get(url, headers=as_user("trainer")).status_code == 503
+
+
+def test_class_progress_needs_the_class_trainer_and_a_module_of_its_course(
+    client, upload, sample_zip, as_user, fake_catalog
+):
+    """Owning one module must not open the roster of any class (names and ids of learners)."""
+    module = upload(sample_zip).get_json()["id"]
+    other_module = upload(sample_zip, who="trainer2").get_json()["id"]
+    roster = [{"learner_id": LEARNER, "name": "Nyimas"}]
+    fake_catalog.add_class("theirs", [module], [OTHER], roster)  # uses my module, not my class
+    fake_catalog.add_class("mine", [module], [TRAINER], roster)
+    fake_catalog.add_class("elsewhere", [other_module], [TRAINER], roster)
+    progress = "/api/v1/modules/{}/progress?class_id={}".format
+
+    answer = client.get(progress(module, "theirs"), headers=as_user("trainer"))
+    assert answer.status_code == 403 and "Nyimas" not in answer.get_data(as_text=True)
+    assert client.get(progress(module, "nope"), headers=as_user("trainer")).status_code == 404
+    assert client.get(progress(module, "mine"), headers=as_user("learner")).status_code == 403
+    # My class, but its course does not use the module asked about.
+    assert client.get(progress(module, "elsewhere"), headers=as_user("trainer")).status_code == 404
+    assert client.get(progress(module, "elsewhere"), headers=as_user("admin")).status_code == 404
+    assert not [c for c in fake_catalog.calls if c[0] == "roster"]
+    # A trainer of the class sees it even for a module someone else wrote; admins see any class.
+    fake_catalog.add_class("shared", [other_module], [TRAINER], roster)
+    mine = client.get(progress(other_module, "shared"), headers=as_user("trainer"))
+    assert mine.status_code == 200 and mine.get_json()["items"][0]["name"] == "Nyimas"
+    assert client.get(progress(module, "theirs"), headers=as_user("admin")).status_code == 200

@@ -160,6 +160,23 @@ def test_markdown_page_is_rendered_without_raw_html(client, upload, as_user, con
     assert "<script>" not in html and "onerror" not in html and "javascript:" not in html
 
 
+@pytest.mark.parametrize(
+    ("tail", "reason"),
+    [(b"\xff\xfe broken", "not valid UTF-8"), (b"a\x00b", "NUL characters")],
+)
+def test_text_page_with_bad_bytes_after_the_first_mib_is_422(
+    client, upload, as_user, content_root, tail, reason
+):
+    """Only the first MiB is sniffed; a bad byte further on is still refused, never a 500."""
+    text = b"# Halaman panjang\n\n" + b"Teks yang cukup panjang.\n" * 50_000
+    assert len(text) > 1024 * 1024
+    refused = upload(text + tail, "panjang.md")
+    assert refused.status_code == 422, refused.get_data(as_text=True)
+    assert reason in refused.get_json()["detail"]
+    assert list(content_root.iterdir()) == []
+    assert client.get("/api/v1/modules", headers=as_user("admin")).get_json()["total"] == 0
+
+
 def test_only_trainers_and_admins_upload_and_list(client, upload, as_user, sample_zip):
     assert upload(sample_zip, who="learner").status_code == 403
     mine = upload(sample_zip).get_json()

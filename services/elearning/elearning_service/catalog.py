@@ -1,4 +1,4 @@
-"""What elearning asks catalog: may this learner take this module, and who is in a class.
+"""What elearning asks catalog: may this learner take this module, what is a class, who is in it.
 
 Behind a small interface so tests (and a future cache) can replace the HTTP client.
 Authorization never fails open: no answer from catalog is a 503, not a yes.
@@ -7,6 +7,7 @@ Authorization never fails open: no answer from catalog is a 503, not a yes.
 from __future__ import annotations
 
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from cakap_shared.http import ServiceClient, ServiceUnavailable
 from cakap_shared.problems import CakapError
@@ -16,7 +17,7 @@ __all__ = ["CatalogGateway", "HttpCatalog", "ServiceUnavailable", "catalog"]
 
 
 class CatalogGateway(Protocol):
-    """The two questions elearning asks catalog."""
+    """The questions elearning asks catalog."""
 
     def learning_access(self, learner_id: str, module_id: str) -> dict[str, Any]:
         """{"allowed": bool, "course_ids": [...], "class_ids": [...]}; ServiceUnavailable."""
@@ -25,6 +26,19 @@ class CatalogGateway(Protocol):
     def roster(self, class_id: str) -> dict[str, Any] | None:
         """The class roster ({"items": [{"learner_id"|"id", "name"?...}]}) or None if unknown."""
         ...
+
+    def course_class(self, class_id: str) -> dict[str, Any] | None:
+        """The class ({"id", "course_id", "trainer_ids", ...}) or None if unknown."""
+        ...
+
+    def course(self, course_id: str) -> dict[str, Any] | None:
+        """The course ({"id", "module_ids", ...}) or None if unknown."""
+        ...
+
+
+def _segment(value: str) -> str:
+    """One URL path segment: a caller's "x/../y" must not reach another catalog route."""
+    return quote(value, safe="")
 
 
 class HttpCatalog:
@@ -56,15 +70,27 @@ class HttpCatalog:
             raise ServiceUnavailable(f"catalog: {type(exc).__name__}") from exc
         return body if isinstance(body, dict) else {"allowed": False}
 
-    def roster(self, class_id: str) -> dict[str, Any] | None:
-        """The roster of a class, None when catalog does not know it."""
+    def _document(self, path: str) -> dict[str, Any] | None:
+        """A JSON object from catalog, None on 404 or a non-object answer."""
         try:
-            body = self._http().get_json(f"/api/v1/classes/{class_id}/roster")
+            body = self._http().get_json(path)
         except ServiceUnavailable:
             raise
         except Exception as exc:
             raise ServiceUnavailable(f"catalog: {type(exc).__name__}") from exc
         return body if isinstance(body, dict) else None
+
+    def roster(self, class_id: str) -> dict[str, Any] | None:
+        """The roster of a class, None when catalog does not know it."""
+        return self._document(f"/api/v1/classes/{_segment(class_id)}/roster")
+
+    def course_class(self, class_id: str) -> dict[str, Any] | None:
+        """A class (with its trainer_ids and course_id), None when catalog does not know it."""
+        return self._document(f"/api/v1/classes/{_segment(class_id)}")
+
+    def course(self, course_id: str) -> dict[str, Any] | None:
+        """A course (with its module_ids), None when catalog does not know it."""
+        return self._document(f"/api/v1/courses/{_segment(course_id)}")
 
 
 def catalog() -> CatalogGateway:

@@ -157,7 +157,13 @@ def _single_file(
     if kind is DetectedKind.VIDEO:
         shutil.copyfile(upload, tree / VIDEO_FILE)
         return Ingested("video", _default_title(title, stem), {"title": stem, "launch": VIDEO_FILE})
-    text = upload.read_bytes().decode("utf-8")
+    # inspect_upload only sniffed the first MiB: the rest may still be bad bytes.
+    try:
+        text = upload.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise PackageError("the text page is not valid UTF-8") from None
+    if "\x00" in text:  # PostgreSQL stores no NUL in text, and no page needs one
+        raise PackageError("the text page holds NUL characters")
     page_title = _first_heading(text) or stem
     final_title = _default_title(title, page_title)
     (tree / PAGE_SOURCE).write_text(text, encoding="utf-8")

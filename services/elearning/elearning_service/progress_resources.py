@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from cakap_shared.auth import current_principal
+from cakap_shared.auth import Principal, current_principal
 from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -93,6 +93,30 @@ def _member(entry: Any) -> tuple[str, str] | None:
     return (str(learner_id), str(name)) if learner_id else None
 
 
+def _class_roster(class_id: str, module_id: str, who: Principal) -> dict[str, Any]:
+    """The roster of a class whose course uses the module, for the class's trainers and admins.
+
+    Elearning reads the roster with its own service token, so the caller's right to the
+    class is checked here, against catalog's own record of the class (trainer_ids).
+    """
+    gateway = catalog()
+    course_class = gateway.course_class(class_id)
+    if course_class is None:
+        raise CakapError(404, "No such class.")
+    trainers = course_class.get("trainer_ids") or []
+    if not (who.is_admin or (isinstance(trainers, list) and who.id in trainers)):
+        raise CakapError(403, "Only the class's trainers or an administrator see its progress.")
+    course_id = course_class.get("course_id")
+    course = gateway.course(str(course_id)) if course_id else None
+    module_ids = (course or {}).get("module_ids") or []
+    if not isinstance(module_ids, list) or module_id not in module_ids:
+        raise CakapError(404, "This module is not part of the class's course.")
+    roster = gateway.roster(class_id)
+    if roster is None:
+        raise CakapError(404, "No such class.")
+    return roster
+
+
 @blp.route("/modules/<string:module_id>/progress")
 class ModuleProgress(MethodView):
     """A module's progress in one class."""
@@ -101,17 +125,15 @@ class ModuleProgress(MethodView):
     @blp.response(200, ClassProgressSchema)
     @blp.alt_response(503, description="Catalog could not be asked for the roster")
     def get(self, args: dict[str, Any], module_id: str) -> dict[str, Any]:
-        """Who started, who completed, the average score and time spent (owner or admin)."""
+        """Who started, who completed, the average score and time spent (class trainer or admin)."""
         who = current_principal()
         module = get_module(module_id)
-        if not (who.is_admin or (who.has_role("trainer") and module.owner_id == who.id)):
-            raise CakapError(403, "Only the module's owner or an administrator sees its progress.")
+        if not (who.is_admin or who.has_role("trainer")):
+            raise CakapError(403, "Only the class's trainers or an administrator see its progress.")
         try:
-            roster = catalog().roster(args["class_id"])
+            roster = _class_roster(args["class_id"], module.id, who)
         except ServiceUnavailable:
             raise unavailable() from None
-        if roster is None:
-            raise CakapError(404, "No such class.")
         members = [m for m in map(_member, roster.get("items") or []) if m]
         ids = [m[0] for m in members]
         attempts = (

@@ -171,10 +171,11 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
     if mimetype == "text/html":
         # Let the browser read <meta charset> from the package: many are not UTF-8.
         response.headers["Content-Type"] = "text/html"
-    response.headers["Content-Security-Policy"] = (
-        PDF_CSP if mimetype == "application/pdf" else CONTENT_CSP
-    )
-    if mimetype == "application/pdf":
+    # Only a PDF module's own document goes unsandboxed: a ".pdf" inside a package is
+    # the package author's file (it could be HTML named .pdf) and keeps the sandbox.
+    pdf_module = version.kind == "pdf" and mimetype == "application/pdf"
+    response.headers["Content-Security-Policy"] = PDF_CSP if pdf_module else CONTENT_CSP
+    if pdf_module:
         response.headers["Content-Disposition"] = "inline"
     response = _no_store(response)
     if mimetype != "text/html":
