@@ -189,8 +189,12 @@ class Events:
         return event
 
     # --- consuming -------------------------------------------------------
-    def receive(self, payload: Any) -> tuple[dict[str, Any], int]:
-        """Handle one delivered event exactly once; returns (body, status)."""
+    def receive(self, payload: Any, sender: str | None = None) -> tuple[dict[str, Any], int]:
+        """Handle one delivered event exactly once; returns (body, status).
+
+        `sender` is the calling service's token subject: a service may only deliver
+        events it produced itself.
+        """
         assert self.db is not None and self.models is not None
         try:
             envelope = EnvelopeSchema().load(payload if isinstance(payload, dict) else {})
@@ -200,6 +204,10 @@ class Events:
             raise CakapError(
                 422, "The event envelope is malformed.", errors=flatten_errors(exc.messages)
             ) from None
+        if sender is not None and sender != f"service:{envelope['producer']}":
+            raise CakapError(
+                403, f"{sender} may not deliver events produced by {envelope['producer']}."
+            )
         event_id = str(envelope["id"])
         session = self.db.session
         if session.get(self.models.inbox, event_id) is not None:
@@ -245,11 +253,11 @@ class Events:
         @bp.post("/internal/events")
         def receive_event():
             """Receive one event from a peer service (role service only)."""
-            require_roles("service")
+            sender = require_roles("service")
             payload = request.get_json(silent=True)
             if payload is None:
                 raise CakapError(400, "The body must be a JSON event envelope.")
-            body, status = events.receive(payload)
+            body, status = events.receive(payload, sender=sender.id)
             return jsonify(body), status
 
         @bp.get("/internal/outbox/stats")

@@ -145,6 +145,7 @@ def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
         "supervisor": (SUPERVISOR, ["asn", "supervisor"], {"unit_code": "DISKOMINFO"}),
         "big_boss": (BIG_BOSS, ["asn", "supervisor"], {"unit_code": "DISKOMINFO"}),
         "service": ("service:catalog", ["service"], {}),
+        "personnel_service": ("service:personnel", ["service"], {}),
     }
 
     def make(who: str) -> dict[str, str]:

@@ -292,7 +292,8 @@ def test_person_updated_moves_open_evaluations(client, auth, ids, person, clock)
             "status": "active",
         },
     }
-    assert deliver(client, auth, event).status_code == 200
+    sent = client.post("/internal/events", json=event, headers=auth("personnel_service"))
+    assert sent.status_code == 200
     assert client.get("/api/v1/impact-evaluations", headers=auth("supervisor")).json["total"] == 0
     assert client.get("/api/v1/impact-evaluations", headers=auth("big_boss")).json["total"] == 1
 

@@ -240,7 +240,7 @@ def test_fan_out_waits_until_every_peer_manifest_is_known(pair):
 def test_unknown_type_or_version_is_acknowledged_and_parked(pair):
     _, consumer = pair
     client = consumer.app.test_client()
-    headers = bearer(mint_token("service:x", ["service"], audience="consumer"))
+    headers = bearer(mint_token("service:producer", ["service"], audience="consumer"))
     envelope = {
         "id": "0b7e6c1e-4f5d-4c0e-9a55-1f6f3f7c9a10",
         "type": "thing.happened",
@@ -268,7 +268,7 @@ def test_unknown_type_or_version_is_acknowledged_and_parked(pair):
 )
 def test_a_malformed_envelope_is_422(pair, body):
     _, consumer = pair
-    headers = bearer(mint_token("service:x", ["service"], audience="consumer"))
+    headers = bearer(mint_token("service:producer", ["service"], audience="consumer"))
     response = consumer.app.test_client().post("/internal/events", json=body, headers=headers)
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
@@ -282,3 +282,19 @@ def test_events_need_a_service_token(pair):
     assert client.post("/internal/events", json={}, headers=user).status_code == 403
     other_audience = bearer(mint_token("service:x", ["service"], audience="personnel"))
     assert client.post("/internal/events", json={}, headers=other_audience).status_code == 401
+
+
+def test_a_service_may_only_deliver_its_own_events(pair):
+    _, consumer = pair
+    envelope = {
+        "id": "5d0c7a8e-0f7e-4b39-9f61-3c2d1e0a9b11",
+        "type": "thing.happened",
+        "version": 1,
+        "occurred_at": "2026-11-28T10:00:00+00:00",
+        "producer": "producer",
+        "data": {"n": 1},
+    }
+    impostor = bearer(mint_token("service:elearning", ["service"], audience="consumer"))
+    response = consumer.app.test_client().post("/internal/events", json=envelope, headers=impostor)
+    assert response.status_code == 403
+    assert consumer.handled == []
