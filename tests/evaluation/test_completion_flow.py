@@ -143,6 +143,9 @@ def test_certificate_rights_verification_and_pdf(client, auth, ids, person, cloc
         ("trainer", 404),
     ):
         assert client.get(f"/api/v1/certificates/{code}", headers=auth(who)).status_code == status
+        if status == 200:  # the printed link is the portal's readable verification page
+            certificate = client.get(f"/api/v1/certificates/{code}", headers=auth(who)).json
+            assert certificate["verification_url"].endswith(f"/verifikasi/{code}")
         if status == 404:  # rendering is slow-ish: only the refusals here
             assert (
                 client.get(f"/api/v1/certificates/{code}/pdf", headers=auth(who)).status_code == 404

@@ -83,9 +83,10 @@ def issue(completion: Completion) -> Certificate:
 
 
 def verification_url(code: str) -> str:
-    """The public address printed (and QR-coded) on the certificate."""
+    """The public page printed (and QR-coded) on the certificate: the portal's verification
+    page, which a person can read; it asks GET /api/v1/certificates/{code}/verification."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/api/v1/certificates/{code}/verification"
+    return f"{base}/verifikasi/{code}"
 
 
 def _out(certificate: Certificate) -> dict[str, Any]:
