@@ -48,7 +48,7 @@ QUESTIONS = [
         "choices": ["palembang2026", "P@lembang", "Kopi-Pempek-Jembatan-Ampera-7", "12345678"],
         "answer": 2,
         "feedback": "Frasa sandi panjang lebih sulit ditebak daripada kata pendek.",
-        "tags": ["TIK-KI"],
+        "tags": ["T-DKI-KAMINFO"],
         "level": 1,
     },
     {
@@ -56,7 +56,7 @@ QUESTIONS = [
         "text": "Surel yang meminta verifikasi akun dengan tautan mendesak "
         "patut dicurigai sebagai phishing.",
         "answer": True,
-        "tags": ["TIK-KI"],
+        "tags": ["T-DKI-KAMINFO"],
         "level": 1,
     },
     {
@@ -69,7 +69,7 @@ QUESTIONS = [
             "Mengunggah pengumuman di media sosial pribadi",
         ],
         "answer": [0, 1],
-        "tags": ["TIK-KI"],
+        "tags": ["T-DKI-KAMINFO"],
         "level": 2,
     },
     {
@@ -77,14 +77,14 @@ QUESTIONS = [
         "text": "Klasifikasi informasi untuk data pribadi ASN adalah:",
         "choices": ["Publik", "Terbatas/rahasia", "Bebas disebarkan"],
         "answer": 1,
-        "tags": ["TIK-KI"],
+        "tags": ["T-DKI-KAMINFO"],
         "level": 2,
     },
     {
         "type": "short_answer",
         "text": "Singkatan dari autentikasi dua faktor (bahasa Inggris)?",
         "answers": ["2FA", "two factor authentication", "two-factor authentication"],
-        "tags": ["TIK-KI"],
+        "tags": ["T-DKI-KAMINFO"],
         "level": 2,
     },
     {
@@ -96,7 +96,7 @@ QUESTIONS = [
             "Diunduh dari situs mana saja",
         ],
         "answer": 1,
-        "tags": ["TIK-KI"],
+        "tags": ["T-DKI-KAMINFO"],
         "level": 1,
     },
 ]
@@ -227,7 +227,7 @@ def seed_demo() -> bool:
             class_id=class_id,
             class_name=f"{COURSE_CODE} Angkatan 1",
             trainer_ids=[trainer],
-            competencies=[{"code": "TIK-KI", "level": 2}],
+            competencies=[{"code": "T-DKI-KAMINFO", "level": 2}, {"code": "M-INT", "level": 2}],
             starts_on=completed_on - timedelta(days=25),
             ends_on=completed_on,
             completed_on=completed_on,
@@ -256,7 +256,7 @@ def seed_demo() -> bool:
         if done:
             evaluation.submitted_at, evaluation.submitted_by = now - timedelta(days=2), supervisor
             evaluation.submission = {
-                "behaviour_ratings": [{"competency_code": "TIK-KI", "rating": 4}],
+                "behaviour_ratings": [{"competency_code": "T-DKI-KAMINFO", "rating": 4}],
                 "evidence_text": "Menerapkan kebijakan kata sandi dan 2FA pada layanan "
                 "e-Government di Diskominfo",
                 "evidence_url": None,
