@@ -17,6 +17,15 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+# Player content URLs carry a launch credential in the path: never write it to a log.
+_CREDENTIAL_IN_PATH = re.compile(r"^(/play/[^/]+/)[^/]+(/content/)")
+
+
+def loggable_path(path: str) -> str:
+    """The path as access logs may show it: credentials in the path are masked."""
+    return _CREDENTIAL_IN_PATH.sub(r"\1***\2", path)
+
+
 def new_request_id() -> str:
     """A fresh request id."""
     return uuid.uuid4().hex
@@ -93,15 +102,16 @@ def init_request_logging(app: Flask) -> None:
         response.headers[REQUEST_ID_HEADER] = request_id
         if not request.path.startswith("/health/"):
             elapsed = (time.perf_counter() - getattr(g, "started", time.perf_counter())) * 1000
+            path = loggable_path(request.path)
             access.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "fields": {
                         "method": request.method,
-                        "path": request.path,
+                        "path": path,
                         "status": response.status_code,
                         "ms": round(elapsed, 2),
                     }

@@ -143,3 +143,14 @@ def test_flatten_errors_drops_only_the_webargs_location():
     }
     assert flatten_errors({"query": {"page": ["Too small."]}}) == {"page": ["Too small."]}
     assert flatten_errors(["Invalid JSON."]) == {"_body": ["Invalid JSON."]}
+
+
+def test_access_logs_mask_the_launch_credential_in_player_paths():
+    from cakap_shared.logs import loggable_path
+
+    assert (
+        loggable_path("/play/3f2a/eyJhdHRlbXB0Ijo/content/bab1/index.html")
+        == "/play/3f2a/***/content/bab1/index.html"
+    )
+    assert loggable_path("/play/3f2a") == "/play/3f2a"
+    assert loggable_path("/api/v1/modules/x") == "/api/v1/modules/x"
