@@ -25,8 +25,8 @@ def load_config() -> dict[str, Any]:
         "SECRET_KEY": env_secret("SECRET_KEY"),
         # The portal reaches every API through the gateway, never a service directly.
         "GATEWAY_URL": (env("GATEWAY_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
-        "GATEWAY_CONNECT_TIMEOUT": float(env("GATEWAY_CONNECT_TIMEOUT", "2") or 2),
-        "GATEWAY_READ_TIMEOUT": float(env("GATEWAY_READ_TIMEOUT", "15") or 15),
+        "GATEWAY_CONNECT_TIMEOUT": float(env("PORTAL_API_CONNECT_TIMEOUT", "2") or 2),
+        "GATEWAY_READ_TIMEOUT": float(env("PORTAL_API_READ_TIMEOUT", "15") or 15),
         # Hops in front of the portal whose X-Forwarded-For/-Proto are trusted (the gateway).
         "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 1),
         "SESSION_COOKIE_NAME": "cakap_portal",
@@ -39,7 +39,7 @@ def load_config() -> dict[str, Any]:
         # A CSRF token lives as long as the session (a long post test must still submit).
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "id",
-        "BABEL_DEFAULT_TIMEZONE": env("PORTAL_TIMEZONE", "Asia/Jakarta"),
+        "BABEL_DEFAULT_TIMEZONE": env("CAKAP_TIMEZONE", "Asia/Jakarta"),
         "LANGUAGES": ["id", "en"],
         "PER_PAGE": env_int("PORTAL_PER_PAGE", 20),
     }
