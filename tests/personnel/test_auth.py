@@ -57,6 +57,45 @@ def test_failures_per_user_are_throttled_with_retry_after(demo):
     assert sign_in(demo, "atasan", addr="10.1.0.99").status_code == 200
 
 
+def test_login_name_and_nip_of_one_account_share_one_budget(demo):
+    """Typing the NIP instead of the login name must not buy a second set of guesses."""
+    for i in range(3):
+        assert sign_in(demo, "pegawai", "wrong", addr=f"10.4.0.{i}").status_code == 401
+    for i in range(2):
+        assert sign_in(demo, "199507212019022002", "wrong", addr=f"10.4.1.{i}").status_code == 401
+    for name in ("pegawai", "199507212019022002"):
+        response = sign_in(demo, name, addr="10.4.2.1")  # even the right password waits
+        assert response.status_code == 429, name
+        assert int(response.headers["Retry-After"]) > 0
+    assert sign_in(demo, "198203142008031001", addr="10.4.2.1").status_code == 200
+
+
+def test_a_parallel_burst_gets_no_more_guesses_than_the_budget(demo, monkeypatch):
+    """Guesses in flight together: each is counted before its password is checked."""
+    from personnel_service import auth_resources
+
+    real_verify = auth_resources.verify_password
+    checked: list[str] = []
+    answers: list[int] = []
+    burst = iter(range(12))
+
+    def verify_while_the_next_guess_arrives(stored, password):
+        # The next guess reaches the server while this one is still being checked, so all of
+        # them are in flight at once (deterministically, without threads or sleeps).
+        i = next(burst, None)
+        if i is not None:
+            answers.append(sign_in(demo, "pegawai", f"guess-{i}", addr=f"10.5.0.{i}").status_code)
+        checked.append(password)
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(auth_resources, "verify_password", verify_while_the_next_guess_arrives)
+    answers.append(sign_in(demo, "pegawai", "guess-first", addr="10.5.1.1").status_code)
+    assert len(checked) == 5  # LOGIN_MAX_FAILURES_PER_USER, not 13
+    assert sorted(answers) == [401] * 5 + [429]
+    monkeypatch.setattr(auth_resources, "verify_password", real_verify)
+    assert sign_in(demo, "pegawai", addr="10.5.2.1").status_code == 429
+
+
 def test_failures_per_address_are_throttled(demo):
     for i in range(30):
         sign_in(demo, f"ghost{i}", "wrong", addr="10.2.0.1")

@@ -49,32 +49,35 @@ class Tokens(MethodView):
     def post(self, body: dict[str, str]) -> dict[str, Any]:
         """Exchange a user name (or NIP) and password for an access token."""
         username, address = body["username"].strip(), request.remote_addr or "unknown"
-        wait = throttle.retry_after(username, address)
-        if wait is not None:
-            audit("auth.throttled", username=username, address=address)
-            raise CakapError(
-                429,
-                "Too many failed sign-in attempts. Try again later.",
-                headers={"Retry-After": str(wait)},
-            )
         account = db.session.scalar(
             select(Account)
             .join(Person)
             .where(or_(Account.username == username, Person.nip == username))
         )
+        # Reserved before the password is checked, so parallel guesses stay within budget.
+        attempt = throttle.begin(username, address, account.person_id if account else None)
+        if attempt.wait is not None:
+            throttle.withdraw(attempt)
+            db.session.commit()
+            audit("auth.throttled", username=username, address=address)
+            raise CakapError(
+                429,
+                "Too many failed sign-in attempts. Try again later.",
+                headers={"Retry-After": str(attempt.wait)},
+            )
         ok = verify_password(account.password_hash if account else None, body["password"])
         if not ok or account is None or not account.is_active:
-            throttle.record_failure(username, address)
-            db.session.commit()
+            # The reservation stays: it is this failure's record.
             audit("auth.failed", username=username, address=address)
             raise CakapError(
                 401,
                 "Wrong user name or password.",
                 headers={"WWW-Authenticate": 'Bearer realm="cakap"'},
             )
+        throttle.withdraw(attempt)  # successful sign-ins never count
         if needs_rehash(account.password_hash):
             account.password_hash = hash_password(body["password"])
-            db.session.commit()
+        db.session.commit()
         issuer = current_app.extensions["cakap_token_issuer"]
         audit("auth.signed_in", username=account.username, address=address, actor=account.person_id)
         return {
