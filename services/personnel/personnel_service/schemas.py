@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import marshmallow as ma
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
+
+    SQLite hands stored moments back naive; every stored moment is UTC.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: object):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class TokenRequestSchema(ma.Schema):
@@ -145,7 +159,7 @@ class AppreciationSchema(ma.Schema):
     from_name = ma.fields.String()
     to_person_id = ma.fields.String()
     reason = ma.fields.String()
-    created_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class AppreciationCreateSchema(ma.Schema):
@@ -177,8 +191,8 @@ class PersonSchema(ma.Schema):
     username = ma.fields.String(allow_none=True)
     unit_history = ma.fields.List(ma.fields.Nested(UnitHistorySchema))
     appreciations = ma.fields.List(ma.fields.Nested(AppreciationSchema))
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class PersonListArgsSchema(ma.Schema):
