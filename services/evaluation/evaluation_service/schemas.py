@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import marshmallow as ma
 from cakap_shared.db import PageArgsSchema, page_schema
 
@@ -12,6 +14,18 @@ V = ma.validate
 
 
 # --- questions and banks -------------------------------------------------------
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
+
+    SQLite hands stored moments back naive; every stored moment is UTC.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: object):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class QuestionInSchema(ma.Schema):
@@ -90,7 +104,7 @@ class BankSchema(ma.Schema):
     title = F.String()
     description = F.String(allow_none=True)
     question_count = F.Integer()
-    created_at = F.DateTime()
+    created_at = UtcDateTime()
 
 
 class BankQueryArgsSchema(PageArgsSchema):
@@ -193,7 +207,7 @@ class AssessmentSchema(ma.Schema):
     question_ids = F.List(F.String())
     draw = F.Dict(allow_none=True)
     questions = F.List(F.Nested(QuestionSchema))
-    created_at = F.DateTime()
+    created_at = UtcDateTime()
 
 
 class AssessmentSummarySchema(ma.Schema):
@@ -209,7 +223,7 @@ class AssessmentSummarySchema(ma.Schema):
     max_attempts = F.Integer(allow_none=True)
     shuffle = F.Boolean()
     show_feedback = F.Boolean()
-    created_at = F.DateTime()
+    created_at = UtcDateTime()
 
 
 class AssessmentQueryArgsSchema(PageArgsSchema):
@@ -250,9 +264,9 @@ class AttemptSchema(ma.Schema):
     learner_id = F.String()
     number = F.Integer()
     status = F.String()
-    started_at = F.DateTime()
-    deadline = F.DateTime(allow_none=True)
-    submitted_at = F.DateTime(allow_none=True)
+    started_at = UtcDateTime()
+    deadline = UtcDateTime(allow_none=True)
+    submitted_at = UtcDateTime(allow_none=True)
     questions = F.List(F.Nested(ServedQuestionSchema))
     responses = F.Dict(metadata={"description": "saved responses by question id"})
     score = F.Float(allow_none=True)
@@ -281,7 +295,7 @@ class SubmitResultSchema(ma.Schema):
     status = F.String()
     score = F.Float()
     passed = F.Boolean()
-    submitted_at = F.DateTime()
+    submitted_at = UtcDateTime()
     pending_review = F.Boolean()
     results = F.List(F.Nested(QuestionResultSchema))
 
@@ -350,8 +364,8 @@ class SurveySchema(ma.Schema):
     course_title = F.String()
     class_id = F.String(allow_none=True)
     status = F.String()
-    sent_at = F.DateTime()
-    answered_at = F.DateTime(allow_none=True)
+    sent_at = UtcDateTime()
+    answered_at = UtcDateTime(allow_none=True)
     title = F.String()
     items = F.List(F.Nested(SurveyItemSchema))
     ratings = F.Dict(allow_none=True)
@@ -396,7 +410,7 @@ class ImpactEvaluationSchema(ma.Schema):
     reminded_on = F.Date(allow_none=True)
     escalated_on = F.Date(allow_none=True)
     escalated_to = F.String(allow_none=True)
-    submitted_at = F.DateTime(allow_none=True)
+    submitted_at = UtcDateTime(allow_none=True)
 
 
 class ImpactQueryArgsSchema(PageArgsSchema):
@@ -440,7 +454,7 @@ class ImpactSubmissionSchema(ma.Schema):
 
     id = F.String()
     status = F.String()
-    submitted_at = F.DateTime(allow_none=True)
+    submitted_at = UtcDateTime(allow_none=True)
     submitted_by = F.String(allow_none=True)
     behaviour_ratings = F.List(F.Dict())
     evidence_text = F.String(allow_none=True)
