@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -28,6 +29,18 @@ def _code() -> V.Validator:
     )
 
 
+class UtcDateTime(ma.fields.DateTime):
+    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
+
+    SQLite hands stored moments back naive; every stored moment is UTC.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: object):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class CompetencySchema(ma.Schema):
     """A competency of the dictionary, with a behaviour indicator per level 1-5."""
 
@@ -42,7 +55,7 @@ class CompetencySchema(ma.Schema):
         load_default=dict,
         metadata={"description": 'Behaviour indicator per level: {"1": "...", ..., "5": "..."}'},
     )
-    created_at = ma.fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class CompetencyQueryArgsSchema(PageArgsSchema):
@@ -63,7 +76,7 @@ class ProviderSchema(ma.Schema):
     contact_email = ma.fields.Email(allow_none=True, validate=V.Length(max=200))
     contact_phone = ma.fields.String(allow_none=True, validate=V.Length(max=50))
     address = ma.fields.String(allow_none=True, validate=V.Length(max=1000))
-    created_at = ma.fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class ProviderUpdateSchema(ProviderSchema):
@@ -113,8 +126,10 @@ class CourseCreateSchema(ma.Schema):
     )
     competencies = ma.fields.List(ma.fields.Nested(CompetencyTargetSchema), load_default=list)
     provider_id = ma.fields.String(allow_none=True, load_default=None, validate=_ID)
+    # Bounded so cost x capacity still fits the BIGINT budget columns.
     cost_per_participant = ma.fields.Integer(
-        load_default=0, validate=V.Range(min=0, error="cost cannot be negative")
+        load_default=0,
+        validate=V.Range(min=0, max=10**12, error="cost cannot be negative or above 10^12 rupiah"),
     )
     prerequisites = ma.fields.List(
         ma.fields.String(validate=V.Length(min=1, max=40)),
@@ -161,9 +176,9 @@ class CourseSchema(ma.Schema):
     pre_test_id = ma.fields.String(allow_none=True)
     post_test_id = ma.fields.String(allow_none=True)
     status = ma.fields.String()
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
-    published_at = ma.fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    published_at = UtcDateTime(allow_none=True)
 
 
 class CourseQueryArgsSchema(PageArgsSchema):
@@ -177,8 +192,9 @@ class CourseQueryArgsSchema(PageArgsSchema):
         validate=V.Length(max=30), metadata={"enum": list(COURSE_FORMS)}
     )  # checked in course_logic.check_form (see CourseCreateSchema.form)
     provider = ma.fields.String(validate=V.Length(max=40), metadata={"description": "Id or code"})
-    jp_min = ma.fields.Integer(validate=V.Range(min=0))
-    jp_max = ma.fields.Integer(validate=V.Range(min=0))
+    # Bounded like a course's jp: an unbounded integer overflows the database's.
+    jp_min = ma.fields.Integer(validate=V.Range(min=0, max=10000))
+    jp_max = ma.fields.Integer(validate=V.Range(min=0, max=10000))
     has_open_class = ma.fields.Boolean()
     status = ma.fields.String(
         validate=V.OneOf(COURSE_STATUSES),
@@ -265,7 +281,7 @@ class RosterEntrySchema(ma.Schema):
     status = ma.fields.String()
     completed_module_ids = ma.fields.List(ma.fields.String())
     post_test_passed = ma.fields.Boolean()
-    completed_at = ma.fields.DateTime(allow_none=True)
+    completed_at = UtcDateTime(allow_none=True)
 
 
 class RosterQueryArgsSchema(PageArgsSchema):
@@ -316,12 +332,12 @@ class EnrolmentSchema(ma.Schema):
     cost_reserved = ma.fields.Integer()
     completed_module_ids = ma.fields.List(ma.fields.String())
     post_test_passed = ma.fields.Boolean()
-    requested_at = ma.fields.DateTime()
-    decided_at = ma.fields.DateTime(allow_none=True)
-    waitlisted_at = ma.fields.DateTime(allow_none=True)
-    enrolled_at = ma.fields.DateTime(allow_none=True)
-    withdrawn_at = ma.fields.DateTime(allow_none=True)
-    completed_at = ma.fields.DateTime(allow_none=True)
+    requested_at = UtcDateTime()
+    decided_at = UtcDateTime(allow_none=True)
+    waitlisted_at = UtcDateTime(allow_none=True)
+    enrolled_at = UtcDateTime(allow_none=True)
+    withdrawn_at = UtcDateTime(allow_none=True)
+    completed_at = UtcDateTime(allow_none=True)
 
 
 class EnrolmentQueryArgsSchema(PageArgsSchema):
