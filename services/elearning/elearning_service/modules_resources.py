@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from cakap_shared.auth import Principal, current_principal, require_roles
 from cakap_shared.db import new_id, paginate, utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
-from flask import current_app
+from flask import Request, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from . import content
 from .extensions import db
@@ -20,12 +23,28 @@ from .schemas import (
     ModuleListArgsSchema,
     ModulePageSchema,
     ModuleSchema,
-    UploadFilesSchema,
-    UploadFormSchema,
+    UploadSchema,
 )
 from .scorm.package import PackageError
 
-blp = Blueprint("modules", __name__, url_prefix="/api/v1", description="Content modules")
+
+class _UploadParser(FlaskParser):
+    """Reads `files` as the whole multipart body: its file parts and its text parts (title)."""
+
+    def load_files(self, req: Request, schema: ma.Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class _Blueprint(Blueprint):
+    """A Blueprint whose `files` arguments are one multipart/form-data body, as documented.
+
+    Separate files + form arguments would publish only the form, as a urlencoded body.
+    """
+
+    ARGUMENTS_PARSER = _UploadParser()
+
+
+blp = _Blueprint("modules", __name__, url_prefix="/api/v1", description="Content modules")
 
 
 def module_view(module: Module) -> dict[str, Any]:
@@ -54,10 +73,10 @@ def get_module(module_id: str) -> Module:
 
 
 def _store_upload(
-    files: dict[str, Any], title: str | None, key: str, expected: tuple[str, ...] | None = None
+    form: dict[str, Any], title: str | None, key: str, expected: tuple[str, ...] | None = None
 ) -> content.Ingested:
     """Check and store the upload under key, or answer 413/422 having written nothing."""
-    upload = files["file"]
+    upload = form["file"]
     try:
         return content.ingest(
             upload.stream,
@@ -122,17 +141,16 @@ class Modules(MethodView):
         page["items"] = [module_view(m) for m in page["items"]]
         return page
 
-    @blp.arguments(UploadFilesSchema, location="files")
-    @blp.arguments(UploadFormSchema, location="form")
+    @blp.arguments(UploadSchema, location="files")
     @blp.response(201, ModuleSchema)
     @blp.alt_response(413, description="Over MODULE_MAX_BYTES")
     @blp.alt_response(422, description="Not a playable package; `detail` says why")
-    def post(self, files: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    def post(self, form: dict[str, Any]) -> dict[str, Any]:
         """Upload a SCORM 1.2/2004 zip, a PDF, an MP4 video or a Markdown page."""
         who = require_roles("trainer", "admin")
         module_id = new_id()
         key = f"{module_id}-v1"
-        result = _store_upload(files, form.get("title"), key)
+        result = _store_upload(form, form["title"], key)
         module = Module(id=module_id, title=result.title, kind=result.kind, owner_id=who.id)
         db.session.add(module)
         _add_version(module, 1, result, key, who)
@@ -156,12 +174,11 @@ class ModulesById(MethodView):
 class ModuleVersions(MethodView):
     """New versions of a module."""
 
-    @blp.arguments(UploadFilesSchema, location="files")
-    @blp.arguments(UploadFormSchema, location="form")
+    @blp.arguments(UploadSchema, location="files")
     @blp.response(201, ModuleSchema)
     @blp.alt_response(413, description="Over MODULE_MAX_BYTES")
     @blp.alt_response(422, description="Not a playable package, or another kind")
-    def post(self, files: dict[str, Any], form: dict[str, Any], module_id: str) -> dict[str, Any]:
+    def post(self, form: dict[str, Any], module_id: str) -> dict[str, Any]:
         """Upload a new version; open attempts keep playing the version they started."""
         who = require_roles("trainer", "admin")
         module = get_module(module_id)
@@ -170,7 +187,7 @@ class ModuleVersions(MethodView):
         number = max(v.number for v in module.versions) + 1
         key = f"{module.id}-v{number}"
         family = ("scorm12", "scorm2004") if module.kind.startswith("scorm") else (module.kind,)
-        result = _store_upload(files, form.get("title"), key, expected=family)
+        result = _store_upload(form, form["title"], key, expected=family)
         if form.get("title"):
             module.title = result.title
         module.kind = result.kind

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import marshmallow as ma
 from cakap_shared.db import PageArgsSchema, page_schema
 from flask_smorest.fields import Upload
 
 
-class UploadFilesSchema(ma.Schema):
-    """The uploaded file."""
+class UtcDateTime(ma.fields.DateTime):
+    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
+
+    SQLite hands stored moments back naive; every stored moment is UTC.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: object):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class UploadSchema(ma.Schema):
+    """A multipart/form-data upload: the file part and an optional title part."""
 
     file = Upload(required=True, metadata={"description": "SCORM zip, PDF, MP4 or Markdown"})
-
-
-class UploadFormSchema(ma.Schema):
-    """Optional fields sent beside the file."""
-
     title = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=300))
 
 
@@ -40,8 +49,8 @@ class ModuleSchema(ma.Schema):
         metadata={"description": "POST here (as a learner) to launch: answers the player URL"}
     )
     scos = ma.fields.List(ma.fields.Nested(ScoSchema), metadata={"description": "SCORM only"})
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 ModulePageSchema = page_schema(ModuleSchema)
@@ -74,9 +83,9 @@ class AttemptSchema(ma.Schema):
     success = ma.fields.String(metadata={"description": "unknown, passed, failed"})
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float(attribute="total_seconds", metadata={"description": "seconds"})
-    started_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
-    completed_at = ma.fields.DateTime(allow_none=True)
+    started_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    completed_at = UtcDateTime(allow_none=True)
 
 
 class CmiArgsSchema(ma.Schema):
@@ -110,7 +119,7 @@ class ModuleProgressSchema(ma.Schema):
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float(metadata={"description": "seconds, all attempts"})
     attempts = ma.fields.Integer()
-    last_activity = ma.fields.DateTime(allow_none=True)
+    last_activity = UtcDateTime(allow_none=True)
 
 
 class LearnerProgressSchema(ma.Schema):
