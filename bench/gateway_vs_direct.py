@@ -10,8 +10,10 @@ Python keep-alive client when wrk is absent):
   difference (what the gateway adds).
 
 Traffic goes to 127.0.0.1 only; the whole run takes well under a minute. Prints one JSON
-line and a markdown table. `--gateway-config gthread:2:4,sync:4` compares several gunicorn
-set-ups for the gateway in the same run.
+line and a markdown table. `--gateway-config gthread:2:16,gateway.worker.GatewayWorker:2:8`
+compares several gunicorn set-ups for the gateway in the same run. Direct and gateway are
+measured in alternating rounds (`--rounds`, medians reported) so that load from other
+processes on a shared machine falls on both sides alike.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,7 +96,7 @@ def gunicorn(app: str, port: int, worker: str, workers: int, threads: int, env: 
         "--log-level",
         "warning",
     ]
-    if worker == "gthread":
+    if threads:  # threaded worker classes (gthread and the gateway's own)
         args += ["--threads", str(threads)]
     args.append(app)
     log = open(Path(cwd) / f"gunicorn-{port}.log", "w")  # noqa: SIM115
@@ -189,15 +192,26 @@ def run_python(url: str, token: str, connections: int, threads: int, seconds: fl
     }
 
 
+def _median(rounds: list[dict], key: str) -> dict:
+    """Per-field median of one target's measurements over the rounds."""
+    runs = [r[key] for r in rounds]
+    return {field: statistics.median(run[field] for run in runs) for field in runs[0]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5, help="per throughput run")
-    parser.add_argument("--latency-seconds", type=float, default=3, help="per 1-connection run")
+    parser.add_argument("--seconds", type=float, default=6, help="throughput, all rounds")
+    parser.add_argument(
+        "--latency-seconds", type=float, default=6, help="1-connection latency, all rounds"
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
+        "--rounds", type=int, default=3, help="direct/gateway alternations; medians reported"
+    )
+    parser.add_argument(
         "--gateway-config",
-        default="gthread:2:16",
-        help="comma list of worker:workers[:threads] for the gateway, e.g. gthread:2:16,sync:4",
+        default="gateway.worker.GatewayWorker:2:8",
+        help="comma list of worker:workers[:threads] for the gateway, e.g. gthread:2:16",
     )
     parser.add_argument("--no-access-log", action="store_true", help="turn the gateway's off")
     options = parser.parse_args()
@@ -223,16 +237,11 @@ def main() -> int:
         wait_ready(upstream_port, "/health/ready")
         direct_url = f"http://127.0.0.1:{upstream_port}/api/v1/bench/items"
         load(direct_url, token, options.connections, 2, 1)  # warm-up
-        direct = load(direct_url, token, options.connections, 2, options.seconds)
-        direct_1 = load(direct_url, token, 1, 1, options.latency_seconds)
-        results["direct"] = {
-            "rps": direct["rps"],
-            "latency_1conn": direct_1,
-            "server": "gunicorn gthread 2x4 + Flask",
-        }
+        directs: list[dict] = []
         for spec in options.gateway_config.split(","):
             worker, workers, *rest = spec.split(":")
-            threads = int(rest[0]) if rest else 1
+            threads = int(rest[0]) if rest else 0
+            short = worker.rsplit(".", 1)[-1]
             port = free_port()
             gw_env = {
                 **os.environ,
@@ -245,22 +254,61 @@ def main() -> int:
                 wait_ready(port, "/health/live")
                 url = f"http://127.0.0.1:{port}/api/v1/bench/items"
                 load(url, token, options.connections, 2, 1)  # warm-up (token cache, pools)
-                through = load(url, token, options.connections, 2, options.seconds)
-                through_1 = load(url, token, 1, 1, options.latency_seconds)
+                # Direct and gateway alternate in short rounds, so a neighbour's load on a
+                # shared machine hits both sides alike; each figure is the median of the rounds.
+                rounds = []
+                for _ in range(options.rounds):
+                    span = options.seconds / options.rounds
+                    lat_span = options.latency_seconds / options.rounds
+                    rounds.append(
+                        {
+                            "direct": load(direct_url, token, options.connections, 2, span),
+                            "gateway": load(url, token, options.connections, 2, span),
+                            "direct_1": load(direct_url, token, 1, 1, lat_span),
+                            "gateway_1": load(url, token, 1, 1, lat_span),
+                        }
+                    )
+            direct, through = _median(rounds, "direct"), _median(rounds, "gateway")
+            direct_1, through_1 = _median(rounds, "direct_1"), _median(rounds, "gateway_1")
+            directs.append({"rps": direct["rps"], "latency_1conn": direct_1})
             results["gateways"].append(
                 {
-                    "config": f"{worker} {workers}x{threads}"
-                    if worker == "gthread"
-                    else f"{worker} {workers}",
+                    "config": f"{short} {workers}x{threads}" if threads else f"{short} {workers}",
                     "rps": through["rps"],
-                    "ratio": round(through["rps"] / direct["rps"], 3),
+                    "direct_rps": direct["rps"],
+                    "ratio": round(
+                        statistics.median(r["gateway"]["rps"] / r["direct"]["rps"] for r in rounds),
+                        3,
+                    ),
                     "latency_1conn": through_1,
-                    "added_ms_mean": round(through_1["mean_ms"] - direct_1["mean_ms"], 3),
-                    "added_ms_p50": round(through_1["p50_ms"] - direct_1["p50_ms"], 3),
-                    "non_2xx": through["non_2xx"] + through_1["non_2xx"],
+                    "direct_latency_1conn": direct_1,
+                    "added_ms_mean": round(
+                        statistics.median(
+                            r["gateway_1"]["mean_ms"] - r["direct_1"]["mean_ms"] for r in rounds
+                        ),
+                        3,
+                    ),
+                    "added_ms_p50": round(
+                        statistics.median(
+                            r["gateway_1"]["p50_ms"] - r["direct_1"]["p50_ms"] for r in rounds
+                        ),
+                        3,
+                    ),
+                    "non_2xx": sum(
+                        r["gateway"]["non_2xx"] + r["gateway_1"]["non_2xx"] for r in rounds
+                    ),
                     "access_log": not options.no_access_log,
+                    "rounds": options.rounds,
                 }
             )
+        results["direct"] = {
+            "rps": statistics.median(d["rps"] for d in directs),
+            "latency_1conn": {
+                key: statistics.median(d["latency_1conn"][key] for d in directs)
+                for key in ("mean_ms", "p50_ms", "p99_ms")
+            },
+            "server": "gunicorn gthread 2x4 + Flask",
+        }
     print(json.dumps(results))
     print()
     print(
@@ -278,7 +326,8 @@ def main() -> int:
     for gw in results["gateways"]:
         g1 = gw["latency_1conn"]
         print(
-            f"| gateway ({gw['config']}) | {gw['rps']:,.0f} | {gw['ratio']:.2f} | "
+            f"| gateway ({gw['config']}; direct {gw['direct_rps']:,.0f}) | {gw['rps']:,.0f} | "
+            f"{gw['ratio']:.2f} | "
             f"{g1['mean_ms']:.3f} / {g1['p50_ms']:.3f} ms | "
             f"{gw['added_ms_mean']:.3f} / {gw['added_ms_p50']:.3f} ms |"
         )

@@ -8,6 +8,7 @@ measured against urllib3's PoolManager (see bench/gateway_vs_direct.py and the r
 
 from __future__ import annotations
 
+import re
 import select
 import socket
 import time
@@ -60,6 +61,8 @@ _REQUEST_SKIP = frozenset(
 # Methods whose request may be sent twice when a pooled connection turned out dead.
 _REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _SAFE_PATH = "/:@!$&'()*+,;=-._~"
+# A path made only of those characters and alphanumerics needs no quoting (the common case).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*").fullmatch
 _names: dict[str, str] = {}
 
 
@@ -349,7 +352,9 @@ def forward_headers(
 
 def request_target(upstream: Upstream, environ: dict[str, Any]) -> str:
     """Path (re-quoted from the decoded PATH_INFO the gateway checked) and query string."""
-    path = quote(environ.get("PATH_INFO") or "/", safe=_SAFE_PATH, encoding="latin-1")
+    path = environ.get("PATH_INFO") or "/"
+    if not _PLAIN_PATH(path):
+        path = quote(path, safe=_SAFE_PATH, encoding="latin-1")
     query = environ.get("QUERY_STRING")
     target = upstream.base_path + path
     return f"{target}?{query}" if query else target
