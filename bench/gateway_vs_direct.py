@@ -210,7 +210,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--gateway-config",
-        default="gateway.worker.GatewayWorker:2:8",
+        default="gateway.worker.GatewayWorker:2:16",
         help="comma list of worker:workers[:threads] for the gateway, e.g. gthread:2:16",
     )
     parser.add_argument("--no-access-log", action="store_true", help="turn the gateway's off")
