@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any
 
-from cakap_shared.logs import accept_request_id, configure_logging
+from cakap_shared.logs import accept_request_id, configure_logging, loggable_path
 from cakap_shared.problems import PROBLEM_MIMETYPE, problem_body
 
 from . import docs
@@ -98,6 +98,7 @@ class Gateway:
                         environ,
                         request_id,
                         trust_forwarded=self.config.trust_forwarded,
+                        trusted_forwarders=self.config.trusted_forwarders,
                         max_body=self.config.max_body,
                     )
                     status, headers, body = answer.status, answer.headers, answer.body
@@ -138,7 +139,7 @@ class Gateway:
         if self.access_log and path[:8] != "/health/":
             self.access_log.write(
                 method,
-                path,
+                loggable_path(path) if path[:6] == "/play/" else path,
                 int(status[:3]),
                 service,
                 round((time.perf_counter() - started) * 1000, 2),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 DEFAULT_SERVICE_URLS = (
@@ -39,6 +40,9 @@ class GatewayConfig:
     max_body: int = 512 * 1024 * 1024
     default_service: str = "portal"
     trust_forwarded: bool = False
+    # Peers (our portal) whose X-Forwarded-For names the real client: sign-in throttling
+    # per address must count the browser, not the portal all users come through.
+    trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = ()
     access_log: bool = True
     log_level: str = "INFO"
     pool_size: int = 32
@@ -73,6 +77,11 @@ class GatewayConfig:
             default_service=get("GATEWAY_DEFAULT_SERVICE", "portal") or "portal",
             trust_forwarded=(get("GATEWAY_TRUST_FORWARDED", "0") or "0").lower()
             in {"1", "true", "yes", "on"},
+            trusted_forwarders=tuple(
+                ip_network(part.strip(), strict=False)
+                for part in (get("GATEWAY_TRUSTED_FORWARDERS", "") or "").split(",")
+                if part.strip()
+            ),
             access_log=(get("GATEWAY_ACCESS_LOG", "1") or "1").lower()
             in {"1", "true", "yes", "on"},
             log_level=get("LOG_LEVEL", "INFO") or "INFO",

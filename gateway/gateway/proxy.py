@@ -13,6 +13,7 @@ import select
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
@@ -310,8 +311,27 @@ def request_head(method: str, target: str, headers: list[tuple[str, str]]) -> by
     return "".join(lines).encode("latin-1")
 
 
+def client_address(
+    environ: dict[str, Any], trusted_forwarders: tuple[IPv4Network | IPv6Network, ...]
+) -> str:
+    """The peer's address, or the one a trusted forwarder (our portal) says it acts for."""
+    remote = environ.get("REMOTE_ADDR") or "unknown"
+    claimed = environ.get("HTTP_X_FORWARDED_FOR")
+    if not claimed or not trusted_forwarders:
+        return remote
+    try:
+        if not any(ip_address(remote) in network for network in trusted_forwarders):
+            return remote
+        return str(ip_address(claimed.rsplit(",", 1)[-1].strip()))
+    except ValueError:
+        return remote
+
+
 def forward_headers(
-    environ: dict[str, Any], request_id: str, trust_forwarded: bool
+    environ: dict[str, Any],
+    request_id: str,
+    trust_forwarded: bool,
+    trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = (),
 ) -> list[tuple[str, str]]:
     """The client's end-to-end headers plus X-Forwarded-* and X-Request-ID."""
     headers: list[tuple[str, str]] = []
@@ -329,7 +349,7 @@ def forward_headers(
     content_type = environ.get("CONTENT_TYPE")
     if content_type:
         append(("Content-Type", content_type))
-    remote = environ.get("REMOTE_ADDR") or "unknown"
+    remote = client_address(environ, trusted_forwarders)
     if trust_forwarded:
         prior = environ.get("HTTP_X_FORWARDED_FOR")
         append(("X-Forwarded-For", f"{prior}, {remote}" if prior else remote))
@@ -366,11 +386,12 @@ def forward(
     request_id: str,
     *,
     trust_forwarded: bool = False,
+    trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = (),
     max_body: int = 0,
 ) -> Response:
     """Send the request to `upstream`; the answer's body may still be streaming."""
     method = environ["REQUEST_METHOD"]
-    headers = forward_headers(environ, request_id, trust_forwarded)
+    headers = forward_headers(environ, request_id, trust_forwarded, trusted_forwarders)
     if "HTTP_HOST" not in environ:
         headers.append(("Host", upstream.netloc))
     stream: BinaryIO = environ["wsgi.input"]

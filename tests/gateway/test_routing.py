@@ -190,3 +190,44 @@ def test_dropped_pooled_connection_is_retried_only_when_safe(keepalive_service, 
     assert client.get("/api/v1/ka", headers=auth()).status_code == 200
     answer = client.post("/api/v1/ka", headers={**auth(), "Idempotency-Key": "k1"}, json={})
     assert answer.status_code == 200
+
+
+def test_a_trusted_forwarder_names_the_client_other_peers_cannot(make_gateway, services):
+    from ipaddress import ip_network
+
+    from werkzeug.test import Client
+
+    gateway = make_gateway(*services.values(), trusted_forwarders=(ip_network("10.9.0.0/24"),))
+    client = Client(gateway)
+    # the portal (a trusted forwarder) signs a user in on behalf of a browser
+    client.post(
+        "/api/v1/auth/token",
+        json={"username": "x", "password": "y"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        environ_base={"REMOTE_ADDR": "10.9.0.5"},
+    )
+    assert services["personnel"].requests[-1]["headers"]["x-forwarded-for"] == "198.51.100.7"
+    # anyone else's claim is ignored, and so is a claim that is not an address
+    for remote, claim in (("10.1.2.3", "198.51.100.7"), ("10.9.0.5", "not-an-ip")):
+        client.post(
+            "/api/v1/auth/token",
+            json={"username": "x", "password": "y"},
+            headers={"X-Forwarded-For": claim},
+            environ_base={"REMOTE_ADDR": remote},
+        )
+        assert services["personnel"].requests[-1]["headers"]["x-forwarded-for"] == remote
+
+
+def test_the_access_log_masks_player_credentials(make_gateway, services, capfd):
+    logger = logging.getLogger("cakap.access")
+    logger.setLevel("INFO")
+    try:
+        client = Client(make_gateway(*services.values()))
+    finally:
+        logger.setLevel("NOTSET")
+    capfd.readouterr()
+    client.get("/play/att-1/s3cr3t-credential/content/index.html")
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if "{" in line]
+    access = [line for line in lines if line.get("logger") == "cakap.access"]
+    assert access[-1]["path"] == "/play/att-1/***/content/index.html"
+    assert "s3cr3t-credential" not in json.dumps(lines)
