@@ -22,3 +22,15 @@ def test_moments_carry_their_utc_offset(org):
     for person in (created.get_json(), again):
         for key in ("created_at", "updated_at"):
             assert datetime.fromisoformat(person[key]).utcoffset() == timedelta(0), person[key]
+
+
+def test_nul_or_lone_surrogate_in_text_is_refused(org):
+    for name in ("Dewi\u0000", "Dewi\ud800"):
+        response = org.post("/api/v1/people", json={"name": name, "position": "Analis"})
+        assert response.status_code == 422, response.get_json()
+        assert "name" in response.get_json()["errors"]
+    assert org.get("/api/v1/people?q=Dewi").get_json()["total"] == 0
+
+
+def test_nul_in_text_without_token_is_still_refused_as_unauthenticated(client):
+    assert client.post("/api/v1/people", json={"name": "\u0000"}).status_code == 401
