@@ -47,3 +47,13 @@ def test_upload_with_title_and_moments_with_utc_offset(client, upload, as_user):
     for body in (module, again):
         for key in ("created_at", "updated_at"):
             assert datetime.fromisoformat(body[key]).utcoffset() == timedelta(0), body[key]
+
+
+def test_nul_in_form_text_is_refused(client, as_user):
+    response = client.post(
+        "/api/v1/modules",
+        data={"title": "Judul\u0000"},
+        headers=as_user("trainer"),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "title" in response.get_json()["errors"]
