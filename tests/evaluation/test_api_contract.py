@@ -20,3 +20,11 @@ def test_moments_carry_their_utc_offset(client, auth):
     again = client.get(f"/api/v1/question-banks/{bank_id}", headers=auth("trainer")).get_json()
     for bank in (created.get_json(), again):
         assert datetime.fromisoformat(bank["created_at"]).utcoffset() == timedelta(0)
+
+
+def test_nul_in_text_is_refused_and_nothing_is_written(client, auth):
+    body = {"title": "Bank\u0000", "description": ""}
+    response = client.post("/api/v1/question-banks", json=body, headers=auth("trainer"))
+    assert response.status_code == 422 and "title" in response.get_json()["errors"]
+    listed = client.get("/api/v1/question-banks", headers=auth("trainer")).get_json()
+    assert listed["total"] == 0
