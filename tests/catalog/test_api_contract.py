@@ -51,3 +51,22 @@ def test_moments_carry_their_utc_offset(cat):
                        (competency, ("created_at",))):  # fmt: skip
         for key in keys:
             assert datetime.fromisoformat(body[key]).utcoffset() == timedelta(0), body[key]
+
+
+@pytest.mark.parametrize("amount", [5.776937937694869e-242, 1.5])
+def test_fractional_amount_is_refused_not_truncated(cat, amount):
+    body = {"unit_code": "DISKOMINFO", "year": 2026, "amount": amount}
+    response = cat.client.post("/api/v1/budgets", json=body, headers=cat.admin)
+    assert response.status_code == 422 and "amount" in response.get_json()["errors"]
+
+
+def test_nul_in_text_is_refused_and_nothing_is_written(cat):
+    body = {"unit_code": "DISK\u0000OMINFO", "year": 2026, "amount": 1}
+    response = cat.client.post("/api/v1/budgets", json=body, headers=cat.admin)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"] == {
+        "unit_code": [response.get_json()["errors"]["unit_code"][0]]
+    }
+    assert cat.client.get("/api/v1/budgets", headers=cat.admin).get_json()["total"] == 0
+    query = cat.client.get("/api/v1/courses?q=a%00b", headers=cat.admin)
+    assert query.status_code == 422 and "q" in query.get_json()["errors"]

@@ -101,7 +101,9 @@ class CompetencyTargetSchema(ma.Schema):
 
     code = ma.fields.String(required=True, validate=V.Length(min=1, max=40))
     level = ma.fields.Integer(
-        required=True, validate=V.Range(min=1, max=5, error="level must be between 1 and 5")
+        strict=True,
+        required=True,
+        validate=V.Range(min=1, max=5, error="level must be between 1 and 5"),
     )
 
 
@@ -122,12 +124,15 @@ class CourseCreateSchema(ma.Schema):
         },
     )
     jp = ma.fields.Integer(
-        required=True, validate=V.Range(min=1, max=10000, error="jp must be greater than 0")
+        strict=True,
+        required=True,
+        validate=V.Range(min=1, max=10000, error="jp must be greater than 0"),
     )
     competencies = ma.fields.List(ma.fields.Nested(CompetencyTargetSchema), load_default=list)
     provider_id = ma.fields.String(allow_none=True, load_default=None, validate=_ID)
     # Bounded so cost x capacity still fits the BIGINT budget columns.
     cost_per_participant = ma.fields.Integer(
+        strict=True,
         load_default=0,
         validate=V.Range(min=0, max=10**12, error="cost cannot be negative or above 10^12 rupiah"),
     )
@@ -218,7 +223,9 @@ class ClassCreateSchema(ma.Schema):
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
     capacity = ma.fields.Integer(
-        required=True, validate=V.Range(min=1, max=100000, error="capacity must be at least 1")
+        strict=True,
+        required=True,
+        validate=V.Range(min=1, max=100000, error="capacity must be at least 1"),
     )
     place = ma.fields.String(allow_none=True, load_default=None, validate=V.Length(max=300))
     online = ma.fields.Boolean(load_default=False)
@@ -358,9 +365,11 @@ class BudgetCreateSchema(ma.Schema):
     """A unit's training budget for a year, in rupiah."""
 
     unit_code = ma.fields.String(required=True, validate=V.Length(min=1, max=50))
-    year = ma.fields.Integer(required=True, validate=V.Range(min=2000, max=2100))
+    year = ma.fields.Integer(strict=True, required=True, validate=V.Range(min=2000, max=2100))
     amount = ma.fields.Integer(
-        required=True, validate=V.Range(min=0, max=10**15, error="amount cannot be negative")
+        strict=True,
+        required=True,
+        validate=V.Range(min=0, max=10**15, error="amount cannot be negative"),
     )
 
 
@@ -368,7 +377,9 @@ class BudgetUpdateSchema(ma.Schema):
     """A new amount for a budget."""
 
     amount = ma.fields.Integer(
-        required=True, validate=V.Range(min=0, max=10**15, error="amount cannot be negative")
+        strict=True,
+        required=True,
+        validate=V.Range(min=0, max=10**15, error="amount cannot be negative"),
     )
 
 

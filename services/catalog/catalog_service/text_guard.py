@@ -1,0 +1,56 @@
+"""Refuse text PostgreSQL cannot store: NUL characters and lone surrogates (a 500 otherwise).
+
+Runs before the view, after authentication, on the JSON body, the query string and form
+fields, so bad text gets a 422 naming the field and nothing is written.
+(A platform-wide rule: it belongs in cakap_shared; kept here until it moves there.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cakap_shared.problems import invalid
+from flask import Flask, request
+
+MESSAGE = "must not contain NUL characters or unpaired surrogates"
+
+
+def _bad_text(value: str) -> bool:
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(field path, text) of every key and string in a JSON document."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            yield child, str(key)
+            yield from _strings(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}.{index}" if path else str(index))
+
+
+def _check() -> None:
+    pairs = [(k, v) for multi in (request.args, request.form) for k, v in multi.items(multi=True)]
+    for field, text in [*((k, k) for k, _ in pairs), *pairs]:
+        if _bad_text(text):
+            raise invalid(field, MESSAGE)
+    if request.is_json:
+        for field, text in _strings(request.get_json(silent=True), ""):
+            if _bad_text(text):
+                raise invalid(field or "_body", MESSAGE)
+
+
+def init_text_guard(app: Flask) -> None:
+    """Register the check; call after init_platform so unauthenticated calls still get 401."""
+    app.before_request(_check)
