@@ -34,6 +34,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(ma.fields.DateTime):
+    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
+
+    SQLite hands stored moments back naive; every stored moment is UTC.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: Any):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 MAX_PER_PAGE = 100
 
 

@@ -16,6 +16,7 @@ from .idempotency import IdempotencyRecordMixin, init_idempotency
 from .logs import configure_logging, init_request_logging
 from .problems import ProblemApi, register_problem_handlers
 from .service_auth import ServiceTokens
+from .text_guard import init_text_guard
 
 
 def verifier_from_config(app: Flask) -> TokenVerifier:
@@ -51,6 +52,7 @@ def init_platform(
     api.init_app(app)
     register_problem_handlers(app)
     init_auth(app, TokenCache(verifier or verifier_from_config(app)))
+    init_text_guard(app)
     init_idempotency(app, db, idempotency_model)
     if app.config.get("SERVICE_SECRET"):
         app.extensions["cakap_service_tokens"] = ServiceTokens(

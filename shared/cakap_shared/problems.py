@@ -16,7 +16,10 @@ log = logging.getLogger("cakap.errors")
 
 
 class ProblemSchema(ma.Schema):
-    """Documents the problem+json error body (RFC 9457)."""
+    """Documents the problem+json error body (RFC 9457), which may carry extension members."""
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String()
     title = ma.fields.String()
@@ -120,6 +123,15 @@ class ProblemApi(Api):
     """flask-smorest Api whose errors are problem+json instead of its own shape."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # Document the error responses with the content type they are sent with;
+        # success answers stay application/json.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MIMETYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         """Answer any HTTPException (abort, validation, 404, 405 ...) as problem+json."""

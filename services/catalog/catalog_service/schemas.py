@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
-from cakap_shared.db import PageArgsSchema
+from cakap_shared.db import PageArgsSchema, UtcDateTime
 
 from .models import (
     COMPETENCY_TYPES,
@@ -27,18 +26,6 @@ def _code() -> V.Validator:
         r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         error="use letters, digits, '.', '_' or '-' (no spaces)",
     )
-
-
-class UtcDateTime(ma.fields.DateTime):
-    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
-
-    SQLite hands stored moments back naive; every stored moment is UTC.
-    """
-
-    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: object):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class CompetencySchema(ma.Schema):

@@ -10,7 +10,6 @@ from flask import Flask
 
 from .config import load_config
 from .extensions import api, db, events
-from .text_guard import init_text_guard
 
 ROUTES = ["/api/v1/modules", "/api/v1/module-attempts", "/api/v1/progress", "/play"]
 
@@ -35,7 +34,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         events=events,
         event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
     )
-    init_text_guard(app)
     register_blueprints(app)
     register_commands(app)
     return app

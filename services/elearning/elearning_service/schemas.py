@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import marshmallow as ma
-from cakap_shared.db import PageArgsSchema, page_schema
+from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
 from flask_smorest.fields import Upload
-
-
-class UtcDateTime(ma.fields.DateTime):
-    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
-
-    SQLite hands stored moments back naive; every stored moment is UTC.
-    """
-
-    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: object):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class UploadSchema(ma.Schema):

@@ -12,7 +12,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .extensions import api, db, events
-from .text_guard import init_text_guard
 from .tokens import issuer_from_config
 
 ROUTES = [
@@ -49,7 +48,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
         verifier=issuer.verifier([USER_AUDIENCE, "personnel"]),
     )
-    init_text_guard(app)
     # Personnel signs its own service tokens: no round trip to itself.
     app.extensions["cakap_service_tokens"] = lambda audience: issuer.service_token(
         "personnel", audience

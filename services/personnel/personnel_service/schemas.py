@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import marshmallow as ma
-
-
-class UtcDateTime(ma.fields.DateTime):
-    """A moment dumped with its UTC offset, as OpenAPI's date-time requires.
-
-    SQLite hands stored moments back naive; every stored moment is UTC.
-    """
-
-    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: object):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+from cakap_shared.db import UtcDateTime
 
 
 class TokenRequestSchema(ma.Schema):

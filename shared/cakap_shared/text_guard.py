@@ -2,7 +2,6 @@
 
 Runs before the view, after authentication, on the JSON body, the query string and form
 fields, so bad text gets a 422 naming the field and nothing is written.
-(A platform-wide rule: it belongs in cakap_shared; kept here until it moves there.)
 """
 
 from __future__ import annotations
@@ -10,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cakap_shared.problems import invalid
 from flask import Flask, request
+
+from .problems import invalid
 
 MESSAGE = "must not contain NUL characters or unpaired surrogates"
 
@@ -52,5 +52,5 @@ def _check() -> None:
 
 
 def init_text_guard(app: Flask) -> None:
-    """Register the check; call after init_platform so unauthenticated calls still get 401."""
+    """Register the check; after init_auth, so unauthenticated calls still get 401."""
     app.before_request(_check)
