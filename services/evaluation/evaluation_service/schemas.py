@@ -177,25 +177,6 @@ class AssessmentInSchema(ma.Schema):
     draw = F.Nested(DrawSchema, allow_none=True)
 
 
-class AssessmentSchema(ma.Schema):
-    """An assessment as its owner sees it (questions with answers)."""
-
-    id = F.String()
-    owner_id = F.String()
-    title = F.String()
-    kind = F.String()
-    course_code = F.String(allow_none=True)
-    passing_score = F.Float()
-    time_limit_minutes = F.Integer(allow_none=True)
-    max_attempts = F.Integer(allow_none=True)
-    shuffle = F.Boolean()
-    show_feedback = F.Boolean()
-    question_ids = F.List(F.String())
-    draw = F.Dict(allow_none=True)
-    questions = F.List(F.Nested(QuestionSchema))
-    created_at = UtcDateTime()
-
-
 class AssessmentSummarySchema(ma.Schema):
     """An assessment in a list (no questions)."""
 
@@ -210,6 +191,14 @@ class AssessmentSummarySchema(ma.Schema):
     shuffle = F.Boolean()
     show_feedback = F.Boolean()
     created_at = UtcDateTime()
+
+
+class AssessmentSchema(AssessmentSummarySchema):
+    """An assessment as its owner sees it (questions with answers)."""
+
+    question_ids = F.List(F.String())
+    draw = F.Dict(allow_none=True)
+    questions = F.List(F.Nested(QuestionSchema))
 
 
 class AssessmentQueryArgsSchema(PageArgsSchema):
