@@ -27,7 +27,9 @@ from .schemas import (
     AssessmentSchema,
     AttemptPageSchema,
     AttemptQueryArgsSchema,
+    AttemptReviewSchema,
     AttemptSchema,
+    GradesInSchema,
     SubmitResultSchema,
 )
 
@@ -64,6 +66,7 @@ def attempt_out(attempt: Attempt) -> dict[str, Any]:
     }
     if attempt.status != OPEN:
         out["score"], out["passed"] = attempt.score, attempt.passed
+        out["pending_review"] = attempt.pending_review
         if attempt.assessment.show_feedback:
             out["results"] = attempt.results
     return out
@@ -200,6 +203,11 @@ class AssessmentAttempts(MethodView):
             query = query.where(Attempt.learner_id == args["learner_id"])
         if args.get("status"):
             query = query.where(Attempt.status == args["status"])
+        if args.get("pending_review") is not None:
+            # Only closed attempts can await review; open ones are not "reviewed".
+            query = query.where(
+                Attempt.status != OPEN, Attempt.pending_review == args["pending_review"]
+            )
         page = paginate(
             db, query.order_by(Attempt.started_at, Attempt.id), args["page"], args["per_page"]
         )
@@ -345,8 +353,105 @@ class AttemptSubmit(MethodView):
             "score": attempt.score,
             "passed": attempt.passed,
             "submitted_at": clock.aware(attempt.submitted_at),
-            "pending_review": any(r["pending"] for r in attempt.results or []),
+            "pending_review": attempt.pending_review,
         }
         if attempt.assessment.show_feedback:
             result["results"] = attempt.results
         return result
+
+
+def _graded_attempt(attempt_id: str) -> Attempt:
+    """A closed attempt the caller may grade: its assessment's owner or an admin.
+
+    Its learner gets 403 (they may see it, not grade it); anyone else 404.
+    An attempt still open is 409: there is nothing to review before submission.
+    """
+    attempt = _attempt(attempt_id, act=False)
+    principal = current_principal()
+    if not (principal.is_admin or attempt.assessment.owner_id == principal.id):
+        raise CakapError(403, "Only the assessment's owner or an admin reviews attempts.")
+    _close_if_overdue(attempt)
+    if attempt.status == OPEN:
+        raise CakapError(409, "The attempt has not been submitted yet.")
+    return attempt
+
+
+def review_out(attempt: Attempt) -> dict[str, Any]:
+    """An attempt for its grader: questions with answers, responses in bank order, grades."""
+    manual = attempt.manual_grades or {}
+    results = {r["question_id"]: r for r in attempt.results or []}
+    responses = attempt.responses or {}
+    questions = [
+        {
+            "id": entry["id"],
+            "question": entry["question"],
+            "response": attempt_logic.bank_response(entry, responses.get(entry["id"])),
+            "result": results.get(entry["id"]),
+            "grade": manual.get(entry["id"]),
+        }
+        for entry in attempt.snapshot
+    ]
+    return {
+        "id": attempt.id,
+        "assessment_id": attempt.assessment_id,
+        "learner_id": attempt.learner_id,
+        "number": attempt.number,
+        "status": attempt.status,
+        "submitted_at": clock.aware(attempt.submitted_at),
+        "score": attempt.score,
+        "passed": attempt.passed,
+        "pending_review": attempt.pending_review,
+        "questions": questions,
+    }
+
+
+@blp.route("/assessment-attempts/<attempt_id>/review")
+class AttemptReview(MethodView):
+    """What a grader needs to see."""
+
+    @blp.response(200, AttemptReviewSchema)
+    @blp.alt_response(409, description="Not submitted yet")
+    def get(self, attempt_id: str) -> dict[str, Any]:
+        """Review a submitted attempt: responses, correct answers, essay grades (owner, admin)."""
+        return review_out(_graded_attempt(attempt_id))
+
+
+@blp.route("/assessment-attempts/<attempt_id>/grades")
+class AttemptGrades(MethodView):
+    """A trainer's grades of essay questions."""
+
+    @blp.arguments(GradesInSchema)
+    @blp.response(200, AttemptReviewSchema)
+    @blp.alt_response(409, description="Not submitted yet")
+    def post(self, body: dict[str, Any], attempt_id: str) -> dict[str, Any]:
+        """Grade essays of a submitted attempt (0..1 each); score and passed are recomputed."""
+        principal = current_principal()
+        attempt = _graded_attempt(attempt_id)
+        # Lock the row (PostgreSQL) so two graders merge their grades instead of racing.
+        attempt = db.session.scalars(
+            select(Attempt)
+            .where(Attempt.id == attempt.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        grades = attempt_logic.check_grades(attempt, body["grades"])
+        was_passed = bool(attempt.passed)
+        changed = attempt_logic.apply_grades(attempt, grades, principal.id)
+        db.session.commit()
+        for question_id in changed:
+            audit(
+                "assessment.essay_graded",
+                attempt_id=attempt.id,
+                question_id=question_id,
+                score=grades[question_id]["score"],
+            )
+        if changed:
+            audit(
+                "assessment.regraded",
+                attempt_id=attempt.id,
+                score=attempt.score,
+                passed=attempt.passed,
+                was_passed=was_passed,
+                pending_review=attempt.pending_review,
+            )
+        return review_out(attempt)

@@ -17,6 +17,7 @@ from . import clock
 from .extensions import db, events
 from .models import EXPIRED, OPEN, SUBMITTED, Assessment, Attempt, Question
 from .questions.grading import grade, grade_attempt, validate_response
+from .questions.model import is_number
 
 _random = secrets.SystemRandom()
 CHOICE_TYPES = ("single", "multiple")
@@ -78,7 +79,8 @@ def served_questions(attempt: Attempt) -> list[dict[str, Any]]:
     return served
 
 
-def _to_bank_order(entry: dict[str, Any], response: Any) -> Any:
+def bank_response(entry: dict[str, Any], response: Any) -> Any:
+    """A response with choice indexes as the bank orders them (as `answer` does)."""
     order = entry["order"]
     if response is None or not order:
         return response
@@ -128,25 +130,82 @@ def _feedback(question: dict[str, Any], response: Any) -> list[str]:
     return [t for t in texts if t]
 
 
-def grade_responses(attempt: Attempt, responses: dict[str, Any]) -> tuple[float, list[dict]]:
-    """Score 0..100 (two decimals) and per-question results, responses in served order."""
-    questions, bank_responses, results = [], [], []
-    for entry in attempt.snapshot:
+def grade_responses(
+    attempt: Attempt, responses: dict[str, Any], manual: dict[str, dict[str, Any]] | None = None
+) -> tuple[float, list[dict]]:
+    """Score 0..100 (two decimals) and per-question results, responses in served order.
+
+    `manual` holds a trainer's essay grades by question id; an essay without one
+    is pending and scores 0 for now.
+    """
+    manual = manual or {}
+    questions, bank_responses, results, manual_scores = [], [], [], {}
+    for i, entry in enumerate(attempt.snapshot):
         question = entry["question"]
-        response = _to_bank_order(entry, responses.get(entry["id"]))
+        response = bank_response(entry, responses.get(entry["id"]))
         graded = grade(question, response)
+        result = {
+            "question_id": entry["id"],
+            "correct": graded.correct,
+            "score": graded.score,
+            "pending": graded.pending,
+            "feedback": _feedback(question, response),
+        }
+        given = manual.get(entry["id"]) if question["type"] == "essay" else None
+        if given is not None:
+            manual_scores[i] = given["score"]
+            result.update(score=given["score"], pending=False)
+            if given.get("comment"):
+                result["feedback"].append(given["comment"])
         questions.append(question)
         bank_responses.append(response)
-        results.append(
-            {
-                "question_id": entry["id"],
-                "correct": graded.correct,
-                "score": graded.score,
-                "pending": graded.pending,
-                "feedback": _feedback(question, response),
-            }
-        )
-    return round(grade_attempt(questions, bank_responses), 2), results
+        results.append(result)
+    score = grade_attempt(questions, bank_responses, manual_scores=manual_scores)
+    return round(score, 2), results
+
+
+def _announce_pass(attempt: Attempt) -> None:
+    """Publish assessment.passed once per attempt, in the caller's transaction.
+
+    The conditional UPDATE claims the announcement, so neither a re-grade nor two
+    simultaneous requests can send it twice.
+    """
+    now = clock.now()
+    claimed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.passed_published_at.is_(None))
+        .values(passed_published_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return
+    attempt.passed_published_at = now
+    assessment = attempt.assessment
+    events.publish(
+        "assessment.passed",
+        {
+            "attempt_id": attempt.id,
+            "assessment_id": assessment.id,
+            "kind": assessment.kind,
+            "learner_id": attempt.learner_id,
+            "score": attempt.score,
+            "passed": True,
+            "submitted_at": clock.aware(attempt.submitted_at).isoformat(),
+        },
+        aggregate_id=attempt.id,
+    )
+
+
+def _set_grade(attempt: Attempt) -> None:
+    """(Re)compute score, passed, results and pending_review from responses and manual grades."""
+    manual = attempt.manual_grades or {}
+    score, results = grade_responses(attempt, attempt.responses or {}, manual)
+    attempt.score = score
+    attempt.passed = score >= attempt.assessment.passing_score
+    attempt.results = results
+    attempt.pending_review = any(r["pending"] for r in results)
+    if attempt.passed:
+        _announce_pass(attempt)
 
 
 def finalize(
@@ -166,28 +225,69 @@ def finalize(
     if changed != 1:
         db.session.rollback()
         raise CakapError(409, "This attempt is already closed.")
-    score, results = grade_responses(attempt, responses)
-    assessment = attempt.assessment
     attempt.status = status
     attempt.responses = responses
     attempt.submitted_at = submitted_at
-    attempt.score = score
-    attempt.passed = score >= assessment.passing_score
-    attempt.results = results
-    if attempt.passed:
-        events.publish(
-            "assessment.passed",
-            {
-                "attempt_id": attempt.id,
-                "assessment_id": assessment.id,
-                "kind": assessment.kind,
-                "learner_id": attempt.learner_id,
-                "score": score,
-                "passed": True,
-                "submitted_at": submitted_at.isoformat(),
-            },
-            aggregate_id=attempt.id,
-        )
+    _set_grade(attempt)
+
+
+ESSAY_COMMENT_MAX = 5000
+
+
+def check_grades(attempt: Attempt, grades: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Validate {question id: {"score", "comment"?}}; 422 naming `grades.<id>[.field]`."""
+    types = {e["id"]: e["question"]["type"] for e in attempt.snapshot}
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, dict[str, Any]] = {}
+    for qid, given in grades.items():
+        where = f"grades.{qid}"
+        if qid not in types:
+            errors[where] = ["is not a question of this attempt"]
+            continue
+        if types[qid] != "essay":
+            errors[where] = [f"is a {types[qid]} question; only essays are graded by hand"]
+            continue
+        if not isinstance(given, dict):
+            errors[where] = ['must be an object {"score", "comment"?}']
+            continue
+        for key in set(given) - {"score", "comment"}:
+            errors[f"{where}.{key}"] = ["unknown field"]
+        score, comment = given.get("score"), given.get("comment")
+        if not is_number(score) or not 0 <= score <= 1:
+            errors[f"{where}.score"] = ["must be a number from 0 to 1"]
+        if comment is not None and (
+            not isinstance(comment, str) or len(comment) > ESSAY_COMMENT_MAX
+        ):
+            errors[f"{where}.comment"] = [f"must be text of at most {ESSAY_COMMENT_MAX} characters"]
+        clean[qid] = {"score": float(score) if is_number(score) else 0.0, "comment": comment}
+    if errors:
+        first = next(iter(errors))
+        raise CakapError(422, f"{first}: {errors[first][0]}", errors=errors)
+    return clean
+
+
+def apply_grades(attempt: Attempt, grades: dict[str, dict[str, Any]], grader_id: str) -> list[str]:
+    """Record checked essay grades and regrade; returns the ids whose grade changed.
+
+    A grade identical to the stored one is kept as it is (who and when included),
+    so sending the same body again changes nothing.
+    """
+    manual = dict(attempt.manual_grades or {})
+    changed = []
+    for qid, given in grades.items():
+        old = manual.get(qid)
+        if old and (old["score"], old.get("comment")) == (given["score"], given["comment"]):
+            continue
+        manual[qid] = {
+            **given,
+            "graded_by": grader_id,
+            "graded_at": clock.now().isoformat(),
+        }
+        changed.append(qid)
+    if changed:
+        attempt.manual_grades = manual
+        _set_grade(attempt)
+    return changed
 
 
 def expire(attempt: Attempt) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -111,6 +112,18 @@ class Attempt(db.Model):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    # True from submission until a trainer has graded every essay of the attempt.
+    pending_review: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
+    # {question id: {"score" 0..1, "comment", "graded_by", "graded_at"}} for essays.
+    manual_grades: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(
+        JSON, nullable=True, default=dict
+    )
+    # When assessment.passed went out: an attempt passes at most once, even if re-graded.
+    passed_published_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
     assessment: Mapped[Assessment] = relationship()
 

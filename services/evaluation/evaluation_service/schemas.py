@@ -247,6 +247,9 @@ class AttemptSchema(ma.Schema):
     score = F.Float(allow_none=True)
     passed = F.Boolean(allow_none=True)
     results = F.List(F.Nested(QuestionResultSchema), allow_none=True)
+    pending_review = F.Boolean(
+        metadata={"description": "closed, but an essay still awaits a trainer's grade"}
+    )
 
 
 class AttemptQueryArgsSchema(PageArgsSchema):
@@ -254,6 +257,64 @@ class AttemptQueryArgsSchema(PageArgsSchema):
 
     learner_id = F.String()
     status = F.String(validate=V.OneOf(["open", "submitted", "expired"]))
+    pending_review = F.Boolean(
+        metadata={"description": "true: closed attempts with an essay not graded yet"}
+    )
+
+
+class ManualGradeSchema(ma.Schema):
+    """A trainer's grade of one essay."""
+
+    score = F.Float(metadata={"description": "0..1"})
+    comment = F.String(allow_none=True)
+    graded_by = F.String()
+    graded_at = F.String(metadata={"format": "date-time"})
+
+
+class ReviewQuestionSchema(ma.Schema):
+    """One question of a closed attempt as the grader sees it (choices in the bank's order)."""
+
+    id = F.String()
+    question = F.Nested(QuestionSchema)
+    response = F.Raw(allow_none=True, metadata={"description": "in the bank's choice order"})
+    result = F.Nested(QuestionResultSchema)
+    grade = F.Nested(ManualGradeSchema, allow_none=True)
+
+
+class AttemptReviewSchema(ma.Schema):
+    """A closed attempt with responses, correct answers and manual grades (owner, admin)."""
+
+    id = F.String()
+    assessment_id = F.String()
+    learner_id = F.String()
+    number = F.Integer()
+    status = F.String()
+    submitted_at = UtcDateTime(allow_none=True)
+    score = F.Float(allow_none=True)
+    passed = F.Boolean(allow_none=True)
+    pending_review = F.Boolean()
+    questions = F.List(F.Nested(ReviewQuestionSchema))
+
+
+class GradesInSchema(ma.Schema):
+    """Essay grades by question id; checked per question (422 names `grades.<id>`)."""
+
+    grades = F.Dict(
+        keys=F.String(),
+        values=F.Raw(
+            metadata={
+                "type": "object",
+                "required": ["score"],
+                "properties": {
+                    "score": {"type": "number", "minimum": 0, "maximum": 1},
+                    "comment": {"type": "string", "nullable": True, "maxLength": 5000},
+                },
+            }
+        ),
+        required=True,
+        validate=V.Length(min=1, max=200),
+        metadata={"description": '{"<question id>": {"score": 0..1, "comment"?: text}}'},
+    )
 
 
 class AnswersSchema(ma.Schema):
