@@ -28,6 +28,14 @@ class RejectForm(FlaskForm):
     reason = StringField(_l("Alasan"), validators=[Optional(), Length(max=1000)])
 
 
+class WithdrawForm(FlaskForm):
+    """Withdrawing from a class: the reason is optional (the API keeps it)."""
+
+    reason = StringField(
+        _l("Alasan (boleh dikosongkan)"), validators=[Optional(), Length(max=1000)]
+    )
+
+
 class ModuleUploadForm(FlaskForm):
     """A trainer's module: a file and an optional title."""
 

@@ -17,13 +17,15 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 
+from . import beranda
 from .auth import access_token, api_get, api_post, current_user, login_required
-from .forms import ActionForm, page_number
+from .forms import ActionForm, WithdrawForm, page_number
 from .gateway import ApiError, gateway, path
 from .pages import (
     CERTIFICATE_CODE,
@@ -51,10 +53,27 @@ def _this_year() -> int:
 @bp.get("/")
 @login_required
 def home():
-    """Beranda: JP this year against the target, enrolments, certificates, pending surveys."""
+    """Beranda by role: a learner's JP, enrolments, certificates and surveys; a trainer's
+    modules, tests and classes; an admin's compliance and reports; a supervisor's to-dos."""
     user = current_user()
     assert user is not None
     year = _this_year()
+    # Trainers and admins without the ASN role are not learners: their cards replace these.
+    learner = user.has("asn") or not user.has("trainer", "admin")
+    parts: dict[str, Any] = {"year": year, "learner": learner}
+    if learner:
+        parts.update(_learner_parts(user, year))
+    if user.has("supervisor"):
+        parts.update(beranda.supervisor_parts(user))
+    if user.has("trainer"):
+        parts.update(beranda.trainer_parts(user))
+    if user.has("admin"):
+        parts.update(beranda.admin_parts())
+    return render_template("home.html", **parts)
+
+
+def _learner_parts(user: Any, year: int) -> dict[str, Any]:
+    """JP this year against the target, enrolments, certificates, pending surveys."""
     jp, jp_error = (None, None)
     if user.has("asn"):
         jp, jp_error = load_part(
@@ -67,18 +86,16 @@ def home():
     surveys, surveys_error = load_part(
         lambda: items_of(api_get("/api/v1/surveys", params={"status": "pending"}))
     )
-    return render_template(
-        "home.html",
-        year=year,
-        jp=jp if isinstance(jp, dict) else None,
-        jp_error=jp_error,
-        enrolments=enrolments or [],
-        enrolments_error=enrolments_error,
-        certificates=certificates or [],
-        certificates_error=certificates_error,
-        surveys=surveys or [],
-        surveys_error=surveys_error,
-    )
+    return {
+        "jp": jp if isinstance(jp, dict) else None,
+        "jp_error": jp_error,
+        "enrolments": enrolments or [],
+        "enrolments_error": enrolments_error,
+        "certificates": certificates or [],
+        "certificates_error": certificates_error,
+        "surveys": surveys or [],
+        "surveys_error": surveys_error,
+    }
 
 
 @bp.get("/katalog")
@@ -162,7 +179,43 @@ def enrolments():
         if enrolment.get("status") == "enrolled" and enrolment.get("course_id"):
             learning, learning_error = load_part(lambda e=enrolment: _learning_of(e))
         rows.append({"enrolment": enrolment, "learning": learning, "error": learning_error})
-    return render_template("enrolments.html", rows=rows, form=ActionForm())
+    return render_template("enrolments.html", rows=rows, form=ActionForm(), active=ACTIVE_STATUSES)
+
+
+@bp.get("/pendaftaran/<uuid:enrolment_id>/batalkan")
+@login_required
+def confirm_withdraw(enrolment_id: UUID):
+    """Ask once more before withdrawing: a lost seat may go to the waitlist at once."""
+    enrolment = api_get(path("/api/v1/enrolments/{}", enrolment_id)) or {}
+    if enrolment.get("status") not in ACTIVE_STATUSES:
+        flash(_("Pendaftaran ini tidak dapat dibatalkan lagi."), "warning")
+        return redirect(url_for("learner.enrolments"), code=303)
+    return render_template(
+        "withdraw.html", enrolment=enrolment, enrolment_id=enrolment_id, form=WithdrawForm()
+    )
+
+
+@bp.post("/pendaftaran/<uuid:enrolment_id>/batalkan")
+@login_required
+def withdraw(enrolment_id: UUID):
+    """Withdraw from a class; the API says why when it cannot (409: already decided)."""
+    form = WithdrawForm()
+    if not form.validate():
+        flash(_("Alasan terlalu panjang."), "error")
+        return redirect(url_for("learner.confirm_withdraw", enrolment_id=enrolment_id), code=303)
+    reason = (form.reason.data or "").strip()
+    try:
+        api_post(
+            path("/api/v1/enrolments/{}/withdraw", enrolment_id),
+            json={"reason": reason} if reason else {},
+        )
+    except ApiError as error:
+        if error.status == 401 or error.unavailable:
+            raise
+        flash(friendly(error), "error")
+        return redirect(url_for("learner.enrolments"), code=303)
+    flash(_("Pendaftaran dibatalkan."), "success")
+    return redirect(url_for("learner.enrolments"), code=303)
 
 
 def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +281,39 @@ def start_assessment(assessment_id: UUID):
     except ValueError:
         log.warning("assessment %s attempt without a usable id", assessment_id)
         abort(502)
+    _remember_test_context(str(attempt_id), attempt, request.form)
     return redirect(url_for("learner.assessment_attempt", attempt_id=attempt_id), code=303)
+
+
+# The attempt answer may not name its test: the page the learner came from does, and the
+# last few are kept in the (signed) session, small and bounded.
+TEST_KINDS = ("pre_test", "post_test", "exam")
+TEST_CONTEXTS_KEPT = 5
+
+
+def _remember_test_context(attempt_id: str, attempt: dict[str, Any], form: Any) -> None:
+    kind = attempt.get("kind") or form.get("kind")
+    context = {
+        "title": str(attempt.get("title") or attempt.get("assessment_title") or "")[:200],
+        "kind": kind if kind in TEST_KINDS else "",
+        "course": str(form.get("course_title") or "")[:200],
+    }
+    kept = {k: v for k, v in (session.get("tests") or {}).items() if k != attempt_id}
+    kept[attempt_id] = context
+    session["tests"] = dict(list(kept.items())[-TEST_CONTEXTS_KEPT:])
+
+
+def _test_heading(attempt_id: str, attempt: dict[str, Any]) -> dict[str, str]:
+    """The test's title (the API's, else the remembered one), its kind and its course."""
+    context = (session.get("tests") or {}).get(attempt_id) or {}
+    kind = attempt.get("kind") or context.get("kind") or ""
+    return {
+        "title": str(
+            attempt.get("title") or attempt.get("assessment_title") or context.get("title") or ""
+        ),
+        "kind": kind if kind in TEST_KINDS else "",
+        "course": str(context.get("course") or ""),
+    }
 
 
 @bp.get("/asesmen/percobaan/<uuid:attempt_id>")
@@ -246,6 +331,7 @@ def assessment_attempt(attempt_id: UUID):
     return render_template(
         "assessment.html",
         attempt_id=str(attempt_id),
+        test=_test_heading(str(attempt_id), attempt),
         deadline=attempt.get("deadline"),
         questions=sanitize_questions(attempt.get("questions")),
         form=ActionForm(),
