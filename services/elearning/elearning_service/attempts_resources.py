@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import runtime
 from .catalog import ServiceUnavailable, catalog, unavailable
 from .extensions import db
-from .launch import LaunchRefused, LaunchTokens
+from .launch import LaunchClaims, LaunchRefused, LaunchTokens
 from .models import Attempt
 from .modules_resources import get_module
 from .schemas import AttemptSchema, CmiArgsSchema, CmiResultSchema, LaunchSchema
@@ -72,10 +72,12 @@ def visible_attempt(attempt_id: str, who: Principal) -> Attempt:
     return attempt
 
 
-def launch_attempt(launch_token: str | None, attempt_id: str) -> Attempt:
-    """The attempt a launch credential opens: valid, unexpired, current nonce, this attempt."""
+def credential_attempt(
+    purpose: str, credential: str | None, attempt_id: str
+) -> tuple[Attempt, LaunchClaims]:
+    """The attempt a launch or content credential opens: valid, unexpired, current, this one."""
     try:
-        claims = tokens().check("launch", launch_token)
+        claims = tokens().check(purpose, credential)
     except LaunchRefused as exc:
         raise CakapError(
             401, "The launch link is invalid or has expired; launch the module again."
@@ -89,7 +91,7 @@ def launch_attempt(launch_token: str | None, attempt_id: str) -> Attempt:
         raise CakapError(404, "No such attempt.")
     if claims.nonce != attempt.launch_nonce:
         raise CakapError(401, "This launch was replaced by a newer one; launch the module again.")
-    return attempt
+    return attempt, claims
 
 
 @blp.route("/modules/<string:module_id>/attempts")
@@ -160,7 +162,7 @@ class ModuleAttemptCmi(MethodView):
             if attempt is None or attempt.learner_id != principal.id:
                 raise CakapError(404, "No such attempt.")
         elif launch_token:
-            attempt = launch_attempt(launch_token, attempt_id)
+            attempt, _ = credential_attempt("launch", launch_token, attempt_id)
         else:
             raise CakapError(
                 401,

@@ -21,11 +21,10 @@ from typing import Any
 
 from cakap_shared.auth import public
 from cakap_shared.problems import CakapError
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from .. import content
-from ..extensions import db
-from ..launch import LaunchRefused
+from ..attempts_resources import credential_attempt, tokens
 from ..models import Attempt
 from ..runtime import SCORM_KINDS, items
 from ..scorm.datamodel import MODELS
@@ -60,30 +59,6 @@ def _player_csp(nonce: str) -> str:
     )
 
 
-def _tokens() -> Any:
-    return current_app.extensions["elearning_launch"]
-
-
-def _attempt_for(purpose: str, token: str | None, attempt_id: str) -> tuple[Attempt, Any]:
-    """The attempt a credential opens, or 401/404 (the same checks as the runtime PUT)."""
-    try:
-        claims = _tokens().check(purpose, token)
-    except LaunchRefused:
-        raise CakapError(
-            401, "The launch link is invalid or has expired; launch the module again."
-        ) from None
-    attempt = db.session.get(Attempt, attempt_id)
-    if (
-        attempt is None
-        or claims.attempt_id != attempt.id
-        or claims.learner_id != attempt.learner_id
-    ):
-        raise CakapError(404, "No such attempt.")
-    if claims.nonce != attempt.launch_nonce:
-        raise CakapError(401, "This launch was replaced by a newer one; launch the module again.")
-    return attempt, claims
-
-
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     # The URL carries a credential: never send it on to anyone.
@@ -97,12 +72,12 @@ def _no_store(response: Response) -> Response:
 def player(attempt_id: str) -> Response:
     """The player page of one launch (no login: the launch credential in the URL)."""
     token = request.args.get("launch")
-    attempt, _ = _attempt_for("launch", token, attempt_id)
+    attempt, _ = credential_attempt("launch", token, attempt_id)
     version = attempt.version
     state = attempt.state
     entries = []
     for index, item in enumerate(items(version)):
-        ctoken = _tokens().issue(
+        ctoken = tokens().issue(
             "content", attempt.id, attempt.learner_id, attempt.launch_nonce, s=index
         )
         entries.append(
@@ -146,7 +121,7 @@ def player(attempt_id: str) -> Response:
 @public
 def content_file(attempt_id: str, token: str, relpath: str) -> Response:
     """A file of the attempt's module version, for the sandboxed frame."""
-    attempt, claims = _attempt_for("content", token, attempt_id)
+    attempt, claims = credential_attempt("content", token, attempt_id)
     version = attempt.version
     all_items = items(version)
     if claims.sco is None or not 0 <= claims.sco < len(all_items):
