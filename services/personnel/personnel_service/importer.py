@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cakap_shared.db import new_id, utcnow
@@ -274,6 +275,12 @@ def _insert(chunk: list[_Planned]) -> None:
             for p in chunk
         ],
     )
+    _open_unit_history(chunk, on)
+    _publish(chunk, now)
+
+
+def _open_unit_history(people: list[_Planned], on: date) -> None:
+    """A current unit-history row (from `on`, open-ended) for each of `people`."""
     db.session.execute(
         insert(_HISTORY),
         [
@@ -284,10 +291,9 @@ def _insert(chunk: list[_Planned]) -> None:
                 "from_date": on,
                 "to_date": None,
             }
-            for p in chunk
+            for p in people
         ],
     )
-    _publish(chunk, now)
 
 
 def _update(chunk: list[_Planned]) -> None:
@@ -318,19 +324,7 @@ def _update(chunk: list[_Planned]) -> None:
             [{"b_person": p.person_id} for p in moved],
             execution_options={"synchronize_session": False},
         )
-        db.session.execute(
-            insert(_HISTORY),
-            [
-                {
-                    "id": new_id(),
-                    "person_id": p.person_id,
-                    "unit_code": p.values["unit_code"],
-                    "from_date": on,
-                    "to_date": None,
-                }
-                for p in moved
-            ],
-        )
+        _open_unit_history(moved, on)
     _publish([p for p in chunk if _published_change(p)], now)
 
 
