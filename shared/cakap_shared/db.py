@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +33,14 @@ def new_id() -> str:
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date of `moment` where the city is (TIMEZONE, WIB by default)."""
+    from flask import current_app, has_app_context
+
+    zone = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Jakarta"
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 class UtcDateTime(ma.fields.DateTime):

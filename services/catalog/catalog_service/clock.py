@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import current_app
+from cakap_shared.db import local_date, utcnow
 
 
 def today() -> date:
     """The local date (TIMEZONE); tests replace this function to move the clock."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return local_date(utcnow())

@@ -7,10 +7,8 @@ Call it as ``clock.now()`` / ``clock.today()`` (through the module) so that
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-from cakap_shared.db import utcnow
-from flask import current_app, has_app_context
+from cakap_shared.db import local_date, utcnow
 
 
 def now() -> datetime:
@@ -20,8 +18,7 @@ def now() -> datetime:
 
 def today() -> date:
     """Today's local date (TIMEZONE, WIB by default), derived from now()."""
-    zone = current_app.config["TIMEZONE"] if has_app_context() else "Asia/Jakarta"
-    return now().astimezone(ZoneInfo(zone)).date()
+    return local_date(now())
 
 
 def aware(moment: datetime | None) -> datetime | None:

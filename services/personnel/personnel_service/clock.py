@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from cakap_shared.db import utcnow
+from cakap_shared.db import local_date, utcnow
 
 
 def today() -> date:
-    """The current date (UTC); tests monkeypatch this function."""
-    return utcnow().date()
+    """The local date (TIMEZONE, as everywhere in Cakap); tests monkeypatch this function."""
+    return local_date(utcnow())
