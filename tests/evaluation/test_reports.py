@@ -84,7 +84,12 @@ def test_learning_gain_and_summary(client, auth, ids, fakes, clock):
         f"/api/v1/reports/learning-gain?class_id={CLASS_ID}&format=csv", headers=auth("admin")
     )
     assert csv.content_type.startswith("text/csv")
-    assert csv.get_data(as_text=True).splitlines()[0].startswith("learner_id,pre,post,gain")
+    assert (
+        csv.get_data(as_text=True)
+        .lstrip("\ufeff")
+        .splitlines()[0]
+        .startswith("learner_id,pre,post,gain")
+    )
     assert (
         client.get(
             f"/api/v1/reports/learning-gain?class_id={CLASS_ID}", headers=auth("other_trainer")
@@ -140,7 +145,7 @@ def test_learning_gain_and_summary(client, auth, ids, fakes, clock):
         assert (row["l3_evaluations"], row["l3_done"], row["l3_completion_rate"]) == (2, 1, 0.5)
         assert (row["l3_behaviour_avg"], row["l3_impact_avg"]) == (5.0, 3.0)
     csv = client.get("/api/v1/reports/summary?group_by=unit&format=csv", headers=auth("trainer"))
-    lines = csv.get_data(as_text=True).splitlines()
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("group_by,key,label,completions") and len(lines) == 2
     assert client.get("/api/v1/reports/summary", headers=auth("other_trainer")).json["items"] == []
     assert client.get("/api/v1/reports/summary", headers=auth("supervisor")).status_code == 403

@@ -8,8 +8,6 @@ are used; `pre_test_id`/`post_test_id` can always be named explicitly.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from typing import Any
 
 from cakap_shared.auth import Principal, require_roles
 from cakap_shared.problems import CakapError, invalid
+from cakap_shared.tabular import csv_response
 from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -163,15 +162,8 @@ def _names() -> dict[str, str]:
 
 
 def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
-    buffer = io.StringIO()
     columns = list(rows[0]) if rows else ["empty"]
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(filename, columns, ([row.get(c) for c in columns] for row in rows))
 
 
 @blp.route("/reports/learning-gain")

@@ -32,6 +32,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, BinaryIO
 
+from cakap_shared.tabular import csv_text, xlsx_bytes
+
 from personnel_service.grades import (
     EmploymentType,
     Grade,
@@ -74,7 +76,6 @@ COLUMN_ALIASES = {
 
 _SCIENTIFIC = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Report = Callable[[str, str], None]  # (column, message)
 
@@ -451,35 +452,9 @@ def _export_values(row: PersonRow | Mapping[str, Any] | Any) -> list[str]:
 
 def write_people_csv(rows: Iterable[PersonRow | Mapping[str, Any] | Any]) -> bytes:
     """People as a comma CSV in UTF-8 with BOM (so Excel shows names right), header first."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            ["'" + v if v.startswith(_FORMULA_START) else v for v in _export_values(row)]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_text(EXPORT_COLUMNS, (_export_values(row) for row in rows)).encode("utf-8")
 
 
 def write_people_xlsx(rows: Iterable[PersonRow | Mapping[str, Any] | Any]) -> bytes:
     """People as an XLSX workbook of one sheet; every cell is text so NIPs keep 18 digits."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("people")
-    for letter, width in (("A", 21), ("B", 40), ("D", 40), ("F", 21)):
-        sheet.column_dimensions[letter].width = width
-
-    def text_cell(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # never a formula or an error code, whatever the value starts with
-        return cell
-
-    sheet.append([text_cell(column) for column in EXPORT_COLUMNS])
-    for row in rows:
-        sheet.append([text_cell(value) for value in _export_values(row)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(EXPORT_COLUMNS, (_export_values(row) for row in rows), sheet="people")
