@@ -1,0 +1,33 @@
+"""Every demo account signs in through the real gateway and sees its own beranda."""
+
+from __future__ import annotations
+
+import pytest
+
+# The section each role's beranda leads with (see templates/home.html).
+HEADINGS = {
+    "pegawai": "#jp",
+    "atasan": "#jp",
+    "trainer": "#modul",
+    "admin": "#kepatuhan",
+}
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+@pytest.mark.parametrize("login", sorted(HEADINGS))
+def test_each_role_reaches_its_beranda(page_as, assert_fits, login: str, phone: bool) -> None:
+    page = page_as(login, phone=phone)
+    assert page.locator("h1").first.inner_text().startswith("Selamat datang")
+    assert page.locator(HEADINGS[login]).is_visible()
+    assert_fits(page)
+
+
+def test_a_wrong_password_is_refused_in_indonesian(page_as) -> None:
+    page = page_as(None)
+    page.goto("/masuk")
+    page.fill("#username", "pegawai")
+    page.fill("#password", "bukan-sandinya")
+    page.click("form button[type=submit]")
+    alert = page.locator("[role=alert]")
+    assert alert.is_visible()
+    assert "/masuk" in page.url

@@ -1,0 +1,207 @@
+"""The real suite as separate processes, started with the Procfile's commands.
+
+Used by the end-to-end tests (tests/e2e) and the browser tests (tests/browser).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+from cakap_shared.testing import backend, postgres_admin_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile() -> dict[str, str]:
+    """The process table `make run` starts."""
+    table = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            table[name.strip()] = command.strip()
+    return table
+
+
+def env_example() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key] = value
+    return values
+
+
+def web_processes() -> list[str]:
+    """Procfile processes that serve HTTP on their own port (`<name>-events` loops do not)."""
+    return [name for name in procfile() if "-" not in name]
+
+
+def database_services() -> list[str]:
+    """Services with their own database: those with an Alembic history."""
+    return [name for name in web_processes() if (ROOT / "services" / name / "migrations").is_dir()]
+
+
+class Stack:
+    """The whole suite on this machine, on its own ports, var dir and databases."""
+
+    def __init__(self, var_dir: Path, overrides: dict[str, str] | None = None) -> None:
+        self.var_dir = var_dir
+        self.ports = {name: free_port() for name in web_processes()}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.commands = procfile()
+        self.databases: dict[str, str] = {}
+        self._pg_names: list[str] = []
+        self.base_env = {
+            **env_example(),
+            "VAR_DIR": str(var_dir),
+            "DEMO_MODE": "1",
+            "SERVICE_URLS": ",".join(f"{n}={u}" for n, u in self.urls.items() if n != "gateway"),
+            "GATEWAY_URL": self.urls["gateway"],
+            "PUBLIC_BASE_URL": self.urls["gateway"],
+            "JWKS_URL": f"{self.urls['personnel']}/.well-known/jwks.json",
+            "TOKEN_URL": f"{self.urls['personnel']}/api/v1/auth/service-token",
+            "SERVICE_SECRET_FILE": str(var_dir / "keys" / "service-secret"),
+            "WEB_CONCURRENCY": "1",
+            "WEB_THREADS": "4",
+            "OUTBOX_BACKOFF_CAP": "2",
+            "OUTBOX_MAX_ATTEMPTS": "1000",
+            **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
+            **(overrides or {}),
+        }
+        for name in database_services():
+            self.databases[name] = self._database(name)
+
+    def _database(self, service: str) -> str:
+        if backend() != "postgres":
+            return f"sqlite:///{self.var_dir / service}.db"
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        admin_url = make_url(postgres_admin_url())
+        name = f"cakap_e2e_{service}_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        self._pg_names.append(name)
+        return admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def env_for(self, process: str) -> dict[str, str]:
+        service = process.split("-")[0]
+        env = {**os.environ, **self.base_env}
+        env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{env['PATH']}"
+        if service in self.databases:
+            env["DATABASE_URL"] = self.databases[service]
+        return env
+
+    def start(self, *processes: str) -> None:
+        """Start processes by Procfile name (all when none given)."""
+        subprocess.run(
+            [str(ROOT / "scripts" / "ensure-dev-secrets.sh")], check=True, env=self.env_for("x")
+        )
+        for name in processes or tuple(self.commands):
+            log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 — kept open for the process
+            self.processes[name] = subprocess.Popen(
+                self.commands[name].split(),
+                cwd=ROOT,
+                env=self.env_for(name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop(self, *processes: str, sig: int = signal.SIGTERM) -> None:
+        """Stop processes (the whole process group: gunicorn and its workers)."""
+        for name in processes or tuple(self.processes):
+            process = self.processes.pop(name, None)
+            if process is None:
+                continue
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                continue
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+    def wait_ready(self, name: str = "gateway", timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.urls[name]}/health/ready", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"{name} not ready in {timeout}s; logs in {self.var_dir}")
+
+    def log(self, name: str) -> str:
+        path = self.var_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def close(self) -> None:
+        self.stop()
+        if self._pg_names:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                for name in self._pg_names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+
+
+class Api:
+    """A small client for the suite's public API (through the gateway by default)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def login(self, username: str, password: str = "cakap-demo") -> str:
+        response = self.http.post(
+            f"{self.base_url}/api/v1/auth/token",
+            json={"username": username, "password": password},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(
+            method, f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs
+        )
+
+
+def eventually(check, timeout: float = 60, interval: float = 0.25):
+    """Poll `check` until it returns a truthy value; that value, or an AssertionError."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met in {timeout}s (last: {last!r})")
