@@ -27,6 +27,12 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String()
     instance = ma.fields.String()
     request_id = ma.fields.String()
+    code = ma.fields.String(
+        metadata={
+            "description": "A stable name of what went wrong (e.g. enrolment-exists); clients "
+            "say it in their own words instead of showing `detail`"
+        }
+    )
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),

@@ -25,6 +25,7 @@ def test_request_contract(cat, who, klass, people):
         "/api/v1/enrolments", json={"class_id": klass["id"]}, headers=who["learner"]
     )
     assert r.status_code == 409 and "active enrolment" in r.get_json()["detail"]
+    assert r.get_json()["code"] == "enrolment-exists"
     assert [ev["data"]["enrolment_id"] for ev in cat.events("enrolment.requested")] == [e["id"]]
     # after a withdrawal the learner may ask again
     cat.ok(cat.act(e["id"], "withdraw", as_="learner"))
@@ -32,15 +33,19 @@ def test_request_contract(cat, who, klass, people):
 
 
 @pytest.mark.parametrize(
-    ("today", "words"),
-    [(date(2026, 11, 1), "opens on 2026-11-25"), (date(2026, 12, 6), "closed on 2026-12-05")],
+    ("today", "words", "code"),
+    [
+        (date(2026, 11, 1), "opens on 2026-11-25", "enrolment-not-open"),
+        (date(2026, 12, 6), "closed on 2026-12-05", "enrolment-closed"),
+    ],
 )
-def test_request_outside_window(cat, who, klass, clock, today, words):
+def test_request_outside_window(cat, who, klass, clock, today, words, code):
     clock["today"] = today
     r = cat.client.post(
         "/api/v1/enrolments", json={"class_id": klass["id"]}, headers=who["learner"]
     )
     assert r.status_code == 409 and words in r.get_json()["detail"]
+    assert r.get_json()["code"] == code
 
 
 def test_request_rules(cat, who, klass):
@@ -58,6 +63,7 @@ def test_request_rules(cat, who, klass):
         "/api/v1/enrolments", json={"class_id": dclass["id"]}, headers=who["learner"]
     )
     assert r.status_code == 409 and "is draft" in r.get_json()["detail"]
+    assert r.get_json()["code"] == "course-not-open"
     cat.client.post(f"/api/v1/courses/{klass['course_id']}/archive", headers=who["admin"])
     r = cat.client.post(
         "/api/v1/enrolments", json={"class_id": klass["id"]}, headers=who["learner"]
@@ -73,6 +79,7 @@ def test_prerequisites(cat, who):
         "/api/v1/enrolments", json={"class_id": c_adv["id"]}, headers=who["learner"]
     )
     assert r.status_code == 409 and "DASAR" in r.get_json()["detail"]
+    assert r.get_json()["code"] == "prerequisites-missing"
     e = cat.request(cat.klass(base["id"])["id"])
     cat.ok(cat.act(e["id"], "approve"))
     cat.ok(cat.act(e["id"], "complete"))
@@ -118,6 +125,7 @@ def test_transition_table(cat, klass, status):
         else:
             assert r.status_code == 409, (status, action, r.get_json())
             assert status in r.get_json()["detail"]
+            assert r.get_json()["code"] == "enrolment-state"
             after = cat.client.get(f"/api/v1/enrolments/{e['id']}", headers=cat.admin).get_json()
             assert after["status"] == status
         _reset(cat, klass)

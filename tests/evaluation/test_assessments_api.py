@@ -369,7 +369,8 @@ def test_max_attempts_and_resume_after_deadline(client, auth, fakes, clock):
         json={"answers": {}},
         headers=auth("learner"),
     )
-    assert start(client, auth, assessment["id"]).status_code == 409
+    exhausted = start(client, auth, assessment["id"])
+    assert exhausted.status_code == 409 and exhausted.json["code"] == "attempts-exhausted"
 
 
 def test_draw_rule_serves_count_questions_from_tags(client, auth, fakes, clock):

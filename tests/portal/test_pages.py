@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 import responses
 
 COURSE_ID = "22222222-2222-4222-8222-222222222222"
@@ -135,13 +136,29 @@ def test_request_place_without_csrf_is_refused_and_nothing_is_sent(client, sign_
     assert created.call_count == 0
 
 
-def test_request_place_conflict_shows_the_api_detail(client, sign_in, gw, api, csrf_of):
+ENGLISH_DETAIL = "You already have an active enrolment (requested, waitlisted or enrolled)."
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("enrolment-exists", "Anda sudah terdaftar (diajukan, daftar tunggu, atau terdaftar)"),
+        ("a-code-the-portal-does-not-know", "Permintaan bertentangan dengan keadaan data"),
+        (None, "Permintaan bertentangan dengan keadaan data"),
+    ],
+)
+def test_request_place_conflict_is_said_in_indonesian_never_the_api_detail(
+    client, sign_in, gw, api, csrf_of, code, shown
+):
     sign_in()
+    problem = {"status": 409, "title": "Conflict", "detail": ENGLISH_DETAIL}
+    if code:
+        problem["code"] = code
     gw.add(
         responses.POST,
         api("/api/v1/enrolments"),
         status=409,
-        json={"status": 409, "title": "Conflict", "detail": "Anda sudah terdaftar di kelas ini"},
+        json=problem,
         content_type="application/problem+json",
     )
     response = client.post(
@@ -152,9 +169,9 @@ def test_request_place_conflict_shows_the_api_detail(client, sign_in, gw, api, c
     assert response.headers["Location"] == f"/katalog/{COURSE_ID}"
     gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}"), json={"id": COURSE_ID, "title": "X"})
     gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}/classes"), json={"items": []})
-    assert "Anda sudah terdaftar di kelas ini" in client.get(f"/katalog/{COURSE_ID}").get_data(
-        as_text=True
-    )
+    page = client.get(f"/katalog/{COURSE_ID}").get_data(as_text=True)
+    assert shown in page
+    assert ENGLISH_DETAIL not in page
 
 
 def test_assessment_page_never_shows_answer_data(client, sign_in, gw, api, csrf_of):

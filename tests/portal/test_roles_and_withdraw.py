@@ -228,22 +228,26 @@ def test_withdraw_without_csrf_sends_nothing(client, sign_in, gw, api):
     assert not withdraw.calls
 
 
-def test_withdraw_conflict_shows_the_api_detail(client, sign_in, gw, api, csrf_of):
+def test_withdraw_conflict_is_explained_in_indonesian(client, sign_in, gw, api, csrf_of):
     sign_in()
     gw.add(
         responses.POST,
         api(f"/api/v1/enrolments/{ENROLMENT_ID}/withdraw"),
         status=409,
-        json={"status": 409, "detail": "Cannot withdraw a completed enrolment."},
+        json={
+            "status": 409,
+            "code": "enrolment-state",
+            "detail": "An enrolment that is completed cannot be withdrawn.",
+        },
     )
     done = client.post(
         f"/pendaftaran/{ENROLMENT_ID}/batalkan", data={"csrf_token": csrf_of(client, LAYOUT_PAGE)}
     )
     assert done.status_code == 303
     _enrolments(gw, api, status="completed")
-    assert "Cannot withdraw a completed enrolment." in client.get("/pendaftaran").get_data(
-        as_text=True
-    )
+    page = client.get("/pendaftaran").get_data(as_text=True)
+    assert "Pendaftaran dalam keadaan ini tidak dapat diubah begitu." in page
+    assert "cannot be withdrawn" not in page
 
 
 def test_confirm_page_of_a_closed_enrolment_goes_back(client, sign_in, gw, api):

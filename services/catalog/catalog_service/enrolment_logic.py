@@ -58,6 +58,7 @@ def check_transition(status: str, action: str) -> tuple[str, ...]:
             409,
             f"An enrolment that is {status} cannot be {_DONE[action]}.",
             current_status=status,
+            code="enrolment-state",
         )
     return targets
 
@@ -76,7 +77,9 @@ def _move(enrolment_id: str, from_status: str, to_status: str, **values: Any) ->
 def _move_or_conflict(enrolment: Enrolment, to_status: str, **values: Any) -> None:
     if not _move(enrolment.id, enrolment.status, to_status, **values):
         db.session.rollback()
-        raise CakapError(409, "The enrolment was changed meanwhile; reload it and try again.")
+        raise CakapError(
+            409, "The enrolment was changed meanwhile; reload it and try again.", code="stale"
+        )
 
 
 def take_seat(class_id: str) -> bool:
@@ -196,7 +199,9 @@ def reserve_budget(
 
 def invalid_unit() -> CakapError:
     """The learner has no unit to charge."""
-    return CakapError(409, "The learner has no unit, so no budget can be charged.")
+    return CakapError(
+        409, "The learner has no unit, so no budget can be charged.", code="no-budget-unit"
+    )
 
 
 def release_budget(enrolment: Enrolment) -> None:
@@ -228,6 +233,7 @@ def request_place(principal: Principal, class_id: str) -> Enrolment:
             409,
             f"Course {course.code} is {course.status}: it takes no enrolments.",
             errors={"class_id": [f"course is {course.status}"]},
+            code="course-not-open",
         )
     today = clock.today()
     if today < course_class.enrolment_opens_on:
@@ -236,6 +242,7 @@ def request_place(principal: Principal, class_id: str) -> Enrolment:
             f"Enrolment for class {course_class.name} opens on "
             f"{course_class.enrolment_opens_on.isoformat()}.",
             errors={"class_id": ["enrolment not open yet"]},
+            code="enrolment-not-open",
         )
     if today > course_class.enrolment_closes_on:
         raise CakapError(
@@ -243,6 +250,7 @@ def request_place(principal: Principal, class_id: str) -> Enrolment:
             f"Enrolment for class {course_class.name} closed on "
             f"{course_class.enrolment_closes_on.isoformat()}.",
             errors={"class_id": ["enrolment closed"]},
+            code="enrolment-closed",
         )
     active = db.session.scalar(
         select(Enrolment.id).where(
@@ -259,6 +267,7 @@ def request_place(principal: Principal, class_id: str) -> Enrolment:
             409,
             "Complete the prerequisite course(s) first: " + ", ".join(missing) + ".",
             errors={"class_id": ["prerequisites not completed"]},
+            code="prerequisites-missing",
         )
     enrolment = Enrolment(
         class_id=class_id,
@@ -285,6 +294,7 @@ def _already_active(enrolment_id: str | None) -> CakapError:
         409,
         "You already have an active enrolment (requested, waitlisted or enrolled) in this class.",
         **({"enrolment_id": enrolment_id} if enrolment_id else {}),
+        code="enrolment-exists",
     )
 
 

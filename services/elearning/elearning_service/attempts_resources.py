@@ -80,7 +80,9 @@ def credential_attempt(
         claims = tokens().check(purpose, credential)
     except LaunchRefused as exc:
         raise CakapError(
-            401, "The launch link is invalid or has expired; launch the module again."
+            401,
+            "The launch link is invalid or has expired; launch the module again.",
+            code="launch-expired",
         ) from exc
     attempt = db.session.get(Attempt, attempt_id)
     if (
@@ -90,7 +92,11 @@ def credential_attempt(
     ):
         raise CakapError(404, "No such attempt.")
     if claims.nonce != attempt.launch_nonce:
-        raise CakapError(401, "This launch was replaced by a newer one; launch the module again.")
+        raise CakapError(
+            401,
+            "This launch was replaced by a newer one; launch the module again.",
+            code="launch-expired",
+        )
     return attempt, claims
 
 
@@ -114,7 +120,11 @@ class ModuleAttempts(MethodView):
             raise unavailable() from None
         if access.get("allowed") is not True:
             audit("module.launch_refused", module_id=module.id)
-            raise CakapError(403, "You are not enrolled in a class of a course with this module.")
+            raise CakapError(
+                403,
+                "You are not enrolled in a class of a course with this module.",
+                code="not-enrolled",
+            )
         attempt = runtime.start_or_resume(module, who.id, who.name or who.username)
         try:
             db.session.commit()
@@ -177,7 +187,7 @@ class ModuleAttemptCmi(MethodView):
         except StaleDataError:
             db.session.rollback()
             raise CakapError(
-                409, "The attempt changed at the same time; send the commit again."
+                409, "The attempt changed at the same time; send the commit again.", code="stale"
             ) from None
         item = runtime.find_item(attempt.version, sco)["identifier"]
         visible = {k: v for k, v in state.items() if not k.startswith("cakap.")}

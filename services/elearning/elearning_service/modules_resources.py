@@ -94,7 +94,9 @@ def _store_upload(
         raise CakapError(413, f"The file is larger than the {limit} MiB limit.") from None
     except PackageError as exc:
         audit("module.upload_refused", reason=exc.detail)
-        raise CakapError(422, exc.detail, errors={"file": [exc.detail]}) from None
+        raise CakapError(
+            422, exc.detail, errors={"file": [exc.detail]}, code="package-invalid"
+        ) from None
 
 
 def _add_version(

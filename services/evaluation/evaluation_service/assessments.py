@@ -170,7 +170,9 @@ def _learner_access(principal: Principal, assessment: Assessment) -> dict[str, A
         raise unavailable(exc) from None
     if not access.get("allowed"):
         audit("assessment.attempt_refused", assessment_id=assessment.id)
-        raise CakapError(403, "You are not enrolled in a course that uses this assessment.")
+        raise CakapError(
+            403, "You are not enrolled in a course that uses this assessment.", code="not-enrolled"
+        )
     return access
 
 
@@ -243,7 +245,11 @@ class AssessmentAttempts(MethodView):
             or 0
         )
         if assessment.max_attempts and taken >= assessment.max_attempts:
-            raise CakapError(409, f"All {assessment.max_attempts} attempts have been used.")
+            raise CakapError(
+                409,
+                f"All {assessment.max_attempts} attempts have been used.",
+                code="attempts-exhausted",
+            )
         started = clock.now()
         attempt = Attempt(
             assessment_id=assessment.id,
@@ -265,7 +271,9 @@ class AssessmentAttempts(MethodView):
             db.session.rollback()
             current = _open_attempt(assessment.id, principal.id)
             if current is None:
-                raise CakapError(409, "Another attempt was started at the same time.") from None
+                raise CakapError(
+                    409, "Another attempt was started at the same time.", code="stale"
+                ) from None
             return attempt_out(current)
         audit("assessment.attempt_started", attempt_id=attempt.id, assessment_id=assessment.id)
         return attempt_out(attempt)
@@ -318,7 +326,11 @@ class AttemptAnswers(MethodView):
         attempt = _attempt(attempt_id, act=True)
         _close_if_overdue(attempt)
         if attempt.status != OPEN:
-            raise CakapError(409, "This attempt is closed; answers are no longer accepted.")
+            raise CakapError(
+                409,
+                "This attempt is closed; answers are no longer accepted.",
+                code="attempt-closed",
+            )
         attempt_logic.check_answers(attempt, body["answers"])
         merged = {**(attempt.responses or {}), **body["answers"]}
         attempt.responses = {k: v for k, v in merged.items() if v is not None}
@@ -337,7 +349,9 @@ class AttemptSubmit(MethodView):
         """Submit and grade; past the deadline it is graded as of the deadline."""
         attempt = _attempt(attempt_id, act=True)
         if attempt.status != OPEN:
-            raise CakapError(409, "This attempt has already been submitted or closed.")
+            raise CakapError(
+                409, "This attempt has already been submitted or closed.", code="attempt-closed"
+            )
         attempt_logic.check_answers(attempt, body["answers"])
         attempt_logic.submit(attempt, {k: v for k, v in body["answers"].items() if v is not None})
         db.session.commit()

@@ -37,7 +37,9 @@ def _pick_questions(assessment: Assessment) -> list[Question]:
         pool = matching_bank_questions(assessment.draw["bank_id"], assessment.draw.get("tags", []))
         count = min(assessment.draw["count"], len(pool))
         if count == 0:
-            raise CakapError(409, "The assessment's draw rule matches no questions.")
+            raise CakapError(
+                409, "The assessment's draw rule matches no questions.", code="assessment-empty"
+            )
         return _random.sample(pool, count)
     rows = {
         q.id: q
@@ -47,7 +49,7 @@ def _pick_questions(assessment: Assessment) -> list[Question]:
     }
     questions = [rows[i] for i in assessment.question_ids or [] if i in rows]
     if not questions:
-        raise CakapError(409, "The assessment has no questions.")
+        raise CakapError(409, "The assessment has no questions.", code="assessment-empty")
     return questions
 
 
@@ -224,7 +226,7 @@ def finalize(
     ).rowcount
     if changed != 1:
         db.session.rollback()
-        raise CakapError(409, "This attempt is already closed.")
+        raise CakapError(409, "This attempt is already closed.", code="attempt-closed")
     attempt.status = status
     attempt.responses = responses
     attempt.submitted_at = submitted_at

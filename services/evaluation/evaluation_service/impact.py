@@ -205,7 +205,9 @@ class ImpactSubmission(MethodView):
         if evaluation.evaluator_id != principal.id:
             raise CakapError(403, "Only the assigned evaluator submits this evaluation.")
         if evaluation.submitted_at is not None:
-            raise CakapError(409, "This evaluation has already been submitted.")
+            raise CakapError(
+                409, "This evaluation has already been submitted.", code="already-answered"
+            )
         targeted = {c.get("code") for c in evaluation.competencies or []}
         for i, rating in enumerate(body["behaviour_ratings"]):
             if targeted and rating["competency_code"] not in targeted:
@@ -238,7 +240,9 @@ class ImpactSubmission(MethodView):
         ).rowcount
         if claimed != 1:
             db.session.rollback()
-            raise CakapError(409, "This evaluation has already been submitted.")
+            raise CakapError(
+                409, "This evaluation has already been submitted.", code="already-answered"
+            )
         if appreciation:
             # Forwarded before our commit: if personnel refuses, nothing is stored here.
             form["appreciation"] = {

@@ -184,7 +184,7 @@ class SurveyResponses(MethodView):
         if survey.learner_id != current_principal().id:
             raise CakapError(403, "Only the learner answers their survey.")
         if survey.answered_at is not None:
-            raise CakapError(409, "This survey has already been answered.")
+            raise CakapError(409, "This survey has already been answered.", code="already-answered")
         keys = {item["key"] for item in survey.template.items}
         unknown = sorted(set(body["ratings"]) - keys)
         missing = sorted(keys - set(body["ratings"]))
@@ -202,7 +202,7 @@ class SurveyResponses(MethodView):
         ).rowcount
         if claimed != 1:
             db.session.rollback()
-            raise CakapError(409, "This survey has already been answered.")
+            raise CakapError(409, "This survey has already been answered.", code="already-answered")
         db.session.commit()
         db.session.refresh(survey)
         return _out(survey)

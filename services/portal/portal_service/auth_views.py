@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from .auth import current_user, safe_next, sign_in, sign_out
 from .forms import ActionForm, LoginForm
 from .gateway import ApiError, gateway
+from .pages import friendly
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("portal.auth")
@@ -56,7 +57,7 @@ def _login_failed(form: LoginForm, target: str | None, error: ApiError):
         message = _("Layanan masuk sedang tidak dapat dihubungi. Silakan coba lagi nanti.")
         status = 502
     else:
-        message = error.detail or _("Masuk gagal.")
+        message = friendly(error)
         status = error.status
     form.password.data = ""
     headers = {"Retry-After": error.retry_after} if error.retry_after else {}

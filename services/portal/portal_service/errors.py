@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from .auth import sign_out
 from .gateway import ApiError
+from .pages import coded_message
 
 log = logging.getLogger("portal.errors")
 
@@ -72,7 +73,7 @@ def handle_api_error(error: ApiError) -> tuple[str, int] | Response:
         status = error.status if error.status in (502, 503, 504) else 502
         # The API's detail of a server failure is not for the user: the request id is.
         return error_page(status)
-    return error_page(error.status, error.detail)
+    return error_page(error.status, coded_message(error))
 
 
 def handle_http_error(error: HTTPException) -> tuple[str, int] | Response:

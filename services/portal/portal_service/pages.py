@@ -40,15 +40,85 @@ def load_part(fetch: Callable[[], T]) -> tuple[T | None, str | None]:
         return None, friendly(error)
 
 
+# A problem's `code` (an extension member the services set) names what went wrong; the
+# portal says it in its own words. The API's English `detail` never reaches a page.
+_BY_CODE: dict[str, Callable[[], str]] = {
+    "enrolment-exists": lambda: _(
+        "Anda sudah terdaftar (diajukan, daftar tunggu, atau terdaftar) di kelas ini."
+    ),
+    "enrolment-not-open": lambda: _("Pendaftaran kelas ini belum dibuka."),
+    "enrolment-closed": lambda: _("Pendaftaran kelas ini sudah ditutup."),
+    "course-not-open": lambda: _("Pelatihan ini tidak menerima pendaftaran saat ini."),
+    "prerequisites-missing": lambda: _("Selesaikan dulu pelatihan prasyaratnya."),
+    "enrolment-state": lambda: _("Pendaftaran dalam keadaan ini tidak dapat diubah begitu."),
+    "stale": lambda: _("Data berubah saat Anda membukanya. Muat ulang halaman lalu coba lagi."),
+    "no-budget-unit": lambda: _(
+        "Pegawai ini belum punya unit, jadi anggaran tidak dapat dibebankan."
+    ),
+    "attempts-exhausted": lambda: _("Kesempatan mengerjakan tes ini sudah habis."),
+    "attempt-closed": lambda: _("Percobaan ini sudah dikirim atau ditutup."),
+    "assessment-empty": lambda: _("Tes ini belum berisi soal. Hubungi penyelenggara."),
+    "not-enrolled": lambda: _("Anda tidak terdaftar di pelatihan yang memakai materi ini."),
+    "already-answered": lambda: _("Isian ini sudah pernah dikirim."),
+    "launch-expired": lambda: _("Tautan modul sudah kedaluwarsa. Buka modul sekali lagi."),
+    "package-invalid": lambda: _(
+        "Berkas ini tidak dapat dipakai sebagai modul. Unggah paket SCORM (.zip), PDF, "
+        "video MP4, atau halaman Markdown yang utuh."
+    ),
+}
+
+_BY_STATUS: dict[int, Callable[[], str]] = {
+    400: lambda: _("Permintaan tidak dapat diproses."),
+    403: lambda: _("Anda tidak berhak melakukan ini."),
+    404: lambda: _("Data tidak ditemukan."),
+    409: lambda: _("Permintaan bertentangan dengan keadaan data saat ini."),
+    413: lambda: _("Berkas terlalu besar."),
+    422: lambda: _("Ada isian yang tidak valid. Periksa kembali formulirnya."),
+    429: lambda: _("Terlalu banyak percobaan. Silakan tunggu sebentar lalu coba lagi."),
+}
+
+# Field messages: marshmallow's own wording is stable, so its common messages map to ours;
+# anything else a service says about a field becomes a plain "not valid".
+_FIELD_MESSAGES: dict[str, Callable[[], str]] = {
+    "Missing data for required field.": lambda: _("Wajib diisi."),
+    "Field may not be null.": lambda: _("Wajib diisi."),
+    "Not a valid integer.": lambda: _("Harus berupa bilangan bulat."),
+    "Not a valid number.": lambda: _("Harus berupa angka."),
+    "Not a valid email address.": lambda: _("Alamat e-mail tidak valid."),
+    "Not a valid date.": lambda: _("Tanggal tidak valid."),
+    "Not a valid datetime.": lambda: _("Waktu tidak valid."),
+    "Not a valid UUID.": lambda: _("Pilihan tidak valid."),
+    "Unknown field.": lambda: _("Isian ini tidak dikenal."),
+}
+
+
+def problem_code(error: ApiError) -> str | None:
+    """The problem's `code` extension member, when the service set one."""
+    code = error.body.get("code")
+    return code if isinstance(code, str) else None
+
+
+def coded_message(error: ApiError) -> str | None:
+    """The portal's message for the problem's code; None when it has no code the portal knows."""
+    message = _BY_CODE.get(problem_code(error) or "")
+    return message() if message else None
+
+
 def friendly(error: ApiError) -> str:
-    """A message a person can act on: the API's detail for their mistakes, none for ours."""
+    """The portal's own Indonesian message for a problem: by its code, else by its status."""
     if error.unavailable:
         return _("Data ini sedang tidak dapat dimuat. Silakan coba lagi nanti.")
-    if error.status == 404:
-        return _("Data tidak ditemukan.")
-    if error.status == 403:
-        return error.detail or _("Anda tidak berhak melakukan ini.")
-    return error.detail or _("Permintaan tidak dapat diproses.")
+    return coded_message(error) or _BY_STATUS.get(error.status, _BY_STATUS[400])()
+
+
+def field_messages(error: ApiError) -> dict[str, str]:
+    """The problem's field errors, each as one Indonesian message (by the API's field name)."""
+    out = {}
+    for field, messages in error.field_errors.items():
+        texts = messages if isinstance(messages, list) else [messages]
+        known = [_FIELD_MESSAGES[t]() for t in texts if isinstance(t, str) and t in _FIELD_MESSAGES]
+        out[field] = known[0] if known else _("Isian ini tidak valid.")
+    return out
 
 
 def pagination(data: Any, page: int) -> dict[str, int]:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from .auth import api_get, api_post, current_user, roles_required
 from .forms import ActionForm, RejectForm
 from .gateway import ApiError, path
-from .pages import competency_names, friendly, items_of, load_part
+from .pages import competency_names, field_messages, friendly, items_of, load_part
 
 bp = Blueprint("supervisor", __name__)
 
@@ -178,8 +178,8 @@ def impact_evaluation(evaluation_id: UUID):
                 if error.status == 401 or error.unavailable:
                     raise
                 flash(friendly(error), "error")
-                for field, messages in error.field_errors.items():
-                    errors[_API_FIELDS.get(field, field)] = "; ".join(map(str, messages))
+                for field, message in field_messages(error).items():
+                    errors[_API_FIELDS.get(field, field)] = message
             else:
                 flash(_("Evaluasi dampak tersimpan. Terima kasih."), "success")
                 return redirect(url_for("supervisor.impact_evaluations"), code=303)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from .auth import api_post, roles_required
 from .forms import ModuleUploadForm
 from .gateway import ApiError
-from .pages import friendly
+from .pages import field_messages, friendly
 
 bp = Blueprint("trainer", __name__)
 log = logging.getLogger("portal.trainer")
@@ -45,7 +45,7 @@ def upload_module():
                 flash(_("Berkas terlalu besar."), "error")
             else:
                 flash(friendly(error), "error")
-            errors = error.field_errors
+            errors = field_messages(error)
         else:
             flash(_("Modul berhasil diunggah."), "success")
     status = 400 if form.errors else 200
