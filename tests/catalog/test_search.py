@@ -79,6 +79,16 @@ def test_full_text_relevance_title_before_description(cat, who, catalog):
     assert codes(cat, who, "q=keamanan'; DROP TABLE courses;--") == []
 
 
+@pytest.mark.parametrize("typed", ["TIK-101", "tik-101", "TIK101", "tik 101", " TIK_101 "])
+def test_a_course_code_finds_its_course(cat, who, catalog, typed):
+    assert codes(cat, who, f"q={typed}") == ["TIK-101"]
+
+
+def test_a_code_of_a_draft_stays_hidden_from_learners(cat, who, catalog):
+    cat.course(code="TIK-999", publish=False, title="Belum terbit")
+    assert codes(cat, who, "q=TIK-999") == []
+
+
 def test_filters(cat, who, catalog):
     assert sorted(codes(cat, who, "competency=M-KOM")) == ["KOM-01", "TIK-101"]
     assert sorted(codes(cat, who, "competency=M-PP,T-SPBE")) == ["PM-01", "TIK-101", "TIK-102"]

@@ -230,7 +230,10 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         stmt = stmt.where(Course.id.not_in(open_class_course_ids()))
     words = search.terms(args.get("q"))
     rank = None
-    if args.get("q") is not None and args["q"].strip():
+    code = search.code_key(args.get("q"))
+    if code:
+        stmt = stmt.where(search.code_matches(Course.code, code))
+    elif args.get("q") is not None and args["q"].strip():
         if not words:
             return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
         stmt, rank = search.apply(stmt, words, db.engine.dialect.name)

@@ -24,6 +24,26 @@ def terms(query: str | None) -> list[str]:
     return [w.lower() for w in _WORD.findall(query or "")][:MAX_TERMS]
 
 
+_COURSE_CODE = re.compile(r"([A-Za-z]{2,10})[\s_-]?(\d{1,6})")
+
+
+def code_key(query: str | None) -> str | None:
+    """A query that is a course code (TIK-220, tik 220, TIK220) as letters+digits, lower-cased.
+
+    Codes are not in the full-text index: a person who types one wants that course.
+    """
+    found = _COURSE_CODE.fullmatch((query or "").strip())
+    return f"{found[1]}{found[2]}".lower() if found else None
+
+
+def code_matches(code_column: Any, key: str) -> ColumnElement:
+    """`code_column` equals the code key, ignoring case, hyphens, underscores and spaces."""
+    bare = func.lower(code_column)
+    for separator in ("-", "_", " "):
+        bare = func.replace(bare, separator, "")
+    return bare == key
+
+
 def apply(stmt: Select[Any], words: list[str], dialect: str) -> tuple[Select[Any], ColumnElement]:
     """Restrict `stmt` (over courses) to matches; returns it and an ascending rank expression."""
     if dialect == "sqlite":
