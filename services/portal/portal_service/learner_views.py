@@ -98,30 +98,66 @@ def _learner_parts(user: Any, year: int) -> dict[str, Any]:
     }
 
 
+COURSE_FORMS = (
+    "klasikal",
+    "e_learning",
+    "blended",
+    "coaching",
+    "mentoring",
+    "magang",
+    "seminar",
+    "degree_programme",
+)
+
+
+def catalog_filters(args: Any) -> dict[str, Any]:
+    """The catalogue's filters from the query string, each bounded like the API bounds it."""
+
+    def jp(name: str) -> int | None:
+        raw = (args.get(name) or "").strip()
+        return min(int(raw), 10000) if raw.isdigit() else None
+
+    form = args.get("form", "")
+    return {
+        "q": args.get("q", "").strip()[:200],
+        "competency": args.get("competency", "").strip()[:64],
+        "form": form if form in COURSE_FORMS else "",
+        "provider": args.get("provider", "").strip()[:40],
+        "jp_min": jp("jp_min"),
+        "jp_max": jp("jp_max"),
+        "open": args.get("open") == "1",
+    }
+
+
 @bp.get("/katalog")
 @login_required
 def catalog():
-    """Katalog pelatihan: search by words and competency, page by page."""
-    q = request.args.get("q", "").strip()[:200]
-    competency = request.args.get("competency", "").strip()[:64]
+    """Katalog pelatihan: words or a course code, competency by name, form, provider, JP,
+    open classes; page by page."""
+    filters = catalog_filters(request.args)
     page = page_number(request.args.get("page"))
+    params = {k: v for k, v in filters.items() if v not in ("", None, False) and k != "open"}
+    if filters["open"]:
+        params["has_open_class"] = "true"
     data, error = load_part(
         lambda: api_get(
             "/api/v1/courses",
-            params={
-                "q": q,
-                "competency": competency,
-                "page": page,
-                "per_page": current_app.config["PER_PAGE"],
-            },
+            params={**params, "page": page, "per_page": current_app.config["PER_PAGE"]},
         )
     )
+    providers, _providers_error = load_part(
+        lambda: items_of(api_get("/api/v1/providers", params={"per_page": 100}))
+    )
+    query = {k: ("1" if v is True else v) for k, v in filters.items() if v not in ("", None, False)}
     return render_template(
         "catalog.html",
         courses=items_of(data),
         error=error,
-        q=q,
-        competency=competency,
+        filters=filters,
+        query=query,
+        forms=COURSE_FORMS,
+        competencies=sorted(competency_names().items(), key=lambda item: item[1]),
+        providers=sorted(providers or [], key=lambda p: str(p.get("name"))),
         paging=pagination(data, page),
     )
 
