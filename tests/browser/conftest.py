@@ -56,10 +56,10 @@ class Suite:
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
-    def api(self, login: str) -> requests.Session:
+    def api(self, login: str, password: str = DEMO_PASSWORD) -> requests.Session:
         """A session signed in as `login` that calls paths relative to the gateway."""
         session = _BaseUrlSession(self.url)
-        session.headers["Authorization"] = f"Bearer {self.token(login)}"
+        session.headers["Authorization"] = f"Bearer {self.token(login, password)}"
         return session
 
 

@@ -364,6 +364,10 @@ def test_max_attempts_and_resume_after_deadline(client, auth, fakes, clock):
     second = start(client, auth, assessment["id"])
     assert second.status_code == 201 and second.json["id"] != first["id"]
     assert second.json["number"] == 2
+    rules = second.json["assessment"]
+    assert (rules["max_attempts"], rules["time_limit_minutes"]) == (2, 5)
+    assert rules["passing_score"] == assessment["passing_score"]
+    assert set(rules) == {"title", "kind", "passing_score", "max_attempts", "time_limit_minutes"}
     client.post(
         f"/api/v1/assessment-attempts/{second.json['id']}/submit",
         json={"answers": {}},

@@ -63,6 +63,7 @@ def attempt_out(attempt: Attempt) -> dict[str, Any]:
         "submitted_at": clock.aware(attempt.submitted_at),
         "questions": attempt_logic.served_questions(attempt),
         "responses": attempt.responses or {},
+        "assessment": _rules_for_learner(attempt.assessment),
     }
     if attempt.status != OPEN:
         out["score"], out["passed"] = attempt.score, attempt.passed
@@ -70,6 +71,17 @@ def attempt_out(attempt: Attempt) -> dict[str, Any]:
         if attempt.assessment.show_feedback:
             out["results"] = attempt.results
     return out
+
+
+def _rules_for_learner(assessment: Assessment) -> dict[str, Any]:
+    """What a learner may know of the test before answering: never its questions' keys."""
+    return {
+        "title": assessment.title,
+        "kind": assessment.kind,
+        "passing_score": assessment.passing_score,
+        "max_attempts": assessment.max_attempts,
+        "time_limit_minutes": assessment.time_limit_minutes,
+    }
 
 
 def _check_sources(body: dict[str, Any], principal: Principal) -> tuple[list[dict], list[str]]:

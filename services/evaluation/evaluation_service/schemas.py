@@ -231,6 +231,16 @@ class QuestionResultSchema(ma.Schema):
     feedback = F.List(F.String())
 
 
+class AttemptRulesSchema(ma.Schema):
+    """The rules of the attempt's assessment that its learner sees."""
+
+    title = F.String()
+    kind = F.String()
+    passing_score = F.Float()
+    max_attempts = F.Integer(allow_none=True)
+    time_limit_minutes = F.Integer(allow_none=True)
+
+
 class AttemptSchema(ma.Schema):
     """An attempt as its learner sees it."""
 
@@ -244,6 +254,7 @@ class AttemptSchema(ma.Schema):
     submitted_at = UtcDateTime(allow_none=True)
     questions = F.List(F.Nested(ServedQuestionSchema))
     responses = F.Dict(metadata={"description": "saved responses by question id"})
+    assessment = F.Nested(AttemptRulesSchema)
     score = F.Float(allow_none=True)
     passed = F.Boolean(allow_none=True)
     results = F.List(F.Nested(QuestionResultSchema), allow_none=True)

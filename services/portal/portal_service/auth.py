@@ -146,3 +146,8 @@ def api_get(api_path: str, **kwargs: Any) -> Any:
 def api_post(api_path: str, **kwargs: Any) -> Any:
     """POST through the gateway as the signed-in user."""
     return gateway().post(api_path, token=access_token(), **kwargs)
+
+
+def api_put(api_path: str, **kwargs: Any) -> Any:
+    """PUT through the gateway as the signed-in user."""
+    return gateway().put(api_path, token=access_token(), **kwargs)

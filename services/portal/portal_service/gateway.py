@@ -126,6 +126,10 @@ class GatewayClient:
         """POST and return the JSON body."""
         return self.request("POST", api_path, **kwargs).data
 
+    def put(self, api_path: str, **kwargs: Any) -> Any:
+        """PUT and return the JSON body."""
+        return self.request("PUT", api_path, **kwargs).data
+
 
 def _json_or_none(response: requests.Response) -> Any:
     try:

@@ -63,9 +63,35 @@ def display_day(value: object) -> str:
         return text
 
 
+# Indonesia's three time zones by the names people use; others show their UTC offset.
+_ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def display_time(value: object) -> str:
+    """The time of day of an API datetime in the reader's time zone, with the zone: 14.05 WIB."""
+    if value in (None, ""):
+        return "—"
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    return f"{format_datetime(moment, 'HH.mm')} {zone_name() or format_datetime(moment, 'xxx')}"
+
+
+def zone_name() -> str:
+    """The configured time zone as people name it (WIB, WITA, WIT); empty when it has none."""
+    return _ZONE_NAMES.get(current_app.config["BABEL_DEFAULT_TIMEZONE"], "")
+
+
 def init_i18n(app: Flask) -> None:
     """Babel with our locale selector, the cookie, and the date filter for templates."""
     babel.init_app(app, locale_selector=select_locale, default_domain="messages")
     app.after_request(_remember_choice)
     app.add_template_filter(display_date, "tanggal")
     app.add_template_filter(display_day, "hari")
+    app.add_template_filter(display_time, "jam")

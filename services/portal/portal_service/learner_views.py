@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -24,9 +25,10 @@ from flask import (
 from flask_babel import gettext as _
 
 from . import beranda
-from .auth import access_token, api_get, api_post, current_user, login_required
+from .auth import access_token, api_get, api_post, api_put, current_user, login_required
 from .forms import ActionForm, WithdrawForm, page_number
 from .gateway import ApiError, gateway, path
+from .i18n import zone_name
 from .pages import (
     CERTIFICATE_CODE,
     answers_from_form,
@@ -36,6 +38,7 @@ from .pages import (
     load_part,
     pagination,
     sanitize_questions,
+    saved_answers,
 )
 
 bp = Blueprint("learner", __name__)
@@ -355,7 +358,8 @@ def _test_heading(attempt_id: str, attempt: dict[str, Any]) -> dict[str, str]:
 @bp.get("/asesmen/percobaan/<uuid:attempt_id>")
 @login_required
 def assessment_attempt(attempt_id: UUID):
-    """An open attempt's questions (never any answers); a closed one shows its score."""
+    """An open attempt's questions (never any answers) with its rules, its saved answers and
+    its time left; a closed one shows its score."""
     attempt = api_get(path("/api/v1/assessment-attempts/{}", attempt_id)) or {}
     if attempt.get("status") not in (None, "open"):
         return render_template(
@@ -364,23 +368,69 @@ def assessment_attempt(attempt_id: UUID):
             passed=bool(attempt.get("passed")),
             pending=attempt.get("passed") is None,
         )
+    questions = sanitize_questions(attempt.get("questions"))
+    rules = attempt.get("assessment") if isinstance(attempt.get("assessment"), dict) else {}
+    saved = attempt.get("responses") if isinstance(attempt.get("responses"), dict) else {}
     return render_template(
         "assessment.html",
         attempt_id=str(attempt_id),
-        test=_test_heading(str(attempt_id), attempt),
+        test=_test_heading(str(attempt_id), {**rules, **attempt}),
+        rules=rules,
+        number=attempt.get("number"),
         deadline=attempt.get("deadline"),
-        questions=sanitize_questions(attempt.get("questions")),
+        questions=questions,
+        saved=saved_answers(questions, saved),
+        unanswered=request.args.get("belum", type=int),
+        zone_name=zone_name(),
         form=ActionForm(),
     )
+
+
+def _answerable(attempt: dict[str, Any]) -> list[dict[str, Any]]:
+    """The attempt's questions that take an answer (a description only informs)."""
+    return [q for q in sanitize_questions(attempt.get("questions")) if q["type"] != "description"]
+
+
+def _save_answers(attempt_id: UUID, answers: dict[str, Any]) -> None:
+    api_put(path("/api/v1/assessment-attempts/{}/answers", attempt_id), json={"answers": answers})
+
+
+@bp.post("/asesmen/percobaan/<uuid:attempt_id>/simpan")
+@login_required
+def autosave_assessment(attempt_id: UUID):
+    """Autosave (from the page's script): the answers so far, through the API's autosave;
+    an answer the learner emptied is cleared there too."""
+    attempt = api_get(path("/api/v1/assessment-attempts/{}", attempt_id)) or {}
+    questions = _answerable(attempt)
+    answers = answers_from_form(questions, request.form)
+    before = attempt.get("responses") if isinstance(attempt.get("responses"), dict) else {}
+    cleared = {q["id"]: None for q in questions if q["id"] not in answers and q["id"] in before}
+    try:
+        _save_answers(attempt_id, {**cleared, **answers})
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        status = 409 if error.status == 409 else 502 if error.unavailable else 400
+        return jsonify(saved=False, message=friendly(error)), status
+    return jsonify(saved=True, count=len(answers))
 
 
 @bp.post("/asesmen/percobaan/<uuid:attempt_id>/kirim")
 @login_required
 def submit_assessment(attempt_id: UUID):
-    """Send the answers (shaped by each question's type) and show the score."""
+    """Send the answers (shaped by each question's type) and show the score. With questions
+    left blank, the answers are saved and the page asks once more before spending the attempt."""
     attempt = api_get(path("/api/v1/assessment-attempts/{}", attempt_id)) or {}
-    answers = answers_from_form(sanitize_questions(attempt.get("questions")), request.form)
+    questions = _answerable(attempt)
+    answers = answers_from_form(questions, request.form)
+    blank = len(questions) - len(answers)
     try:
+        if blank and request.form.get("confirm_blank") != "1":
+            _save_answers(attempt_id, answers)
+            flash(_("%(n)s soal belum dijawab. Jawaban Anda sudah disimpan.", n=blank), "warning")
+            return redirect(
+                url_for("learner.assessment_attempt", attempt_id=attempt_id, belum=blank), code=303
+            )
         result = api_post(
             path("/api/v1/assessment-attempts/{}/submit", attempt_id), json={"answers": answers}
         )

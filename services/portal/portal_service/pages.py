@@ -164,6 +164,23 @@ def competency_names() -> dict[str, str]:
     return {str(c.get("code")): str(c.get("name") or c.get("code")) for c in items_of(data)}
 
 
+def saved_answers(questions: list[dict[str, Any]], responses: dict[str, Any]) -> dict[str, Any]:
+    """The autosaved responses as the page's inputs show them: a set of choice indexes for
+    choice questions, "true"/"false", or text; unknown questions and shapes are dropped."""
+    shown: dict[str, Any] = {}
+    for question in questions:
+        qid, value = question["id"], responses.get(question["id"])
+        if value is None:
+            continue
+        if question["type"] == "multiple" and isinstance(value, list):
+            shown[qid] = {str(v) for v in value if isinstance(v, int)}
+        elif question["type"] == "true_false" and isinstance(value, bool):
+            shown[qid] = "true" if value else "false"
+        elif isinstance(value, int | float | str) and not isinstance(value, bool):
+            shown[qid] = {str(value)} if question["type"] == "single" else str(value)
+    return shown
+
+
 def answers_from_form(questions: list[dict[str, Any]], form: Any) -> dict[str, Any]:
     """The API's answer for each question from the form fields `q-<id>`, by question type:
     a choice index (single), a list of indexes (multiple), true/false, text or a number.

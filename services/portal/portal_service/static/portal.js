@@ -32,3 +32,56 @@ document.documentElement.classList.add("js");
     });
   });
 })();
+
+// Tests: answers are autosaved through the portal (the API keeps them), the time left
+// counts down, and at the deadline the answers are sent as they are.
+(function testPage() {
+  const form = document.querySelector("form.test-form[data-autosave-url]");
+  if (!form) return;
+  const status = form.querySelector(".autosave-status");
+  const zone = form.dataset.zone;
+  const clock = new Intl.DateTimeFormat("id-ID", { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  let timer = null;
+
+  function save() {
+    timer = null;
+    const body = new FormData(form);
+    body.delete("confirm_blank");
+    return fetch(form.dataset.autosaveUrl, {
+      method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" },
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      const time = clock.format(new Date()) + " " + form.dataset.zoneName;
+      status.textContent = form.dataset.savedText.replace("{time}", time);
+      status.dataset.saved = "true";
+    }).catch(function () {
+      status.textContent = form.dataset.failedText;
+      status.dataset.saved = "false";
+    });
+  }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(save, 800);
+  }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+
+  const countdown = document.querySelector(".countdown[data-deadline]");
+  if (!countdown) return;
+  const deadline = Date.parse(countdown.dataset.deadline);
+  function tick() {
+    const left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+    const minutes = Math.floor(left / 60);
+    const seconds = String(left % 60).padStart(2, "0");
+    countdown.textContent = "(" + form.dataset.leftText.replace("{time}", minutes + ":" + seconds) + ")";
+    if (left > 0) return;
+    clearInterval(interval);
+    countdown.textContent = form.dataset.timeUpText;
+    const confirm = document.createElement("input");
+    confirm.type = "hidden"; confirm.name = "confirm_blank"; confirm.value = "1";
+    form.appendChild(confirm);
+    form.submit();
+  }
+  const interval = setInterval(tick, 1000);
+  tick();
+})();
