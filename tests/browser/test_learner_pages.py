@@ -75,3 +75,23 @@ def test_phone_header_is_one_line_and_the_menu_opens(page_as):
     assert toggle.get_attribute("aria-expanded") == "true"
     menu.click()
     assert page.url.endswith("/tim")
+
+
+@WIDTHS
+def test_anyone_can_type_a_certificate_code_to_verify_it(page_as, assert_fits, phone):
+    page = page_as(None, phone=phone)
+    page.goto("/verifikasi")
+    page.fill("#kode", "KODE-YANG-TIDAK-ADA")
+    page.get_by_role("button", name="Periksa").click()
+    assert "/verifikasi/KODE-YANG-TIDAK-ADA" in page.url
+    assert "tidak ditemukan" in page.locator("[role=alert]").inner_text()
+    assert page.locator("#kode").input_value() == "KODE-YANG-TIDAK-ADA"
+    assert "Pemerintah Kota Palembang" in page.locator("footer").inner_text()
+    assert_fits(page)
+
+
+def test_the_favicon_is_served(suite):
+    import requests
+
+    icon = requests.get(f"{suite.url}/favicon.ico", timeout=10)
+    assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg+xml")

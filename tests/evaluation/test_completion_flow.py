@@ -155,6 +155,7 @@ def test_certificate_rights_verification_and_pdf(client, auth, ids, person, cloc
     assert verified.status_code == 200
     assert verified.json == {
         "valid": True,
+        "number": "CKP/2026/000001",
         "name": "Nyimas Ayu Lestari",
         "course_title": "Keamanan Informasi bagi ASN",
         "jp": 12,

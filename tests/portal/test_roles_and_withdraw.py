@@ -159,12 +159,22 @@ def test_supervisor_home_counts_requests_and_due_impact_evaluations(
         },
     )
     due = gw.add(
-        responses.GET, api("/api/v1/impact-evaluations"), json={"items": [{"id": "i1"}], "total": 1}
+        responses.GET,
+        api("/api/v1/impact-evaluations"),
+        match=[responses.matchers.query_param_matcher({"status": "due", "per_page": "1"})],
+        json={"items": [{"id": "i1"}], "total": 1},
+    )
+    overdue = gw.add(
+        responses.GET,
+        api("/api/v1/impact-evaluations"),
+        match=[responses.matchers.query_param_matcher({"status": "overdue", "per_page": "1"})],
+        json={"items": [{"id": "i2"}], "total": 2},
     )
     page = client.get("/").get_data(as_text=True)
     assert "Permintaan menunggu persetujuan: <strong>2</strong>" in page
-    assert "Evaluasi dampak yang jatuh tempo: <strong>1</strong>" in page
-    assert "status=due" in due.calls[0].request.url
+    # Overdue evaluations are still due: counted, and said.
+    assert "Evaluasi dampak yang jatuh tempo: <strong>3</strong> (2 terlambat)" in page
+    assert len(due.calls) == len(overdue.calls) == 1
     # A supervisor is an ASN too: the learner's cards stay.
     assert "4 / 20 JP" in page
 

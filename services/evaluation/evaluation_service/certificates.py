@@ -172,6 +172,7 @@ class CertificateVerification(MethodView):
             raise not_found("certificate")
         return {
             "valid": True,
+            "number": certificate.number,
             "name": certificate.name,
             "course_title": certificate.course_title,
             "jp": certificate.jp,

@@ -384,6 +384,7 @@ class VerificationSchema(ma.Schema):
     """What anyone holding the code may learn: no more than the certificate shows."""
 
     valid = F.Boolean()
+    number = F.String(metadata={"description": "The number printed on the certificate"})
     name = F.String()
     course_title = F.String()
     jp = F.Integer()

@@ -96,12 +96,18 @@ def supervisor_parts(user: User) -> dict[str, Any]:
         return len([e for e in items_of(data) if str(e.get("learner_id")) != user.id])
 
     approvals, approvals_error = load_part(waiting)
-    due, due_error = load_part(
-        lambda: api_get("/api/v1/impact-evaluations", params={"status": "due", "per_page": 100})
-    )
+
+    def evaluations(status: str) -> int:
+        return _total(
+            api_get("/api/v1/impact-evaluations", params={"status": status, "per_page": 1})
+        )
+
+    # Overdue evaluations are still to be done: the count includes them, and says how many.
+    counts, due_error = load_part(lambda: (evaluations("due"), evaluations("overdue")))
     return {
         "approvals_waiting": approvals,
         "approvals_error": approvals_error,
-        "impact_due": _total(due) if due is not None else None,
+        "impact_due": sum(counts) if counts is not None else None,
+        "impact_overdue": counts[1] if counts is not None else None,
         "impact_due_error": due_error,
     }

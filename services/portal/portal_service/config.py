@@ -42,6 +42,7 @@ def load_config() -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": env("CAKAP_TIMEZONE", "Asia/Jakarta"),
         "LANGUAGES": ["id", "en"],
         "PER_PAGE": env_int("PORTAL_PER_PAGE", 20),
+        "ORGANISATION_NAME": env("PORTAL_ORGANISATION_NAME", "Pemerintah Kota Palembang"),
     }
 
 
