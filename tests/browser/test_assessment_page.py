@@ -53,3 +53,17 @@ def test_blank_answers_are_confirmed_and_autosaved_answers_survive_a_reload(
     page.get_by_role("button", name="Kirim walau ada yang kosong").click()
     assert "Nilai" in page.locator("main").inner_text()
     assert_fits(page)
+
+
+def test_a_used_pre_test_is_not_offered_again(page_as, learner_with_a_test):
+    team, made = learner_with_a_test
+    page = _open_test(page_as, team, made, phone=False)
+    for choice in page.get_by_label("Benar").all():
+        choice.check()
+    page.get_by_role("button", name="Kirim jawaban").click()
+    assert "Nilai" in page.locator("main").inner_text()
+    page.goto("/pendaftaran")
+    card = page.locator("#aktif + ul li.card").first
+    assert "Tes awal sudah dikerjakan (nilai 100" in card.inner_text()
+    assert card.get_by_role("button", name="Kerjakan pre-test").count() == 0
+    assert "Kerjakan modul dan tes" in card.locator(".next-step").inner_text()

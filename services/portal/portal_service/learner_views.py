@@ -215,10 +215,14 @@ def enrolments():
     rows = []
     for enrolment in items_of(data):
         learning, learning_error = None, None
-        if enrolment.get("status") == "enrolled" and enrolment.get("course_id"):
+        if enrolment.get("status") in ("enrolled", "completed") and enrolment.get("course_id"):
             learning, learning_error = load_part(lambda e=enrolment: _learning_of(e))
         rows.append({"enrolment": enrolment, "learning": learning, "error": learning_error})
-    return render_template("enrolments.html", rows=rows, form=ActionForm(), active=ACTIVE_STATUSES)
+    current = [r for r in rows if r["enrolment"].get("status") in ACTIVE_STATUSES]
+    past = [r for r in rows if r["enrolment"].get("status") not in ACTIVE_STATUSES]
+    return render_template(
+        "enrolments.html", current=current, past=past, form=ActionForm(), active=ACTIVE_STATUSES
+    )
 
 
 @bp.get("/pendaftaran/<uuid:enrolment_id>/batalkan")
@@ -273,6 +277,24 @@ def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
         "modules": modules,
         "pre_test_id": course.get("pre_test_id"),
         "post_test_id": course.get("post_test_id"),
+        "pre_test": _my_attempts(course.get("pre_test_id")),
+        "post_test": _my_attempts(course.get("post_test_id")),
+    }
+
+
+def _my_attempts(test_id: Any) -> dict[str, Any] | None:
+    """My attempts at a test: whether one is open, how many are closed, the latest score."""
+    if not test_id:
+        return None
+    data, _error = load_part(
+        lambda: api_get(path("/api/v1/assessments/{}/attempts", test_id), params={"per_page": 50})
+    )
+    attempts = items_of(data)
+    closed = [a for a in attempts if a.get("status") not in (None, "open")]
+    return {
+        "open": any(a.get("status") == "open" for a in attempts),
+        "closed": len(closed),
+        "score": closed[-1].get("score") if closed else None,
     }
 
 
