@@ -67,3 +67,12 @@ def test_a_used_pre_test_is_not_offered_again(page_as, learner_with_a_test):
     assert "Tes awal sudah dikerjakan (nilai 100" in card.inner_text()
     assert card.get_by_role("button", name="Kerjakan pre-test").count() == 0
     assert "Kerjakan modul dan tes" in card.locator(".next-step").inner_text()
+
+
+def test_daftar_is_not_offered_twice_for_one_course(page_as, assert_fits, learner_with_a_test):
+    team, made = learner_with_a_test
+    page = page_as(team.staff_login, phone=True, password=team.password)
+    page.goto(f"/katalog/{made['course']['id']}")
+    assert "Anda sudah mendaftar pelatihan ini" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Daftar").count() == 0
+    assert_fits(page)

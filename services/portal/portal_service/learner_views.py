@@ -174,9 +174,17 @@ def course(course_id: UUID):
         lambda: items_of(api_get(path("/api/v1/courses/{}/classes", course_id)))
     )
     course = data if isinstance(data, dict) else {}
+    mine, _mine_error = load_part(
+        lambda: items_of(
+            api_get("/api/v1/enrolments", params={"scope": "mine", "course_id": str(course_id)})
+        )
+    )
+    statuses = {str(e.get("status")) for e in mine or []}
     return render_template(
         "course.html",
         course=course,
+        completed="completed" in statuses,
+        already=bool(statuses & set(ACTIVE_STATUSES)),
         competency_names=competency_names() if course.get("competencies") else {},
         classes=classes or [],
         classes_error=classes_error,
