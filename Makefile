@@ -34,21 +34,28 @@ run: venv ## Migrate, load demo data into empty databases, start every service (
 	honcho -e $(ENV_FILE) -f Procfile start
 
 .PHONY: test
+# The browser tests drive the portal, which has no database of its own: they run once, on
+# PostgreSQL (production's database) when it is reachable, else on SQLite.
 test: venv browser-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
-	TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 	@if scripts/postgres-available.sh; then \
-		echo "== again on PostgreSQL =="; TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS); \
+		TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
+		echo "== again on PostgreSQL, with the browser tests ==" && \
+		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS); \
 	elif [ -n "$${REQUIRE_POSTGRES:-}" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES) but not reachable" >&2; exit 1; \
-	else echo "PostgreSQL not reachable: skipped the PostgreSQL run"; fi
+	else echo "PostgreSQL not reachable: SQLite only"; TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS); fi
 
 .PHONY: test-%
 test-%: venv ## Run one service's tests on both databases: make test-catalog
 	TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) tests/$*
 	@if scripts/postgres-available.sh; then TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS) tests/$*; fi
 
+.PHONY: test-browser
+test-browser: venv browser-deps ## Only the browser tests (the portal in chromium against the real suite)
+	$(PY) -m pytest $(PYTEST_ARGS) tests/browser tests/elearning/test_player_browser.py
+
 .PHONY: browser-deps
-browser-deps: ## Install Debian's chromium for the player browser test (when root)
+browser-deps: ## Install Debian's chromium for the browser tests (when root)
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
