@@ -258,7 +258,8 @@ def test_impact_submission_rights_and_apresiasi(client, auth, ids, person, clock
     assert done.status_code == 201, done.json
     assert done.json["status"] == "done" and done.json["impact_rating"] == 4
     [(learner, body, token)] = person.appreciations
-    assert learner == ids["learner"] and body["title"] == "Penggerak keamanan informasi"
+    assert learner == ids["learner"]
+    assert body == {"reason": "Penggerak keamanan informasi (Keamanan Informasi bagi ASN)"}
     assert token == supervisor_headers["Authorization"].split()[1]
     assert client.post(url, json=FORM, headers=auth("supervisor")).status_code == 409
     listed = client.get("/api/v1/impact-evaluations?status=done", headers=auth("supervisor"))
@@ -339,3 +340,82 @@ def test_reminders_and_escalation_dates(app, client, auth, ids, person, clock):
     assert client.post(url, json=FORM, headers=auth("big_boss")).status_code == 403
     result = app.test_cli_runner().invoke(args=["remind-impact-evaluations"])
     assert "escalated 0" in result.output
+
+
+def test_apresiasi_is_recorded_by_personnels_real_api(app, client, fakes, clock, tmp_path, token):
+    """Evaluation's request is checked by personnel itself: a field it refuses fails here."""
+    from cakap_shared.testing import bearer, migrated_app, rsa_keypair
+    from evaluation_service.clients import personnel_appreciation
+    from personnel_service import create_app as personnel_app
+    from personnel_service.extensions import db as personnel_db
+    from support.servers import serving
+
+    with migrated_app(
+        "personnel", personnel_app, personnel_db, tmp_path, JWT_PRIVATE_KEY=rsa_keypair()[0]
+    ) as personnel:
+        admin = bearer(token("admin-1", ["admin"]))
+        people = personnel.test_client()
+        assert (
+            people.post(
+                "/api/v1/units", json={"code": "UJI", "name": "Bidang Uji"}, headers=admin
+            ).status_code
+            == 201
+        )
+        made = {}
+        for key, nip, extra in (
+            ("supervisor", "198001012005011001", {"roles": ["asn", "supervisor"]}),
+            ("learner", "199202022015022002", {"supervisor_nip": "198001012005011001"}),
+        ):
+            answer = people.post(
+                "/api/v1/people",
+                json={
+                    "nip": nip,
+                    "name": f"Uji {key}",
+                    "unit_code": "UJI",
+                    "grade": "III/a",
+                    "position": "Analis",
+                    **extra,
+                },
+                headers=admin,
+            )
+            assert answer.status_code == 201, answer.json
+            made[key] = answer.json["id"]
+        real_ids = {"learner": made["learner"], "supervisor": made["supervisor"], "trainer": "t"}
+        fakes.chains[made["supervisor"]] = []
+        supervisor = bearer(token(made["supervisor"], ["asn", "supervisor"], unit_code="UJI"))
+        with serving(personnel) as personnel_url:
+            saved_urls = app.config["SERVICE_URLS"]
+            app.config["SERVICE_URLS"] = {"personnel": personnel_url}
+            app.extensions.pop("evaluation_http", None)
+            app.extensions["evaluation_clients"].appreciation = personnel_appreciation
+            try:
+                deliver(
+                    client,
+                    lambda _who: bearer(token("service:catalog", ["service"])),
+                    completion_event(real_ids),
+                )
+                listed = client.get("/api/v1/impact-evaluations", headers=supervisor).json
+                url = f"/api/v1/impact-evaluations/{listed['items'][0]['id']}/submission"
+                done = client.post(
+                    url,
+                    headers=supervisor,
+                    json={
+                        **FORM,
+                        "appreciation": {
+                            "title": "Penggerak keamanan informasi",
+                            "description": "Memimpin uji phishing.",
+                        },
+                    },
+                )
+            finally:
+                app.config["SERVICE_URLS"] = saved_urls
+                app.extensions.pop("evaluation_http", None)
+        assert done.status_code == 201, done.json
+        learner = bearer(token(made["learner"], ["asn"], unit_code="UJI"))
+        received = people.get(f"/api/v1/people/{made['learner']}/appreciations", headers=learner)
+        assert received.status_code == 200, received.json
+        [apresiasi] = received.json
+        assert apresiasi["reason"] == (
+            "Penggerak keamanan informasi — Memimpin uji phishing. (Keamanan Informasi bagi ASN)"
+        )
+        assert apresiasi["from_person_id"] == made["supervisor"]

@@ -169,12 +169,11 @@ def _submission_out(evaluation: ImpactEvaluation) -> dict[str, Any]:
 def _forward_appreciation(evaluation: ImpactEvaluation, appreciation: dict[str, Any]) -> Any:
     """Record the apresiasi in personnel as the supervisor, with their own token."""
     token = bearer_token(request.headers.get("Authorization")) or ""
-    body = {
-        **appreciation,
-        "source": "impact_evaluation",
-        "reference": evaluation.id,
-        "course_code": evaluation.course_code,
-    }
+    # Personnel's apresiasi is one `reason` (its AppreciationCreateSchema): title, then the
+    # description, then the training it followed, so the learner reads why.
+    parts = [appreciation["title"], appreciation.get("description") or ""]
+    reason = " — ".join(p.strip() for p in parts if p and p.strip())
+    body = {"reason": f"{reason} ({evaluation.course_title})"[:2000]}
     try:
         status, answer = clients().appreciation(evaluation.learner_id, body, token)
     except ServiceUnavailable as exc:
