@@ -13,6 +13,7 @@ from .auth import USER_AUDIENCE, TokenCache, TokenVerifier, init_auth
 from .events import Events
 from .health import ReadyCheck, ServiceManifest, init_health
 from .idempotency import IdempotencyRecordMixin, init_idempotency
+from .json_guard import init_json_guard
 from .logs import configure_logging, init_request_logging
 from .problems import ProblemApi, register_problem_handlers
 from .service_auth import ServiceTokens
@@ -43,7 +44,8 @@ def init_platform(
     verifier: TokenVerifier | None = None,
     ready_checks: Iterable[tuple[str, ReadyCheck]] = (),
 ) -> None:
-    """Logging, request ids, DB, migrations, API, errors, auth, idempotency, events, health."""
+    """Logging, request ids, DB, migrations, API, errors, auth, body guards, idempotency,
+    events, health."""
     name = app.config["SERVICE_NAME"]
     configure_logging(name, app.config.get("LOG_LEVEL", "INFO"))
     init_request_logging(app)
@@ -52,6 +54,7 @@ def init_platform(
     api.init_app(app)
     register_problem_handlers(app)
     init_auth(app, TokenCache(verifier or verifier_from_config(app)))
+    init_json_guard(app)
     init_text_guard(app)
     init_idempotency(app, db, idempotency_model)
     if app.config.get("SERVICE_SECRET"):
