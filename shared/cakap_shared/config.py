@@ -38,9 +38,13 @@ def env_secret(name: str) -> str | None:
 
 
 def var_dir() -> Path:
-    """Where SQLite files, dev keys and content live by default (VAR_DIR, else ./var)."""
+    """Where SQLite files, dev keys and content live by default (VAR_DIR, else ./var).
+
+    Created readable by its owner only (0700). An existing folder keeps its mode: VAR_DIR
+    may name a folder others use; the files in it are 0600 anyway.
+    """
     path = Path(env("VAR_DIR", "var")).resolve()  # type: ignore[arg-type]
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 

@@ -69,7 +69,7 @@ def ensure_dev_key(path: Path) -> str:
     """Create an RSA key at `path` (0600) unless one is there; return its PEM."""
     if path.exists():
         return path.read_text()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
