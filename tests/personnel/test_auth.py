@@ -48,6 +48,7 @@ def test_unknown_user_is_401(demo):
     assert sign_in(demo, "nobody").status_code == 401
 
 
+@pytest.mark.security
 def test_failures_per_user_are_throttled_with_retry_after(demo):
     for i in range(5):
         assert sign_in(demo, "pegawai", "wrong", addr=f"10.1.0.{i}").status_code == 401
@@ -57,6 +58,7 @@ def test_failures_per_user_are_throttled_with_retry_after(demo):
     assert sign_in(demo, "atasan", addr="10.1.0.99").status_code == 200
 
 
+@pytest.mark.security
 def test_login_name_and_nip_of_one_account_share_one_budget(demo):
     """Typing the NIP instead of the login name must not buy a second set of guesses."""
     for i in range(3):
@@ -96,6 +98,7 @@ def test_a_parallel_burst_gets_no_more_guesses_than_the_budget(demo, monkeypatch
     assert sign_in(demo, "pegawai", addr="10.5.2.1").status_code == 429
 
 
+@pytest.mark.security
 def test_failures_per_address_are_throttled(demo):
     for i in range(30):
         sign_in(demo, f"ghost{i}", "wrong", addr="10.2.0.1")
@@ -108,6 +111,7 @@ def test_successful_sign_ins_from_one_address_are_not_throttled(demo):
         assert sign_in(demo, "pegawai", addr="10.3.0.1").status_code == 200
 
 
+@pytest.mark.security
 def test_password_is_never_logged(demo, caplog):
     sign_in(demo, "pegawai", "Sup3r-secret-pw")
     assert "Sup3r-secret-pw" not in caplog.text
