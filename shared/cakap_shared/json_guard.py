@@ -45,7 +45,11 @@ def _check() -> None:
     data = request.get_data(cache=True)
     # Fewer brackets than the limit cannot nest past it: the common case costs two counts.
     if data.count(b"[") + data.count(b"{") > limit and json_depth(data) > limit:
-        raise CakapError(400, f"The JSON body nests arrays or objects deeper than {limit} levels.")
+        raise CakapError(
+            400,
+            f"The JSON body nests arrays or objects deeper than {limit} levels.",
+            code="json-too-deep",
+        )
 
 
 def init_json_guard(app: Flask) -> None:

@@ -49,6 +49,7 @@ def test_withdrawal_retires_the_launch_link_at_once(app, client, launched, fake_
     page = client.get(launched["page"])
     assert page.status_code == 403 and page.mimetype == "application/problem+json"
     assert "no longer enrolled" in page.get_json()["detail"]
+    assert page.get_json()["code"] == "not-enrolled"
     for headers in (launched["launch"], as_user("learner")):
         refused = client.put(
             launched["commit"], json={"cmi.core.lesson_location": "x"}, headers=headers
@@ -107,6 +108,7 @@ def test_a_closed_attempt_refuses_its_old_link_after_the_finishing_grace(
         )
         assert late.status_code == 409
         assert "already finished" in late.get_json()["detail"]
+        assert late.get_json()["code"] == "attempt-closed"
     assert stored(app, launched["id"]) == before
     assert client.get(launched["page"]).status_code == 409
     # A new launch starts a new attempt with a new link.

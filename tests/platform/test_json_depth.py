@@ -19,6 +19,7 @@ def _refused(response) -> None:
     assert response.status_code == 400, response.get_data(as_text=True)[:200]
     assert response.mimetype == "application/problem+json"
     assert "deeper than 64 levels" in response.get_json()["detail"]
+    assert response.get_json()["code"] == "json-too-deep"
 
 
 @pytest.mark.parametrize(

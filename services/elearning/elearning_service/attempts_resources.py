@@ -115,7 +115,9 @@ def require_in_use(attempt: Attempt, *, commit: bool) -> None:
             return
         audit("module.closed_attempt_refused", attempt_id=attempt.id)
         raise CakapError(
-            409, "This attempt is already finished; open the module again from your course."
+            409,
+            "This attempt is already finished; open the module again from your course.",
+            code="attempt-closed",
         )
     try:
         access = catalog().learning_access(attempt.learner_id, attempt.module_id)
@@ -128,6 +130,7 @@ def require_in_use(attempt: Attempt, *, commit: bool) -> None:
             403,
             "You are no longer enrolled in a course with this module (withdrawn or ended), "
             "so this attempt cannot be played or saved.",
+            code="not-enrolled",
         )
 
 
