@@ -68,6 +68,7 @@ def base_config(service: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL", f"sqlite:///{var_dir() / service}.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "JSON_MAX_DEPTH": env_int("JSON_MAX_DEPTH", 64),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
         "DEMO_MODE": env_bool("DEMO_MODE"),
         "SERVICE_URLS": urls,
