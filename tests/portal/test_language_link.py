@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.security
 
 BASE = "http://portal.test"
+CHROMIUM = "/usr/bin/chromium"
 EN_LINK = re.compile(r'<a href="([^"]*)" hreflang="en"')
 
 
@@ -29,22 +31,22 @@ def en_link(client, raw_path: str) -> str:
     return unescape(match.group(1))
 
 
-@pytest.mark.parametrize(
-    "raw_path",
-    [
-        "/%5Cevil.example",
-        "/%5C%5Cevil.example",
-        "/%2F%2Fevil.example",
-        "/%2F%5Cevil.example",
-        "/%5C/evil.example",
-        "/%09/evil.example",
-        "/%0A%0D/evil.example",
-        "/%2F%09%2Fevil.example",
-        "/%20%2F%2Fevil.example",
-        "/%E2%80%AE/evil.example",
-        "/masuk/%5C%5Cevil.example",
-    ],
-)
+TRICKS = [
+    "/%5Cevil.example",
+    "/%5C%5Cevil.example",
+    "/%2F%2Fevil.example",
+    "/%2F%5Cevil.example",
+    "/%5C/evil.example",
+    "/%09/evil.example",
+    "/%0A%0D/evil.example",
+    "/%2F%09%2Fevil.example",
+    "/%20%2F%2Fevil.example",
+    "/%E2%80%AE/evil.example",
+    "/masuk/%5C%5Cevil.example",
+]
+
+
+@pytest.mark.parametrize("raw_path", TRICKS)
 def test_language_link_never_leaves_the_site(client, raw_path):
     href = en_link(client, raw_path)
     target = urlsplit(browser_resolve(href, BASE + raw_path))
@@ -64,3 +66,26 @@ def test_language_link_switches_the_language(client):
     english = client.get(en_link(client, "/masuk"))
     assert english.status_code == 200
     assert '<html lang="en">' in english.get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_chromium_resolves_every_language_link_to_this_site(client):
+    """The real resolver: Debian's chromium reads each href against the page's address."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    links = [(raw, en_link(client, raw)) for raw in TRICKS]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+
+            def host(href: str, raw: str) -> str:
+                return page.evaluate("([h, b]) => new URL(h, b).host", [href, BASE + raw])
+
+            # The method sees the bug: the old link's host was the attacker's.
+            assert host("/\\evil.example?lang=en", "/%5Cevil.example") == "evil.example"
+            for raw, href in links:
+                assert host(href, raw) == "portal.test", (raw, href)
+        finally:
+            browser.close()
