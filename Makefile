@@ -45,6 +45,11 @@ test: venv browser-deps ## Run every test on SQLite, then on PostgreSQL when rea
 		echo "PostgreSQL is required (REQUIRE_POSTGRES) but not reachable" >&2; exit 1; \
 	else echo "PostgreSQL not reachable: SQLite only"; TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS); fi
 
+.PHONY: test-security
+test-security: venv ## Run only the attack and hardening tests (marker `security`, docs/SECURITY.md), both databases
+	TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m security
+	@if scripts/postgres-available.sh; then TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS) -m security; fi
+
 .PHONY: test-%
 test-%: venv ## Run one service's tests on both databases: make test-catalog
 	TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) tests/$*

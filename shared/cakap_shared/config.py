@@ -38,9 +38,13 @@ def env_secret(name: str) -> str | None:
 
 
 def var_dir() -> Path:
-    """Where SQLite files, dev keys and content live by default (VAR_DIR, else ./var)."""
+    """Where SQLite files, dev keys and content live by default (VAR_DIR, else ./var).
+
+    Created readable by its owner only (0700). An existing folder keeps its mode: VAR_DIR
+    may name a folder others use; the files in it are 0600 anyway.
+    """
     path = Path(env("VAR_DIR", "var")).resolve()  # type: ignore[arg-type]
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
@@ -64,6 +68,7 @@ def base_config(service: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL", f"sqlite:///{var_dir() / service}.db"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "JSON_MAX_DEPTH": env_int("JSON_MAX_DEPTH", 64),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
         "DEMO_MODE": env_bool("DEMO_MODE"),
         "SERVICE_URLS": urls,

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import stat
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+
+log = logging.getLogger("cakap.db")
+OWNER_ONLY = 0o600
 
 
 @event.listens_for(Engine, "connect")
@@ -23,6 +31,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def protect_sqlite_file(database_url: str) -> Path | None:
+    """Make a SQLite database file readable and writable by its owner only (0600).
+
+    The files hold password hashes, NIPs and exam answers; SQLite would create them
+    with the umask's mode (0644: world-readable). The file is created empty (a valid
+    empty database) before SQLite opens it, and SQLite gives its -wal, -shm and
+    -journal files the database file's mode. A file left 0644 by an earlier version
+    is narrowed too. Other databases are left alone; returns the file's path.
+    """
+    url = make_url(database_url)
+    name = url.database
+    if url.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if name.startswith("file:") or url.query.get("uri"):
+        return None  # a URI filename names its own options; not ours to touch
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):  # another process made it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
+    for part in (path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+        try:
+            mode = stat.S_IMODE(part.stat().st_mode)
+            if mode & 0o077 and part.stat().st_uid == os.getuid():
+                part.chmod(OWNER_ONLY)
+                log.warning("narrowed %s from %o to 0600", part, mode)
+        except FileNotFoundError:
+            continue
+    return path
 
 
 def new_id() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from flask import g, has_request_context
@@ -14,6 +15,32 @@ from .service_auth import TokenSource
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 10.0
+
+
+def path_segment(value: object) -> str:
+    """One URL path segment from a value, so an id can never change which route is called.
+
+    Everything outside the unreserved characters is percent-encoded ("/", "?", "#", "%",
+    "\\", spaces). A segment of only dots is encoded too: urllib3 removes "." and ".."
+    segments while preparing a URL, which would climb to another route. (It decodes
+    "%2E" back afterwards, so the peer receives ".." as the id: Werkzeug routes it as
+    a plain value, and the gateway refuses dot segments outright.)
+    """
+    text = quote(str(value), safe="")
+    if not text:
+        raise ValueError("an empty path segment would change the route")
+    if text.strip(".") == "":
+        return text.replace(".", "%2E")
+    return text
+
+
+def quoted_path(template: str, *segments: object) -> str:
+    """Fill the `{}` of a path template, each with one quoted segment.
+
+    `quoted_path("/api/v1/people/{}/supervisors", person_id)`: the one way every peer
+    client builds a URL from an id it was given.
+    """
+    return template.format(*(path_segment(s) for s in segments))
 
 
 class ServiceUnavailable(Exception):

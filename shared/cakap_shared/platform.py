@@ -10,9 +10,11 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from .auth import USER_AUDIENCE, TokenCache, TokenVerifier, init_auth
+from .db import protect_sqlite_file
 from .events import Events
 from .health import ReadyCheck, ServiceManifest, init_health
 from .idempotency import IdempotencyRecordMixin, init_idempotency
+from .json_guard import init_json_guard
 from .logs import configure_logging, init_request_logging
 from .problems import ProblemApi, register_problem_handlers
 from .service_auth import ServiceTokens
@@ -43,15 +45,18 @@ def init_platform(
     verifier: TokenVerifier | None = None,
     ready_checks: Iterable[tuple[str, ReadyCheck]] = (),
 ) -> None:
-    """Logging, request ids, DB, migrations, API, errors, auth, idempotency, events, health."""
+    """Logging, request ids, DB, migrations, API, errors, auth, body guards, idempotency,
+    events, health."""
     name = app.config["SERVICE_NAME"]
     configure_logging(name, app.config.get("LOG_LEVEL", "INFO"))
     init_request_logging(app)
+    protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     Migrate(app, db, directory=str(migrations_dir), render_as_batch=True)
     api.init_app(app)
     register_problem_handlers(app)
     init_auth(app, TokenCache(verifier or verifier_from_config(app)))
+    init_json_guard(app)
     init_text_guard(app)
     init_idempotency(app, db, idempotency_model)
     if app.config.get("SERVICE_SECRET"):

@@ -10,12 +10,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
+import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
 from sqlalchemy import text
 
 from .auth import ALGORITHM, USER_AUDIENCE, jwk_json_from_pem
@@ -159,3 +163,39 @@ def service_test_config(service: str, database_url: str, **overrides: Any) -> di
         "SERVICE_URLS": {},
         **overrides,
     }
+
+
+class FlaskTransport(BaseAdapter):
+    """Answer a requests.Session's calls from a Flask app in the same process.
+
+    Mount it on a peer client's session so the client talks to the peer's real API in a
+    test; `paths` keeps every path (and query) as it went on the wire.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.app = app
+        self.paths: list[str] = []
+
+    def send(self, request: requests.PreparedRequest, **_kwargs: Any) -> requests.Response:
+        """Run the prepared request through the app's test client."""
+        parts = urlsplit(request.url or "")
+        self.paths.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        answer = self.app.test_client().open(
+            parts.path,
+            method=request.method or "GET",
+            query_string=parts.query,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+            data=request.body,
+        )
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response._content = answer.get_data()
+        response.headers = CaseInsensitiveDict(dict(answer.headers))
+        response.encoding = answer.mimetype_params.get("charset", "utf-8")
+        response.url = request.url or ""
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -60,6 +60,7 @@ def test_fractional_amount_is_refused_not_truncated(cat, amount):
     assert response.status_code == 422 and "amount" in response.get_json()["errors"]
 
 
+@pytest.mark.security
 def test_nul_in_text_is_refused_and_nothing_is_written(cat):
     body = {"unit_code": "DISK\u0000OMINFO", "year": 2026, "amount": 1}
     response = cat.client.post("/api/v1/budgets", json=body, headers=cat.admin)

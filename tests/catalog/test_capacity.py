@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
 from catalog_service.extensions import db
 from catalog_service.models import Budget, Enrolment
 from sqlalchemy import func, select
@@ -57,6 +58,7 @@ def _count(app, class_id: str, status: str) -> int:
         )
 
 
+@pytest.mark.security
 def test_fifty_concurrent_approvals_for_ten_seats(app, cat, who, people):
     course = cat.course()
     klass = cat.klass(course["id"], capacity=10)
@@ -70,6 +72,7 @@ def test_fifty_concurrent_approvals_for_ten_seats(app, cat, who, people):
     assert len(cat.events("enrolment.approved")) == 50
 
 
+@pytest.mark.security
 def test_same_enrolment_approved_twice_at_once_acts_once(app, cat, who, people):
     course = cat.course()
     klass = cat.klass(course["id"], capacity=5)
@@ -80,6 +83,7 @@ def test_same_enrolment_approved_twice_at_once_acts_once(app, cat, who, people):
     assert seats["seats_taken"] == 1
 
 
+@pytest.mark.security
 def test_concurrent_paid_approvals_never_overspend(app, cat, who, people):
     course = cat.course(cost_per_participant=1_000_000)
     klass = cat.klass(course["id"], capacity=30)

@@ -203,6 +203,7 @@ ROLES = (
 )
 
 
+@pytest.mark.security
 def test_rights_per_route(cat, who, klass):
     e = cat.request(klass["id"])
     url = f"/api/v1/enrolments/{e['id']}"

@@ -66,6 +66,7 @@ def events(app) -> list[str]:
         return db.session.scalars(select(OutboxEvent.type).order_by(OutboxEvent.seq)).all()
 
 
+@pytest.mark.security
 def test_access_is_asked_of_catalog_and_fails_closed(
     client, upload, as_user, sample_zip, fake_catalog
 ):
@@ -167,6 +168,7 @@ def test_completion_needs_every_sco_and_publishes_once(app, upload, sample_zip, 
     assert (data["score"], data["success"]) == (90.0, "passed")
 
 
+@pytest.mark.security
 def test_other_people_get_404_and_credentials_are_bound(
     app, client, upload, sample_zip, launch, put, as_user, clock
 ):
@@ -221,6 +223,7 @@ def test_open_attempt_keeps_its_version(client, upload, sample_zip, launch, put,
     assert newcomer["version"] == 2
 
 
+@pytest.mark.security
 def test_player_and_content_headers_and_shim(client, upload, sample_zip, launch):
     attempt = launch(upload(sample_zip).get_json()["id"])
     page = client.get(attempt["launch_url"])
@@ -253,6 +256,7 @@ def _first_content_url(client, attempt: dict) -> str:
     return player["items"][0]["url"]
 
 
+@pytest.mark.security
 def test_only_a_pdf_module_escapes_the_content_sandbox(client, upload, sample_zip, launch):
     """A ".pdf" inside a SCORM package is the author's file: it keeps the sandboxed CSP."""
     buf = io.BytesIO()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 
 def test_errors_are_documented_as_the_problem_json_they_are(client):
     spec = client.get("/api/openapi.json").get_json()
@@ -49,6 +51,7 @@ def test_upload_with_title_and_moments_with_utc_offset(client, upload, as_user):
             assert datetime.fromisoformat(body[key]).utcoffset() == timedelta(0), body[key]
 
 
+@pytest.mark.security
 def test_nul_in_form_text_is_refused(client, as_user):
     response = client.post(
         "/api/v1/modules",

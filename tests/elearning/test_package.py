@@ -202,6 +202,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.security
 @pytest.mark.parametrize(("case", "build", "reason"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_zip_is_refused_and_leaves_nothing(work, case, build, reason):
     uploads, content = work
@@ -245,10 +246,12 @@ def gib_bomb(tmp_path_factory) -> Path:
     return hostile.zero_bomb(tmp_path_factory.mktemp("bomb") / "bomb.zip")
 
 
+@pytest.mark.security
 def test_gib_bomb_is_small_on_disk(gib_bomb):
     assert gib_bomb.stat().st_size < 3 * MiB
 
 
+@pytest.mark.security
 def test_gib_bomb_stops_at_the_ratio_with_default_limits(gib_bomb, tmp_path):
     started = time.monotonic()
     with pytest.raises(PackageError, match="expands more than 100 times"):
@@ -257,6 +260,7 @@ def test_gib_bomb_stops_at_the_ratio_with_default_limits(gib_bomb, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.security
 def test_gib_bomb_stops_at_the_size_cap_counting_real_bytes(gib_bomb, tmp_path):
     # Ratios off: only the running count of written bytes can stop it.
     limits = ExtractLimits(max_total_bytes=8 * MiB, max_entry_ratio=None, max_total_ratio=None)
@@ -287,6 +291,7 @@ def test_overall_ratio_catches_many_moderate_entries(work):
 # ---------------------------------------------------------------- manifest-level refusals
 
 
+@pytest.mark.security
 @pytest.mark.parametrize(
     ("manifest", "reason"),
     [(hostile.XXE_MANIFEST, "declares a DTD"), (hostile.BILLION_LAUGHS, "declares a DTD")],

@@ -83,6 +83,7 @@ def test_unsafe_keys_are_refused(store, key):
         store.delete(key)
 
 
+@pytest.mark.security
 def test_symlink_inside_the_tree_cannot_lead_out(store, tree, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("rahasia")

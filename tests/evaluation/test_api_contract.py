@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 
 def test_errors_are_documented_as_the_problem_json_they_are(client):
     spec = client.get("/api/openapi.json").get_json()
@@ -22,6 +24,7 @@ def test_moments_carry_their_utc_offset(client, auth):
         assert datetime.fromisoformat(bank["created_at"]).utcoffset() == timedelta(0)
 
 
+@pytest.mark.security
 def test_nul_in_text_is_refused_and_nothing_is_written(client, auth):
     body = {"title": "Bank\u0000", "description": ""}
     response = client.post("/api/v1/question-banks", json=body, headers=auth("trainer"))

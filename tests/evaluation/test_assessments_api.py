@@ -177,6 +177,7 @@ def test_no_feedback_when_the_assessment_hides_it(client, auth, fakes, clock):
     assert "results" not in result.json and result.json["score"] == 0.0
 
 
+@pytest.mark.security
 def test_nothing_before_submission_reveals_answers(client, auth, fakes, clock, secrecy):
     assessment = create(client, auth, shuffle=True, time_limit_minutes=30)
     started = start(client, auth, assessment["id"])
@@ -289,6 +290,7 @@ def test_late_submit_is_graded_as_of_the_deadline(client, auth, fakes, clock):
     assert shown["submitted_at"].startswith("2026-03-02T08:10:00")
 
 
+@pytest.mark.security
 def test_submit_after_deadline_ignores_the_late_answers(client, auth, fakes, clock):
     assessment = create(client, auth, time_limit_minutes=10)
     attempt = start(client, auth, assessment["id"]).json
@@ -425,6 +427,7 @@ def test_draw_rule_serves_count_questions_from_tags(client, auth, fakes, clock):
 # --- rights ---------------------------------------------------------------------------
 
 
+@pytest.mark.security
 def test_attempt_needs_enrolment_and_catalog(client, auth, fakes, clock):
     assessment = create(client, auth)
     fakes.enrol_all = False
@@ -446,6 +449,7 @@ def _learner_id(auth):
     return jwt.decode(token, options={"verify_signature": False})["sub"]
 
 
+@pytest.mark.security
 def test_attempt_rights_per_route(client, auth, fakes, clock):
     assessment = create(client, auth)
     attempt = start(client, auth, assessment["id"]).json

@@ -131,6 +131,7 @@ def test_malformed_completion_is_rejected(client, auth, ids, person, clock):
     )
 
 
+@pytest.mark.security
 def test_certificate_rights_verification_and_pdf(client, auth, ids, person, clock):
     deliver(client, auth, completion_event(ids))
     code = client.get("/api/v1/certificates", headers=auth("learner")).json["items"][0]["code"]
@@ -234,6 +235,7 @@ def supervisor_evaluation(client, auth):
     return items[0]["id"]
 
 
+@pytest.mark.security
 def test_impact_submission_rights_and_apresiasi(client, auth, ids, person, clock):
     deliver(client, auth, completion_event(ids))
     evaluation_id = supervisor_evaluation(client, auth)

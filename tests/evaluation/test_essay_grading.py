@@ -251,6 +251,7 @@ def test_bad_grades_are_422_naming_the_question(app, client, auth, submitted, gr
     assert review.json["score"] == 33.33
 
 
+@pytest.mark.security
 def test_grade_changes_are_audited_without_answer_text(client, auth, submitted, caplog):
     _, attempt_id, ids = submitted
     caplog.set_level("INFO", logger="cakap.audit")

@@ -97,6 +97,7 @@ BAD_TOKENS = {
 }
 
 
+@pytest.mark.security
 @pytest.mark.parametrize("name", sorted(BAD_TOKENS))
 def test_bad_tokens_are_refused_before_forwarding(client, services, name):
     answer = client.get("/api/v1/courses", headers=bearer(BAD_TOKENS[name]()))
@@ -108,6 +109,7 @@ def test_bad_tokens_are_refused_before_forwarding(client, services, name):
     assert services["catalog"].requests == []
 
 
+@pytest.mark.security
 def test_missing_token_and_other_schemes_are_refused(client, services):
     assert client.get("/api/v1/courses").status_code == 401
     assert client.get("/api/v1/courses", headers={"Authorization": "Basic eDp5"}).status_code == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from cakap_shared.testing import bearer, mint_token
 
 
@@ -60,6 +61,7 @@ def test_unreachable_address_gives_502_quickly(fake_service, make_gateway):
     assert answer.status_code == 502
 
 
+@pytest.mark.security
 def test_oversized_body_is_413(fake_service, make_gateway, services):
     from werkzeug.test import Client
 
@@ -70,6 +72,7 @@ def test_oversized_body_is_413(fake_service, make_gateway, services):
     assert services["catalog"].requests == []
 
 
+@pytest.mark.security
 def test_unexpected_error_is_a_problem_without_internals(client, gateway, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")

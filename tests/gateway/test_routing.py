@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from cakap_shared.testing import bearer, mint_token
 from gateway.proxy import Upstream
 from gateway.routing import Manifest, RouteTable
@@ -77,6 +78,7 @@ def test_service_down_at_start_is_picked_up_later(fake_service, make_gateway):
     assert client.get("/api/v1/assessments", headers=auth()).json["service"] == "evaluation"
 
 
+@pytest.mark.security
 def test_internal_paths_are_never_forwarded(client, services):
     for path in (
         "/internal/events",

@@ -48,6 +48,7 @@ def test_unknown_user_is_401(demo):
     assert sign_in(demo, "nobody").status_code == 401
 
 
+@pytest.mark.security
 def test_failures_per_user_are_throttled_with_retry_after(demo):
     for i in range(5):
         assert sign_in(demo, "pegawai", "wrong", addr=f"10.1.0.{i}").status_code == 401
@@ -57,6 +58,7 @@ def test_failures_per_user_are_throttled_with_retry_after(demo):
     assert sign_in(demo, "atasan", addr="10.1.0.99").status_code == 200
 
 
+@pytest.mark.security
 def test_login_name_and_nip_of_one_account_share_one_budget(demo):
     """Typing the NIP instead of the login name must not buy a second set of guesses."""
     for i in range(3):
@@ -96,6 +98,7 @@ def test_a_parallel_burst_gets_no_more_guesses_than_the_budget(demo, monkeypatch
     assert sign_in(demo, "pegawai", addr="10.5.2.1").status_code == 429
 
 
+@pytest.mark.security
 def test_failures_per_address_are_throttled(demo):
     for i in range(30):
         sign_in(demo, f"ghost{i}", "wrong", addr="10.2.0.1")
@@ -108,6 +111,7 @@ def test_successful_sign_ins_from_one_address_are_not_throttled(demo):
         assert sign_in(demo, "pegawai", addr="10.3.0.1").status_code == 200
 
 
+@pytest.mark.security
 def test_password_is_never_logged(demo, caplog):
     sign_in(demo, "pegawai", "Sup3r-secret-pw")
     assert "Sup3r-secret-pw" not in caplog.text
@@ -166,3 +170,43 @@ def test_password_hash_is_argon2id(app, demo):
     with app.app_context():
         account = db.session.scalars(db.select(Account)).first()
         assert account.password_hash.startswith("$argon2id$")
+
+
+def _audit_fields(caplog, event):
+    return [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == event]
+
+
+@pytest.mark.security
+def test_a_password_typed_as_the_name_is_never_logged_or_stored(app, demo, caplog):
+    """Issue 10, item 11c: the account id when the name matched, a keyed hash otherwise."""
+    from personnel_service.models import Account, LoginFailure
+
+    caplog.set_level("INFO", logger="cakap.audit")
+    typed = "Rahasia-Saya-2025!"
+    for _ in range(2):
+        assert sign_in(demo, typed, "whatever").status_code == 401
+    assert sign_in(demo, "pegawai", "wrong").status_code == 401
+    assert sign_in(demo, "pegawai").status_code == 200
+
+    failed = _audit_fields(caplog, "auth.failed")
+    assert len(failed) == 3
+    unknown, again, known = failed
+    assert "username" not in unknown and "account_id" not in unknown
+    assert unknown["login_tag"] == again["login_tag"]  # the same text lines up
+    assert len(unknown["login_tag"]) == 16 and typed.lower() not in unknown["login_tag"]
+    with app.app_context():
+        account = db.session.scalar(db.select(Account).where(Account.username == "pegawai"))
+        scopes = db.session.scalars(db.select(LoginFailure.scope)).all()
+    assert known == {"event": "auth.failed", "account_id": account.id, "address": "10.0.0.1"}
+    [signed_in] = _audit_fields(caplog, "auth.signed_in")
+    assert signed_in["account_id"] == account.id
+    every_line = " ".join(str(r.__dict__) for r in caplog.records)
+    assert typed not in every_line and typed.lower() not in every_line
+    assert not any(typed.lower() in scope for scope in scopes)  # nor in the throttle table
+
+
+@pytest.mark.security
+def test_throttling_still_counts_one_typed_name_across_addresses(demo):
+    for i in range(5):
+        assert sign_in(demo, "Nobody-Here", "x", addr=f"10.9.0.{i}").status_code == 401
+    assert sign_in(demo, " nobody-here ", "x", addr="10.9.1.1").status_code == 429

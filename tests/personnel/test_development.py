@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from personnel_service.competencies import gap_items
 
 
@@ -226,7 +227,7 @@ def test_seeded_managerial_standard_levels(org):
     assert len(standards["pengawas"]) == 9
 
 
-def test_profile_shows_latest_level_and_sources_are_checked(org):
+def test_profile_shows_the_trusted_level_and_sources_are_checked(org):
     staff = org.ids["staff"]
     path = f"/api/v1/people/{staff}/competency-assessments"
     assert (
@@ -267,13 +268,60 @@ def test_profile_shows_latest_level_and_sources_are_checked(org):
     )
     assert org.post(path, json={"code": "M-INT", "level": 6, "source": "self"}).status_code == 422
     profile = org.get(f"/api/v1/people/{staff}/competencies", who="kabid").get_json()
+    # The later self-assessment does not replace the assessment centre's level.
     assert profile["items"] == [
         {
             "id": profile["items"][0]["id"],
             "code": "M-INT",
-            "level": 3,
-            "source": "self",
-            "assessed_on": profile["items"][0]["assessed_on"],
+            "level": 2,
+            "source": "assessment_centre",
+            "assessed_on": "2023-01-01",
         }
     ]
-    assert len(profile["history"]) == 2
+    assert [h["source"] for h in profile["history"]] == ["self", "assessment_centre"]
+
+
+@pytest.mark.security
+def test_a_self_assessment_never_erases_a_gap_the_supervisor_found(org):
+    """Issue 10, item 3: sources have precedence (assessment centre > supervisor > self)."""
+    staff = org.ids["staff"]  # fungsional: M-KS required at level 2
+    path = f"/api/v1/people/{staff}/competency-assessments"
+
+    def current(code: str) -> dict:
+        gaps = org.get(f"/api/v1/people/{staff}/competency-gaps", who="service").get_json()
+        profile = org.get(f"/api/v1/people/{staff}/competencies", who="staff").get_json()
+        by_code = {i["code"]: i for i in profile["items"]}
+        return {**{i["code"]: i for i in gaps["items"]}[code], "source": by_code[code]["source"]}
+
+    supervisor = {"code": "M-KS", "level": 1, "source": "supervisor", "assessed_on": "2025-01-10"}
+    assert org.post(path, who="kabid", json=supervisor).status_code == 201
+    mine = {"code": "M-KS", "level": 5, "source": "self", "assessed_on": "2025-06-01"}
+    assert org.post(path, who="staff", json=mine).status_code == 201  # stored all the same
+    assert current("M-KS") == {
+        "code": "M-KS", "required": 2, "current": 1, "gap": 1, "source": "supervisor"
+    }  # fmt: skip
+
+    # A newer supervisor assessment replaces the older one, up or down.
+    newer = {**supervisor, "level": 2, "assessed_on": "2025-07-01"}
+    assert org.post(path, who="kabid", json=newer).status_code == 201
+    assert (current("M-KS")["current"], current("M-KS")["gap"]) == (2, 0)
+
+    # The assessment centre outranks the supervisor, even with an older date.
+    centre = {
+        "code": "M-KS",
+        "level": 1,
+        "source": "assessment_centre",
+        "assessed_on": "2024-01-01",
+    }
+    assert org.post(path, json=centre).status_code == 201
+    assert current("M-KS")["source"] == "assessment_centre"
+    assert current("M-KS")["gap"] == 1
+
+    # Where only the person assessed themself, their level is what there is.
+    own = {"code": "SK-PB", "level": 3, "source": "self"}
+    assert org.post(path, who="staff", json=own).status_code == 201
+    assert (current("SK-PB")["current"], current("SK-PB")["source"]) == (3, "self")
+    history = org.get(f"/api/v1/people/{staff}/competencies", who="kabid").get_json()["history"]
+    assert sorted(h["source"] for h in history if h["code"] == "M-KS") == [
+        "assessment_centre", "self", "supervisor", "supervisor"
+    ]  # fmt: skip

@@ -144,6 +144,7 @@ def test_bad_files_are_4xx_and_keep_nothing(org, data, status):
     assert people_count(org) == before
 
 
+@pytest.mark.security
 def test_file_over_the_row_limit_is_413_and_keeps_nothing(app, org):
     app.config["IMPORT_MAX_ROWS"] = 2
     try:

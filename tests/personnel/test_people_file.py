@@ -343,6 +343,7 @@ def test_xlsx_export_round_trips_with_text_nips():
     ]
 
 
+@pytest.mark.security
 def test_export_accepts_mappings_and_escapes_formulas():
     person = {"nip": BOSS, "name": '=HYPERLINK("x")', "grade": "III/d", "status": "active"}
     csv_text = write_people_csv([person]).decode("utf-8-sig")

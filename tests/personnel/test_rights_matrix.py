@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.security
+
 # (caller, target) -> may the caller see the target? The callers and their keys in `org`:
 # admin, service, supervisor = kabid (staff is below), asn = staff, trainer (non-ASN).
 CALLER_KEY = {"admin": "admin", "service": "service", "supervisor": "kabid", "asn": "staff",

@@ -274,6 +274,7 @@ def test_a_malformed_envelope_is_422(pair, body):
     assert response.mimetype == "application/problem+json"
 
 
+@pytest.mark.security
 def test_events_need_a_service_token(pair):
     _, consumer = pair
     client = consumer.app.test_client()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from cakap_shared.testing import (
     bearer,
     mint_token,
@@ -53,6 +54,7 @@ def test_openapi_document_is_served(service_app):
     assert doc["info"]["title"].startswith("Cakap")
 
 
+@pytest.mark.security
 def test_api_without_token_is_401_problem(service_app):
     response = service_app.test_client().get("/api/v1/_boom")
     assert response.status_code == 401
@@ -60,6 +62,7 @@ def test_api_without_token_is_401_problem(service_app):
     assert response.get_json()["status"] == 401
 
 
+@pytest.mark.security
 def test_unexpected_exception_is_generic_500_with_request_id(service_app, caplog):
     client = service_app.test_client()
     token = mint_token("p1", ["admin"])
@@ -145,6 +148,7 @@ def test_flatten_errors_drops_only_the_webargs_location():
     assert flatten_errors(["Invalid JSON."]) == {"_body": ["Invalid JSON."]}
 
 
+@pytest.mark.security
 def test_access_logs_mask_the_launch_credential_in_player_paths():
     from cakap_shared.logs import loggable_path
 

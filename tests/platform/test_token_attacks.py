@@ -19,6 +19,8 @@ from cakap_shared.testing import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+pytestmark = pytest.mark.security
+
 
 @functools.cache
 def other_key() -> str:

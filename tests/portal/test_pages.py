@@ -128,6 +128,7 @@ def test_request_place_posts_to_the_api_with_the_bearer_token(
     assert json.loads(request.body) == {"class_id": CLASS_ID}
 
 
+@pytest.mark.security
 def test_request_place_without_csrf_is_refused_and_nothing_is_sent(client, sign_in, gw, api):
     sign_in()
     created = gw.add(responses.POST, api("/api/v1/enrolments"), status=201, json={})
@@ -174,6 +175,7 @@ def test_request_place_conflict_is_said_in_indonesian_never_the_api_detail(
     assert ENGLISH_DETAIL not in page
 
 
+@pytest.mark.security
 def test_assessment_page_never_shows_answer_data(client, sign_in, gw, api, csrf_of):
     sign_in()
     gw.add(
@@ -279,6 +281,7 @@ def test_module_launch_redirects_to_the_launch_url(client, sign_in, gw, api, csr
     assert response.headers["Location"] == f"/play/{ATTEMPT_ID}?launch=abc"
 
 
+@pytest.mark.security
 def test_module_launch_refuses_a_script_url(client, sign_in, gw, api, csrf_of):
     sign_in()
     gw.add(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import responses
 
 SIGNED_IN_PAGE = "/halaman-yang-tidak-ada"  # any page rendering the layout (with the logout form)
@@ -47,6 +48,7 @@ def test_login_success_sets_session_and_redirects(
     assert access_token not in _cookie_header(response)
 
 
+@pytest.mark.security
 def test_session_cookie_is_httponly_and_samesite_lax(client, gw, csrf_of, api, access_token, me):
     gw.add(responses.POST, api("/api/v1/auth/token"), json={"access_token": access_token})
     gw.add(responses.GET, api("/api/v1/me"), json=me(["asn"]))
@@ -70,6 +72,7 @@ def test_session_cookie_secure_when_configured(gw, api):
     assert "Secure" in _cookie_header(response)
 
 
+@pytest.mark.security
 def test_login_renews_the_session(client, sign_in):
     with client.session_transaction() as session:
         session["planted"] = "by an attacker before login"
@@ -115,6 +118,7 @@ def test_login_throttled_shows_429_message(client, gw, csrf_of, api):
     assert "Terlalu banyak percobaan masuk" in response.get_data(as_text=True)
 
 
+@pytest.mark.security
 def test_login_ignores_an_offsite_next(client, gw, csrf_of, api, access_token, me):
     gw.add(responses.POST, api("/api/v1/auth/token"), json={"access_token": access_token})
     gw.add(responses.GET, api("/api/v1/me"), json=me(["asn"]))
@@ -130,12 +134,14 @@ def test_login_ignores_an_offsite_next(client, gw, csrf_of, api, access_token, m
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.security
 def test_login_form_without_csrf_is_refused(client, gw):
     response = client.post("/masuk", data={"username": "pegawai", "password": "cakap-demo"})
     assert response.status_code == 400
     assert len(gw.calls) == 0
 
 
+@pytest.mark.security
 def test_logout_requires_post(client, sign_in):
     sign_in()
     assert client.get("/keluar").status_code == 405
@@ -143,6 +149,7 @@ def test_logout_requires_post(client, sign_in):
         assert "tok" in session
 
 
+@pytest.mark.security
 def test_logout_without_csrf_is_refused(client, sign_in):
     sign_in()
     response = client.post("/keluar")
@@ -184,6 +191,7 @@ def test_api_401_ends_the_session(client, sign_in, gw, api):
         assert "tok" not in session
 
 
+@pytest.mark.security
 def test_role_pages_refuse_other_roles(client, sign_in):
     sign_in(["asn"])
     assert client.get("/persetujuan").status_code == 403

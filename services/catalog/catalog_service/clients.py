@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.http import ServiceClient, ServiceUnavailable
+from cakap_shared.http import ServiceClient, ServiceUnavailable, quoted_path
 from flask import current_app
 
 
@@ -30,7 +30,7 @@ def _items(answer: Any) -> list[dict[str, Any]]:
 
 def competency_gaps(person_id: str) -> list[dict[str, Any]] | None:
     """[{code, required, current, gap}] of the person; None when personnel knows no such person."""
-    answer = personnel().get_json(f"/api/v1/people/{person_id}/competency-gaps")
+    answer = personnel().get_json(quoted_path("/api/v1/people/{}/competency-gaps", person_id))
     if answer is None:
         return None
     gaps = []
@@ -51,5 +51,5 @@ def competency_gaps(person_id: str) -> list[dict[str, Any]] | None:
 
 def supervisor_ids(person_id: str) -> list[str]:
     """Ids of the person's supervisors, direct one first."""
-    answer = personnel().get_json(f"/api/v1/people/{person_id}/supervisors")
+    answer = personnel().get_json(quoted_path("/api/v1/people/{}/supervisors", person_id))
     return [str(i.get("id")) for i in _items(answer)]

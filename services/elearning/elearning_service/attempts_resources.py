@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from typing import Any
 
 from cakap_shared.auth import Principal, current_principal, public
+from cakap_shared.db import utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app, g, request
@@ -100,6 +102,48 @@ def credential_attempt(
     return attempt, claims
 
 
+def require_in_use(attempt: Attempt, *, commit: bool) -> None:
+    """Refuse a player page or a commit unless the attempt is open and its learner may
+    still take the module: checked on every use, because a launch credential stays
+    valid for hours after a withdrawal or after the attempt closed.
+
+    The one exception: the session that completed the attempt may commit for
+    LAUNCH_CLOSED_GRACE_SECONDS more (SCORM content sends its session time on finish).
+    """
+    if attempt.status != "open":
+        if commit and _closed_moments_ago(attempt):
+            return
+        audit("module.closed_attempt_refused", attempt_id=attempt.id)
+        raise CakapError(
+            409,
+            "This attempt is already finished; open the module again from your course.",
+            code="attempt-closed",
+        )
+    try:
+        access = catalog().learning_access(attempt.learner_id, attempt.module_id)
+    except ServiceUnavailable as exc:
+        audit("module.use_unavailable", attempt_id=attempt.id, reason=str(exc))
+        raise unavailable() from None
+    if access.get("allowed") is not True:
+        audit("module.use_refused", attempt_id=attempt.id)
+        raise CakapError(
+            403,
+            "You are no longer enrolled in a course with this module (withdrawn or ended), "
+            "so this attempt cannot be played or saved.",
+            code="not-enrolled",
+        )
+
+
+def _closed_moments_ago(attempt: Attempt) -> bool:
+    closed = attempt.completed_at
+    if closed is None:
+        return False
+    if closed.tzinfo is None:  # SQLite gives naive UTC datetimes back
+        closed = closed.replace(tzinfo=UTC)
+    grace = timedelta(seconds=current_app.config["LAUNCH_CLOSED_GRACE_SECONDS"])
+    return utcnow() - closed <= grace
+
+
 @blp.route("/modules/<string:module_id>/attempts")
 class ModuleAttempts(MethodView):
     """Launching a module."""
@@ -160,7 +204,10 @@ class ModuleAttemptCmi(MethodView):
     @blp.arguments(CmiArgsSchema, location="query")
     @blp.response(200, CmiResultSchema)
     @blp.alt_response(401, description="No valid token or launch credential")
+    @blp.alt_response(403, description="No longer enrolled in a course with the module")
     @blp.alt_response(404, description="Not your attempt")
+    @blp.alt_response(409, description="The attempt is finished (or changed meanwhile)")
+    @blp.alt_response(503, description="Catalog could not be asked")
     @blp.alt_response(422, description="Unknown element or illegal value; the element is named")
     def put(self, args: dict[str, Any], attempt_id: str) -> dict[str, Any]:
         """Validate and store runtime elements (all or nothing) and roll up the status."""
@@ -179,6 +226,7 @@ class ModuleAttemptCmi(MethodView):
                 "A bearer token or a launch credential is required.",
                 headers={"WWW-Authenticate": 'Bearer realm="cakap"'},
             )
+        require_in_use(attempt, commit=True)
         body = request.get_json(silent=True)
         sco = args.get("sco")
         state = runtime.commit(attempt, sco, body)

@@ -7,9 +7,8 @@ Authorization never fails open: no answer from catalog is a 503, not a yes.
 from __future__ import annotations
 
 from typing import Any, Protocol
-from urllib.parse import quote
 
-from cakap_shared.http import ServiceClient, ServiceUnavailable
+from cakap_shared.http import ServiceClient, ServiceUnavailable, quoted_path
 from cakap_shared.problems import CakapError
 from flask import Flask, current_app
 
@@ -34,11 +33,6 @@ class CatalogGateway(Protocol):
     def course(self, course_id: str) -> dict[str, Any] | None:
         """The course ({"id", "module_ids", ...}) or None if unknown."""
         ...
-
-
-def _segment(value: str) -> str:
-    """One URL path segment: a caller's "x/../y" must not reach another catalog route."""
-    return quote(value, safe="")
 
 
 class HttpCatalog:
@@ -82,15 +76,15 @@ class HttpCatalog:
 
     def roster(self, class_id: str) -> dict[str, Any] | None:
         """The roster of a class, None when catalog does not know it."""
-        return self._document(f"/api/v1/classes/{_segment(class_id)}/roster")
+        return self._document(quoted_path("/api/v1/classes/{}/roster", class_id))
 
     def course_class(self, class_id: str) -> dict[str, Any] | None:
         """A class (with its trainer_ids and course_id), None when catalog does not know it."""
-        return self._document(f"/api/v1/classes/{_segment(class_id)}")
+        return self._document(quoted_path("/api/v1/classes/{}", class_id))
 
     def course(self, course_id: str) -> dict[str, Any] | None:
         """A course (with its module_ids), None when catalog does not know it."""
-        return self._document(f"/api/v1/courses/{_segment(course_id)}")
+        return self._document(quoted_path("/api/v1/courses/{}", course_id))
 
 
 def catalog() -> CatalogGateway:

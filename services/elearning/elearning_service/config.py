@@ -19,7 +19,7 @@ def _launch_secret() -> str:
         return value
     path = var_dir() / "keys" / "launch-secret"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
@@ -42,6 +42,9 @@ def load_config() -> dict[str, Any]:
             # HMAC secret of launch credentials (player URLs); generated into var/ in dev.
             "LAUNCH_SECRET": _launch_secret(),
             "LAUNCH_TTL_SECONDS": env_int("LAUNCH_TTL_SECONDS", 4 * 3600),
+            # How long the session that completed an attempt may still commit (its last
+            # session time, LMSFinish); after that a closed attempt refuses every commit.
+            "LAUNCH_CLOSED_GRACE_SECONDS": env_int("LAUNCH_CLOSED_GRACE_SECONDS", 120),
         }
     )
     # Multipart framing adds a little to the file itself.

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cakap_shared.http import ServiceClient, ServiceUnavailable
+from cakap_shared.http import ServiceClient, ServiceUnavailable, quoted_path
 from cakap_shared.problems import CakapError
 from flask import Flask, current_app
 
@@ -57,7 +57,7 @@ def catalog_access(learner_id: str, assessment_id: str) -> dict[str, Any]:
 
 def personnel_person(person_id: str) -> dict[str, Any] | None:
     """The person as personnel stores them (service tokens see everyone)."""
-    body = _get("personnel", f"/api/v1/people/{person_id}")
+    body = _get("personnel", quoted_path("/api/v1/people/{}", person_id))
     if body is not None and not isinstance(body, dict):
         raise ServiceUnavailable("personnel: unusable person answer")
     return body
@@ -65,7 +65,7 @@ def personnel_person(person_id: str) -> dict[str, Any] | None:
 
 def personnel_supervisors(person_id: str) -> list[dict[str, Any]]:
     """The chain of supervisors above a person, direct supervisor first."""
-    body = _get("personnel", f"/api/v1/people/{person_id}/supervisors")
+    body = _get("personnel", quoted_path("/api/v1/people/{}/supervisors", person_id))
     if body is None:
         return []
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
@@ -76,7 +76,7 @@ def personnel_supervisors(person_id: str) -> list[dict[str, Any]]:
 def personnel_appreciation(learner_id: str, body: dict[str, Any], bearer: str) -> tuple[int, Any]:
     """Record an apresiasi in personnel as the supervisor (their own token, not ours)."""
     client = ServiceClient(_client("personnel").base_url, "personnel", lambda _aud: bearer)
-    response = client.post_json(f"/api/v1/people/{learner_id}/appreciations", body)
+    response = client.post_json(quoted_path("/api/v1/people/{}/appreciations", learner_id), body)
     try:
         payload = response.json()
     except ValueError:

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 
 from . import throttle
 from .extensions import db
+from .login_names import name_tag
 from .models import Account, Person
 from .passwords import hash_password, needs_rehash, verify_password
 from .schemas import MeSchema, ServiceTokenRequestSchema, TokenRequestSchema, TokenSchema
@@ -54,12 +55,14 @@ class Tokens(MethodView):
             .join(Person)
             .where(or_(Account.username == username, Person.nip == username))
         )
+        # Never the typed text in the log: it may be a password typed in the name field.
+        who = {"account_id": account.id} if account else {"login_tag": name_tag(username)}
         # Reserved before the password is checked, so parallel guesses stay within budget.
         attempt = throttle.begin(username, address, account.person_id if account else None)
         if attempt.wait is not None:
             throttle.withdraw(attempt)
             db.session.commit()
-            audit("auth.throttled", username=username, address=address)
+            audit("auth.throttled", **who, address=address)
             raise CakapError(
                 429,
                 "Too many failed sign-in attempts. Try again later.",
@@ -68,7 +71,7 @@ class Tokens(MethodView):
         ok = verify_password(account.password_hash if account else None, body["password"])
         if not ok or account is None or not account.is_active:
             # The reservation stays: it is this failure's record.
-            audit("auth.failed", username=username, address=address)
+            audit("auth.failed", **who, address=address)
             raise CakapError(
                 401,
                 "Wrong user name or password.",
@@ -79,7 +82,13 @@ class Tokens(MethodView):
             account.password_hash = hash_password(body["password"])
         db.session.commit()
         issuer = current_app.extensions["cakap_token_issuer"]
-        audit("auth.signed_in", username=account.username, address=address, actor=account.person_id)
+        audit(
+            "auth.signed_in",
+            account_id=account.id,
+            username=account.username,
+            address=address,
+            actor=account.person_id,
+        )
         return {
             "access_token": issuer.user_token(token_claims(account)),
             "token_type": "Bearer",

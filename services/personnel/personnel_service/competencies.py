@@ -2,8 +2,13 @@
 
 Standards are kept per position type (the managerial standard seeded by the
 migration) and optionally per position name; a name's levels override its
-type's for the competencies the name lists. The current level of a competency
-is the latest assessment by date (any source); never assessed counts as 0.
+type's for the competencies the name lists.
+
+The current level of a competency comes from the most trusted source that assessed
+it (SOURCE_PRECEDENCE), the latest assessment of that source by date; never assessed
+counts as 0. A lower source never overwrites a higher one's level: a learner's self
+assessment cannot erase the gap their supervisor or BKPSDM's assessment centre found.
+It stays stored and visible in the history.
 """
 
 from __future__ import annotations
@@ -77,6 +82,31 @@ def standard_for(position: str | None, position_type: str | None) -> dict[str, i
     return merged
 
 
+# Most trusted first: an assessment centre or certification run by BKPSDM, then the
+# supervisor, then the person's own view. (A level taken from a completed training,
+# when one is recorded, ranks between the supervisor and the self-assessment.)
+SOURCE_PRECEDENCE = ("assessment_centre", "supervisor", "self")
+_RANK = {source: rank for rank, source in enumerate(SOURCE_PRECEDENCE)}
+
+
+def source_rank(source: str) -> int:
+    """0 for the most trusted source; an unknown source ranks below every known one."""
+    return _RANK.get(source, len(SOURCE_PRECEDENCE))
+
+
+def current_assessments(history: list[CompetencyAssessment]) -> dict[str, CompetencyAssessment]:
+    """Per competency code, the assessment that sets the current level.
+
+    `history` is newest first, so within one source the first seen is the latest.
+    """
+    current: dict[str, CompetencyAssessment] = {}
+    for a in history:
+        held = current.get(a.competency_code)
+        if held is None or source_rank(a.source) < source_rank(held.source):
+            current[a.competency_code] = a
+    return current
+
+
 def assessments(person_id: str) -> list[CompetencyAssessment]:
     """All assessments of a person, newest first."""
     return list(
@@ -102,11 +132,9 @@ def assessment_view(a: CompetencyAssessment) -> dict[str, Any]:
 
 
 def profile(person_id: str) -> dict[str, Any]:
-    """Current level per code (latest assessment) and the full history."""
+    """Current level per code (most trusted source, then latest) and the full history."""
     history = assessments(person_id)
-    current: dict[str, CompetencyAssessment] = {}
-    for a in history:
-        current.setdefault(a.competency_code, a)
+    current = current_assessments(history)
     return {
         "items": [assessment_view(current[code]) for code in sorted(current)],
         "history": [assessment_view(a) for a in history],
@@ -114,11 +142,8 @@ def profile(person_id: str) -> dict[str, Any]:
 
 
 def current_levels(person_id: str) -> dict[str, int]:
-    """Latest level per competency code."""
-    levels: dict[str, int] = {}
-    for a in assessments(person_id):
-        levels.setdefault(a.competency_code, a.level)
-    return levels
+    """Current level per competency code (see current_assessments)."""
+    return {code: a.level for code, a in current_assessments(assessments(person_id)).items()}
 
 
 def gap_items(required: dict[str, int], current: dict[str, int]) -> list[dict[str, int | str]]:

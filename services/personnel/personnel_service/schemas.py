@@ -368,7 +368,7 @@ class AssessmentSchema(ma.Schema):
 
 
 class CompetencyProfileSchema(ma.Schema):
-    """Current level per competency (latest assessment) and the history."""
+    """Current level per competency (most trusted source, then latest) and the history."""
 
     items = ma.fields.List(ma.fields.Nested(AssessmentSchema))
     history = ma.fields.List(ma.fields.Nested(AssessmentSchema))

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from .extensions import db
+from .login_names import name_tag
 from .models import LoginFailure
 
 
@@ -36,7 +37,8 @@ def _scopes(username: str, address: str, account_id: str | None) -> list[tuple[s
     cfg = current_app.config
     per_user = cfg["LOGIN_MAX_FAILURES_PER_USER"]
     scopes = [
-        (f"user:{username.strip().lower()}", per_user),
+        # The typed name only as a keyed hash: it may be a password typed in the wrong field.
+        (f"user:{name_tag(username)}", per_user),
         (f"addr:{address}", cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
     ]
     if account_id:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import time
 import uuid
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,16 @@ class TokenIssuer:
             )
             .decode()
         )
+        self._secret = self._key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    def derived_key(self, purpose: bytes) -> bytes:
+        """A secret for another use (HMAC of the purpose under the private key): one
+        secret less to configure, and it cannot be turned back into the signing key."""
+        return hmac.new(self._secret, purpose, sha256).digest()
 
     def _sign(self, claims: dict[str, Any], audience: str, ttl: int) -> str:
         now = int(time.time())
@@ -69,7 +81,7 @@ def ensure_dev_key(path: Path) -> str:
     """Create an RSA key at `path` (0600) unless one is there; return its PEM."""
     if path.exists():
         return path.read_text()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

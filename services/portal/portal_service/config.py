@@ -60,7 +60,7 @@ def _read_or_create_secret(path: Path) -> str:
     """Read the dev secret, or write a new one readable by its owner only (0600)."""
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     secret = secrets.token_urlsafe(48)
     # Written aside, then linked into place: two workers starting together agree on one key
     # and neither ever reads a half-written file.

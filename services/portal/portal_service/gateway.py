@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any, BinaryIO
-from urllib.parse import quote
 
 import requests
+from cakap_shared.http import quoted_path
 from cakap_shared.logs import REQUEST_ID_HEADER
 from flask import Flask, current_app, g, has_request_context, request
 from requests.adapters import HTTPAdapter
@@ -51,7 +51,7 @@ class ApiResponse:
 
 def path(template: str, *parts: object) -> str:
     """Fill an API path, quoting each part so an id can never add path segments."""
-    return template.format(*(quote(str(p), safe="") for p in parts))
+    return quoted_path(template, *parts)
 
 
 class GatewayClient:

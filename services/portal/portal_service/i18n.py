@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, current_app, request
 from flask_babel import Babel, format_date, format_datetime
@@ -33,6 +34,21 @@ def _remember_choice(response: Response) -> Response:
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+def language_url(code: str) -> str:
+    """This page in another language, as a link that can only stay on this site.
+
+    Built from request.path, which an attacker chooses: `/%5Cevil.example` arrives as
+    `/\\evil.example` and `/%2F%2Fevil.example` as `//evil.example`, both of which a
+    browser resolves to another host. Backslashes become slashes, leading slashes
+    collapse to one, and everything but path characters is percent-encoded (tabs and
+    newlines, which browsers drop, included).
+    """
+    path = "/" + request.path.replace("\\", "/").lstrip("/")
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    query.append(("lang", code))
+    return quote(path, safe="/-._~!$&'()*+,;=:@") + "?" + urlencode(query)
 
 
 def display_date(value: object) -> str:
@@ -95,3 +111,4 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(display_date, "tanggal")
     app.add_template_filter(display_day, "hari")
     app.add_template_filter(display_time, "jam")
+    app.add_template_global(language_url)

@@ -24,7 +24,7 @@ from cakap_shared.problems import CakapError
 from flask import Blueprint, Response, render_template, request
 
 from .. import content
-from ..attempts_resources import credential_attempt, tokens
+from ..attempts_resources import credential_attempt, require_in_use, tokens
 from ..models import Attempt
 from ..runtime import SCORM_KINDS, items
 from ..scorm.datamodel import MODELS
@@ -73,6 +73,7 @@ def player(attempt_id: str) -> Response:
     """The player page of one launch (no login: the launch credential in the URL)."""
     token = request.args.get("launch")
     attempt, _ = credential_attempt("launch", token, attempt_id)
+    require_in_use(attempt, commit=False)
     version = attempt.version
     state = attempt.state
     entries = []

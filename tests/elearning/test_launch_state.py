@@ -1,0 +1,118 @@
+"""A launch link works only while its attempt is open and its learner still enrolled
+(issue 10, item 10): checked on every use of the player page and of the runtime PUT,
+not only the credential's signature and expiry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from cakap_shared.db import utcnow
+from elearning_service.extensions import db
+from elearning_service.models import Attempt
+
+pytestmark = pytest.mark.security
+
+LEARNER = "22222222-2222-4222-8222-222222222222"
+LOCATION = {"cmi.core.lesson_location": "hal-2"}
+
+
+@pytest.fixture
+def launched(client, upload, sample_zip, as_user):
+    module = upload(sample_zip).get_json()["id"]
+    answer = client.post(f"/api/v1/modules/{module}/attempts", headers=as_user("learner"))
+    assert answer.status_code == 201
+    body = answer.get_json()
+    return {
+        "id": body["id"],
+        "module": module,
+        "page": body["launch_url"],
+        "commit": f"/api/v1/module-attempts/{body['id']}/cmi",
+        "launch": {"X-Launch-Token": body["launch_url"].split("launch=", 1)[1]},
+    }
+
+
+def stored(app, attempt_id: str) -> tuple[str, int]:
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        return attempt.cmi, attempt.revision
+
+
+def test_withdrawal_retires_the_launch_link_at_once(app, client, launched, fake_catalog, as_user):
+    assert client.get(launched["page"]).status_code == 200
+    assert (
+        client.put(launched["commit"], json=LOCATION, headers=launched["launch"]).status_code == 200
+    )
+    before = stored(app, launched["id"])
+
+    fake_catalog.allow_all = False  # the learner withdrew: catalog no longer lets them in
+    page = client.get(launched["page"])
+    assert page.status_code == 403 and page.mimetype == "application/problem+json"
+    assert "no longer enrolled" in page.get_json()["detail"]
+    assert page.get_json()["code"] == "not-enrolled"
+    for headers in (launched["launch"], as_user("learner")):
+        refused = client.put(
+            launched["commit"], json={"cmi.core.lesson_location": "x"}, headers=headers
+        )
+        assert refused.status_code == 403
+        assert "no longer enrolled" in refused.get_json()["detail"]
+    assert stored(app, launched["id"]) == before  # nothing written
+    assert ("access", LEARNER, launched["module"]) in fake_catalog.calls
+
+    fake_catalog.allowed.add((LEARNER, launched["module"]))  # enrolled again
+    assert client.get(launched["page"]).status_code == 200
+
+
+def test_each_use_asks_catalog_and_fails_closed(client, launched, fake_catalog):
+    fake_catalog.calls.clear()
+    client.get(launched["page"])
+    client.put(launched["commit"], json=LOCATION, headers=launched["launch"])
+    asks = [c for c in fake_catalog.calls if c[0] == "access"]
+    assert len(asks) == 2
+    fake_catalog.down = True
+    assert client.get(launched["page"]).status_code == 503
+    assert (
+        client.put(launched["commit"], json=LOCATION, headers=launched["launch"]).status_code == 503
+    )
+
+
+def test_a_closed_attempt_refuses_its_old_link_after_the_finishing_grace(
+    app, client, launched, as_user
+):
+    put = launched["commit"]
+    for sco, body in [
+        ("bab_1", {"cmi.core.lesson_status": "completed", "cmi.core.score.raw": "90"}),
+        ("bab_2", {"cmi.core.lesson_status": "completed"}),
+        ("glosarium", {"progress.opened": "true"}),
+    ]:
+        answer = client.put(f"{put}?sco={sco}", json=body, headers=launched["launch"])
+        assert answer.status_code == 200
+    assert answer.get_json()["attempt"]["status"] == "closed"
+    # The completing session's last commit (LMSFinish's session time) still lands ...
+    finish = {"cmi.core.session_time": "0000:05:00"}
+    assert (
+        client.put(f"{put}?sco=bab_2", json=finish, headers=launched["launch"]).status_code == 200
+    )
+    # ... but playing the closed attempt again does not.
+    assert client.get(launched["page"]).status_code == 409
+
+    with app.app_context():
+        attempt = db.session.get(Attempt, launched["id"])
+        grace = app.config["LAUNCH_CLOSED_GRACE_SECONDS"]
+        attempt.completed_at = utcnow() - timedelta(seconds=grace + 1)
+        db.session.commit()
+    before = stored(app, launched["id"])
+    for headers in (launched["launch"], as_user("learner")):
+        late = client.put(
+            f"{put}?sco=bab_1", json={"cmi.core.lesson_status": "failed"}, headers=headers
+        )
+        assert late.status_code == 409
+        assert "already finished" in late.get_json()["detail"]
+        assert late.get_json()["code"] == "attempt-closed"
+    assert stored(app, launched["id"]) == before
+    assert client.get(launched["page"]).status_code == 409
+    # A new launch starts a new attempt with a new link.
+    again = client.post(
+        f"/api/v1/modules/{launched['module']}/attempts", headers=as_user("learner")
+    )
+    assert again.status_code == 201 and again.get_json()["id"] != launched["id"]
