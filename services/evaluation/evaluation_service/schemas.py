@@ -71,8 +71,8 @@ class QuestionSchema(ma.Schema):
 class BankInSchema(ma.Schema):
     """Create or rename a question bank."""
 
-    title = F.String(required=True, validate=V.Length(min=3, max=200))
-    description = F.String(allow_none=True, validate=V.Length(max=1500))
+    title = F.String(required=True, validate=V.Length(min=1, max=200))
+    description = F.String(allow_none=True, validate=V.Length(max=5000))
 
 
 class BankPatchSchema(ma.Schema):
@@ -480,8 +480,8 @@ class BehaviourRatingSchema(ma.Schema):
 class AppreciationInSchema(ma.Schema):
     """An apresiasi the supervisor records for the learner (stored by personnel)."""
 
-    title = F.String(required=True, validate=V.Length(min=1, max=200))
-    description = F.String(allow_none=True, validate=V.Length(max=5000))
+    title = F.String(required=True, validate=V.Length(min=3, max=200))
+    description = F.String(allow_none=True, validate=V.Length(max=1500))
 
 
 class ImpactSubmissionInSchema(ma.Schema):
