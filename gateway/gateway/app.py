@@ -20,6 +20,7 @@ from .config import GatewayConfig
 from .proxy import (
     BadRequest,
     BodyTooLarge,
+    ClientStalled,
     Upstream,
     UpstreamError,
     forward,
@@ -125,6 +126,10 @@ class Gateway:
             )
         except BadRequest as exc:
             status, headers, body = self.problem(400, str(exc), request_id)
+        except ClientStalled:
+            status, headers, body = self.problem(
+                408, "The request body was not sent in time.", request_id, ("Connection", "close")
+            )
         except Exception:
             log.exception(
                 "gateway failure on %s %s", method, path, extra={"request_id": request_id}

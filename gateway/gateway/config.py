@@ -94,3 +94,46 @@ class GatewayConfig:
                 if p.strip().rstrip("/")
             ),
         )
+
+
+def _networks(value: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(
+        ip_network(part.strip(), strict=False) for part in (value or "").split(",") if part.strip()
+    )
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    """What one client connection may cost the gateway's worker (see gateway/worker.py)."""
+
+    # From accept (or from the first byte after a keep-alive pause) to a complete head.
+    head_timeout: float = 10.0
+    # A head longer than this is refused (431) instead of being buffered further.
+    max_head_bytes: int = 64 * 1024
+    # A request body up to this size is read by the poller before a thread is given.
+    prebuffer_body: int = 64 * 1024
+    # Open connections from one address per worker process (0: no cap).
+    max_connections_per_address: int = 64
+    # A thread reading a larger body or writing an answer gives up after this many
+    # seconds without progress from the client.
+    io_timeout: float = 30.0
+    # Edge proxies carry many clients on their connections: no per-address cap for them.
+    exempt: tuple[IPv4Network | IPv6Network, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientLimits:
+        """GATEWAY_HEAD_TIMEOUT, GATEWAY_MAX_HEAD_BYTES, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
+        GATEWAY_CLIENT_IO_TIMEOUT; the trusted forwarders (edge proxy) are exempt from the cap."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str) -> str:
+            value = env.get(name)
+            return value if value not in (None, "") else default
+
+        return cls(
+            head_timeout=float(get("GATEWAY_HEAD_TIMEOUT", "10")),
+            max_head_bytes=int(get("GATEWAY_MAX_HEAD_BYTES", str(64 * 1024))),
+            max_connections_per_address=int(get("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "64")),
+            io_timeout=float(get("GATEWAY_CLIENT_IO_TIMEOUT", "30")),
+            exempt=_networks(env.get("GATEWAY_TRUSTED_FORWARDERS")),
+        )

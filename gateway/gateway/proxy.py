@@ -449,16 +449,28 @@ class BadRequest(Exception):
     """The client's request cannot be forwarded as it is."""
 
 
+class ClientStalled(Exception):
+    """The client stopped sending its body (the worker's socket timeout passed)."""
+
+
+def _client_read(stream: BinaryIO, size: int) -> bytes:
+    """Read the client's body; a socket error here is the client's, not the service's."""
+    try:
+        return stream.read(size)
+    except OSError as exc:
+        raise ClientStalled() from exc
+
+
 def _read_exactly(stream: BinaryIO, length: int) -> bytes:
     if not length:
         return b""
-    data = stream.read(length)
+    data = _client_read(stream, length)
     if len(data) == length:
         return data
     parts = [data]
     got = len(data)
     while got < length:
-        more = stream.read(length - got)
+        more = _client_read(stream, length - got)
         if not more:
             raise BadRequest("request body shorter than Content-Length")
         parts.append(more)
@@ -482,7 +494,7 @@ def _exchange(
         sock.sendall(head)
         remaining = length
         while remaining:
-            data = stream.read(min(CHUNK, remaining))
+            data = _client_read(stream, min(CHUNK, remaining))
             if not data:
                 raise BadRequest("request body shorter than Content-Length")
             sock.sendall(data)
@@ -491,7 +503,7 @@ def _exchange(
         sock.sendall(head)
         total = 0
         while True:
-            data = stream.read(CHUNK)
+            data = _client_read(stream, CHUNK)
             if not data:
                 break
             total += len(data)
