@@ -254,7 +254,8 @@ class Gateway:
                 if d is None and n in manifests and manifests[n].openapi
             ]
             missing += self.registry.missing
-            merged = docs.merge_openapi(documents, missing)
+            prefixes = self.config.blocked_prefixes
+            merged = docs.merge_openapi(documents, missing, lambda p: _blocked(p, prefixes))
             self._openapi = (time.monotonic(), merged)
             return merged
 
