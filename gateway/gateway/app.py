@@ -100,6 +100,7 @@ class Gateway:
                         request_id,
                         trust_forwarded=self.config.trust_forwarded,
                         trusted_forwarders=self.config.trusted_forwarders,
+                        forwarder_secret=self.config.forwarder_secret,
                         max_body=self.config.max_body,
                     )
                     status, headers, body = answer.status, answer.headers, answer.body

@@ -40,8 +40,12 @@ class GatewayConfig:
     max_body: int = 512 * 1024 * 1024
     default_service: str = "portal"
     trust_forwarded: bool = False
-    # Peers (our portal) whose X-Forwarded-For names the real client: sign-in throttling
-    # per address must count the browser, not the portal all users come through.
+    # Who may name the real client in X-Forwarded-For (sign-in throttling per address must
+    # count the browser, not the hop all users come through): the portal, by presenting
+    # this shared secret (the gateway presents it to the services in turn) ...
+    forwarder_secret: str | None = None
+    # ... and an edge proxy in front of the gateway, by its own address (nginx in
+    # docker-compose.yml). Never a whole host's loopback: any local client could lie.
     trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = ()
     access_log: bool = True
     log_level: str = "INFO"
@@ -64,6 +68,9 @@ class GatewayConfig:
         if public_key is None and get("JWT_PUBLIC_KEY_FILE"):
             public_key = Path(get("JWT_PUBLIC_KEY_FILE") or "").read_text()
         personnel = urls.get("personnel", "http://127.0.0.1:8001")
+        forwarder_secret = get("GATEWAY_FORWARDER_SECRET")
+        if forwarder_secret is None and get("GATEWAY_FORWARDER_SECRET_FILE"):
+            forwarder_secret = Path(get("GATEWAY_FORWARDER_SECRET_FILE") or "").read_text().strip()
         return cls(
             service_urls=urls,
             jwt_issuer=get("JWT_ISSUER", "cakap-personnel") or "cakap-personnel",
@@ -77,11 +84,8 @@ class GatewayConfig:
             default_service=get("GATEWAY_DEFAULT_SERVICE", "portal") or "portal",
             trust_forwarded=(get("GATEWAY_TRUST_FORWARDED", "0") or "0").lower()
             in {"1", "true", "yes", "on"},
-            trusted_forwarders=tuple(
-                ip_network(part.strip(), strict=False)
-                for part in (get("GATEWAY_TRUSTED_FORWARDERS", "") or "").split(",")
-                if part.strip()
-            ),
+            forwarder_secret=forwarder_secret or None,
+            trusted_forwarders=_networks(get("GATEWAY_TRUSTED_FORWARDERS")),
             access_log=(get("GATEWAY_ACCESS_LOG", "1") or "1").lower()
             in {"1", "true", "yes", "on"},
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
