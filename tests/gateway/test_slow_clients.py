@@ -36,13 +36,24 @@ def app(environ, start_response):
 """
 
 
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., int]]:
-    """start_server(**env) -> port of a GatewayWorker gunicorn (1 process, 2 threads)."""
+@pytest.fixture(scope="module")
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., int]]:
+    """start_server(**env) -> port of a GatewayWorker gunicorn (1 process, 2 threads).
+
+    One server per distinct environment in this module.
+    """
+    tmp_path = tmp_path_factory.mktemp("slow-clients")
     (tmp_path / "tinyapp.py").write_text(APP)
     started: list[tuple[subprocess.Popen, socket.socket]] = []
+    ports: dict[tuple[tuple[str, str], ...], int] = {}
 
     def start(**env: str) -> int:
+        key = tuple(sorted(env.items()))
+        if key not in ports:
+            ports[key] = launch(**env)
+        return ports[key]
+
+    def launch(**env: str) -> int:
         listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
         proc = subprocess.Popen(
             [
@@ -253,3 +264,33 @@ def test_a_stalled_body_is_the_clients_408_not_a_service_error(client, services)
     assert answer.status_code == 408
     assert answer.headers["Content-Type"] == "application/problem+json"
     assert answer.headers["Connection"] == "close"
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef",
+        b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length:\r\n 5\r\n\r\nabcde",
+    ],
+    ids=["duplicate-length", "length-and-chunked", "obs-fold"],
+)
+def test_framing_is_still_judged_by_the_parser(start_server, request_bytes: bytes) -> None:
+    port = start_server()
+    with connect(port) as sock:
+        sock.sendall(request_bytes)
+        status, headers, _ = read_answer(sock)
+    assert status == 400
+    assert headers["connection"] == "close"
+
+
+def test_a_chunked_body_arrives_whole(start_server) -> None:
+    port = start_server()
+    with connect(port) as sock:
+        sock.sendall(
+            b"POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc"
+        )
+        time.sleep(0.1)
+        sock.sendall(b"\r\n2\r\nde\r\n0\r\n\r\n")
+        assert read_answer(sock)[2] == b"5"
