@@ -81,7 +81,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
         )
         started.append((proc, listener))
         port = listener.getsockname()[1]
-        get(port)  # up and answering
+        get(port, timeout=30)  # up and answering (the listener queues until the worker boots)
         return port
 
     yield start
@@ -294,3 +294,61 @@ def test_a_chunked_body_arrives_whole(start_server) -> None:
         time.sleep(0.1)
         sock.sendall(b"\r\n2\r\nde\r\n0\r\n\r\n")
         assert read_answer(sock)[2] == b"5"
+
+
+def test_answers_stay_paired_with_requests_under_mixed_keep_alive_traffic(start_server) -> None:
+    """1,400 requests on 8 keep-alive connections: GETs, small and large bodies, pipelined
+    pairs, requests split across writes; every answer must belong to its request."""
+    import random
+    import threading
+
+    port = start_server()
+    failures: list[str] = []
+
+    def client(seed: int) -> None:
+        try:
+            exchange(seed)
+        except Exception as error:  # a thread's exception would otherwise go unseen
+            failures.append(repr(error))
+
+    def exchange(seed: int) -> None:
+        rng = random.Random(seed)
+        with connect(port, GOOD_HOST, timeout=20) as sock:
+            rfile = sock.makefile("rb")
+            sent = 0
+            while sent < 175:
+                batch = []
+                for _ in range(rng.choice((1, 1, 2))):  # sometimes two pipelined
+                    if rng.random() < 0.5:
+                        path = f"/g-{seed}-{sent}"
+                        batch.append((f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode(), path))
+                    else:
+                        size = rng.choice((0, 5, 1000, 70000, 150000))
+                        head = f"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {size}\r\n\r\n"
+                        batch.append((head.encode() + b"x" * size, str(size)))
+                    sent += 1
+                data = b"".join(raw for raw, _ in batch)
+                if rng.random() < 0.2:  # split mid-request
+                    cut = rng.randrange(1, len(data))
+                    sock.sendall(data[:cut])
+                    time.sleep(0.005)
+                    data = data[cut:]
+                sock.sendall(data)
+                for _, expected in batch:
+                    status = rfile.readline()
+                    length = 0
+                    while (line := rfile.readline()) not in (b"\r\n", b""):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":")[1])
+                    body = rfile.read(length).decode()
+                    want = expected if not expected.startswith("/") else f"hello {expected}"
+                    if not status.startswith(b"HTTP/1.1 200") or body != want:
+                        failures.append(f"{status!r} {body!r} != {want!r}")
+                        return
+
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures, failures[:3]
