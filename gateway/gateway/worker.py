@@ -235,6 +235,10 @@ class GatewayWorker(ThreadWorker):
         self.per_address: dict[str, int] = {}
         self.exempt: dict[str, bool] = {}
         self.next_sweep = 0.0
+        # Refusals since the last report: counted, logged at most once a minute (a flood
+        # must not flood the log too).
+        self.refused = {"429": 0, "408": 0, "431": 0}
+        self.next_report = 0.0
         super().init_process()
 
     # -- main thread: accept, read heads, expire --------------------------------------------
@@ -251,6 +255,7 @@ class GatewayWorker(ThreadWorker):
         cap = self.limits.max_connections_per_address
         if cap and count >= cap and not self._exempt(host):
             _send_and_close(sock, TOO_MANY_CONNECTIONS)
+            self.refused["429"] += 1
             return
         self.per_address[host] = count + 1
         self.nr_conns += 1
@@ -322,6 +327,7 @@ class GatewayWorker(ThreadWorker):
         elif _head_end(pending) < 0 and len(pending) > limits.max_head_bytes:
             self._unwait(conn)
             self._drop(conn, HEAD_TOO_LARGE)
+            self.refused["431"] += 1
         else:
             conn.pending = pending
 
@@ -333,7 +339,18 @@ class GatewayWorker(ThreadWorker):
         self.next_sweep = now + SWEEP
         for conn in [c for c in self.waiting if force or c.deadline <= now]:
             self._unwait(conn)
-            self._drop(conn, HEAD_TIMEOUT if conn.pending and not force else None)
+            if conn.pending and not force:
+                self._drop(conn, HEAD_TIMEOUT)
+                self.refused["408"] += 1
+            else:
+                self._drop(conn)
+        if now >= self.next_report and any(self.refused.values()):
+            self.next_report = now + 60
+            self.log.warning(
+                "slow or crowding clients refused since the last report: %s",
+                ", ".join(f"{n}x {code}" for code, n in self.refused.items() if n),
+            )
+            self.refused = dict.fromkeys(self.refused, 0)
 
     def _cap_keepalive(self, deadline: float) -> None:
         """Stopping: close waiting connections by `deadline` at the latest."""
