@@ -344,6 +344,8 @@ class GatewayWorker(ThreadWorker):
                 self.refused["408"] += 1
             else:
                 self._drop(conn)
+        if self.nr_conns >= self.worker_connections:
+            self._shed_idle(self.nr_conns - self.worker_connections + 1)
         if now >= self.next_report and any(self.refused.values()):
             self.next_report = now + 60
             self.log.warning(
@@ -351,6 +353,17 @@ class GatewayWorker(ThreadWorker):
                 ", ".join(f"{n}x {code}" for code, n in self.refused.items() if n),
             )
             self.refused = dict.fromkeys(self.refused, 0)
+
+    def _shed_idle(self, count: int) -> None:
+        """At the connection limit, close silent kept-alive connections, oldest first.
+
+        They cost their client one reconnect; otherwise the worker would stop accepting
+        until their keep-alive timeout, and new clients would wait in the backlog.
+        """
+        idle = sorted((c for c in self.waiting if c.idle), key=lambda c: c.deadline)
+        for conn in idle[:count]:
+            self._unwait(conn)
+            self._drop(conn)
 
     def _cap_keepalive(self, deadline: float) -> None:
         """Stopping: close waiting connections by `deadline` at the latest."""

@@ -352,3 +352,17 @@ def test_answers_stay_paired_with_requests_under_mixed_keep_alive_traffic(start_
     for thread in threads:
         thread.join(120)
     assert not failures, failures[:3]
+
+
+def test_at_the_connection_limit_idle_keep_alive_connections_make_room(start_server) -> None:
+    port = start_server(GUNICORN_CMD_ARGS="--worker-connections 6")
+    with ExitStack() as stack:
+        for i in range(6):  # every slot held by a kept-alive connection, silent after one answer
+            sock = stack.enter_context(connect(port, GOOD_HOST))
+            sock.sendall(f"GET /idle-{i} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            assert read_answer(sock)[2] == f"hello /idle-{i}".encode()
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert get(port, "/newcomer", host=SLOW_HOST) == b"hello /newcomer"
+        # Not after the 5 s keep-alive timeout: an idle connection was closed to make room.
+        assert time.monotonic() - started < 2
