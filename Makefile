@@ -36,7 +36,7 @@ run: venv ## Migrate, load demo data into empty databases, start every service (
 .PHONY: test
 # The browser tests drive the portal, which has no database of its own: they run once, on
 # PostgreSQL (production's database) when it is reachable, else on SQLite.
-test: venv browser-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
+test: venv browser-deps edge-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
 	@if scripts/postgres-available.sh; then \
 		TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
 		echo "== again on PostgreSQL, with the browser tests ==" && \
@@ -65,6 +65,13 @@ browser-deps: ## Install Debian's chromium for the browser tests (when root)
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
 		else echo "chromium missing and not root: browser tests will skip"; fi; }
+
+.PHONY: edge-deps
+edge-deps: ## Install Debian's nginx to check deploy/nginx/nginx.conf (when root)
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null; \
+		else echo "nginx missing and not root: the edge proxy tests will skip"; fi; }
 
 .PHONY: lint
 lint: venv ## ruff check and format check

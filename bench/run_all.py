@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = [
     ("gateway_vs_direct.py", "Gateway forwarding versus calling the service directly"),
+    ("gateway_slow_clients.py", "Gateway: a client's latency while 200 slow connections are open"),
     ("personnel_import.py", "Personnel bulk import (50,000 rows)"),
     ("catalog_search.py", "Catalog search over 100,000 courses"),
 ]

@@ -20,6 +20,7 @@ from .config import GatewayConfig
 from .proxy import (
     BadRequest,
     BodyTooLarge,
+    ClientStalled,
     Upstream,
     UpstreamError,
     forward,
@@ -99,6 +100,7 @@ class Gateway:
                         request_id,
                         trust_forwarded=self.config.trust_forwarded,
                         trusted_forwarders=self.config.trusted_forwarders,
+                        forwarder_secret=self.config.forwarder_secret,
                         max_body=self.config.max_body,
                     )
                     status, headers, body = answer.status, answer.headers, answer.body
@@ -125,6 +127,10 @@ class Gateway:
             )
         except BadRequest as exc:
             status, headers, body = self.problem(400, str(exc), request_id)
+        except ClientStalled:
+            status, headers, body = self.problem(
+                408, "The request body was not sent in time.", request_id, ("Connection", "close")
+            )
         except Exception:
             log.exception(
                 "gateway failure on %s %s", method, path, extra={"request_id": request_id}
@@ -249,7 +255,8 @@ class Gateway:
                 if d is None and n in manifests and manifests[n].openapi
             ]
             missing += self.registry.missing
-            merged = docs.merge_openapi(documents, missing)
+            prefixes = self.config.blocked_prefixes
+            merged = docs.merge_openapi(documents, missing, lambda p: _blocked(p, prefixes))
             self._openapi = (time.monotonic(), merged)
             return merged
 

@@ -40,8 +40,12 @@ class GatewayConfig:
     max_body: int = 512 * 1024 * 1024
     default_service: str = "portal"
     trust_forwarded: bool = False
-    # Peers (our portal) whose X-Forwarded-For names the real client: sign-in throttling
-    # per address must count the browser, not the portal all users come through.
+    # Who may name the real client in X-Forwarded-For (sign-in throttling per address must
+    # count the browser, not the hop all users come through): the portal, by presenting
+    # this shared secret (the gateway presents it to the services in turn) ...
+    forwarder_secret: str | None = None
+    # ... and an edge proxy in front of the gateway, by its own address (nginx in
+    # docker-compose.yml). Never a whole host's loopback: any local client could lie.
     trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = ()
     access_log: bool = True
     log_level: str = "INFO"
@@ -64,6 +68,9 @@ class GatewayConfig:
         if public_key is None and get("JWT_PUBLIC_KEY_FILE"):
             public_key = Path(get("JWT_PUBLIC_KEY_FILE") or "").read_text()
         personnel = urls.get("personnel", "http://127.0.0.1:8001")
+        forwarder_secret = get("GATEWAY_FORWARDER_SECRET")
+        if forwarder_secret is None and get("GATEWAY_FORWARDER_SECRET_FILE"):
+            forwarder_secret = Path(get("GATEWAY_FORWARDER_SECRET_FILE") or "").read_text().strip()
         return cls(
             service_urls=urls,
             jwt_issuer=get("JWT_ISSUER", "cakap-personnel") or "cakap-personnel",
@@ -77,11 +84,8 @@ class GatewayConfig:
             default_service=get("GATEWAY_DEFAULT_SERVICE", "portal") or "portal",
             trust_forwarded=(get("GATEWAY_TRUST_FORWARDED", "0") or "0").lower()
             in {"1", "true", "yes", "on"},
-            trusted_forwarders=tuple(
-                ip_network(part.strip(), strict=False)
-                for part in (get("GATEWAY_TRUSTED_FORWARDERS", "") or "").split(",")
-                if part.strip()
-            ),
+            forwarder_secret=forwarder_secret or None,
+            trusted_forwarders=_networks(get("GATEWAY_TRUSTED_FORWARDERS")),
             access_log=(get("GATEWAY_ACCESS_LOG", "1") or "1").lower()
             in {"1", "true", "yes", "on"},
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
@@ -93,4 +97,47 @@ class GatewayConfig:
                 ).split(",")
                 if p.strip().rstrip("/")
             ),
+        )
+
+
+def _networks(value: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(
+        ip_network(part.strip(), strict=False) for part in (value or "").split(",") if part.strip()
+    )
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    """What one client connection may cost the gateway's worker (see gateway/worker.py)."""
+
+    # From accept (or from the first byte after a keep-alive pause) to a complete head.
+    head_timeout: float = 10.0
+    # A head longer than this is refused (431) instead of being buffered further.
+    max_head_bytes: int = 64 * 1024
+    # A request body up to this size is read by the poller before a thread is given.
+    prebuffer_body: int = 64 * 1024
+    # Open connections from one address per worker process (0: no cap).
+    max_connections_per_address: int = 64
+    # A thread reading a larger body or writing an answer gives up after this many
+    # seconds without progress from the client.
+    io_timeout: float = 30.0
+    # Edge proxies carry many clients on their connections: no per-address cap for them.
+    exempt: tuple[IPv4Network | IPv6Network, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientLimits:
+        """GATEWAY_HEAD_TIMEOUT, GATEWAY_MAX_HEAD_BYTES, GATEWAY_MAX_CONNECTIONS_PER_ADDRESS,
+        GATEWAY_CLIENT_IO_TIMEOUT; the trusted forwarders (edge proxy) are exempt from the cap."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str) -> str:
+            value = env.get(name)
+            return value if value not in (None, "") else default
+
+        return cls(
+            head_timeout=float(get("GATEWAY_HEAD_TIMEOUT", "10")),
+            max_head_bytes=int(get("GATEWAY_MAX_HEAD_BYTES", str(64 * 1024))),
+            max_connections_per_address=int(get("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "64")),
+            io_timeout=float(get("GATEWAY_CLIENT_IO_TIMEOUT", "30")),
+            exempt=_networks(env.get("GATEWAY_TRUSTED_FORWARDERS")),
         )

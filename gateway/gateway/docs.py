@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+from collections.abc import Callable
 from typing import Any
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -32,9 +33,14 @@ def _prefixed(service: str, name: str) -> str:
 
 
 def merge_openapi(
-    documents: dict[str, dict[str, Any]], missing: list[str] | None = None
+    documents: dict[str, dict[str, Any]],
+    missing: list[str] | None = None,
+    hidden: Callable[[str], bool] | None = None,
 ) -> dict[str, Any]:
     """Merge service documents: paths side by side, components without collisions.
+
+    Paths for which `hidden` is true (the gateway's blocked prefixes) are left out: the
+    public document lists only what can be called through the gateway.
 
     A component that two services define identically is kept once (the shared error and
     paging schemas); a name that means different things is prefixed with the later
@@ -95,6 +101,8 @@ def merge_openapi(
         for path, item in (doc.get("paths") or {}).items():
             if path in merged["paths"] or not isinstance(item, dict):
                 continue  # the gateway routes a path to one service only; first one wins
+            if hidden is not None and hidden(path):
+                continue
             for method in HTTP_METHODS:
                 operation = item.get(method)
                 if isinstance(operation, dict):

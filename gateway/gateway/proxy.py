@@ -17,6 +17,13 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
+from cakap_shared.forwarding import (
+    FORWARDER_ENVIRON_KEY,
+    FORWARDER_HEADER,
+    last_forwarded_address,
+    proves_forwarder,
+)
+
 CHUNK = 64 * 1024
 # Bodies up to this size are read whole: one send, and the request can be replayed.
 SMALL_BODY = 64 * 1024
@@ -57,6 +64,7 @@ _REQUEST_SKIP = frozenset(
         "HTTP_X_FORWARDED_HOST",
         "HTTP_CONTENT_LENGTH",
         "HTTP_CONTENT_TYPE",
+        FORWARDER_ENVIRON_KEY,
     }
 )
 # Methods whose request may be sent twice when a pooled connection turned out dead.
@@ -311,20 +319,51 @@ def request_head(method: str, target: str, headers: list[tuple[str, str]]) -> by
     return "".join(lines).encode("latin-1")
 
 
-def client_address(
-    environ: dict[str, Any], trusted_forwarders: tuple[IPv4Network | IPv6Network, ...]
-) -> str:
-    """The peer's address, or the one a trusted forwarder (our portal) says it acts for."""
-    remote = environ.get("REMOTE_ADDR") or "unknown"
-    claimed = environ.get("HTTP_X_FORWARDED_FOR")
-    if not claimed or not trusted_forwarders:
-        return remote
+def _from_forwarder(
+    environ: dict[str, Any],
+    remote: str,
+    trusted_forwarders: tuple[IPv4Network | IPv6Network, ...],
+    forwarder_secret: str | None,
+) -> bool:
+    """The portal (it presents the forwarder secret) or the edge proxy (by its address)."""
+    if proves_forwarder(environ.get(FORWARDER_ENVIRON_KEY), forwarder_secret):
+        return True
+    if not trusted_forwarders:
+        return False
     try:
-        if not any(ip_address(remote) in network for network in trusted_forwarders):
-            return remote
-        return str(ip_address(claimed.rsplit(",", 1)[-1].strip()))
+        address = ip_address(remote)
     except ValueError:
-        return remote
+        return False
+    return any(address in network for network in trusted_forwarders)
+
+
+def client_origin(
+    environ: dict[str, Any],
+    trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = (),
+    forwarder_secret: str | None = None,
+) -> tuple[str, str]:
+    """The client's address and scheme: the peer's own, or what a trusted forwarder says."""
+    remote = environ.get("REMOTE_ADDR") or "unknown"
+    scheme = environ.get("wsgi.url_scheme", "http")
+    claimed = environ.get("HTTP_X_FORWARDED_FOR")
+    proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    if (claimed or proto) and _from_forwarder(
+        environ, remote, trusted_forwarders, forwarder_secret
+    ):
+        remote = last_forwarded_address(claimed) or remote
+        proto = (proto or "").rsplit(",", 1)[-1].strip().lower()
+        if proto in ("http", "https"):
+            scheme = proto
+    return remote, scheme
+
+
+def client_address(
+    environ: dict[str, Any],
+    trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = (),
+    forwarder_secret: str | None = None,
+) -> str:
+    """The peer's address, or the one a trusted forwarder says it acts for."""
+    return client_origin(environ, trusted_forwarders, forwarder_secret)[0]
 
 
 def forward_headers(
@@ -332,8 +371,13 @@ def forward_headers(
     request_id: str,
     trust_forwarded: bool,
     trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = (),
+    forwarder_secret: str | None = None,
 ) -> list[tuple[str, str]]:
-    """The client's end-to-end headers plus X-Forwarded-* and X-Request-ID."""
+    """The client's end-to-end headers plus X-Forwarded-*, X-Request-ID and our proof.
+
+    The forwarder secret a client sent is never passed on; the gateway's own goes to
+    every service, which believes X-Forwarded-For only with it (cakap_shared.forwarding).
+    """
     headers: list[tuple[str, str]] = []
     append = headers.append
     drop = _REQUEST_SKIP
@@ -349,24 +393,21 @@ def forward_headers(
     content_type = environ.get("CONTENT_TYPE")
     if content_type:
         append(("Content-Type", content_type))
-    remote = client_address(environ, trusted_forwarders)
+    remote, scheme = client_origin(environ, trusted_forwarders, forwarder_secret)
     if trust_forwarded:
         prior = environ.get("HTTP_X_FORWARDED_FOR")
         append(("X-Forwarded-For", f"{prior}, {remote}" if prior else remote))
-        append(
-            (
-                "X-Forwarded-Proto",
-                environ.get("HTTP_X_FORWARDED_PROTO") or environ["wsgi.url_scheme"],
-            )
-        )
+        append(("X-Forwarded-Proto", environ.get("HTTP_X_FORWARDED_PROTO") or scheme))
         host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST")
     else:
         append(("X-Forwarded-For", remote))
-        append(("X-Forwarded-Proto", environ.get("wsgi.url_scheme", "http")))
+        append(("X-Forwarded-Proto", scheme))
         host = environ.get("HTTP_HOST")
     if host:
         append(("X-Forwarded-Host", host))
     append(("X-Request-ID", request_id))
+    if forwarder_secret:
+        append((FORWARDER_HEADER, forwarder_secret))
     return headers
 
 
@@ -387,11 +428,14 @@ def forward(
     *,
     trust_forwarded: bool = False,
     trusted_forwarders: tuple[IPv4Network | IPv6Network, ...] = (),
+    forwarder_secret: str | None = None,
     max_body: int = 0,
 ) -> Response:
     """Send the request to `upstream`; the answer's body may still be streaming."""
     method = environ["REQUEST_METHOD"]
-    headers = forward_headers(environ, request_id, trust_forwarded, trusted_forwarders)
+    headers = forward_headers(
+        environ, request_id, trust_forwarded, trusted_forwarders, forwarder_secret
+    )
     if "HTTP_HOST" not in environ:
         headers.append(("Host", upstream.netloc))
     stream: BinaryIO = environ["wsgi.input"]
@@ -449,16 +493,28 @@ class BadRequest(Exception):
     """The client's request cannot be forwarded as it is."""
 
 
+class ClientStalled(Exception):
+    """The client stopped sending its body (the worker's socket timeout passed)."""
+
+
+def _client_read(stream: BinaryIO, size: int) -> bytes:
+    """Read the client's body; a socket error here is the client's, not the service's."""
+    try:
+        return stream.read(size)
+    except OSError as exc:
+        raise ClientStalled() from exc
+
+
 def _read_exactly(stream: BinaryIO, length: int) -> bytes:
     if not length:
         return b""
-    data = stream.read(length)
+    data = _client_read(stream, length)
     if len(data) == length:
         return data
     parts = [data]
     got = len(data)
     while got < length:
-        more = stream.read(length - got)
+        more = _client_read(stream, length - got)
         if not more:
             raise BadRequest("request body shorter than Content-Length")
         parts.append(more)
@@ -482,7 +538,7 @@ def _exchange(
         sock.sendall(head)
         remaining = length
         while remaining:
-            data = stream.read(min(CHUNK, remaining))
+            data = _client_read(stream, min(CHUNK, remaining))
             if not data:
                 raise BadRequest("request body shorter than Content-Length")
             sock.sendall(data)
@@ -491,7 +547,7 @@ def _exchange(
         sock.sendall(head)
         total = 0
         while True:
-            data = stream.read(CHUNK)
+            data = _client_read(stream, CHUNK)
             if not data:
                 break
             total += len(data)

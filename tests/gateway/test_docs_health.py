@@ -89,6 +89,32 @@ def test_merged_openapi(fake_service, make_gateway):
     assert "<script" not in text
 
 
+def test_the_public_document_leaves_out_what_the_gateway_blocks(fake_service, make_gateway):
+    personnel = fake_service(
+        "personnel",
+        ["/api/v1/auth", "/internal"],
+        openapi=_doc(
+            "Cakap personnel",
+            {
+                "/api/v1/auth/token": _op("Sign in", "#/components/schemas/Item"),
+                "/api/v1/auth/service-token": _op("Service token", "#/components/schemas/Item"),
+                "/api/v1/auth/service-tokens": _op("Not blocked", "#/components/schemas/Item"),
+                "/internal/events": _op("Event inbox", "#/components/schemas/Item"),
+            },
+            {"Item": {"type": "object"}},
+        ),
+    )
+    client = Client(make_gateway(personnel))
+    merged = client.get("/api/openapi.json").json
+    assert set(merged["paths"]) == {"/api/v1/auth/token", "/api/v1/auth/service-tokens"}
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "Sign in" in page
+    assert "/internal" not in page and "/api/v1/auth/service-token<" not in page
+    # and the gateway indeed refuses what the document leaves out
+    assert client.post("/api/v1/auth/service-token").status_code == 404
+    assert client.post("/internal/events").status_code == 404
+
+
 def test_merge_renames_schemas_that_refer_to_renamed_ones():
     first = _doc(
         "a", {}, {"Item": {"type": "string"}, "Page": {"$ref": "#/components/schemas/Item"}}

@@ -41,7 +41,6 @@ def app(tmp_path, clock: Clock) -> Flask:
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
             "GATEWAY_URL": GATEWAY,
-            "TRUSTED_PROXY_COUNT": 0,
         }
     )
     application.extensions["portal_clock"] = clock

@@ -76,6 +76,7 @@ class Stack:
             "JWKS_URL": f"{self.urls['personnel']}/.well-known/jwks.json",
             "TOKEN_URL": f"{self.urls['personnel']}/api/v1/auth/service-token",
             "SERVICE_SECRET_FILE": str(var_dir / "keys" / "service-secret"),
+            "GATEWAY_FORWARDER_SECRET_FILE": str(var_dir / "keys" / "forwarder-secret"),
             "WEB_CONCURRENCY": "1",
             "WEB_THREADS": "4",
             "OUTBOX_BACKOFF_CAP": "2",

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from cakap_shared.auth import USER_AUDIENCE
+from cakap_shared.forwarding import TrustedForwarder
 from cakap_shared.platform import init_platform
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .extensions import api, db, events
@@ -30,8 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    # The gateway appends the client address to X-Forwarded-For.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"])  # type: ignore[method-assign]
+    # The gateway names the client in X-Forwarded-For, proven by the forwarder secret; a
+    # client calling this port directly is judged by its own address (sign-in throttling).
+    app.wsgi_app = TrustedForwarder(app.wsgi_app, app.config["FORWARDER_SECRET"])  # type: ignore[method-assign]
 
     issuer = issuer_from_config(app)
     app.extensions["cakap_token_issuer"] = issuer

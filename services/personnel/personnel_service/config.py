@@ -25,7 +25,8 @@ def load_config() -> dict[str, Any]:
             "JP_TARGET_PPPK": env_int("JP_TARGET_PPPK", 20),
             "IMPORT_MAX_BYTES": env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024),
             "IMPORT_MAX_ROWS": env_int("IMPORT_MAX_ROWS", 100_000),
-            "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 1),
+            # X-Forwarded-For is believed only with the gateway's secret (cakap_shared.forwarding).
+            "FORWARDER_SECRET": env_secret("GATEWAY_FORWARDER_SECRET"),
             "CAKAP_ENV": env("CAKAP_ENV", "development"),
         }
     )

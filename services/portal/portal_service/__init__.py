@@ -6,12 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+from cakap_shared.forwarding import TrustedForwarder
 from cakap_shared.health import ServiceManifest, init_health
 from cakap_shared.logs import configure_logging, init_request_logging
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .auth import current_user
 from .config import ensure_secret_key, load_config
@@ -42,9 +42,8 @@ def register_extensions(app: Flask) -> None:
     """Logs with request ids, proxy headers, CSRF, languages, the gateway client, health."""
     configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
     init_request_logging(app)
-    if app.config["TRUSTED_PROXY_COUNT"] > 0:
-        hops = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    # The browser's address and scheme, from the gateway only (it presents the secret).
+    app.wsgi_app = TrustedForwarder(app.wsgi_app, app.config["FORWARDER_SECRET"])  # type: ignore[method-assign]
     csrf.init_app(app)
     init_i18n(app)
     init_gateway(app)

@@ -27,8 +27,9 @@ def load_config() -> dict[str, Any]:
         "GATEWAY_URL": (env("GATEWAY_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
         "GATEWAY_CONNECT_TIMEOUT": float(env("PORTAL_API_CONNECT_TIMEOUT", "2") or 2),
         "GATEWAY_READ_TIMEOUT": float(env("PORTAL_API_READ_TIMEOUT", "15") or 15),
-        # Hops in front of the portal whose X-Forwarded-For/-Proto are trusted (the gateway).
-        "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 1),
+        # Shared with the gateway: it proves the gateway's X-Forwarded-For/-Proto to the
+        # portal, and the portal's X-Forwarded-For (the browser) to the gateway.
+        "FORWARDER_SECRET": env_secret("GATEWAY_FORWARDER_SECRET"),
         "SESSION_COOKIE_NAME": "cakap_portal",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import requests
+from cakap_shared.forwarding import FORWARDER_HEADER
 from cakap_shared.http import quoted_path
 from cakap_shared.logs import REQUEST_ID_HEADER
 from flask import Flask, current_app, g, has_request_context, request
@@ -74,10 +75,12 @@ class GatewayClient:
         if has_request_context():
             if getattr(g, "request_id", None):
                 headers[REQUEST_ID_HEADER] = g.request_id
-            if request.remote_addr:
-                # The browser's address, so the API's per-address rules see the person,
-                # not the portal (whether it is believed is the gateway's decision).
+            secret = current_app.config.get("FORWARDER_SECRET")
+            if secret and request.remote_addr:
+                # The browser's address, so the API's per-address rules see the person, not
+                # the portal; the gateway believes it only with the shared secret.
                 headers["X-Forwarded-For"] = request.remote_addr
+                headers[FORWARDER_HEADER] = secret
         headers.update(extra or {})
         return headers
 
