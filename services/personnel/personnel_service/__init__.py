@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
+from . import extensions
 from .extensions import api, db, events
 from .tokens import issuer_from_config
 
@@ -67,6 +68,9 @@ def register_blueprints(app: Flask) -> None:
     from .development_resources import blp as development_blp
     from .people_resources import blp as people_blp
     from .units_resources import blp as units_blp
+
+    # The `api` package of decision 0005 shadows the module-level name once imported.
+    api = extensions.api
 
     api.register_blueprint(auth_blp)
     api.register_blueprint(units_blp)

@@ -11,7 +11,6 @@ from cakap_shared.problems import CakapError
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
 
 from .domain import accounts
 from .extensions import db
@@ -39,7 +38,9 @@ class Tokens(MethodView):
     @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
     def post(self, body: dict[str, str]) -> dict[str, Any]:
         """Exchange a user name (or NIP) and password for an access and a refresh token."""
-        return accounts.sign_in(body["username"], body["password"], request.remote_addr or "unknown")
+        return accounts.sign_in(
+            body["username"], body["password"], request.remote_addr or "unknown"
+        )
 
 
 @blp.route("/auth/service-token")

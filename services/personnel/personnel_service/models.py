@@ -95,9 +95,7 @@ class Account(db.Model):
     # Set by an admin reset: the next sign-in gets a token that can only change the password.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    deactivated_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )

@@ -8,6 +8,7 @@ import marshmallow as ma
 from cakap_shared.auth import current_principal, public, require_roles
 from cakap_shared.db import UtcDateTime
 from cakap_shared.problems import CakapError
+from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -234,29 +235,28 @@ class UnitActivations(MethodView):
     def post(self, code: str) -> Any:
         """Codes for the unit's (and its sub-units') people not yet activated (admin).
 
-        With `Accept: text/csv` the same as a file to print. Every call issues new codes:
-        the previous sheet of the unit stops working.
+        With `Accept: text/csv` (or the XLSX type) the same as a file to print. Every call
+        issues new codes: the previous sheet of the unit stops working.
         """
         principal = require_roles("admin")
         rows = accounts.issue_unit_activations(code, principal.id)
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
-            return _activation_csv(code, rows)
+        best = request.accept_mimetypes.best_match(["application/json", "text/csv", XLSX_MIMETYPE])
+        if best == "text/csv":
+            return _activation_sheet(code, rows, "csv")
+        if best == XLSX_MIMETYPE:
+            return _activation_sheet(code, rows, "xlsx")
         return {"items": rows, "total": len(rows)}
 
 
-def _activation_csv(unit_code: str, rows: list[dict[str, Any]]) -> Response:
-    from ..people_file import csv_cell
-
+def _activation_sheet(unit_code: str, rows: list[dict[str, Any]], kind: str) -> Response:
     header = ["nip", "name", "unit_code", "username", "code", "expires_at"]
-    lines = [",".join(header)]
-    for row in rows:
-        values = [row["nip"], row["name"], row["unit_code"], row["username"], row["code"],
-                  row["expires_at"].isoformat()]  # fmt: skip
-        lines.append(",".join(csv_cell(str(v)) for v in values))
-    response = Response("\r\n".join(lines) + "\r\n", status=201, mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="aktivasi-{unit_code}.csv"'
-    )
+    values = [[row[name] for name in header[:-1]] + [row["expires_at"].isoformat()] for row in rows]
+    filename = f"aktivasi-{unit_code}.{kind}"
+    if kind == "xlsx":
+        response = xlsx_response(filename, header, values, sheet="Aktivasi")
+    else:
+        response = csv_response(filename, header, values)
+    response.status_code = 201
     return response
 
 

@@ -24,7 +24,6 @@ from . import refresh_tokens
 from .password_policy import password_problems
 from .secrets import digest, new_code, new_temporary_password, normalise_code
 
-
 ACTIVATION, RESET = "activation", "reset"
 _WRONG_CODE = {
     ACTIVATION: "The activation code is wrong, used or expired.",
@@ -39,7 +38,9 @@ def _aware(moment: datetime) -> datetime:
 def find_account(username: str) -> Account | None:
     """The account signing in with this login name or NIP."""
     return db.session.scalar(
-        select(Account).join(Person).where(or_(Account.username == username, Person.nip == username))
+        select(Account)
+        .join(Person)
+        .where(or_(Account.username == username, Person.nip == username))
     )
 
 
@@ -326,7 +327,9 @@ def admin_reset(person: Person, actor: str) -> dict[str, Any]:
     if not account.is_active:
         account.is_active, account.activated_at = True, utcnow()
     db.session.execute(
-        delete(AccountCode).where(AccountCode.account_id == account.id, AccountCode.used_at.is_(None))
+        delete(AccountCode).where(
+            AccountCode.account_id == account.id, AccountCode.used_at.is_(None)
+        )
     )
     db.session.commit()
     audit("auth.password_reset_by_admin", actor=actor, account_id=account.id)
@@ -377,7 +380,9 @@ def deactivate(person: Person, actor: str) -> Account:
     account.deactivated_at = account.deactivated_at or utcnow()
     refresh_tokens.revoke_account(account.id)
     db.session.execute(
-        delete(AccountCode).where(AccountCode.account_id == account.id, AccountCode.used_at.is_(None))
+        delete(AccountCode).where(
+            AccountCode.account_id == account.id, AccountCode.used_at.is_(None)
+        )
     )
     db.session.commit()
     audit("auth.deactivated", actor=actor, account_id=account.id)
