@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from . import extensions
-from .extensions import api, db, events
+from .extensions import db, events
 from .tokens import issuer_from_config
 
 ROUTES = [
@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_platform(
         app,
         db=db,
-        api=api,
+        api=extensions.api,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
@@ -69,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .people_resources import blp as people_blp
     from .units_resources import blp as units_blp
 
-    # The `api` package of decision 0005 shadows the module-level name once imported.
+    # The `api` package (decision 0005) is this module's attribute `api`: never that name.
     api = extensions.api
 
     api.register_blueprint(auth_blp)

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from .auth import sign_out
+from .auth import ask_to_sign_in, sign_out
 from .gateway import ApiError
 from .pages import coded_message
 
@@ -67,8 +67,7 @@ def handle_api_error(error: ApiError) -> tuple[str, int] | Response:
     if error.status == 401:
         sign_out()
         flash(_("Sesi Anda telah berakhir. Silakan masuk kembali."), "warning")
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=target))
+        return ask_to_sign_in()
     if error.unavailable:
         status = error.status if error.status in (502, 503, 504) else 502
         # The API's detail of a server failure is not for the user: the request id is.

@@ -238,7 +238,12 @@ def check_password(account: Account, password: str, field: str) -> None:
     """422 on `field` when the policy refuses the password."""
     problems = password_problems(password, personal=_personal(account))
     if problems:
-        raise CakapError(422, "The password is too weak.", errors={field: problems})
+        raise CakapError(
+            422,
+            "The password is too weak.",
+            errors={field: [message for _rule, message in problems]},
+            rule=problems[0][0],
+        )
 
 
 def _set_password(account: Account, password: str) -> None:

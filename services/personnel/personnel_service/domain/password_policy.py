@@ -28,20 +28,25 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def password_problems(password: str, *, personal: tuple[str | None, ...] = ()) -> list[str]:
-    """Why `password` is refused (empty when it is fine); `personal`: NIP, login name, name."""
+def password_problems(
+    password: str, *, personal: tuple[str | None, ...] = ()
+) -> list[tuple[str, str]]:
+    """(rule, message) pairs saying why `password` is refused; empty when it is fine.
+
+    Rules: too_short, too_long, common, personal. `personal`: NIP, login name, name.
+    """
     length = len(unicodedata.normalize("NFKC", password))
     if length < MIN_LENGTH:
-        return [f"use at least {MIN_LENGTH} characters"]
+        return [("too_short", f"use at least {MIN_LENGTH} characters")]
     if length > MAX_LENGTH:
-        return [f"use at most {MAX_LENGTH} characters"]
+        return [("too_long", f"use at most {MAX_LENGTH} characters")]
     folded = _fold(password)
     if folded in common_passwords():
-        return ["this password is too common; choose another"]
+        return [("common", "this password is too common; choose another")]
     for value in personal:
         if not value:
             continue
         own = _fold(value)
         if folded in (own, own.replace(" ", "")) or (len(own) >= 8 and own in folded):
-            return ["do not use your NIP, user name or name as password"]
+            return [("personal", "do not use your NIP, user name or name as password")]
     return []
