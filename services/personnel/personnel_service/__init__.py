@@ -10,8 +10,8 @@ from cakap_shared.platform import init_platform
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import load_config
 from . import extensions
+from .config import load_config
 from .extensions import db, events
 from .tokens import issuer_from_config
 

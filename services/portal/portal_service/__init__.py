@@ -82,6 +82,7 @@ def _gateway_answers() -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the pages."""
     from . import (
+        account_views,
         admin_views,
         auth_views,
         learner_views,
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         auth_views,
+        account_views,
         learner_views,
         survey_views,
         supervisor_views,

@@ -83,9 +83,14 @@ def sign_in(issued: dict[str, Any], me: dict[str, Any]) -> None:
         store().delete(old)
     session.clear()
     g.pop("portal_user", None)
+    g.pop("portal_record", None)
+    # flask-wtf caches this request's CSRF token in g: the new session needs its own.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     session.permanent = True
     sid = secrets.token_urlsafe(32)
     session["sid"] = sid
+    # Not secret; outlives the session so a form kept at its end goes only to the same person.
+    session["uid"] = str(me.get("id", ""))
     if resume:
         session[RESUME_KEY] = resume  # the form typed before the session ended
     moment = now()
@@ -121,11 +126,13 @@ def sign_out() -> None:
             log.warning("logout not confirmed by personnel: %s", error.status)
     session.clear()
     g.pop("portal_user", None)
+    g.pop("portal_record", None)
 
 
 def _end(sid: str) -> None:
     store().delete(sid)
     session.pop("sid", None)
+    g.pop("portal_user", None)
 
 
 def _record() -> dict[str, Any] | None:
@@ -232,7 +239,7 @@ def ask_to_sign_in() -> Any:
         fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
         store().stash_form(
             key,
-            {"path": request.path, "fields": fields},
+            {"path": request.path, "fields": fields, "uid": session.get("uid")},
             current_app.config["PORTAL_SESSION_IDLE_SECONDS"],
         )
         session[RESUME_KEY] = key
@@ -241,18 +248,24 @@ def ask_to_sign_in() -> Any:
 
 
 def take_resumed_form(target: str | None) -> dict[str, Any] | None:
-    """The form post kept for `target` when sign-in interrupted it (once), else None."""
+    """The form post kept for `target` when sign-in interrupted it (once), else None.
+
+    Only for the person whose session it was: on a shared computer the next person who
+    signs in must not send what someone else typed.
+    """
     key = session.pop(RESUME_KEY, None)
     if not key:
         return None
     saved = store().take_form(key)
-    if saved is None or saved.get("path") != target:
+    if saved is None or saved.get("path") != target or saved.get("uid") != session.get("uid"):
         return None
     return saved
 
 
 def _gate() -> Any:
-    user = current_user()
+    # The token first: a session whose refresh was refused (logout elsewhere, deactivated
+    # account, reuse) ends here, before the page is built.
+    user = current_user() if access_token() is not None else None
     if user is None:
         return ask_to_sign_in()
     if user.must_change_password and request.endpoint != "account.change_password":

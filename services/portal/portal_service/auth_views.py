@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -45,9 +44,7 @@ def login():
 
 def signed_in_pair(username: str, password: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Sign in through the API: the token pair and /me; ApiError when refused."""
-    issued = gateway().post(
-        "/api/v1/auth/token", json={"username": username, "password": password}
-    )
+    issued = gateway().post("/api/v1/auth/token", json={"username": username, "password": password})
     if not isinstance(issued, dict) or not issued.get("access_token"):
         log.warning("sign-in answer without access_token")
         raise ApiError(502)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from cakap_shared.problems import problem_response
-from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape

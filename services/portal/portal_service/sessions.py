@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import redis
@@ -55,10 +55,9 @@ class SessionStore:
             yield held
         finally:
             if held:
-                try:
+                # Expired meanwhile: nothing left to release.
+                with suppress(redis.exceptions.LockError):
                     lock.release()
-                except redis.exceptions.LockError:
-                    pass  # expired meanwhile: nothing to release
 
     def stash_form(self, key: str, data: dict[str, Any], ttl: int) -> None:
         """Keep a form post that met an ended session, to send after sign-in."""
