@@ -21,6 +21,7 @@ BENCHES = [
     ("gateway_vs_direct.py", "Gateway forwarding versus calling the service directly"),
     ("personnel_import.py", "Personnel bulk import (50,000 rows)"),
     ("catalog_search.py", "Catalog search over 100,000 courses"),
+    ("sign_in.py", "Sign-in and refresh throughput from one address (target: 100 sign-ins/min)"),
 ]
 
 
