@@ -41,11 +41,11 @@ def test_activation_prefills_from_the_link_and_sends_the_fields(client, gw, api,
 @pytest.mark.parametrize(
     "status, body, words",
     [
-        (400, problem(400, reason="used"), "sudah dipakai"),
-        (400, problem(400, reason="expired"), "kedaluwarsa"),
-        (400, problem(400, reason="wrong"), "Kode salah"),
-        (422, problem(422, rule="common"), "terlalu umum"),
-        (422, problem(422, rule="personal"), "Jangan memakai NIP"),
+        (400, problem(400, code="code-used"), "sudah dipakai"),
+        (400, problem(400, code="code-expired"), "kedaluwarsa"),
+        (400, problem(400, code="code-wrong"), "Kode salah"),
+        (422, problem(422, code="password-common"), "terlalu umum"),
+        (422, problem(422, code="password-personal"), "Jangan memakai NIP"),
         (429, problem(429), "Terlalu banyak percobaan"),
         (503, problem(503), "tidak dapat dihubungi"),
     ],
@@ -100,7 +100,7 @@ def test_change_password_wrong_old_one(client, sign_in, gw, api, csrf_of):
         responses.POST,
         api("/api/v1/auth/password"),
         status=400,
-        json=problem(400, errors={"old_password": ["wrong password"]}),
+        json=problem(400, code="password-wrong", errors={"old_password": ["wrong password"]}),
     )
     response = client.post(
         "/akun/kata-sandi",

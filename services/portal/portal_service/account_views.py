@@ -26,37 +26,19 @@ from .forms import (
     UnitActivationForm,
 )
 from .gateway import ApiError, gateway, path
+from .pages import coded_message, friendly
 
 bp = Blueprint("account", __name__)
 CSV = "text/csv"
 
 
 def password_message(error: ApiError) -> str:
-    """The Indonesian words for a refused password, code or request."""
-    rule = error.body.get("rule")
-    reason = error.body.get("reason")
-    if error.status == 422 and rule:
-        return {
-            "too_short": _("Kata sandi minimal 8 karakter."),
-            "too_long": _("Kata sandi paling banyak 256 karakter."),
-            "common": _("Kata sandi ini terlalu umum atau pernah bocor. Pilih yang lain."),
-            "personal": _("Jangan memakai NIP, nama pengguna, atau nama Anda sebagai kata sandi."),
-        }.get(rule, _("Kata sandi terlalu lemah."))
-    if error.status == 400 and reason in ("wrong", "used", "expired"):
-        return {
-            "wrong": _("Kode salah. Periksa kembali NIP dan kode Anda."),
-            "used": _("Kode ini sudah dipakai. Minta kode baru kepada admin."),
-            "expired": _("Kode ini sudah kedaluwarsa. Minta kode baru."),
-        }[reason]
-    if error.status == 400 and "old_password" in error.field_errors:
-        return _("Kata sandi sekarang salah.")
-    if error.status == 422 and "new_password" in error.field_errors:
-        return _("Kata sandi baru harus berbeda dari kata sandi sekarang.")
+    """The Indonesian words for a refused password, code or request (never the API's)."""
     if error.status == 429:
         return _("Terlalu banyak percobaan. Silakan tunggu beberapa menit lalu coba lagi.")
     if error.unavailable:
         return _("Layanan sedang tidak dapat dihubungi. Silakan coba lagi nanti.")
-    return _("Permintaan tidak dapat diproses.")
+    return coded_message(error) or friendly(error)
 
 
 @bp.route("/aktivasi", methods=["GET", "POST"])
@@ -195,7 +177,7 @@ def person_account_action(person_id: str, action: str):
     except ApiError as failure:
         if failure.status == 401:
             raise
-        error = {
+        error = coded_message(failure) or {
             409: _("Tindakan ini tidak dapat dilakukan pada keadaan akun sekarang."),
             403: _("Anda tidak berhak melakukan ini."),
             404: _("Pegawai tidak ditemukan."),

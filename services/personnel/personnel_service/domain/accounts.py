@@ -10,7 +10,7 @@ from typing import Any
 
 from cakap_shared.db import utcnow
 from cakap_shared.logs import audit
-from cakap_shared.problems import CakapError, invalid
+from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
@@ -109,7 +109,7 @@ def sign_in(username: str, password: str, address: str) -> dict[str, Any]:
         db.session.commit()
         audit("auth.refused_inactive", actor=account.person_id, address=address)
         # Only someone who knows the password learns this: no enumeration.
-        raise CakapError(403, "This account is deactivated.", reason="deactivated")
+        raise CakapError(403, "This account is deactivated.", code="account-deactivated")
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     issued = refresh_tokens.start_family(account)
@@ -124,7 +124,9 @@ def refresh(token: str) -> dict[str, Any]:
         account, issued = refresh_tokens.rotate(token)
     except refresh_tokens.RefreshRefused as refused:
         raise CakapError(
-            401, "The refresh token is not valid; sign in again.", reason=str(refused)
+            401,
+            f"The refresh token is not valid ({refused}); sign in again.",
+            code="refresh-invalid",
         ) from None
     return token_pair(account, issued)
 
@@ -137,9 +139,15 @@ def ensure_account(person: Person) -> Account:
     if person.account is not None:
         return person.account
     if not person.nip:
-        raise CakapError(409, "This person has no NIP and no account; create one with a username.")
+        raise CakapError(
+            409,
+            "This person has no NIP and no account; create one with a username.",
+            code="account-none",
+        )
     if db.session.scalar(select(Account.id).where(Account.username == person.nip)) is not None:
-        raise CakapError(409, f"The username {person.nip} is taken by another account.")
+        raise CakapError(
+            409, f"The username {person.nip} is taken by another account.", code="username-taken"
+        )
     account = Account(
         person_id=person.id, username=person.nip, password_hash=UNUSABLE_PASSWORD, is_active=False
     )
@@ -176,7 +184,11 @@ def issue_activation(person: Person, actor: str) -> dict[str, Any]:
     """A one-time activation code for a person without an active account (commits)."""
     account = ensure_account(person)
     if account.is_active:
-        raise CakapError(409, "This account is already active; reset its password instead.")
+        raise CakapError(
+            409,
+            "This account is already active; reset its password instead.",
+            code="account-active",
+        )
     issued = _issue_code(account, ACTIVATION, current_app.config["ACTIVATION_CODE_TTL"], actor)
     db.session.commit()
     audit("auth.activation_issued", actor=actor, account_id=account.id)
@@ -242,7 +254,7 @@ def check_password(account: Account, password: str, field: str) -> None:
             422,
             "The password is too weak.",
             errors={field: [message for _rule, message in problems]},
-            rule=problems[0][0],
+            code=f"password-{problems[0][0]}",
         )
 
 
@@ -275,7 +287,7 @@ def redeem_code(username: str, code: str, purpose: str, password: str, address: 
     usable = usable or (purpose == ACTIVATION and account is not None and not account.is_active)
     if row is None or not usable:
         audit(f"auth.{purpose}_refused", username=username, address=address, reason="wrong")
-        raise CakapError(400, _WRONG_CODE[purpose], errors={"code": ["wrong"]}, reason="wrong")
+        raise CakapError(400, _WRONG_CODE[purpose], errors={"code": ["wrong"]}, code="code-wrong")
     # Whoever holds the right code may learn why it no longer works.
     reason = "used" if row.used_at is not None else None
     if reason is None and _aware(row.expires_at) <= now:
@@ -284,7 +296,9 @@ def redeem_code(username: str, code: str, purpose: str, password: str, address: 
         throttle.withdraw(attempt)
         db.session.commit()
         audit(f"auth.{purpose}_refused", actor=account.person_id, reason=reason)
-        raise CakapError(400, _WRONG_CODE[purpose], errors={"code": [reason]}, reason=reason)
+        raise CakapError(
+            400, _WRONG_CODE[purpose], errors={"code": [reason]}, code=f"code-{reason}"
+        )
     throttle.withdraw(attempt)
     db.session.commit()
     check_password(account, password, "password")  # nothing written yet: the code stays usable
@@ -302,19 +316,29 @@ def change_password(person_id: str, old: str, new: str, address: str) -> None:
     """The signed-in person changes their password (old one required; commits)."""
     account = db.session.scalar(select(Account).where(Account.person_id == person_id))
     if account is None or not account.is_active:
-        raise CakapError(403, "This account cannot change its password.")
+        raise CakapError(
+            403, "This account cannot change its password.", code="account-deactivated"
+        )
     attempt = throttle.begin(account.username, address, account.person_id)
     if attempt.wait is not None:
         raise _throttled(attempt, account.username, address)
     if not verify_password(account.password_hash, old):
         audit("auth.password_change_refused", actor=person_id, reason="wrong old password")
         raise CakapError(
-            400, "The current password is wrong.", errors={"old_password": ["wrong password"]}
+            400,
+            "The current password is wrong.",
+            errors={"old_password": ["wrong password"]},
+            code="password-wrong",
         )
     throttle.withdraw(attempt)
     db.session.commit()
     if old == new:
-        raise invalid("new_password", "choose a password different from the current one")
+        raise CakapError(
+            422,
+            "The new password is the current one.",
+            errors={"new_password": ["choose a password different from the current one"]},
+            code="password-unchanged",
+        )
     check_password(account, new, "new_password")
     _set_password(account, new)
     db.session.commit()
@@ -325,7 +349,11 @@ def admin_reset(person: Person, actor: str) -> dict[str, Any]:
     """A temporary password that must be changed at the next sign-in (commits)."""
     account = person.account
     if account is None or account.state == "deactivated":
-        raise CakapError(409, "This person has no usable account; issue an activation instead.")
+        raise CakapError(
+            409,
+            "This person has no usable account; issue an activation instead.",
+            code="account-unusable",
+        )
     temporary = new_temporary_password()
     _set_password(account, temporary)
     account.must_change_password = True
@@ -377,10 +405,10 @@ def request_reset(username: str, address: str) -> None:
 def deactivate(person: Person, actor: str) -> Account:
     """Lock the account: no sign-in, every refresh token dead at once (commits)."""
     if person.id == actor:
-        raise CakapError(409, "You cannot deactivate your own account.")
+        raise CakapError(409, "You cannot deactivate your own account.", code="account-self")
     account = person.account
     if account is None:
-        raise CakapError(409, "This person has no account.")
+        raise CakapError(409, "This person has no account.", code="account-none")
     account.is_active = False
     account.deactivated_at = account.deactivated_at or utcnow()
     refresh_tokens.revoke_account(account.id)

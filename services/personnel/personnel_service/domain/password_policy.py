@@ -33,13 +33,13 @@ def password_problems(
 ) -> list[tuple[str, str]]:
     """(rule, message) pairs saying why `password` is refused; empty when it is fine.
 
-    Rules: too_short, too_long, common, personal. `personal`: NIP, login name, name.
+    Rules: too-short, too-long, common, personal. `personal`: NIP, login name, name.
     """
     length = len(unicodedata.normalize("NFKC", password))
     if length < MIN_LENGTH:
-        return [("too_short", f"use at least {MIN_LENGTH} characters")]
+        return [("too-short", f"use at least {MIN_LENGTH} characters")]
     if length > MAX_LENGTH:
-        return [("too_long", f"use at most {MAX_LENGTH} characters")]
+        return [("too-long", f"use at most {MAX_LENGTH} characters")]
     folded = _fold(password)
     if folded in common_passwords():
         return [("common", "this password is too common; choose another")]
