@@ -100,6 +100,8 @@ def test_change_password_then_admin_reset_and_deactivate(suite, page_as, assert_
     assert activated.status_code == 200, activated.text
 
     person = patient(page_as(nip, phone=phone, password=PASSWORD))
+    if phone:
+        person.click(".menu-toggle")  # the header folds its links behind the menu button
     person.click("text=Ganti kata sandi")
     assert_fits(person)
     person.fill("#old_password", PASSWORD)
