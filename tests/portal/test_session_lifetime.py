@@ -245,3 +245,23 @@ def test_admin_reset_forces_the_change_page_first(client, gw, api, csrf_of, me):
     assert change.calls[0].request.headers["Authorization"] == "Bearer restricted"
     gw.add(responses.GET, api("/api/v1/certificates"), json={"items": [], "total": 0})
     assert client.get("/sertifikat").status_code == 200
+
+
+def test_an_unreachable_session_store_is_503_not_a_crash(gw):
+    from portal_service import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "GATEWAY_URL": "http://gateway.test",
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+    )
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["sid"] = "some-session"
+    response = client.get("/sertifikat")
+    assert response.status_code == 503
+    assert "Layanan sedang tidak dapat dihubungi" in response.get_data(as_text=True)
+    assert client.get("/health/ready").status_code == 503

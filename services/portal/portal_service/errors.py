@@ -9,6 +9,7 @@ from flask import Flask, Response, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from .auth import ask_to_sign_in, sign_out
@@ -98,8 +99,15 @@ def handle_unexpected(error: Exception) -> tuple[str, int] | Response:
     return error_page(500)
 
 
+def handle_session_store_down(error: RedisError) -> tuple[str, int] | Response:
+    """The session store is unreachable: nobody can be signed in, so say the service is down."""
+    log.error("session store unreachable: %s", error.__class__.__name__)
+    return error_page(503)
+
+
 def register_error_pages(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(RedisError, handle_session_store_down)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
