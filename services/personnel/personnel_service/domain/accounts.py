@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select
 
 from .. import throttle
 from ..extensions import db
+from ..login_names import name_tag
 from ..mail import send_mail
 from ..models import Account, AccountCode, Person, Unit
 from ..passwords import hash_password, needs_rehash, verify_password
@@ -76,10 +77,17 @@ def token_pair(account: Account, issued: refresh_tokens.Issued) -> dict[str, Any
     }
 
 
-def _throttled(attempt: throttle.Attempt, username: str, address: str) -> CakapError:
+def _who(account: Account | None, typed: str) -> dict[str, str]:
+    """How the log names a sign-in attempt: never the typed text (it may be a password)."""
+    return {"account_id": account.id} if account else {"login_tag": name_tag(typed)}
+
+
+def _throttled(
+    attempt: throttle.Attempt, account: Account | None, username: str, address: str
+) -> CakapError:
     throttle.withdraw(attempt)
     db.session.commit()
-    audit("auth.throttled", username=username, address=address)
+    audit("auth.throttled", **_who(account, username), address=address)
     return CakapError(
         429,
         "Too many failed attempts. Try again later.",
@@ -94,11 +102,11 @@ def sign_in(username: str, password: str, address: str) -> dict[str, Any]:
     # Reserved before the password is checked, so parallel guesses stay within budget.
     attempt = throttle.begin(username, address, account.person_id if account else None)
     if attempt.wait is not None:
-        raise _throttled(attempt, username, address)
+        raise _throttled(attempt, account, username, address)
     ok = verify_password(account.password_hash if account else None, password)
     if not ok or account is None:
         # The reservation stays: it is this failure's record.
-        audit("auth.failed", username=username, address=address)
+        audit("auth.failed", **_who(account, username), address=address)
         raise CakapError(
             401,
             "Wrong user name or password.",
@@ -114,7 +122,13 @@ def sign_in(username: str, password: str, address: str) -> dict[str, Any]:
         account.password_hash = hash_password(password)
     issued = refresh_tokens.start_family(account)
     db.session.commit()
-    audit("auth.signed_in", username=account.username, address=address, actor=account.person_id)
+    audit(
+        "auth.signed_in",
+        account_id=account.id,
+        username=account.username,
+        address=address,
+        actor=account.person_id,
+    )
     return token_pair(account, issued)
 
 
@@ -272,7 +286,7 @@ def redeem_code(username: str, code: str, purpose: str, password: str, address: 
     account = find_account(username)
     attempt = throttle.begin(username, address, account.person_id if account else None)
     if attempt.wait is not None:
-        raise _throttled(attempt, username, address)
+        raise _throttled(attempt, account, username, address)
     now = utcnow()
     row = None
     if account is not None:
@@ -286,7 +300,7 @@ def redeem_code(username: str, code: str, purpose: str, password: str, address: 
     usable = purpose == RESET and account is not None and account.is_active
     usable = usable or (purpose == ACTIVATION and account is not None and not account.is_active)
     if row is None or not usable:
-        audit(f"auth.{purpose}_refused", username=username, address=address, reason="wrong")
+        audit(f"auth.{purpose}_refused", **_who(account, username), address=address, reason="wrong")
         raise CakapError(400, _WRONG_CODE[purpose], errors={"code": ["wrong"]}, code="code-wrong")
     # Whoever holds the right code may learn why it no longer works.
     reason = "used" if row.used_at is not None else None
@@ -321,7 +335,7 @@ def change_password(person_id: str, old: str, new: str, address: str) -> None:
         )
     attempt = throttle.begin(account.username, address, account.person_id)
     if attempt.wait is not None:
-        raise _throttled(attempt, account.username, address)
+        raise _throttled(attempt, account, account.username, address)
     if not verify_password(account.password_hash, old):
         audit("auth.password_change_refused", actor=person_id, reason="wrong old password")
         raise CakapError(
@@ -379,13 +393,15 @@ def request_reset(username: str, address: str) -> None:
     if not throttle.allow_request(f"reset-addr:{address}", config["RESET_MAX_PER_ADDRESS"]):
         raise CakapError(429, "Too many reset requests. Try again later.",
                          headers={"Retry-After": str(config["LOGIN_WINDOW_SECONDS"])})  # fmt: skip
-    if not throttle.allow_request(f"reset-user:{username.lower()}", config["RESET_MAX_PER_USER"]):
-        audit("auth.password_reset_throttled", username=username, address=address)
+    if not throttle.allow_request(f"reset-user:{name_tag(username)}", config["RESET_MAX_PER_USER"]):
+        audit("auth.password_reset_throttled", login_tag=name_tag(username), address=address)
         return
     account = find_account(username)
     email = account.person.email if account is not None else None
     if account is None or not account.is_active or not email:
-        audit("auth.password_reset_requested", username=username, address=address, sent=False)
+        audit(
+            "auth.password_reset_requested", **_who(account, username), address=address, sent=False
+        )
         return
     issued = _issue_code(account, RESET, config["RESET_CODE_TTL"], None)
     db.session.commit()
