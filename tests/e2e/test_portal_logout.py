@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 import requests
 
 PROBE = "/akun/kata-sandi"  # signed-in only, calls no API: answers from the session alone
@@ -16,6 +17,7 @@ def csrf(session: requests.Session, url: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
+@pytest.mark.security
 def test_logout_kills_a_copied_cookie_on_every_worker(tmp_path):
     from support.suite import Stack
 

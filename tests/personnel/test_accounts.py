@@ -137,6 +137,7 @@ def test_expired_code_is_refused_with_reason(app, org):
     assert sign_in(org.client, org.nips["staff"], GOOD).status_code == 401
 
 
+@pytest.mark.security
 def test_wrong_code_and_unknown_user_answer_alike(org):
     issue(org, "staff")
     wrong = activate(org.client, org.nips["staff"], "AAAA-BBBB-CCCC")
@@ -146,6 +147,7 @@ def test_wrong_code_and_unknown_user_answer_alike(org):
     assert wrong.get_json()["code"] == nobody.get_json()["code"] == "code-wrong"
 
 
+@pytest.mark.security
 def test_code_guessing_is_throttled(org):
     issue(org, "staff")
     statuses = [
@@ -166,6 +168,7 @@ def test_code_guessing_is_throttled(org):
         ("Staff Staff", None),  # not the name: fine
     ],
 )
+@pytest.mark.security
 def test_password_policy_on_activation(org, password, why):
     code = issue(org, "staff")["code"]
     response = activate(org.client, org.nips["staff"], code, password)
@@ -179,6 +182,7 @@ def test_password_policy_on_activation(org, password, why):
     assert activate(org.client, org.nips["staff"], code).status_code == 200
 
 
+@pytest.mark.security
 def test_policy_refuses_the_name_and_allows_long_phrases():
     assert password_problems("Nyimas Ayu", personal=(None, "x", "Nyimas Ayu"))
     assert password_problems("nyimasayu", personal=(None, "x", "Nyimas Ayu"))
@@ -218,6 +222,7 @@ def refresh(client, token):
     return client.post("/api/v1/auth/refresh", json={"refresh_token": token})
 
 
+@pytest.mark.security
 def test_refresh_rotates_and_reuse_revokes_the_family(org):
     nip = active_person(org)
     first = sign_in(org.client, nip, GOOD).get_json()["refresh_token"]
@@ -265,6 +270,7 @@ def test_logout_kills_the_family(org):
     assert again.status_code == 204
 
 
+@pytest.mark.security
 def test_deactivate_kills_refresh_and_sign_in_until_reactivated(org):
     nip = active_person(org)
     token = sign_in(org.client, nip, GOOD).get_json()["refresh_token"]
@@ -328,6 +334,7 @@ def test_change_password(org):
     assert unsigned.status_code == 401
 
 
+@pytest.mark.security
 def test_admin_reset_forces_a_change_at_next_sign_in(org):
     nip = active_person(org)
     before = sign_in(org.client, nip, GOOD).get_json()["refresh_token"]
@@ -366,6 +373,7 @@ def reset_mails(app) -> list[str]:
     return sorted(p.read_text() for p in folder.glob("*.eml")) if folder.exists() else []
 
 
+@pytest.mark.security
 def test_self_service_reset_by_mailed_code_without_enumeration(app, org):
     import re
     import shutil
@@ -401,6 +409,7 @@ def test_self_service_reset_by_mailed_code_without_enumeration(app, org):
     assert used.status_code == 400 and used.get_json()["code"] == "code-used"
 
 
+@pytest.mark.security
 def test_reset_requests_are_rate_limited(app, org):
     statuses = [
         org.client.post(
@@ -429,6 +438,7 @@ def test_reset_requests_are_rate_limited(app, org):
     assert len(reset_mails(app)) == 3
 
 
+@pytest.mark.security
 def test_password_events_are_audited_without_the_password(org, caplog):
     caplog.set_level(logging.INFO, logger="cakap.audit")
     nip = active_person(org, password=GOOD)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import responses
 
 ENROLMENT = "5b1e7c36-2f0c-4d2a-9a55-0f8f9a3b2c11"
@@ -111,6 +112,7 @@ def test_idle_limit_keeps_the_typed_form_and_sends_it_after_sign_in(
     assert reject.calls[0].request.headers["Authorization"] == "Bearer fresh"
 
 
+@pytest.mark.security
 def test_a_kept_form_is_not_sent_for_someone_else(client, sign_in, gw, api, clock, me):
     approvals_answer(gw, api)
     sign_in(["asn", "supervisor"])
@@ -168,6 +170,7 @@ def test_a_refused_refresh_ends_the_session(client, sign_in, gw, api, clock):
         assert "sid" not in session
 
 
+@pytest.mark.security
 def test_logout_ends_a_copied_cookie_and_the_refresh_family(app, client, sign_in, gw, api, csrf_of):
     approvals_answer(gw, api)
     logout = gw.add(responses.POST, api("/api/v1/auth/logout"), status=204)
@@ -189,6 +192,7 @@ def test_logout_ends_a_copied_cookie_and_the_refresh_family(app, client, sign_in
     assert response.status_code == 302 and response.headers["Location"].startswith("/masuk")
 
 
+@pytest.mark.security
 def test_sign_in_rotates_the_cookie_and_ends_the_old_session(app, client, sign_in, csrf_of):
     sign_in()
     name = app.config["SESSION_COOKIE_NAME"]
