@@ -22,6 +22,7 @@ BENCHES = [
     ("gateway_slow_clients.py", "Gateway: a client's latency while 200 slow connections are open"),
     ("personnel_import.py", "Personnel bulk import (50,000 rows)"),
     ("catalog_search.py", "Catalog search over 100,000 courses"),
+    ("sign_in.py", "Sign-in and refresh throughput from one address (target: 100 sign-ins/min)"),
 ]
 
 

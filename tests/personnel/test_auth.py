@@ -74,7 +74,7 @@ def test_login_name_and_nip_of_one_account_share_one_budget(demo):
 
 def test_a_parallel_burst_gets_no_more_guesses_than_the_budget(demo, monkeypatch):
     """Guesses in flight together: each is counted before its password is checked."""
-    from personnel_service import auth_resources
+    from personnel_service.domain import accounts as auth_resources
 
     real_verify = auth_resources.verify_password
     checked: list[str] = []

@@ -119,7 +119,16 @@ def test_request_id_reaches_the_log_lines(service_app):
 
 # What each service serves without a token (the gateway lets exactly these through).
 EXPECTED_PUBLIC = {
-    "personnel": {(("POST",), "/api/v1/auth/token"), (("GET",), "/.well-known/jwks.json")},
+    "personnel": {
+        (("POST",), "/api/v1/auth/token"),
+        (("GET",), "/.well-known/jwks.json"),
+        # Each of these carries its own secret (refresh token, one-time code) or says nothing.
+        (("POST",), "/api/v1/auth/refresh"),
+        (("POST",), "/api/v1/auth/logout"),
+        (("POST",), "/api/v1/auth/activate"),
+        (("POST",), "/api/v1/auth/password-reset"),
+        (("POST",), "/api/v1/auth/password-reset/confirm"),
+    },
     "catalog": set(),
     "elearning": {(("PUT",), "/api/v1/module-attempts/*/cmi")},
     "evaluation": {(("GET",), "/api/v1/certificates/*/verification")},

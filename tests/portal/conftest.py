@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from portal_service import create_app
 GATEWAY = "http://gateway.test"
 ME_ID = "11111111-1111-4111-8111-111111111111"
 TOKEN = "asn-access-token-abc"
+REFRESH_TOKEN = "rt_refresh-token-of-the-test-user"
 
 
 class Clock:
@@ -34,17 +36,26 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(tmp_path, clock: Clock) -> Flask:
-    """A portal pointed at the fake gateway, CSRF on as in production."""
+def app(tmp_path, clock: Clock) -> Iterator[Flask]:
+    """A portal pointed at the fake gateway, CSRF on as in production.
+
+    Sessions live in the real Redis (127.0.0.1:6379), under a key prefix of this test's own.
+    """
+    prefix = f"cakap-test:{uuid.uuid4().hex}:"
     application = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
             "GATEWAY_URL": GATEWAY,
+            "PORTAL_SESSION_PREFIX": prefix,
         }
     )
     application.extensions["portal_clock"] = clock
-    return application
+    yield application
+    redis = application.extensions["portal_sessions"].client
+    keys = list(redis.scan_iter(f"{prefix}*"))
+    if keys:
+        redis.delete(*keys)
 
 
 @pytest.fixture
@@ -97,7 +108,14 @@ def sign_in(client: FlaskClient, gw: responses.RequestsMock, csrf_of) -> Callabl
         gw.upsert(
             responses.POST,
             f"{GATEWAY}/api/v1/auth/token",
-            json={"access_token": token, "token_type": "Bearer", "expires_in": expires_in},
+            json={
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": expires_in,
+                "refresh_token": REFRESH_TOKEN,
+                "refresh_expires_in": 36000,
+                "password_change_required": False,
+            },
         )
         gw.upsert(responses.GET, f"{GATEWAY}/api/v1/me", json=me_body(roles or ["asn"]))
         response = client.post(

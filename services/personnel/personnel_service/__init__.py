@@ -10,8 +10,9 @@ from cakap_shared.forwarding import TrustedForwarder
 from cakap_shared.platform import init_platform
 from flask import Flask
 
+from . import extensions
 from .config import load_config
-from .extensions import api, db, events
+from .extensions import db, events
 from .tokens import issuer_from_config
 
 ROUTES = [
@@ -41,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_platform(
         app,
         db=db,
-        api=api,
+        api=extensions.api,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
@@ -62,16 +63,21 @@ def register_blueprints(app: Flask) -> None:
     """Mount the API resources."""
     from cakap_shared.auth import public
 
+    from .api.accounts import blp as accounts_blp
     from .auth_resources import blp as auth_blp
     from .auth_resources import jwks_view
     from .development_resources import blp as development_blp
     from .people_resources import blp as people_blp
     from .units_resources import blp as units_blp
 
+    # The `api` package (decision 0005) is this module's attribute `api`: never that name.
+    api = extensions.api
+
     api.register_blueprint(auth_blp)
     api.register_blueprint(units_blp)
     api.register_blueprint(people_blp)
     api.register_blueprint(development_blp)
+    api.register_blueprint(accounts_blp)
     app.add_url_rule("/.well-known/jwks.json", "jwks", public(jwks_view))
 
 

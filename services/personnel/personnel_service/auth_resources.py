@@ -11,31 +11,19 @@ from cakap_shared.problems import CakapError
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
 
-from . import throttle
+from .domain import accounts
 from .extensions import db
-from .login_names import name_tag
-from .models import Account, Person
-from .passwords import hash_password, needs_rehash, verify_password
-from .schemas import MeSchema, ServiceTokenRequestSchema, TokenRequestSchema, TokenSchema
+from .models import Person
+from .schemas import (
+    MeSchema,
+    ServiceTokenRequestSchema,
+    TokenPairSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in and tokens")
-
-
-def token_claims(account: Account) -> dict[str, Any]:
-    """What an access token says about its holder (short-lived, so copies are fresh enough)."""
-    person = account.person
-    claims: dict[str, Any] = {
-        "sub": person.id,
-        "username": account.username,
-        "name": person.name,
-        "roles": account.role_list,
-    }
-    if person.nip:
-        claims["unit_code"] = person.unit_code
-        claims["supervisor_id"] = person.supervisor_id
-    return claims
 
 
 @blp.route("/auth/token")
@@ -44,56 +32,15 @@ class Tokens(MethodView):
     """Password sign-in."""
 
     @blp.arguments(TokenRequestSchema)
-    @blp.response(200, TokenSchema)
+    @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, description="Wrong user name or password")
+    @blp.alt_response(403, description="The account is deactivated (right password)")
     @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
     def post(self, body: dict[str, str]) -> dict[str, Any]:
-        """Exchange a user name (or NIP) and password for an access token."""
-        username, address = body["username"].strip(), request.remote_addr or "unknown"
-        account = db.session.scalar(
-            select(Account)
-            .join(Person)
-            .where(or_(Account.username == username, Person.nip == username))
+        """Exchange a user name (or NIP) and password for an access and a refresh token."""
+        return accounts.sign_in(
+            body["username"], body["password"], request.remote_addr or "unknown"
         )
-        # Never the typed text in the log: it may be a password typed in the name field.
-        who = {"account_id": account.id} if account else {"login_tag": name_tag(username)}
-        # Reserved before the password is checked, so parallel guesses stay within budget.
-        attempt = throttle.begin(username, address, account.person_id if account else None)
-        if attempt.wait is not None:
-            throttle.withdraw(attempt)
-            db.session.commit()
-            audit("auth.throttled", **who, address=address)
-            raise CakapError(
-                429,
-                "Too many failed sign-in attempts. Try again later.",
-                headers={"Retry-After": str(attempt.wait)},
-            )
-        ok = verify_password(account.password_hash if account else None, body["password"])
-        if not ok or account is None or not account.is_active:
-            # The reservation stays: it is this failure's record.
-            audit("auth.failed", **who, address=address)
-            raise CakapError(
-                401,
-                "Wrong user name or password.",
-                headers={"WWW-Authenticate": 'Bearer realm="cakap"'},
-            )
-        throttle.withdraw(attempt)  # successful sign-ins never count
-        if needs_rehash(account.password_hash):
-            account.password_hash = hash_password(body["password"])
-        db.session.commit()
-        issuer = current_app.extensions["cakap_token_issuer"]
-        audit(
-            "auth.signed_in",
-            account_id=account.id,
-            username=account.username,
-            address=address,
-            actor=account.person_id,
-        )
-        return {
-            "access_token": issuer.user_token(token_claims(account)),
-            "token_type": "Bearer",
-            "expires_in": issuer.access_ttl,
-        }
 
 
 @blp.route("/auth/service-token")

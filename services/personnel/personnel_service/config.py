@@ -27,6 +27,19 @@ def load_config() -> dict[str, Any]:
             "IMPORT_MAX_ROWS": env_int("IMPORT_MAX_ROWS", 100_000),
             # X-Forwarded-For is believed only with the gateway's secret (cakap_shared.forwarding).
             "FORWARDER_SECRET": env_secret("GATEWAY_FORWARDER_SECRET"),
+            # A refresh-token family ends this long after its sign-in, however often rotated.
+            "REFRESH_TOKEN_TTL": env_int("REFRESH_TOKEN_TTL", 10 * 3600),
+            "ACTIVATION_CODE_TTL": env_int("ACTIVATION_CODE_TTL", 14 * 24 * 3600),
+            "RESET_CODE_TTL": env_int("RESET_CODE_TTL", 3600),
+            # Self-service reset requests per LOGIN_WINDOW_SECONDS, per address and per user name.
+            "RESET_MAX_PER_ADDRESS": env_int("RESET_MAX_PER_ADDRESS", 10),
+            "RESET_MAX_PER_USER": env_int("RESET_MAX_PER_USER", 3),
+            # Reset links point at the portal; mail goes by SMTP when MAIL_SMTP_HOST is set,
+            # else (development only) into VAR_DIR/mail/ as .eml files.
+            "MAIL_SMTP_HOST": env("MAIL_SMTP_HOST", ""),
+            "MAIL_SMTP_PORT": env_int("MAIL_SMTP_PORT", 587),
+            "MAIL_FROM": env("MAIL_FROM", "cakap@localhost"),
+            "MAIL_DIR": str(var_dir() / "mail"),
             "CAKAP_ENV": env("CAKAP_ENV", "development"),
         }
     )

@@ -41,6 +41,7 @@ from .models import (
 )
 from .nip import parse_nip
 from .passwords import hash_password
+from .people import UNUSABLE_PASSWORD
 
 DEMO_PASSWORD = "cakap-demo"
 # Other services' demo data refers to these people by the same derived ids.
@@ -139,7 +140,8 @@ def seed_demo() -> bool:
 
 
 def _accounts(staff: list[Any], has_staff: set[str], password_hash: str) -> list[dict[str, Any]]:
-    """admin, trainer, atasan, pegawai, and every head with staff (login = their NIP)."""
+    """admin, trainer, atasan, pegawai, every head with staff (login = their NIP); the rest
+    of the staff have accounts waiting for activation, as imported people do."""
     rows = []
     for username, roles, _name, nip in DEMO_ACCOUNTS:
         rows.append(
@@ -151,6 +153,11 @@ def _accounts(staff: list[Any], has_staff: set[str], password_hash: str) -> list
             rows.append(
                 {"id": new_id(), "person_id": demo_person_id(p.nip), "username": p.nip,
                  "password_hash": password_hash, "roles": "asn,supervisor", "is_active": True}
+            )  # fmt: skip
+        elif p.nip not in DEMO_LOGINS:
+            rows.append(
+                {"id": new_id(), "person_id": demo_person_id(p.nip), "username": p.nip,
+                 "password_hash": UNUSABLE_PASSWORD, "roles": "asn", "is_active": False}
             )  # fmt: skip
     return rows
 

@@ -27,8 +27,8 @@ from sqlalchemy.orm import aliased
 
 from .clock import today
 from .extensions import db, events
-from .models import OutboxEvent, Person, PersonUnitHistory, Unit
-from .people import PUBLISHED_FIELDS
+from .models import Account, OutboxEvent, Person, PersonUnitHistory, Unit
+from .people import PUBLISHED_FIELDS, UNUSABLE_PASSWORD
 from .people_file import PeopleFileError, PersonRow, RowError, read_people_file
 
 CHUNK = 2000
@@ -38,6 +38,7 @@ _OPTIONAL = ("position_type", "status", "email")
 _PEOPLE = Person.__table__
 _HISTORY = PersonUnitHistory.__table__
 _OUTBOX = OutboxEvent.__table__
+_ACCOUNTS = Account.__table__
 
 
 @dataclass(slots=True)
@@ -276,6 +277,22 @@ def _insert(chunk: list[_Planned]) -> None:
         ],
     )
     _open_unit_history(chunk, on)
+    # Everyone imported gets an account (login by NIP) that waits for activation.
+    db.session.execute(
+        insert(_ACCOUNTS),
+        [
+            {
+                "id": new_id(),
+                "person_id": p.person_id,
+                "username": p.row.nip,
+                "password_hash": UNUSABLE_PASSWORD,
+                "roles": "asn",
+                "is_active": False,
+                "must_change_password": False,
+            }
+            for p in chunk
+        ],
+    )
     _publish(chunk, now)
 
 

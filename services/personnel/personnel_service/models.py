@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,7 +79,11 @@ class PersonUnitHistory(db.Model):
 
 
 class Account(db.Model):
-    """How a person signs in: a login name (or their NIP), an argon2 hash, and roles."""
+    """How a person signs in: a login name (or their NIP), an argon2 hash, and roles.
+
+    Pending (never activated): inactive, no deactivated_at. Active: signs in. Deactivated:
+    inactive with deactivated_at set (retired, moved away); a new activation reopens it.
+    """
 
     __tablename__ = "accounts"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -87,13 +92,56 @@ class Account(db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[str] = mapped_column(String(200), default="asn")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set by an admin reset: the next sign-in gets a token that can only change the password.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
     person: Mapped[Person] = relationship(back_populates="account")
+
+    @property
+    def state(self) -> str:
+        """pending, active or deactivated."""
+        if self.is_active:
+            return "active"
+        return "deactivated" if self.deactivated_at is not None else "pending"
 
     @property
     def role_list(self) -> list[str]:
         """Roles as a list."""
         return [r for r in self.roles.split(",") if r]
+
+
+class AccountCode(db.Model):
+    """A one-time code (activation or password reset), stored as its SHA-256 only."""
+
+    __tablename__ = "account_codes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # activation | reset
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RefreshToken(db.Model):
+    """One refresh token (its SHA-256): used once, replaced by the next of its family."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The family's end (the sign-in plus REFRESH_TOKEN_TTL): rotation never extends it.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class LoginFailure(db.Model):

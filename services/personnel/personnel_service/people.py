@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import select
 
@@ -156,7 +157,9 @@ def create_person(data: dict[str, Any]) -> Person:
         db.session.add(
             PersonUnitHistory(person_id=person.id, unit_code=person.unit_code, from_date=today())
         )
-    if data.get("roles") is not None or data.get("password"):
+    # Everyone with a NIP gets an account: active at once with a password, else waiting for
+    # activation. Without NIP only when a login name comes with roles or a password.
+    if nip is not None or data.get("roles") is not None or data.get("password"):
         username = (data.get("username") or nip or "").strip()
         if not username:
             raise invalid("username", "a person without NIP signs in with a username")
@@ -171,6 +174,8 @@ def create_person(data: dict[str, Any]) -> Person:
                 username=username,
                 password_hash=hash_password(password) if password else UNUSABLE_PASSWORD,
                 roles=",".join(sorted(set(roles))),
+                is_active=bool(password),
+                activated_at=utcnow() if password else None,
             )
         )
     publish_updated(person)
@@ -247,7 +252,9 @@ def set_roles(person: Person, roles: list[str]) -> None:
         username = person.nip
         if not username:
             raise invalid("roles", "this person has no account; create it with a username")
-        account = Account(person_id=person.id, username=username, password_hash=UNUSABLE_PASSWORD)
+        account = Account(
+            person_id=person.id, username=username, password_hash=UNUSABLE_PASSWORD, is_active=False
+        )
         db.session.add(account)
     account.roles = ",".join(sorted(set(roles)))
 

@@ -31,6 +31,18 @@ class TokenSchema(ma.Schema):
     expires_in = ma.fields.Integer()
 
 
+class TokenPairSchema(TokenSchema):
+    """An access token and the refresh token that gets the next one."""
+
+    refresh_token = ma.fields.String()
+    refresh_expires_in = ma.fields.Integer(
+        metadata={"description": "Seconds until the refresh family ends (sign in again then)"}
+    )
+    password_change_required = ma.fields.Boolean(
+        metadata={"description": "True after an admin reset: the token only changes the password"}
+    )
+
+
 class MeSchema(ma.Schema):
     """The signed-in caller."""
 

@@ -80,3 +80,14 @@ def forget_old_failures() -> None:
     """Drop failures older than the window (keeps the table small)."""
     since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
     db.session.execute(delete(LoginFailure).where(LoginFailure.failed_at < since))
+
+
+def allow_request(scope: str, limit: int) -> bool:
+    """Record one request in `scope` (committed) and say whether it is within `limit`."""
+    db.session.add(LoginFailure(scope=scope))
+    db.session.commit()
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    count = db.session.scalar(
+        select(func.count()).where(LoginFailure.scope == scope, LoginFailure.failed_at >= since)
+    )
+    return count <= limit

@@ -18,6 +18,7 @@ from .config import ensure_secret_key, load_config
 from .errors import register_error_pages
 from .gateway import init_gateway
 from .i18n import init_i18n
+from .sessions import init_sessions
 
 ROUTES = ["/"]
 csrf = CSRFProtect()
@@ -29,6 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config = load_config()
     config.update(test_config or {})
     ensure_secret_key(config)
+    if config["SESSION_COOKIE_SECURE"] and not config["SESSION_COOKIE_NAME"].startswith("__Host-"):
+        # Only over TLS, only for this host and path /: no subdomain can plant or read it.
+        config["SESSION_COOKIE_NAME"] = "__Host-" + config["SESSION_COOKIE_NAME"]
     app.config.update(config)
     app.permanent_session_lifetime = timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
     register_extensions(app)
@@ -47,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_i18n(app)
     init_gateway(app)
+    init_sessions(app)
     manifest = ServiceManifest(
         name="portal",
         version=app.config["SERVICE_VERSION"],
@@ -54,7 +59,17 @@ def register_extensions(app: Flask) -> None:
         # No API of its own, hence no OpenAPI document for the gateway to merge.
         openapi_path=None,  # type: ignore[arg-type]
     )
-    init_health(app, manifest, db=None, extra_checks=[("gateway", _gateway_answers)])
+    init_health(
+        app,
+        manifest,
+        db=None,
+        extra_checks=[("gateway", _gateway_answers), ("sessions", _sessions_answer)],
+    )
+
+
+def _sessions_answer() -> None:
+    """Ready only when the session store answers: without it nobody stays signed in."""
+    current_app.extensions["portal_sessions"].client.ping()
 
 
 def _gateway_answers() -> None:
@@ -66,6 +81,7 @@ def _gateway_answers() -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the pages."""
     from . import (
+        account_views,
         admin_views,
         auth_views,
         learner_views,
@@ -77,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         auth_views,
+        account_views,
         learner_views,
         survey_views,
         supervisor_views,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from .auth import api_get, roles_required
 from .pages import items_of, load_part
@@ -15,7 +15,10 @@ bp = Blueprint("admin", __name__)
 def index():
     """Published courses and people, with links to the API documentation."""
     courses, courses_error = load_part(lambda: api_get("/api/v1/courses", params={"per_page": 20}))
-    people, people_error = load_part(lambda: api_get("/api/v1/people", params={"per_page": 20}))
+    q = request.args.get("q", "").strip()[:100]
+    people, people_error = load_part(
+        lambda: api_get("/api/v1/people", params={"per_page": 20, "q": q})
+    )
     return render_template(
         "admin.html",
         courses=items_of(courses),
@@ -24,4 +27,5 @@ def index():
         people=items_of(people),
         people_total=people.get("total") if isinstance(people, dict) else None,
         people_error=people_error,
+        q=q,
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .auth import current_user, safe_next, sign_in, sign_out
+from .auth import current_user, safe_next, sign_in, sign_out, take_resumed_form
 from .forms import ActionForm, LoginForm
 from .gateway import ApiError, gateway
 from .pages import friendly
@@ -27,19 +28,28 @@ def login():
         status = 400 if request.method == "POST" else 200
         return render_template("login.html", form=form, next=target), status
     try:
-        issued = gateway().post(
-            "/api/v1/auth/token",
-            json={"username": form.username.data.strip(), "password": form.password.data},
-        )
-        token = issued["access_token"]
-        me = gateway().get("/api/v1/me", token=token)
+        issued, me = signed_in_pair(form.username.data.strip(), form.password.data)
     except ApiError as error:
         return _login_failed(form, target, error)
-    except (KeyError, TypeError):
-        log.warning("sign-in answer without access_token")
-        return _login_failed(form, target, ApiError(502))
-    sign_in(token, int(issued.get("expires_in") or 900), me if isinstance(me, dict) else {})
+    sign_in(issued, me)
+    if issued.get("password_change_required"):
+        flash(_("Kata sandi Anda diatur ulang oleh admin. Buat kata sandi baru dahulu."), "info")
+        return redirect(url_for("account.change_password"), code=303)
+    resumed = take_resumed_form(target)
+    if resumed is not None:
+        # What was typed before the session ended, sent again with this session's CSRF token.
+        return render_template("resume.html", action=resumed["path"], fields=resumed["fields"])
     return redirect(target or url_for("learner.home"), code=303)
+
+
+def signed_in_pair(username: str, password: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Sign in through the API: the token pair and /me; ApiError when refused."""
+    issued = gateway().post("/api/v1/auth/token", json={"username": username, "password": password})
+    if not isinstance(issued, dict) or not issued.get("access_token"):
+        log.warning("sign-in answer without access_token")
+        raise ApiError(502)
+    me = gateway().get("/api/v1/me", token=issued["access_token"])
+    return issued, me if isinstance(me, dict) else {}
 
 
 def _login_failed(form: LoginForm, target: str | None, error: ApiError):
@@ -47,6 +57,9 @@ def _login_failed(form: LoginForm, target: str | None, error: ApiError):
     if error.status == 401:
         message = _("NIP/nama pengguna atau kata sandi salah.")
         status = 401
+    elif error.status == 403:
+        message = _("Akun Anda dinonaktifkan. Hubungi admin BKPSDM atau admin OPD Anda.")
+        status = 403
     elif error.status == 429:
         message = _(
             "Terlalu banyak percobaan masuk yang gagal. "

@@ -17,6 +17,8 @@ class ConfigError(RuntimeError):
 def load_config() -> dict[str, Any]:
     """The portal's settings; it has no database, so it needs few of the shared ones."""
     cakap_env = env("CAKAP_ENV", "development")
+    secure = env_bool("SESSION_COOKIE_SECURE", cakap_env == "production")
+    absolute = env_int("PORTAL_SESSION_MAX_SECONDS", 10 * 3600)
     return {
         "SERVICE_NAME": "portal",
         "SERVICE_VERSION": env("SERVICE_VERSION", "0.1.0"),
@@ -30,11 +32,19 @@ def load_config() -> dict[str, Any]:
         # Shared with the gateway: it proves the gateway's X-Forwarded-For/-Proto to the
         # portal, and the portal's X-Forwarded-For (the browser) to the gateway.
         "FORWARDER_SECRET": env_secret("GATEWAY_FORWARDER_SECRET"),
+        # Becomes __Host-cakap_portal when Secure (see create_app).
         "SESSION_COOKIE_NAME": "cakap_portal",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", cakap_env == "production"),
-        "PERMANENT_SESSION_LIFETIME": env_int("SESSION_LIFETIME_SECONDS", 8 * 3600),
+        "SESSION_COOKIE_SECURE": secure,
+        # The signed sessions: records in Redis (docs/decisions/0006-portal-sessions-in-redis.md).
+        "REDIS_URL": env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "PORTAL_SESSION_PREFIX": env("PORTAL_SESSION_PREFIX", "cakap:portal:"),
+        "PORTAL_SESSION_IDLE_SECONDS": env_int("PORTAL_SESSION_IDLE_SECONDS", 3600),
+        "PORTAL_SESSION_MAX_SECONDS": absolute,
+        # The cookie outlives the session it names, so a form shown before the session
+        # ended still carries a valid CSRF token (and is kept across the sign-in).
+        "PERMANENT_SESSION_LIFETIME": absolute + 2 * 3600,
         # Module uploads pass through the portal on their way to elearning.
         "MAX_CONTENT_LENGTH": env_int("PORTAL_MAX_UPLOAD_BYTES", 512 * 1024 * 1024),
         # A CSRF token lives as long as the session (a long post test must still submit).

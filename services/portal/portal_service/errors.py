@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from cakap_shared.problems import problem_response
-from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
-from .auth import sign_out
+from .auth import ask_to_sign_in, sign_out
 from .gateway import ApiError
 from .pages import coded_message
 
@@ -67,8 +68,7 @@ def handle_api_error(error: ApiError) -> tuple[str, int] | Response:
     if error.status == 401:
         sign_out()
         flash(_("Sesi Anda telah berakhir. Silakan masuk kembali."), "warning")
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=target))
+        return ask_to_sign_in()
     if error.unavailable:
         status = error.status if error.status in (502, 503, 504) else 502
         # The API's detail of a server failure is not for the user: the request id is.
@@ -99,8 +99,15 @@ def handle_unexpected(error: Exception) -> tuple[str, int] | Response:
     return error_page(500)
 
 
+def handle_session_store_down(error: RedisError) -> tuple[str, int] | Response:
+    """The session store is unreachable: nobody can be signed in, so say the service is down."""
+    log.error("session store unreachable: %s", error.__class__.__name__)
+    return error_page(503)
+
+
 def register_error_pages(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(RedisError, handle_session_store_down)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

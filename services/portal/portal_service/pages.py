@@ -65,6 +65,28 @@ _BY_CODE: dict[str, Callable[[], str]] = {
         "Berkas ini tidak dapat dipakai sebagai modul. Unggah paket SCORM (.zip), PDF, "
         "video MP4, atau halaman Markdown yang utuh."
     ),
+    # Accounts and passwords (personnel).
+    "password-too-short": lambda: _("Kata sandi minimal 8 karakter."),
+    "password-too-long": lambda: _("Kata sandi paling banyak 256 karakter."),
+    "password-common": lambda: _("Kata sandi ini terlalu umum atau pernah bocor. Pilih yang lain."),
+    "password-personal": lambda: _(
+        "Jangan memakai NIP, nama pengguna, atau nama Anda sebagai kata sandi."
+    ),
+    "password-wrong": lambda: _("Kata sandi sekarang salah."),
+    "password-unchanged": lambda: _("Kata sandi baru harus berbeda dari kata sandi sekarang."),
+    "code-wrong": lambda: _("Kode salah. Periksa kembali NIP dan kode Anda."),
+    "code-used": lambda: _("Kode ini sudah dipakai. Minta kode baru kepada admin."),
+    "code-expired": lambda: _("Kode ini sudah kedaluwarsa. Minta kode baru."),
+    "account-deactivated": lambda: _(
+        "Akun Anda dinonaktifkan. Hubungi admin BKPSDM atau admin OPD Anda."
+    ),
+    "account-active": lambda: _("Akun ini sudah aktif. Atur ulang kata sandinya bila perlu."),
+    "account-unusable": lambda: _(
+        "Akun ini belum aktif atau dinonaktifkan. Terbitkan kode aktivasi."
+    ),
+    "account-self": lambda: _("Anda tidak dapat menonaktifkan akun Anda sendiri."),
+    "account-none": lambda: _("Pegawai ini belum memiliki akun."),
+    "username-taken": lambda: _("NIP ini sudah dipakai sebagai nama pengguna akun lain."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {

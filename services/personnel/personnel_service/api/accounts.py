@@ -1,0 +1,299 @@
+"""Accounts: refresh and logout, activation, password change and reset, deactivation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from cakap_shared.auth import current_principal, public, require_roles
+from cakap_shared.db import UtcDateTime
+from cakap_shared.problems import CakapError
+from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from .. import rights
+from ..domain import accounts
+from ..extensions import db
+from ..models import Person
+from ..schemas import TokenPairSchema
+
+blp = Blueprint(
+    "accounts", __name__, url_prefix="/api/v1", description="Accounts, passwords and sessions"
+)
+PASSWORD = ma.validate.Length(min=1, max=1024)
+
+
+class RefreshSchema(ma.Schema):
+    """A refresh token."""
+
+    refresh_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+class ActivateSchema(ma.Schema):
+    """Activation: the login name (or NIP), the code handed out, the new password."""
+
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    password = ma.fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class ActivatedSchema(ma.Schema):
+    """The activated account: sign in with this user name now."""
+
+    username = ma.fields.String()
+    state = ma.fields.String()
+
+
+class PasswordChangeSchema(ma.Schema):
+    """The current password and the new one."""
+
+    old_password = ma.fields.String(required=True, load_only=True, validate=PASSWORD)
+    new_password = ma.fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class ResetRequestSchema(ma.Schema):
+    """Who forgot their password."""
+
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+
+
+class ResetConfirmSchema(ma.Schema):
+    """The code from the reset mail and the new password."""
+
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    new_password = ma.fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class ActivationCodeSchema(ma.Schema):
+    """A one-time activation code (shown once; only its digest is kept)."""
+
+    code = ma.fields.String()
+    expires_at = UtcDateTime()
+    username = ma.fields.String()
+
+
+class UnitActivationSchema(ActivationCodeSchema):
+    """One person's activation code on a unit's sheet."""
+
+    person_id = ma.fields.String()
+    nip = ma.fields.String()
+    name = ma.fields.String()
+    unit_code = ma.fields.String()
+
+
+class UnitActivationListSchema(ma.Schema):
+    """Codes for everyone in a unit (and below) whose account waits for activation."""
+
+    items = ma.fields.List(ma.fields.Nested(UnitActivationSchema))
+    total = ma.fields.Integer()
+
+
+class AccountSchema(ma.Schema):
+    """A person's account: state (none, pending, active, deactivated), never a secret."""
+
+    person_id = ma.fields.String()
+    username = ma.fields.String(allow_none=True)
+    roles = ma.fields.List(ma.fields.String())
+    state = ma.fields.String()
+    must_change_password = ma.fields.Boolean()
+    activated_at = UtcDateTime(allow_none=True)
+    deactivated_at = UtcDateTime(allow_none=True)
+    password_changed_at = UtcDateTime(allow_none=True)
+    activation_expires_at = UtcDateTime(allow_none=True)
+
+
+class TemporaryPasswordSchema(ma.Schema):
+    """A password to hand over once; it must be changed at the next sign-in."""
+
+    username = ma.fields.String()
+    temporary_password = ma.fields.String()
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _person_for_admin(person_id: str) -> Person:
+    principal = require_roles("admin")
+    person, _rel = rights.visible_person(principal, person_id)
+    return person
+
+
+@blp.route("/auth/refresh")
+@public
+class Refresh(MethodView):
+    """Token rotation."""
+
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, description="Unknown, used, revoked or expired refresh token")
+    def post(self, body: dict[str, str]) -> dict[str, Any]:
+        """A new access and refresh token; presenting a used one revokes its whole family."""
+        return accounts.refresh(body["refresh_token"])
+
+
+@blp.route("/auth/logout")
+@public
+class Logout(MethodView):
+    """Sign-out."""
+
+    @blp.arguments(RefreshSchema)
+    @blp.response(204)
+    def post(self, body: dict[str, str]) -> None:
+        """Revoke the refresh token's family (always 204: logging out twice is fine)."""
+        accounts.refresh_tokens.logout(body["refresh_token"])
+        db.session.commit()
+
+
+@blp.route("/auth/activate")
+@public
+class Activate(MethodView):
+    """First password, with the code BKPSDM or the OPD handed out."""
+
+    @blp.arguments(ActivateSchema)
+    @blp.response(200, ActivatedSchema)
+    @blp.alt_response(400, description="Wrong, used or expired code (`reason`)")
+    @blp.alt_response(422, description="The password is too weak (errors.password)")
+    @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
+    def post(self, body: dict[str, str]) -> dict[str, Any]:
+        """Activate an account: the code is spent and the password set; then sign in."""
+        account = accounts.redeem_code(
+            body["username"], body["code"], accounts.ACTIVATION, body["password"], _address()
+        )
+        return {"username": account.username, "state": account.state}
+
+
+@blp.route("/auth/password")
+class Password(MethodView):
+    """The caller's own password."""
+
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.alt_response(400, description="The current password is wrong")
+    @blp.alt_response(422, description="The new password is too weak")
+    def post(self, body: dict[str, str]) -> None:
+        """Change the password (the old one is required); other sessions end."""
+        principal = current_principal()
+        if principal.is_service:
+            raise CakapError(403, "Services have no password.")
+        accounts.change_password(
+            principal.id, body["old_password"], body["new_password"], _address()
+        )
+
+
+@blp.route("/auth/password-reset")
+@public
+class PasswordReset(MethodView):
+    """Forgotten password."""
+
+    @blp.arguments(ResetRequestSchema)
+    @blp.response(202)
+    @blp.alt_response(429, description="Too many requests from this address")
+    def post(self, body: dict[str, str]) -> dict[str, str]:
+        """Mail a one-time reset code; the same answer whether the account exists or not."""
+        accounts.request_reset(body["username"], _address())
+        return {"detail": "If the account exists and has an e-mail address, a code was sent."}
+
+
+@blp.route("/auth/password-reset/confirm")
+@public
+class PasswordResetConfirm(MethodView):
+    """Setting a new password with the mailed code."""
+
+    @blp.arguments(ResetConfirmSchema)
+    @blp.response(204)
+    @blp.alt_response(400, description="Wrong, used or expired code (`reason`)")
+    @blp.alt_response(422, description="The password is too weak")
+    def post(self, body: dict[str, str]) -> None:
+        """Spend the reset code and set the new password; every session of the account ends."""
+        accounts.redeem_code(
+            body["username"], body["code"], accounts.RESET, body["new_password"], _address()
+        )
+
+
+@blp.route("/people/<string:person_id>/activation")
+class PersonActivation(MethodView):
+    """One person's activation code."""
+
+    @blp.response(201, ActivationCodeSchema)
+    @blp.alt_response(409, description="The account is already active")
+    def post(self, person_id: str) -> dict[str, Any]:
+        """Issue a one-time activation code (admin); an earlier unused code stops working."""
+        person = _person_for_admin(person_id)
+        return accounts.issue_activation(person, current_principal().id)
+
+
+@blp.route("/units/<string:code>/activations")
+class UnitActivations(MethodView):
+    """A unit's activation sheet."""
+
+    @blp.response(201, UnitActivationListSchema)
+    @blp.alt_response(404, description="No such unit")
+    def post(self, code: str) -> Any:
+        """Codes for the unit's (and its sub-units') people not yet activated (admin).
+
+        With `Accept: text/csv` (or the XLSX type) the same as a file to print. Every call
+        issues new codes: the previous sheet of the unit stops working.
+        """
+        principal = require_roles("admin")
+        rows = accounts.issue_unit_activations(code, principal.id)
+        best = request.accept_mimetypes.best_match(["application/json", "text/csv", XLSX_MIMETYPE])
+        if best == "text/csv":
+            return _activation_sheet(code, rows, "csv")
+        if best == XLSX_MIMETYPE:
+            return _activation_sheet(code, rows, "xlsx")
+        return {"items": rows, "total": len(rows)}
+
+
+def _activation_sheet(unit_code: str, rows: list[dict[str, Any]], kind: str) -> Response:
+    header = ["nip", "name", "unit_code", "username", "code", "expires_at"]
+    values = [[row[name] for name in header[:-1]] + [row["expires_at"].isoformat()] for row in rows]
+    filename = f"aktivasi-{unit_code}.{kind}"
+    if kind == "xlsx":
+        response = xlsx_response(filename, header, values, sheet="Aktivasi")
+    else:
+        response = csv_response(filename, header, values)
+    response.status_code = 201
+    return response
+
+
+@blp.route("/people/<string:person_id>/account")
+class PersonAccount(MethodView):
+    """A person's account state."""
+
+    @blp.response(200, AccountSchema)
+    def get(self, person_id: str) -> dict[str, Any]:
+        """The account's state (admin, or the person themself)."""
+        principal = current_principal()
+        person, rel = rights.visible_person(principal, person_id)
+        if rel not in (rights.Relation.ADMIN, rights.Relation.SELF):
+            raise CakapError(403, "Only an administrator or the person sees the account.")
+        return accounts.account_view(person)
+
+
+@blp.route("/people/<string:person_id>/deactivate")
+class PersonDeactivate(MethodView):
+    """Locking an account."""
+
+    @blp.response(200, AccountSchema)
+    @blp.alt_response(409, description="No account, or it is the caller's own")
+    def post(self, person_id: str) -> dict[str, Any]:
+        """Deactivate the account (admin): sign-in and refresh stop at once."""
+        person = _person_for_admin(person_id)
+        accounts.deactivate(person, current_principal().id)
+        return accounts.account_view(person)
+
+
+@blp.route("/people/<string:person_id>/password-reset")
+class PersonPasswordReset(MethodView):
+    """An administrator's password reset."""
+
+    @blp.response(201, TemporaryPasswordSchema)
+    @blp.alt_response(409, description="No usable account (issue an activation instead)")
+    def post(self, person_id: str) -> dict[str, Any]:
+        """A temporary password (admin) that must be changed at the next sign-in."""
+        person = _person_for_admin(person_id)
+        return accounts.admin_reset(person, current_principal().id)

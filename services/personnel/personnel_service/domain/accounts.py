@@ -1,0 +1,466 @@
+"""Accounts: sign-in, activation, passwords (change, admin reset, self-service reset), lock.
+
+Every password event is audit-logged with who and which account, never the password.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cakap_shared.db import utcnow
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError
+from flask import current_app
+from sqlalchemy import delete, or_, select
+
+from .. import throttle
+from ..extensions import db
+from ..login_names import name_tag
+from ..mail import send_mail
+from ..models import Account, AccountCode, Person, Unit
+from ..passwords import hash_password, needs_rehash, verify_password
+from ..people import UNUSABLE_PASSWORD
+from . import refresh_tokens
+from .password_policy import password_problems
+from .secrets import digest, new_code, new_temporary_password, normalise_code
+
+ACTIVATION, RESET = "activation", "reset"
+_WRONG_CODE = {
+    ACTIVATION: "The activation code is wrong, used or expired.",
+    RESET: "The reset code is wrong, used or expired.",
+}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def find_account(username: str) -> Account | None:
+    """The account signing in with this login name or NIP."""
+    return db.session.scalar(
+        select(Account)
+        .join(Person)
+        .where(or_(Account.username == username, Person.nip == username))
+    )
+
+
+def token_claims(account: Account) -> dict[str, Any]:
+    """What an access token says about its holder (short-lived, so copies are fresh enough)."""
+    person = account.person
+    claims: dict[str, Any] = {
+        "sub": person.id,
+        "username": account.username,
+        "name": person.name,
+        # Until a forced change is done, the token carries no role: it can read /me and
+        # change the password, nothing a role grants.
+        "roles": [] if account.must_change_password else account.role_list,
+    }
+    if account.must_change_password:
+        claims["pwd_change"] = True
+    if person.nip:
+        claims["unit_code"] = person.unit_code
+        claims["supervisor_id"] = person.supervisor_id
+    return claims
+
+
+def token_pair(account: Account, issued: refresh_tokens.Issued) -> dict[str, Any]:
+    """The body of a sign-in or refresh answer."""
+    issuer = current_app.extensions["cakap_token_issuer"]
+    return {
+        "access_token": issuer.user_token(token_claims(account)),
+        "token_type": "Bearer",
+        "expires_in": issuer.access_ttl,
+        "refresh_token": issued.token,
+        "refresh_expires_in": issued.expires_in,
+        "password_change_required": account.must_change_password,
+    }
+
+
+def _who(account: Account | None, typed: str) -> dict[str, str]:
+    """How the log names a sign-in attempt: never the typed text (it may be a password)."""
+    return {"account_id": account.id} if account else {"login_tag": name_tag(typed)}
+
+
+def _throttled(
+    attempt: throttle.Attempt, account: Account | None, username: str, address: str
+) -> CakapError:
+    throttle.withdraw(attempt)
+    db.session.commit()
+    audit("auth.throttled", **_who(account, username), address=address)
+    return CakapError(
+        429,
+        "Too many failed attempts. Try again later.",
+        headers={"Retry-After": str(attempt.wait)},
+    )
+
+
+def sign_in(username: str, password: str, address: str) -> dict[str, Any]:
+    """Check the password (throttled) and start a refresh family; the token pair."""
+    username = username.strip()
+    account = find_account(username)
+    # Reserved before the password is checked, so parallel guesses stay within budget.
+    attempt = throttle.begin(username, address, account.person_id if account else None)
+    if attempt.wait is not None:
+        raise _throttled(attempt, account, username, address)
+    ok = verify_password(account.password_hash if account else None, password)
+    if not ok or account is None:
+        # The reservation stays: it is this failure's record.
+        audit("auth.failed", **_who(account, username), address=address)
+        raise CakapError(
+            401,
+            "Wrong user name or password.",
+            headers={"WWW-Authenticate": 'Bearer realm="cakap"'},
+        )
+    throttle.withdraw(attempt)  # right passwords never count
+    if not account.is_active:
+        db.session.commit()
+        audit("auth.refused_inactive", actor=account.person_id, address=address)
+        # Only someone who knows the password learns this: no enumeration.
+        raise CakapError(403, "This account is deactivated.", code="account-deactivated")
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    issued = refresh_tokens.start_family(account)
+    db.session.commit()
+    audit(
+        "auth.signed_in",
+        account_id=account.id,
+        username=account.username,
+        address=address,
+        actor=account.person_id,
+    )
+    return token_pair(account, issued)
+
+
+def refresh(token: str) -> dict[str, Any]:
+    """A new token pair for a refresh token (rotated); 401 when refused."""
+    try:
+        account, issued = refresh_tokens.rotate(token)
+    except refresh_tokens.RefreshRefused as refused:
+        raise CakapError(
+            401,
+            f"The refresh token is not valid ({refused}); sign in again.",
+            code="refresh-invalid",
+        ) from None
+    return token_pair(account, issued)
+
+
+# ---- activation and one-time codes ----
+
+
+def ensure_account(person: Person) -> Account:
+    """The person's account, made (pending, login by NIP) when they have none."""
+    if person.account is not None:
+        return person.account
+    if not person.nip:
+        raise CakapError(
+            409,
+            "This person has no NIP and no account; create one with a username.",
+            code="account-none",
+        )
+    if db.session.scalar(select(Account.id).where(Account.username == person.nip)) is not None:
+        raise CakapError(
+            409, f"The username {person.nip} is taken by another account.", code="username-taken"
+        )
+    account = Account(
+        person_id=person.id, username=person.nip, password_hash=UNUSABLE_PASSWORD, is_active=False
+    )
+    db.session.add(account)
+    db.session.flush()
+    person.account = account
+    return account
+
+
+def _issue_code(account: Account, purpose: str, ttl: int, actor: str | None) -> dict[str, Any]:
+    """A new code for `account`; earlier unused codes of the same purpose stop working."""
+    db.session.execute(
+        delete(AccountCode).where(
+            AccountCode.account_id == account.id,
+            AccountCode.purpose == purpose,
+            AccountCode.used_at.is_(None),
+        )
+    )
+    code = new_code()
+    expires_at = utcnow() + timedelta(seconds=ttl)
+    db.session.add(
+        AccountCode(
+            account_id=account.id,
+            purpose=purpose,
+            code_hash=digest(code),
+            expires_at=expires_at,
+            created_by=actor,
+        )
+    )
+    return {"code": code, "expires_at": expires_at, "username": account.username}
+
+
+def issue_activation(person: Person, actor: str) -> dict[str, Any]:
+    """A one-time activation code for a person without an active account (commits)."""
+    account = ensure_account(person)
+    if account.is_active:
+        raise CakapError(
+            409,
+            "This account is already active; reset its password instead.",
+            code="account-active",
+        )
+    issued = _issue_code(account, ACTIVATION, current_app.config["ACTIVATION_CODE_TTL"], actor)
+    db.session.commit()
+    audit("auth.activation_issued", actor=actor, account_id=account.id)
+    return issued
+
+
+def unit_codes(code: str) -> list[str]:
+    """The unit and every unit below it."""
+    found, frontier = [code], [code]
+    while frontier:
+        frontier = list(db.session.scalars(select(Unit.code).where(Unit.parent_code.in_(frontier))))
+        found.extend(frontier)
+    return found
+
+
+def issue_unit_activations(unit_code: str, actor: str) -> list[dict[str, Any]]:
+    """Codes for everyone in the unit (and below) whose account was never activated (commits).
+
+    Deactivated accounts are left out: reopening one is a decision about one person.
+    """
+    if db.session.get(Unit, unit_code) is None:
+        raise CakapError(404, "No such unit.")
+    people = db.session.scalars(
+        select(Person)
+        .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
+        .order_by(Person.unit_code, Person.name, Person.id)
+    ).all()
+    ttl = current_app.config["ACTIVATION_CODE_TTL"]
+    rows = []
+    for person in people:
+        account = person.account
+        if account is not None and account.state != "pending":
+            continue
+        try:
+            with db.session.begin_nested():
+                account = ensure_account(person)
+        except CakapError:
+            continue  # a NIP taken as someone else's login name: left for one-by-one handling
+        issued = _issue_code(account, ACTIVATION, ttl, actor)
+        rows.append(
+            {
+                "person_id": person.id,
+                "nip": person.nip,
+                "name": person.name,
+                "unit_code": person.unit_code,
+                **issued,
+            }
+        )
+    db.session.commit()
+    audit("auth.activation_issued", actor=actor, unit_code=unit_code, count=len(rows))
+    return rows
+
+
+def _personal(account: Account) -> tuple[str | None, ...]:
+    return (account.person.nip, account.username, account.person.name)
+
+
+def check_password(account: Account, password: str, field: str) -> None:
+    """422 on `field` when the policy refuses the password."""
+    problems = password_problems(password, personal=_personal(account))
+    if problems:
+        raise CakapError(
+            422,
+            "The password is too weak.",
+            errors={field: [message for _rule, message in problems]},
+            code=f"password-{problems[0][0]}",
+        )
+
+
+def _set_password(account: Account, password: str) -> None:
+    account.password_hash = hash_password(password)
+    account.password_changed_at = utcnow()
+    account.must_change_password = False
+    # A new password ends every session that the old one started.
+    refresh_tokens.revoke_account(account.id)
+
+
+def redeem_code(username: str, code: str, purpose: str, password: str, address: str) -> Account:
+    """Use an activation or reset code to set a password (commits); 400 for a bad code."""
+    username = username.strip()
+    account = find_account(username)
+    attempt = throttle.begin(username, address, account.person_id if account else None)
+    if attempt.wait is not None:
+        raise _throttled(attempt, account, username, address)
+    now = utcnow()
+    row = None
+    if account is not None:
+        row = db.session.scalar(
+            select(AccountCode).where(
+                AccountCode.account_id == account.id,
+                AccountCode.purpose == purpose,
+                AccountCode.code_hash == digest(normalise_code(code)),
+            )
+        )
+    usable = purpose == RESET and account is not None and account.is_active
+    usable = usable or (purpose == ACTIVATION and account is not None and not account.is_active)
+    if row is None or not usable:
+        audit(f"auth.{purpose}_refused", **_who(account, username), address=address, reason="wrong")
+        raise CakapError(400, _WRONG_CODE[purpose], errors={"code": ["wrong"]}, code="code-wrong")
+    # Whoever holds the right code may learn why it no longer works.
+    reason = "used" if row.used_at is not None else None
+    if reason is None and _aware(row.expires_at) <= now:
+        reason = "expired"
+    if reason:
+        throttle.withdraw(attempt)
+        db.session.commit()
+        audit(f"auth.{purpose}_refused", actor=account.person_id, reason=reason)
+        raise CakapError(
+            400, _WRONG_CODE[purpose], errors={"code": [reason]}, code=f"code-{reason}"
+        )
+    throttle.withdraw(attempt)
+    db.session.commit()
+    check_password(account, password, "password")  # nothing written yet: the code stays usable
+    row.used_at = now
+    _set_password(account, password)
+    if purpose == ACTIVATION:
+        account.is_active, account.deactivated_at, account.activated_at = True, None, now
+    db.session.commit()
+    audit("auth.activated" if purpose == ACTIVATION else "auth.password_reset",
+          actor=account.person_id, account_id=account.id)  # fmt: skip
+    return account
+
+
+def change_password(person_id: str, old: str, new: str, address: str) -> None:
+    """The signed-in person changes their password (old one required; commits)."""
+    account = db.session.scalar(select(Account).where(Account.person_id == person_id))
+    if account is None or not account.is_active:
+        raise CakapError(
+            403, "This account cannot change its password.", code="account-deactivated"
+        )
+    attempt = throttle.begin(account.username, address, account.person_id)
+    if attempt.wait is not None:
+        raise _throttled(attempt, account, account.username, address)
+    if not verify_password(account.password_hash, old):
+        audit("auth.password_change_refused", actor=person_id, reason="wrong old password")
+        raise CakapError(
+            400,
+            "The current password is wrong.",
+            errors={"old_password": ["wrong password"]},
+            code="password-wrong",
+        )
+    throttle.withdraw(attempt)
+    db.session.commit()
+    if old == new:
+        raise CakapError(
+            422,
+            "The new password is the current one.",
+            errors={"new_password": ["choose a password different from the current one"]},
+            code="password-unchanged",
+        )
+    check_password(account, new, "new_password")
+    _set_password(account, new)
+    db.session.commit()
+    audit("auth.password_changed", actor=person_id, account_id=account.id)
+
+
+def admin_reset(person: Person, actor: str) -> dict[str, Any]:
+    """A temporary password that must be changed at the next sign-in (commits)."""
+    account = person.account
+    if account is None or account.state == "deactivated":
+        raise CakapError(
+            409,
+            "This person has no usable account; issue an activation instead.",
+            code="account-unusable",
+        )
+    temporary = new_temporary_password()
+    _set_password(account, temporary)
+    account.must_change_password = True
+    if not account.is_active:
+        account.is_active, account.activated_at = True, utcnow()
+    db.session.execute(
+        delete(AccountCode).where(
+            AccountCode.account_id == account.id, AccountCode.used_at.is_(None)
+        )
+    )
+    db.session.commit()
+    audit("auth.password_reset_by_admin", actor=actor, account_id=account.id)
+    return {"username": account.username, "temporary_password": temporary}
+
+
+def request_reset(username: str, address: str) -> None:
+    """Mail a reset link when the account exists, is active and has an e-mail address.
+
+    The caller answers the same whatever happens here: nobody learns whether a NIP exists.
+    """
+    config = current_app.config
+    username = username.strip()
+    if not throttle.allow_request(f"reset-addr:{address}", config["RESET_MAX_PER_ADDRESS"]):
+        raise CakapError(429, "Too many reset requests. Try again later.",
+                         headers={"Retry-After": str(config["LOGIN_WINDOW_SECONDS"])})  # fmt: skip
+    if not throttle.allow_request(f"reset-user:{name_tag(username)}", config["RESET_MAX_PER_USER"]):
+        audit("auth.password_reset_throttled", login_tag=name_tag(username), address=address)
+        return
+    account = find_account(username)
+    email = account.person.email if account is not None else None
+    if account is None or not account.is_active or not email:
+        audit(
+            "auth.password_reset_requested", **_who(account, username), address=address, sent=False
+        )
+        return
+    issued = _issue_code(account, RESET, config["RESET_CODE_TTL"], None)
+    db.session.commit()
+    link = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/lupa-sandi/atur?u={account.username}"
+    minutes = config["RESET_CODE_TTL"] // 60
+    body = (
+        f"Yth. {account.person.name},\n\n"
+        f"Seseorang meminta pengaturan ulang kata sandi akun Cakap Anda ({account.username}).\n"
+        f"Kode: {issued['code']}\n"
+        f"Buka {link} lalu masukkan kode itu dalam {minutes} menit.\n\n"
+        "Jika bukan Anda yang meminta, abaikan surel ini; kata sandi Anda tidak berubah.\n"
+    )
+    sent = send_mail(email, "Atur ulang kata sandi Cakap", body)
+    audit("auth.password_reset_requested", actor=account.person_id, address=address, sent=sent)
+
+
+def deactivate(person: Person, actor: str) -> Account:
+    """Lock the account: no sign-in, every refresh token dead at once (commits)."""
+    if person.id == actor:
+        raise CakapError(409, "You cannot deactivate your own account.", code="account-self")
+    account = person.account
+    if account is None:
+        raise CakapError(409, "This person has no account.", code="account-none")
+    account.is_active = False
+    account.deactivated_at = account.deactivated_at or utcnow()
+    refresh_tokens.revoke_account(account.id)
+    db.session.execute(
+        delete(AccountCode).where(
+            AccountCode.account_id == account.id, AccountCode.used_at.is_(None)
+        )
+    )
+    db.session.commit()
+    audit("auth.deactivated", actor=actor, account_id=account.id)
+    return account
+
+
+def account_view(person: Person) -> dict[str, Any]:
+    """The account's state as an admin (or its holder) sees it; never a secret."""
+    account = person.account
+    if account is None:
+        return {"person_id": person.id, "state": "none", "username": None, "roles": []}
+    pending = db.session.scalar(
+        select(AccountCode.expires_at)
+        .where(
+            AccountCode.account_id == account.id,
+            AccountCode.purpose == ACTIVATION,
+            AccountCode.used_at.is_(None),
+        )
+        .order_by(AccountCode.expires_at.desc())
+        .limit(1)
+    )
+    return {
+        "person_id": person.id,
+        "username": account.username,
+        "roles": account.role_list,
+        "state": account.state,
+        "must_change_password": account.must_change_password,
+        "activated_at": account.activated_at,
+        "deactivated_at": account.deactivated_at,
+        "password_changed_at": account.password_changed_at,
+        "activation_expires_at": pending,
+    }
