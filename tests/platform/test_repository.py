@@ -73,7 +73,11 @@ def test_compose_gateway_waits_for_every_service_and_checks_readiness(compose):
         "portal",
     }
     assert "/health/ready" in " ".join(gateway["healthcheck"]["test"])
-    assert gateway["ports"] == ["8000:8000"]
+    # Only the edge proxy is published; it waits for a ready gateway.
+    assert "ports" not in gateway
+    edge = compose["services"]["edge"]
+    assert edge["ports"] == ["8000:8000"]
+    assert edge["depends_on"] == {"gateway": {"condition": "service_healthy"}}
 
 
 def test_compose_environment_matches_env_example(compose):
