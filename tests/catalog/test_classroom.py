@@ -237,3 +237,12 @@ def test_course_without_attendance_rule_completes_by_hand(cat):
     assert course["min_attendance_percent"] is None
     _, e = _enrolled(cat, course)
     assert cat.ok(cat.act(e["id"], "complete", as_="trainer"))["status"] == "completed"
+
+
+def test_courses_by_module_and_test_show_where_they_are_used(cat):
+    used = cat.course(code="USES-M1", form="e_learning", module_ids=[M1], post_test_id=POST)
+    cat.course(code="OTHER")
+    r = cat.ok(cat.client.get(f"/api/v1/courses?module_id={M1}", headers=cat.who["trainer"]))
+    assert [c["code"] for c in r["items"]] == [used["code"]]
+    r = cat.ok(cat.client.get(f"/api/v1/courses?test_id={POST}", headers=cat.who["trainer"]))
+    assert [c["code"] for c in r["items"]] == [used["code"]]

@@ -220,6 +220,15 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         )
     if args.get("form"):
         stmt = stmt.where(Course.form == args["form"])
+    for key, column in (("module_id", CourseModule.module_id),):
+        if args.get(key):
+            stmt = stmt.where(
+                Course.id.in_(select(CourseModule.course_id).where(column == args[key]))
+            )
+    if args.get("test_id"):
+        stmt = stmt.where(
+            or_(Course.pre_test_id == args["test_id"], Course.post_test_id == args["test_id"])
+        )
     if args.get("provider"):
         by_code = select(Provider.id).where(Provider.code == args["provider"]).scalar_subquery()
         stmt = stmt.where(

@@ -200,6 +200,12 @@ class CourseQueryArgsSchema(PageArgsSchema):
         validate=V.Length(max=30), metadata={"enum": list(COURSE_FORMS)}
     )  # checked in course_logic.check_form (see CourseCreateSchema.form)
     provider = ma.fields.String(validate=V.Length(max=40), metadata={"description": "Id or code"})
+    module_id = ma.fields.String(
+        validate=_ID, metadata={"description": "Courses holding this module (where it is used)"}
+    )
+    test_id = ma.fields.String(
+        validate=_ID, metadata={"description": "Courses using this assessment as pre or post test"}
+    )
     # Bounded like a course's jp: an unbounded integer overflows the database's.
     jp_min = ma.fields.Integer(validate=V.Range(min=0, max=10000))
     jp_max = ma.fields.Integer(validate=V.Range(min=0, max=10000))
