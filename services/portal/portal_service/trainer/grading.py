@@ -84,17 +84,16 @@ def grade(attempt_id: str):
         else:
             before = review.get("score")
             try:
-                api.call(
+                after = api.call(
                     "POST",
                     path("/api/v1/assessment-attempts/{}/grades", attempt_id),
                     json={"grades": grades},
-                )
+                ).data
             except ApiError as error:
                 if error.status == 401 or error.unavailable:
                     raise
                 flash(friendly(error) if error.status != 422 else _("Nilai tidak sah."), "error")
             else:
-                after = api.call("GET", review_path).data
                 flash(
                     _(
                         "Nilai disimpan. Skor percobaan: %(before)s → %(after)s.",
