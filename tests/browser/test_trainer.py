@@ -302,7 +302,7 @@ def test_completing_an_elearning_enrolment_is_refused(page_as, world):
     assert world.status(enrolment["id"]) == "enrolled"
     # and through the API the same
     r = world.trainer.post(f"/api/v1/enrolments/{enrolment['id']}/complete")
-    assert r.status_code == 409 and r.json()["reason"] == "completes_by_itself"
+    assert r.status_code == 409 and r.json()["code"] == "completes-by-itself"
 
 
 def test_another_trainers_class_is_not_offered(page_as, world):
@@ -370,3 +370,34 @@ def test_every_trainer_page_fits(page_as, world, assert_fits, phone):
 def _demo_running_class(world: World) -> str:
     classes = _ok(world.trainer.get(f"/api/v1/classes?trainer_id={world.trainer_id}&per_page=100"))
     return next(c["id"] for c in classes["items"] if c["name"] == "Angkatan Berjalan")
+
+
+SCORM12 = "/work/shared/fixtures/zipped_packages_golf/scorm12.zip"
+
+
+def test_upload_a_module_with_progress_then_a_new_version(page_as, assert_fits, tmp_path):
+    page = page_as("trainer")
+    page.goto("/pengajar/modul")
+    page.fill("#unggah-modul-title", "Golf SCORM 1.2 dari portal")
+    page.set_input_files("#unggah-modul-file", SCORM12)
+    # the page does not reload while the file travels: the progress bar shows
+    page.click("#unggah-modul button[type=submit]")
+    page.wait_for_url("**/pengajar/modul/*")
+    assert "berhasil diunggah" in page.locator(".flash-success").inner_text()
+    assert page.locator("h1").inner_text() == "Golf SCORM 1.2 dari portal"
+    assert "1" in page.locator("dl.facts").inner_text()
+    assert page.locator("text=Belum dipakai di pelatihan yang terbit").count() == 1
+    # a new version of another kind is refused in Indonesian; of the same family it is kept
+    pdf = tmp_path / "bukan-scorm.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.set_input_files("#versi-baru-file", str(pdf))
+    with page.expect_navigation():
+        page.click("#versi-baru button[type=submit]")
+    assert "tidak dapat dipakai sebagai modul" in page.locator(".flash-error").inner_text()
+    page.set_input_files("#versi-baru-file", SCORM12)
+    with page.expect_navigation():
+        page.click("#versi-baru button[type=submit]")
+    assert "Versi 2" in page.locator(".flash-success").inner_text()
+    assert_fits(page)
+    page.goto("/pengajar/modul")
+    assert page.locator("tr", has_text="Golf SCORM 1.2 dari portal").count() >= 1

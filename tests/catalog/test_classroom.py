@@ -58,7 +58,7 @@ def test_self_completing_course_is_refused(cat, course_fields, as_):
     assert r.status_code == 409, r.get_json()
     problem = r.get_json()
     assert r.content_type.startswith("application/problem+json")
-    assert "completes by itself" in problem["detail"] and problem["reason"] == "completes_by_itself"
+    assert "completes by itself" in problem["detail"] and problem["code"] == "completes-by-itself"
     assert cat.events("enrolment.completed") == []
     status = cat.ok(cat.client.get(f"/api/v1/enrolments/{e['id']}", headers=cat.admin))["status"]
     assert status == "enrolled"
@@ -93,7 +93,7 @@ def test_attendance_rule_refuses_then_allows_completion(cat, people, past_open):
     r = cat.act(e["id"], "complete", as_="trainer")
     assert r.status_code == 409
     body = r.get_json()
-    assert body["reason"] == "rule_not_met" and "0 of 3 session days" in body["detail"]
+    assert body["code"] == "completion-rule-not-met" and "0 of 3 session days" in body["detail"]
     assert [u["code"] for u in body["unmet"]] == ["attendance"]
     # two of three days: 67 % < 80 %
     for day in days[:2]:

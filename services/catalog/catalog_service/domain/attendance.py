@@ -111,7 +111,9 @@ def add_session(course_class: CourseClass, day: date) -> ClassSession:
         )
     )
     if exists is not None:
-        raise CakapError(409, f"The class already has a session on {day.isoformat()}.")
+        raise CakapError(
+            409, f"The class already has a session on {day.isoformat()}.", code="session-exists"
+        )
     session_day = ClassSession(class_id=course_class.id, day=day)
     db.session.add(session_day)
     db.session.commit()
@@ -146,7 +148,10 @@ def record(course_class: CourseClass, day: date, present: list[str], who: Princi
     found = _session(course_class, day)
     if day > clock.today():
         raise CakapError(
-            409, f"The session on {day.isoformat()} has not taken place yet.", day=day.isoformat()
+            409,
+            f"The session on {day.isoformat()} has not taken place yet.",
+            day=day.isoformat(),
+            code="session-not-held",
         )
     enrolled = {e.id for e in learners(course_class) if e.status == "enrolled"}
     unknown = sorted(set(present) - enrolled)
@@ -237,7 +242,7 @@ def refuse_self_completing(course: Course) -> None:
             409,
             f"Course {course.code} completes by itself when the learner completes its modules"
             " and passes its post test; it cannot be completed by hand.",
-            reason="completes_by_itself",
+            code="completes-by-itself",
         )
 
 
@@ -253,12 +258,14 @@ def complete_one(enrolment: Enrolment) -> Enrolment:
             "The learner does not meet the course's completion rule: "
             + "; ".join(u["detail"] for u in standing.unmet)
             + ".",
-            reason="rule_not_met",
+            code="completion-rule-not-met",
             unmet=standing.unmet,
         )
     if not finish(enrolment):
         db.session.rollback()
-        raise CakapError(409, "The enrolment was changed meanwhile; reload it and try again.")
+        raise CakapError(
+            409, "The enrolment was changed meanwhile; reload it and try again.", code="stale"
+        )
     db.session.commit()
     db.session.refresh(enrolment)
     return enrolment

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..gateway import ApiError
-from ..pages import friendly
+from ..pages import friendly, problem_code
 
 
 def upload_problem(error: ApiError) -> str:
@@ -16,12 +16,6 @@ def upload_problem(error: ApiError) -> str:
         raise error
     if error.status == 413:
         return _("Berkas terlalu besar (paling besar 200 MB).")
-    if error.status == 422:
-        return _(
-            "Berkas tidak dapat dipakai sebagai modul: pastikan paket SCORM .zip yang utuh, "
-            "PDF atau MP4. (%(detail)s)",
-            detail=error.detail or "",
-        )
     return friendly(error)
 
 
@@ -45,13 +39,13 @@ def completion_problem(error: ApiError) -> str:
     """Why catalog refused to complete a learner or a class."""
     if error.status == 401 or error.unavailable:
         raise error
-    reason = error.body.get("reason")
-    if reason == "completes_by_itself":
+    reason = problem_code(error)
+    if reason == "completes-by-itself":
         return _(
             "Pelatihan ini selesai dengan sendirinya saat peserta menuntaskan modul dan lulus "
             "tes akhir; pengajar tidak dapat menyelesaikannya."
         )
-    if reason == "rule_not_met":
+    if reason == "completion-rule-not-met":
         return _(
             "Peserta belum memenuhi syarat kelulusan: %(what)s.",
             what=unmet_text(error.body.get("unmet")),
@@ -67,7 +61,7 @@ def attendance_problem(error: ApiError) -> str:
     """Why catalog refused an attendance record."""
     if error.status == 401 or error.unavailable:
         raise error
-    if error.status == 409:
+    if problem_code(error) == "session-not-held":
         return _("Sesi ini belum berlangsung; kehadiran dicatat pada atau setelah harinya.")
     if error.status == 422:
         return _("Daftar hadir memuat peserta yang tidak terdaftar di kelas ini.")
