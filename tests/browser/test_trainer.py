@@ -385,7 +385,7 @@ def test_upload_a_module_with_progress_then_a_new_version(page_as, assert_fits, 
     page.wait_for_url("**/pengajar/modul/*")
     assert "berhasil diunggah" in page.locator(".flash-success").inner_text()
     assert page.locator("h1").inner_text() == "Golf SCORM 1.2 dari portal"
-    assert "1" in page.locator("dl.facts").inner_text()
+    assert "Versi sekarang\n1" in page.locator("dl.facts").inner_text()
     assert page.locator("text=Belum dipakai di pelatihan yang terbit").count() == 1
     # a new version of another kind is refused in Indonesian; of the same family it is kept
     pdf = tmp_path / "bukan-scorm.pdf"
@@ -398,6 +398,7 @@ def test_upload_a_module_with_progress_then_a_new_version(page_as, assert_fits, 
     with page.expect_navigation():
         page.click("#versi-baru button[type=submit]")
     assert "Versi 2" in page.locator(".flash-success").inner_text()
+    assert "Versi sekarang\n2" in page.locator("dl.facts").inner_text()
     assert_fits(page)
     page.goto("/pengajar/modul")
     assert page.locator("tr", has_text="Golf SCORM 1.2 dari portal").count() >= 1

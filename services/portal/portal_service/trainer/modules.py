@@ -78,7 +78,7 @@ def new_version(module_id: str):
         flash(messages.upload_problem(error), "error")
     else:
         flash(
-            _("Versi %(n)s diunggah.", n=updated.get("current_version", "")),
+            _("Versi %(n)s diunggah.", n=updated.get("version") or ""),
             "success",
         )
     return _go(url_for(".module", module_id=module_id))
