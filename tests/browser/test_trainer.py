@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -402,3 +403,40 @@ def test_upload_a_module_with_progress_then_a_new_version(page_as, assert_fits, 
     assert_fits(page)
     page.goto("/pengajar/modul")
     assert page.locator("tr", has_text="Golf SCORM 1.2 dari portal").count() >= 1
+
+
+def test_write_and_edit_questions_then_export(page_as, world, assert_fits):
+    bank = world.bank([])
+    page = page_as("trainer", phone=True)
+    page.goto(f"/pengajar/bank-soal/{bank['id']}")
+    # an incomplete question is refused in Indonesian and the form keeps what was typed
+    page.select_option("#q-type", "single")
+    page.fill("#q-text", "Sungai di Palembang?")
+    page.fill("#q-choices", "Musi")
+    page.click("#soal-baru ~ form button[type=submit]")
+    assert "Soal belum lengkap" in page.locator(".flash-error").inner_text()
+    assert page.locator("#q-text").input_value() == "Sungai di Palembang?"
+    page.fill("#q-choices", "Musi\nCitarum")
+    page.fill("#q-answer", "1")
+    page.fill("#q-tags", "SUNGAI, M-KOM")
+    page.click("#soal-baru ~ form button[type=submit]")
+    assert "Soal ditambahkan" in page.locator(".flash-success").inner_text()
+    page.select_option("#q-type", "numeric")
+    page.fill("#q-text", "Panjang Ampera (m)?")
+    page.fill("#q-number", "1177")
+    page.fill("#q-tolerance", "5")
+    page.click("#soal-baru ~ form button[type=submit]")
+    items = page.locator("ol.questions > li")
+    assert items.count() == 2
+    assert "kunci: Musi" in items.nth(0).inner_text() and "#SUNGAI" in items.nth(0).inner_text()
+    assert "1177 ± 5" in items.nth(1).inner_text()
+    assert_fits(page)
+    items.nth(1).locator("text=Ubah").click()
+    assert page.locator("#q-number").input_value() == "1177"
+    page.fill("#q-tolerance", "10")
+    page.click("main form button[type=submit] >> nth=0")
+    assert "1177 ± 10" in page.locator("ol.questions > li").nth(1).inner_text()
+    with page.expect_download() as download:
+        page.click("text=Ekspor GIFT")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Sungai di Palembang?" in text and "=Musi" in text
