@@ -5,6 +5,8 @@ and every page at desktop and 375 px without sideways scroll."""
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -257,6 +259,13 @@ def test_attendance_and_completion_of_a_classroom_class(page_as, world, assert_f
     page.click("#selesaikan-kelas")
     assert "1 peserta diselesaikan" in page.locator(".flash-success").inner_text()
     assert world.status(enrolment["id"]) == "completed"
+    page.goto(f"/pengajar/kelas/{klass['id']}")
+    with page.expect_download() as download:
+        page.click("text=CSV")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header[:3] == ["Nama", "Unit", "Status pendaftaran"]
+    assert [row[2] for row in rows if row[0].startswith("Nyimas Ayu Lestari")] == ["completed"]
     # JP and the certificate arrive through enrolment.completed
     learner = page_as("pegawai")
     deadline = time.monotonic() + 45

@@ -7,6 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal
+from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate as V
@@ -178,8 +179,6 @@ class ClassCompletions(MethodView):
 
 
 def _day(raw: Any) -> date:
-    from cakap_shared.problems import CakapError
-
     try:
         return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
     except ValueError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..auth import access_token, api_get, api_post, current_user
-from ..gateway import ApiResponse, gateway, path
+from ..gateway import ApiError, ApiResponse, gateway, path
 from ..pages import items_of
 
 
@@ -50,8 +50,6 @@ def module(module_id: str) -> dict[str, Any]:
     """One module; 404 unless it is the trainer's own (the portal never shows others')."""
     found = api_get(path("/api/v1/modules/{}", module_id))
     if not isinstance(found, dict) or found.get("owner_id") != me():
-        from ..gateway import ApiError
-
         raise ApiError(404, None)
     return found
 
@@ -126,7 +124,5 @@ def taught_class(class_id: str) -> dict[str, Any]:
     """A class the trainer teaches; 404 for any other (the roster API would say 403)."""
     found = api_get(path("/api/v1/classes/{}", class_id))
     if not isinstance(found, dict) or me() not in (found.get("trainer_ids") or []):
-        from ..gateway import ApiError
-
         raise ApiError(404, None)
     return found

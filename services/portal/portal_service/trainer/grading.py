@@ -40,7 +40,8 @@ def queue() -> list[dict[str, Any]]:
 def grading_queue():
     """Essays waiting for the trainer's grade."""
     waiting, error = load_part(queue)
-    names, _names_error = load_part(_learner_names)
+    # Names come from the rosters of the trainer's classes: read only when someone waits.
+    names, _names_error = load_part(_learner_names) if waiting else ({}, None)
     return render_template(
         "trainer/grading.html", waiting=waiting or [], error=error, names=names or {}
     )

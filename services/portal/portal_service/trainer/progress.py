@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..gateway import ApiError, path
 from ..pages import load_part
-from . import api
+from . import api, messages
 
 STATUS_LABELS = {
     "not_started": lambda: _("Belum mulai"),
@@ -159,8 +159,6 @@ def attendance_sheet(class_id: str) -> dict[str, Any]:
 
 def save_attendance(class_id: str, form: Any, today: str) -> tuple[int, list[str]]:
     """PUT each past session day's present list from the grid; returns (saved, problems)."""
-    from . import messages
-
     sheet = api.call("GET", path("/api/v1/classes/{}/attendance", class_id)).data
     enrolled = {
         str(row["enrolment_id"])
