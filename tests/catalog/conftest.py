@@ -140,6 +140,8 @@ class CatalogDriver:
             "jp": 10,
             "competencies": [],
             "module_ids": [],
+            # Hand completion without an attendance rule unless a test sets one.
+            "min_attendance_percent": None,
             **overrides,
         }
         course = self.ok(self.client.post("/api/v1/courses", json=body, headers=self.admin), 201)

@@ -68,6 +68,7 @@ class Scenario:
                 "jp": 4,
                 "competencies": [],
                 "module_ids": [],
+                "min_attendance_percent": None,
             },
         )
         assert course.status_code == 201, course.text

@@ -8,8 +8,11 @@ from typing import Any
 from cakap_shared.platform import init_platform
 from flask import Flask
 
+# `api` is also the package of feature blueprints (catalog_service.api): the smorest Api
+# is reached as extensions.api so importing that package cannot shadow it.
+from . import extensions
 from .config import load_config
-from .extensions import api, db, events
+from .extensions import db, events
 
 ROUTES = [
     "/api/v1/competencies",
@@ -36,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_platform(
         app,
         db=db,
-        api=api,
+        api=extensions.api,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
@@ -51,9 +54,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Mount the API resources and the event handlers."""
     from . import access, budgets, classes, competencies, courses, enrolments, providers
+    from .api import attendance
 
-    for module in (competencies, providers, courses, classes, enrolments, budgets, access):
-        api.register_blueprint(module.blp)
+    for module in (
+        competencies,
+        providers,
+        courses,
+        classes,
+        attendance,
+        enrolments,
+        budgets,
+        access,
+    ):
+        extensions.api.register_blueprint(module.blp)
 
 
 def register_commands(app: Flask) -> None:

@@ -12,7 +12,9 @@ from sqlalchemy import Select, exists, or_, select
 from . import clock, search
 from .extensions import db, events
 from .models import (
+    CLASSROOM_FORMS,
     COURSE_FORMS,
+    DEFAULT_MIN_ATTENDANCE,
     Competency,
     Course,
     CourseClass,
@@ -75,7 +77,7 @@ def check_references(body: dict[str, Any], course: Course | None = None) -> None
         raise CakapError(422, f"{field}: {errors[field][0]}", errors=errors)
 
 
-_NULLABLE = frozenset({"provider_id", "pre_test_id", "post_test_id"})
+_NULLABLE = frozenset({"provider_id", "pre_test_id", "post_test_id", "min_attendance_percent"})
 
 
 def apply_fields(course: Course, body: dict[str, Any]) -> None:
@@ -91,6 +93,7 @@ def apply_fields(course: Course, body: dict[str, Any]) -> None:
         "prerequisites",
         "pre_test_id",
         "post_test_id",
+        "min_attendance_percent",
     ):
         if name in body and (body[name] is not None or name in _NULLABLE):
             setattr(course, name, body[name])
@@ -114,6 +117,8 @@ def create(body: dict[str, Any]) -> Course:
     check_references(body)
     if body.get("form") is None:
         body["form"] = "e_learning" if body.get("module_ids") else "klasikal"
+    if "min_attendance_percent" not in body and body["form"] in CLASSROOM_FORMS:
+        body["min_attendance_percent"] = DEFAULT_MIN_ATTENDANCE
     course = Course(status="draft")
     apply_fields(course, body)
     db.session.add(course)
@@ -215,6 +220,15 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         )
     if args.get("form"):
         stmt = stmt.where(Course.form == args["form"])
+    for key, column in (("module_id", CourseModule.module_id),):
+        if args.get(key):
+            stmt = stmt.where(
+                Course.id.in_(select(CourseModule.course_id).where(column == args[key]))
+            )
+    if args.get("test_id"):
+        stmt = stmt.where(
+            or_(Course.pre_test_id == args["test_id"], Course.post_test_id == args["test_id"])
+        )
     if args.get("provider"):
         by_code = select(Provider.id).where(Provider.code == args["provider"]).scalar_subquery()
         stmt = stmt.where(

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from . import clock, course_logic
+from .domain import attendance
 from .extensions import db
 from .models import Course, CourseClass
 from .schemas import (
@@ -129,5 +130,7 @@ class CourseClasses(MethodView):
             **body,
         )
         db.session.add(course_class)
+        db.session.flush()
+        attendance.add_default_sessions(course_class)
         db.session.commit()
         return course_class

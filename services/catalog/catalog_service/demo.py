@@ -14,14 +14,25 @@ from datetime import timedelta
 from typing import Any
 
 import click
+from cakap_shared.db import utcnow
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import clock
 from .course_logic import apply_fields
+from .domain.attendance import add_default_sessions
 from .extensions import db, events
-from .models import Budget, Competency, Course, CourseClass, Enrolment, Provider
+from .models import (
+    CLASSROOM_FORMS,
+    DEFAULT_MIN_ATTENDANCE,
+    Budget,
+    Competency,
+    Course,
+    CourseClass,
+    Enrolment,
+    Provider,
+)
 
 _DEMO_NAMESPACE = uuid.UUID("6f1d0d5e-8a51-4a8e-9a34-3c1bb0f0c0de")
 
@@ -248,6 +259,9 @@ def seed_demo() -> bool:
                 "provider_id": providers[provider].id,
                 "cost_per_participant": cost,
                 "competencies": [{"code": c, "level": lvl} for c, lvl in comps],
+                "min_attendance_percent": DEFAULT_MIN_ATTENDANCE
+                if form in CLASSROOM_FORMS
+                else None,
                 **extra,
             },
         )
@@ -274,6 +288,7 @@ def seed_demo() -> bool:
         db.session.add(Budget(unit_code=unit, year=today.year + 1, amount=amount, reserved=0))
     db.session.flush()
     _pending_request(today)
+    _running_class(today)
     db.session.commit()
     return True
 
@@ -302,7 +317,7 @@ def _classes(course: Course, today: Any) -> None:
     for n, (start, length, opens, closes) in enumerate(plans, start=1):
         starts = today + timedelta(days=start)
         ends = starts + timedelta(days=length)
-        db.session.add(
+        _add_class(
             CourseClass(
                 id=demo_id(f"class:{course.code}-{n}"),
                 course_id=course.id,
@@ -316,6 +331,53 @@ def _classes(course: Course, today: Any) -> None:
                 enrolment_opens_on=today + timedelta(days=opens),
                 enrolment_closes_on=min(today + timedelta(days=closes), ends),
                 trainer_ids=[TRAINER],
+            ),
+            course,
+        )
+
+
+def _add_class(course_class: CourseClass, course: Course) -> None:
+    course_class.course = course
+    db.session.add(course_class)
+    db.session.flush()
+    add_default_sessions(course_class)
+
+
+def _running_class(today: Any) -> None:
+    """A tatap muka class of MAN-504 taught by the demo trainer that began last week and
+    ends this week, with atasan and pegawai enrolled: attendance and completion to try."""
+    course = db.session.get(Course, demo_id("course:MAN-504"))
+    starts = today - timedelta(days=7)
+    class_id = demo_id("class:MAN-504-running")
+    _add_class(
+        CourseClass(
+            id=class_id,
+            course_id=course.id,
+            name="Angkatan Berjalan",
+            starts_on=starts,
+            ends_on=today + timedelta(days=2),
+            place="Gedung Diklat BKPSDM, Palembang",
+            online=False,
+            capacity=30,
+            seats_taken=2,
+            enrolment_opens_on=starts - timedelta(days=14),
+            enrolment_closes_on=starts,
+            trainer_ids=[TRAINER],
+        ),
+        course,
+    )
+    for learner_id, name in ((SUPERVISOR, "Rizal Effendi"), (LEARNER, "Nyimas Ayu Lestari")):
+        db.session.add(
+            Enrolment(
+                id=demo_id(f"enrolment:{learner_id}-MAN-504-running"),
+                class_id=class_id,
+                course_id=course.id,
+                learner_id=learner_id,
+                learner_name=name,
+                unit_code="DISKOMINFO-APTIKA",
+                supervisor_id=None if learner_id == SUPERVISOR else SUPERVISOR,
+                status="enrolled",
+                enrolled_at=utcnow(),
             )
         )
 

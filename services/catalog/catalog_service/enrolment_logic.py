@@ -370,15 +370,7 @@ def withdraw(enrolment: Enrolment, reason: str | None) -> Enrolment:
     return _reloaded(enrolment)
 
 
-def complete(enrolment: Enrolment) -> Enrolment:
-    """Complete an enrolled learner (classroom courses; admins and the class's trainers)."""
-    check_transition(enrolment.status, "complete")
-    _finish(enrolment)
-    db.session.commit()
-    return _reloaded(enrolment)
-
-
-def _finish(enrolment: Enrolment) -> bool:
+def finish(enrolment: Enrolment) -> bool:
     """enrolled -> completed and the enrolment.completed event, in the caller's transaction."""
     now = utcnow()
     if not _move(enrolment.id, "enrolled", "completed", completed_at=now):
@@ -398,7 +390,7 @@ def maybe_complete(enrolment: Enrolment) -> bool:
         return False
     if course.post_test_id is not None and not enrolment.post_test_passed:
         return False
-    return _finish(enrolment)
+    return finish(enrolment)
 
 
 def _reloaded(enrolment: Enrolment) -> Enrolment:

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from . import enrolment_logic as logic
+from .domain import attendance
 from .extensions import db
 from .models import Enrolment
 from .schemas import (
@@ -112,6 +113,11 @@ class EnrolmentCompletion(MethodView):
 
     @blp.response(200, EnrolmentSchema)
     def post(self, enrolment_id: str) -> Enrolment:
-        """Complete an enrolled learner (admin or a trainer of the class)."""
+        """Complete an enrolled learner of a classroom course who meets its completion rule.
+
+        Admin or a trainer of the class. 409 saying why for a course that completes by itself
+        (it holds modules or a post test and is not tatap muka/blended) and for a learner who
+        does not meet the course's rule (`unmet` lists what is missing).
+        """
         enrolment = logic.for_completion(enrolment_id, current_principal())
-        return logic.complete(enrolment)
+        return attendance.complete_one(enrolment)

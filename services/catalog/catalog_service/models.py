@@ -46,6 +46,10 @@ COURSE_FORMS = (
     "seminar",
     "degree_programme",
 )
+# Classroom forms complete by the trainer under the course's rule (attendance, tests),
+# never by themselves, even when they hold modules or a post test.
+CLASSROOM_FORMS = ("klasikal", "blended")
+DEFAULT_MIN_ATTENDANCE = 80
 COURSE_STATUSES = ("draft", "published", "archived")
 ENROLMENT_STATUSES = ("requested", "enrolled", "waitlisted", "rejected", "withdrawn", "completed")
 # An active enrolment holds (or waits for) a place: one per learner per class.
@@ -100,6 +104,9 @@ class Course(db.Model):
     prerequisites: Mapped[list[str]] = mapped_column(JSON, default=list)
     pre_test_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     post_test_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    # Completion rule of hand-completed courses: the share of session days attended (None:
+    # attendance is not required).
+    min_attendance_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -120,6 +127,10 @@ class Course(db.Model):
         Index("ix_courses_status_title", "status", "title"),
         CheckConstraint("jp > 0", name="ck_courses_jp_positive"),
         CheckConstraint("cost_per_participant >= 0", name="ck_courses_cost"),
+        CheckConstraint(
+            "min_attendance_percent IS NULL OR min_attendance_percent BETWEEN 0 AND 100",
+            name="ck_courses_min_attendance",
+        ),
     )
 
     @property
@@ -133,8 +144,15 @@ class Course(db.Model):
         return [{"code": c.competency_code, "level": c.level} for c in self.competency_links]
 
     @property
+    def is_classroom(self) -> bool:
+        """Tatap muka or blended: completed by a trainer under the completion rule."""
+        return self.form in CLASSROOM_FORMS
+
+    @property
     def completes_by_itself(self) -> bool:
         """True when modules/post test complete it; else a trainer or admin completes it."""
+        if self.is_classroom:
+            return False
         return bool(self.module_links) or self.post_test_id is not None
 
 
@@ -266,6 +284,31 @@ class ModuleCompletion(db.Model):
     )
     module_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ClassSession(db.Model):
+    """A session day of a class (tatap muka), between its start and end."""
+
+    __tablename__ = "class_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("class_id", "day", name="uq_class_sessions_day"),)
+
+
+class Attendance(db.Model):
+    """A learner present on a session day."""
+
+    __tablename__ = "attendances"
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("class_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    enrolment_id: Mapped[str] = mapped_column(
+        ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Budget(db.Model):

@@ -131,6 +131,15 @@ class CourseCreateSchema(ma.Schema):
     module_ids = ma.fields.List(ma.fields.String(validate=_ID), load_default=list)
     pre_test_id = ma.fields.String(allow_none=True, load_default=None, validate=_ID)
     post_test_id = ma.fields.String(allow_none=True, load_default=None, validate=_ID)
+    min_attendance_percent = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=V.Range(min=0, max=100, error="min_attendance_percent must be 0 to 100"),
+        metadata={
+            "description": "Completion rule: share of session days to attend (null: not"
+            " required). Default 80 for klasikal and blended courses, else null"
+        },
+    )
 
     @ma.validates_schema
     def _no_duplicates(self, data: dict[str, Any], **_: Any) -> None:
@@ -167,6 +176,13 @@ class CourseSchema(ma.Schema):
     module_ids = ma.fields.List(ma.fields.String())
     pre_test_id = ma.fields.String(allow_none=True)
     post_test_id = ma.fields.String(allow_none=True)
+    min_attendance_percent = ma.fields.Integer(allow_none=True)
+    completes_by_itself = ma.fields.Boolean(
+        metadata={
+            "description": "True when completing its modules and post test completes it;"
+            " false when a trainer completes it (classroom courses) under its rule"
+        }
+    )
     status = ma.fields.String()
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
@@ -184,6 +200,12 @@ class CourseQueryArgsSchema(PageArgsSchema):
         validate=V.Length(max=30), metadata={"enum": list(COURSE_FORMS)}
     )  # checked in course_logic.check_form (see CourseCreateSchema.form)
     provider = ma.fields.String(validate=V.Length(max=40), metadata={"description": "Id or code"})
+    module_id = ma.fields.String(
+        validate=_ID, metadata={"description": "Courses holding this module (where it is used)"}
+    )
+    test_id = ma.fields.String(
+        validate=_ID, metadata={"description": "Courses using this assessment as pre or post test"}
+    )
     # Bounded like a course's jp: an unbounded integer overflows the database's.
     jp_min = ma.fields.Integer(validate=V.Range(min=0, max=10000))
     jp_max = ma.fields.Integer(validate=V.Range(min=0, max=10000))

@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         survey_views,
         trainer_views,
     )
+    from .trainer import bp as trainer_workspace
 
     for module in (
         auth_views,
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         public_views,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(trainer_workspace)
 
 
 def register_page_helpers(app: Flask) -> None:

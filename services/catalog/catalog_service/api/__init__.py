@@ -1,0 +1,1 @@
+"""Catalog API blueprints written in the feature layout (docs/decisions/0005)."""

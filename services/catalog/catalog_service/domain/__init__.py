@@ -1,0 +1,1 @@
+"""Catalog rules written in the feature layout (docs/decisions/0005)."""
