@@ -9,7 +9,7 @@ from cakap_shared.platform import init_platform
 from flask import Flask
 
 from .config import load_config
-from .extensions import api, db
+from . import extensions
 
 ROUTES = ["/api/v1/plans", "/api/v1/needs", "/api/v1/mandatory-trainings"]
 
@@ -24,8 +24,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_platform(
         app,
-        db=db,
-        api=api,
+        db=extensions.db,
+        api=extensions.api,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
@@ -36,11 +36,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API features."""
+    """Mount the API features (the `api` package shadows no extension: see extensions.api)."""
     from .api import mandatory, needs, plans
 
     for module in (needs, plans, mandatory):
-        api.register_blueprint(module.blp)
+        extensions.api.register_blueprint(module.blp)
 
 
 def register_commands(app: Flask) -> None:

@@ -133,7 +133,8 @@ class Problem:
             keep = set(pins.get(person.id, ()))
             for course_code in person.mandatory:
                 keep.update(
-                    o.id for o in by_course.get(course_code, ())
+                    o.id
+                    for o in by_course.get(course_code, ())
                     if (person.id, o.id) not in self.forbidden
                 )
             for code in person.gaps:
@@ -143,7 +144,9 @@ class Problem:
                     if (person.id, o.id) not in self.forbidden and code in self.closes(person, o)
                 ]
                 if self.per_gap is not None and len(useful) > self.per_gap:
-                    useful.sort(key=lambda o: (-self.closes(person, o)[code][1], o.cost, o.starts_on))
+                    useful.sort(
+                        key=lambda o: (-self.closes(person, o)[code][1], o.cost, o.starts_on)
+                    )
                     self.pruned += len(useful) - self.per_gap
                     useful = useful[: self.per_gap]
                 keep.update(o.id for o in useful)

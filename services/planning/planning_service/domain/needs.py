@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from cakap_shared.db import local_date, utcnow
 from cakap_shared.http import ServiceUnavailable
 from cakap_shared.problems import CakapError
 from sqlalchemy import select
@@ -31,6 +32,7 @@ class Needs:
     year: int
     people: list[PersonNeeds]
     mandatory: dict[str, list[str]]  # person id -> course codes
+    jp_year: int
 
     def below_jp(self, person: PersonNeeds) -> bool:
         """Whether the person has not yet earned the year's target."""
@@ -43,13 +45,18 @@ def peer_down(err: ServiceUnavailable) -> CakapError:
 
 
 def collect(unit_code: str, year: int) -> Needs:
-    """Read the people from personnel and apply the mandatory rules."""
+    """Read the people from personnel and apply the mandatory rules.
+
+    JP are read for the plan year when it has begun, else for this year: planning next
+    year, nobody has earned anything in it yet, and this year's shortfall is what tells.
+    """
+    jp_year = min(year, local_date(utcnow()).year)
     try:
         if unit_code != CITY and not personnel.unit_exists(unit_code):
             raise CakapError(
                 422, f"unit_code: no unit {unit_code}", errors={"unit_code": ["unknown unit"]}
             )
-        people = personnel.development_needs(None if unit_code == CITY else unit_code, year)
+        people = personnel.development_needs(None if unit_code == CITY else unit_code, jp_year)
     except ServiceUnavailable as err:
         raise peer_down(err) from None
     rules = db.session.scalars(select(MandatoryTraining)).all()
@@ -58,7 +65,7 @@ def collect(unit_code: str, year: int) -> Needs:
         owed = sorted({r.course_code for r in rules if _applies(r, person, year)})
         if owed:
             mandatory[person.id] = owed
-    return Needs(unit_code, year, people, mandatory)
+    return Needs(unit_code, year, people, mandatory, jp_year)
 
 
 def _applies(rule: MandatoryTraining, person: PersonNeeds, year: int) -> bool:
@@ -108,6 +115,7 @@ def analysis(needs: Needs) -> dict[str, Any]:
     return {
         "unit_code": needs.unit_code,
         "year": needs.year,
+        "jp_year": needs.jp_year,
         "people": len(needs.people),
         "people_with_gaps": sum(1 for p in needs.people if p.gaps),
         "total_gap": sum(r["gap"] for r in gaps),

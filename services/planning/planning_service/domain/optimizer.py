@@ -67,7 +67,10 @@ class _State:
         for code, (start, to) in problem.closes(person, offer).items():
             levels += max(to - max(reached.get(code, start), start), 0)
         value = problem.weight(person) * levels
-        if offer.course_code in person.mandatory and offer.course_code not in self.courses[person.id]:
+        if (
+            offer.course_code in person.mandatory
+            and offer.course_code not in self.courses[person.id]
+        ):
             value += problem.rules.weight_mandatory
         return value
 
@@ -302,9 +305,7 @@ def _build(
     return model, x, objective
 
 
-def _one_at_a_time(
-    model: cp_model.CpModel, xs: list[cp_model.IntVar], offers: list[Offer]
-) -> None:
+def _one_at_a_time(model: cp_model.CpModel, xs: list[cp_model.IntVar], offers: list[Offer]) -> None:
     """At most one class per day: one constraint per maximal set of overlapping classes."""
     if len(offers) < 2:
         return
@@ -329,7 +330,12 @@ def budget_margins(
     for extra in extras:
         rules = Rules(**{**problem.rules.__dict__, "budget": problem.rules.budget + extra})
         richer = _Problem(
-            problem.people, problem.offers, rules, problem.pinned, problem.forbidden, problem.per_gap
+            problem.people,
+            problem.offers,
+            rules,
+            problem.pinned,
+            problem.forbidden,
+            problem.per_gap,
         )
         found = solve(richer, time_limit=time_limit, hint=base.chosen)
         results.append(

@@ -148,7 +148,11 @@ def _solve_into(plan: Plan) -> None:
         found.bound,
         found.spent,
     )
-    plan.seconds, plan.candidates, plan.pruned = round(found.seconds, 3), found.candidates, problem.pruned
+    plan.seconds, plan.candidates, plan.pruned = (
+        round(found.seconds, 3),
+        found.candidates,
+        problem.pruned,
+    )
     plan.levels_closed = levels_closed(problem, found.chosen)
     notes = list(found.notes)
     if problem.pruned:
@@ -158,7 +162,10 @@ def _solve_into(plan: Plan) -> None:
             "optimal and bound refer to the pairs considered"
         )
     plan.notes = notes
-    plan.assignments = _explain(plan, problem, found)
+    rows = _explain(plan, problem, found)
+    plan.assignments = []
+    db.session.flush()  # old rows go before new ones arrive (same pairs are unique per plan)
+    plan.assignments = rows
     plan.unmet = _unmet(problem, found)
     plan.margins = (
         budget_margins(problem, found, MARGINS, limit / 4) if found.status != "infeasible" else []
@@ -222,7 +229,9 @@ def _unmet(problem: Problem, found: Solution) -> list[dict[str, Any]]:
         for code, (current, required) in sorted(person.gaps.items()):
             level = max(current, reached.get(person.id, {}).get(code, 0))
             if level < required:
-                left.append({"person_id": person.id, "competency_code": code, "gap": required - level})
+                left.append(
+                    {"person_id": person.id, "competency_code": code, "gap": required - level}
+                )
     left.sort(key=lambda r: (-r["gap"], r["person_id"], r["competency_code"]))
     return left
 
@@ -245,7 +254,9 @@ def decide(plan: Plan, person_id: str, class_id: str, decision: str | None) -> P
         raise invalid("class_id", "not a class of this plan")
     existing = db.session.scalar(
         select(Decision).where(
-            Decision.plan_id == plan.id, Decision.person_id == person_id, Decision.class_id == class_id
+            Decision.plan_id == plan.id,
+            Decision.person_id == person_id,
+            Decision.class_id == class_id,
         )
     )
     if existing is not None:
