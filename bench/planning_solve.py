@@ -23,9 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "services" / "planning"), str(ROOT / "shared")]
 
-from planning_service.domain.model import Offer, Person, Problem, Rules  # noqa: E402
+from planning_service.domain.model import Offer, Person, Problem, Rules, evaluate, violations  # noqa: E402  # noqa: E402
 from planning_service.domain.optimizer import budget_margins, greedy, solve  # noqa: E402
-from planning_service.domain.model import evaluate, violations  # noqa: E402
 
 MANAGERIAL = [f"M-{n}" for n in range(1, 10)]
 TECHNICAL = [f"T-{n:02d}" for n in range(1, 31)]
@@ -82,9 +81,7 @@ def synthetic(people: int, classes: int, seed: int = 7) -> tuple[list[Person], l
 def run(name: str, people: int, classes: int, time_limit: float) -> dict[str, object]:
     """Build, solve, check; the figures."""
     persons, offers = synthetic(people, classes)
-    problem = Problem(
-        persons, offers, Rules(budget=people * 450_000, max_days_away=10), per_gap=3
-    )
+    problem = Problem(persons, offers, Rules(budget=people * 450_000, max_days_away=10), per_gap=3)
     started = time.monotonic()
     found = solve(problem, time_limit=time_limit)
     seconds = time.monotonic() - started
@@ -121,12 +118,14 @@ def main() -> None:
         for name, people, classes, limit in cases
         if args.only in (None, name)
     ]
-    print("| case | people × classes | candidate pairs | seconds | status | objective | bound "
-          "| gap % | greedy | assignments | +Rp 10 M adds |")
+    print(
+        "| case | people x classes | candidate pairs | seconds | status | objective | bound "
+        "| gap % | greedy | assignments | +Rp 10 M adds |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(
-            f"| {r['case']} | {r['people']:,} × {r['classes']:,} | {r['candidates']:,} "
+            f"| {r['case']} | {r['people']:,} x {r['classes']:,} | {r['candidates']:,} "
             f"| {r['seconds']} | {r['status']} | {r['objective']:,} | {r['bound']:,} "
             f"| {r['gap_pct']} | {r['greedy']:,} | {r['assignments']:,} | {r['plus_10m_gain']:,} |"
         )

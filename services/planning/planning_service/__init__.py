@@ -8,8 +8,8 @@ from typing import Any
 from cakap_shared.platform import init_platform
 from flask import Flask
 
-from .config import load_config
 from . import extensions
+from .config import load_config
 
 ROUTES = ["/api/v1/plans", "/api/v1/needs", "/api/v1/mandatory-trainings"]
 
