@@ -71,6 +71,7 @@ class UnmetSchema(ma.Schema):
     """A gap the plan leaves open."""
 
     person_id = ma.fields.String()
+    name = ma.fields.String()
     competency_code = ma.fields.String()
     gap = ma.fields.Integer()
 

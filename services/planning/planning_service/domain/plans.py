@@ -166,7 +166,7 @@ def _solve_into(plan: Plan) -> None:
     plan.assignments = []
     db.session.flush()  # old rows go before new ones arrive (same pairs are unique per plan)
     plan.assignments = rows
-    plan.unmet = _unmet(problem, found)
+    plan.unmet = _unmet(plan, problem, found)
     plan.margins = (
         budget_margins(problem, found, MARGINS, limit / 4) if found.status != "infeasible" else []
     )
@@ -221,16 +221,22 @@ def _explain(plan: Plan, problem: Problem, found: Solution) -> list[Assignment]:
     return rows
 
 
-def _unmet(problem: Problem, found: Solution) -> list[dict[str, Any]]:
+def _unmet(plan: Plan, problem: Problem, found: Solution) -> list[dict[str, Any]]:
     """Gaps left open, largest first."""
     reached = levels_after(problem, found.chosen)
+    names = {p["id"]: p["name"] for p in plan.inputs["people"]}
     left = []
     for person in problem.people:
         for code, (current, required) in sorted(person.gaps.items()):
             level = max(current, reached.get(person.id, {}).get(code, 0))
             if level < required:
                 left.append(
-                    {"person_id": person.id, "competency_code": code, "gap": required - level}
+                    {
+                        "person_id": person.id,
+                        "name": names.get(person.id, ""),
+                        "competency_code": code,
+                        "gap": required - level,
+                    }
                 )
     left.sort(key=lambda r: (-r["gap"], r["person_id"], r["competency_code"]))
     return left
