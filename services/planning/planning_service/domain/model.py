@@ -118,6 +118,9 @@ class Problem:
     def candidates(self) -> list[Pair]:
         """Pairs worth deciding on: useful or pinned, never forbidden; stable order."""
         pairs: list[Pair] = []
+        # Per competency and required level, offers best first: closing most (up to that
+        # level), then cheapest, then soonest. A person takes the first ones above their level.
+        ranked: dict[tuple[str, int], list[Offer]] = {}
         by_code: dict[str, list[Offer]] = defaultdict(list)
         for offer in self.offers:
             for code in offer.levels:
@@ -137,21 +140,47 @@ class Problem:
                     for o in by_course.get(course_code, ())
                     if (person.id, o.id) not in self.forbidden
                 )
-            for code in person.gaps:
+            for code, (current, required) in person.gaps.items():
+                key = (code, required)
+                if key not in ranked:
+                    ranked[key] = sorted(
+                        by_code.get(code, ()),
+                        key=lambda o, c=code, r=required: (
+                            -min(o.levels[c], r),
+                            o.cost,
+                            o.starts_on,
+                        ),
+                    )
                 useful = [
                     o
-                    for o in by_code.get(code, ())
-                    if (person.id, o.id) not in self.forbidden and code in self.closes(person, o)
+                    for o in ranked[key]
+                    if o.levels[code] > current and (person.id, o.id) not in self.forbidden
                 ]
                 if self.per_gap is not None and len(useful) > self.per_gap:
-                    useful.sort(
-                        key=lambda o: (-self.closes(person, o)[code][1], o.cost, o.starts_on)
-                    )
                     self.pruned += len(useful) - self.per_gap
                     useful = useful[: self.per_gap]
                 keep.update(o.id for o in useful)
             pairs.extend((person.id, class_id) for class_id in sorted(keep))
         return pairs
+
+
+def upper_bound(problem: Problem) -> int:
+    """A bound no plan can beat: every gap closed as far as any class reaches, every
+    mandatory course with a class attended (budget, seats and limits ignored)."""
+    best: dict[str, int] = defaultdict(int)
+    courses = {o.course_code for o in problem.offers}
+    for offer in problem.offers:
+        for code, level in offer.levels.items():
+            best[code] = max(best[code], level)
+    total = 0
+    for person in problem.people:
+        levels = sum(
+            max(min(best.get(code, 0), required) - current, 0)
+            for code, (current, required) in person.gaps.items()
+        )
+        total += problem.weight(person) * levels
+        total += problem.rules.weight_mandatory * len(person.mandatory & courses)
+    return total
 
 
 def levels_after(problem: Problem, chosen: Iterable[Pair]) -> dict[str, dict[str, int]]:
