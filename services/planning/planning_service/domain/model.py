@@ -132,7 +132,7 @@ class Problem:
         for person_id, class_id in self.pinned:
             pins[person_id].add(class_id)
         self.pruned = 0
-        for person in self.people:
+        for index, person in enumerate(self.people):
             keep = set(pins.get(person.id, ()))
             for course_code in person.mandatory:
                 keep.update(
@@ -157,8 +157,13 @@ class Problem:
                     if o.levels[code] > current and (person.id, o.id) not in self.forbidden
                 ]
                 if self.per_gap is not None and len(useful) > self.per_gap:
+                    # Everyone with the same gap ranks classes alike: taking the same top few
+                    # would fill them and leave the rest unplanned, so each person gets a
+                    # different few from the best eight times as many.
                     self.pruned += len(useful) - self.per_gap
-                    useful = useful[: self.per_gap]
+                    window = useful[: self.per_gap * 8]
+                    first = (index * self.per_gap) % len(window)
+                    useful = (window + window)[first : first + self.per_gap]
                 keep.update(o.id for o in useful)
             pairs.extend((person.id, class_id) for class_id in sorted(keep))
         return pairs

@@ -189,13 +189,15 @@ def solve(
     # A complete hint (the level variables too) is a solution CP-SAT takes at once.
     chosen_start = set(start)
     for pair, var in x.items():
-        model.AddHint(var, pair in chosen_start)
+        model.add_hint(var, pair in chosen_start)
     reached = levels_after(problem, start)
     for (person_id, code, level), var in steps.items():
-        model.AddHint(var, reached.get(person_id, {}).get(code, 0) >= level)
-    model.Maximize(objective_terms)
+        model.add_hint(var, reached.get(person_id, {}).get(code, 0) >= level)
+    model.maximize(objective_terms)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit - (time.monotonic() - started), 0.5)
+    # The limit covers building the model too, but the search always gets a fair share.
+    elapsed = time.monotonic() - started
+    solver.parameters.max_time_in_seconds = max(time_limit - elapsed, 0.4 * time_limit)
     solver.parameters.num_workers = workers
     # One LP-heavy worker proves far better bounds on this knapsack-like model than a
     # two-worker portfolio on two cores (measured: optimal vs 23 % gap at 300 x 60).
@@ -204,7 +206,7 @@ def solve(
     # (measured at 2,000 x 300: no plan in 8 s with it, the hinted plan at once without).
     solver.parameters.cp_model_presolve = len(pairs) <= PRESOLVE_MAX_PAIRS
     solver.parameters.random_seed = seed
-    code = solver.Solve(model)
+    code = solver.solve(model)
     notes = []
     if code == cp_model.INFEASIBLE:
         return Solution(
@@ -218,9 +220,9 @@ def solve(
             ["the pinned assignments break a rule (seats, budget, limits or overlap)"],
         )
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = [pair for pair, var in x.items() if solver.Value(var)]
+        chosen = [pair for pair, var in x.items() if solver.value(var)]
         status = "optimal" if code == cp_model.OPTIMAL else "feasible"
-        bound = int(solver.BestObjectiveBound() + 1e-6)
+        bound = int(solver.best_objective_bound + 1e-6)
     else:  # nothing found in time: the greedy plan, with a bound that needs no solver
         chosen, status = [], "feasible"
         bound = upper_bound(problem)
@@ -231,8 +233,8 @@ def solve(
             status = "feasible"
     chosen = prune(problem, chosen)
     objective = evaluate(problem, chosen)
-    if status == "optimal":
-        bound = objective
+    # Both bounds are valid; the model-free one is the tighter when the LP is unfinished.
+    bound = objective if status == "optimal" else min(bound, upper_bound(problem))
     # A bound below the plan's value would mean the model and evaluate() disagree; the
     # model-free bound is reported then rather than a claim nobody proved.
     if bound < objective:
@@ -264,12 +266,12 @@ def _build(
     by_person: dict[str, list[Pair]] = defaultdict(list)
     by_offer: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     for pair in pairs:
-        var = model.NewBoolVar("")
+        var = model.new_bool_var("")
         x[pair] = var
         by_person[pair[0]].append(pair)
         by_offer[pair[1]].append(var)
         if pair in problem.pinned:
-            model.Add(var == 1)
+            model.add(var == 1)
     cost_terms = []
     costs = []
     for pair, var in x.items():
@@ -278,11 +280,11 @@ def _build(
             cost_terms.append(var)
             costs.append(cost)
     if cost_terms:
-        model.Add(cp_model.LinearExpr.WeightedSum(cost_terms, costs) <= rules.budget)
+        model.add(cp_model.LinearExpr.weighted_sum(cost_terms, costs) <= rules.budget)
     for class_id, vars_ in by_offer.items():
         seats = problem.offer_by_id[class_id].seats
         if len(vars_) > seats:
-            model.Add(sum(vars_) <= seats)
+            model.add(sum(vars_) <= seats)
     steps: dict[tuple[str, str, int], cp_model.IntVar] = {}
     objective_vars: list[cp_model.IntVar] = []
     objective_coefs: list[int] = []
@@ -292,10 +294,11 @@ def _build(
         xs = [x[pair] for pair in person_pairs]
         paid = [v for v, o in zip(xs, offers, strict=True) if o.paid]
         if len(paid) > rules.max_classes_per_person:
-            model.Add(sum(paid) <= rules.max_classes_per_person)
+            model.add(sum(paid) <= rules.max_classes_per_person)
         if sum(o.days for o in offers) > rules.max_days_away:
-            model.Add(
-                cp_model.LinearExpr.WeightedSum(xs, [o.days for o in offers]) <= rules.max_days_away
+            model.add(
+                cp_model.LinearExpr.weighted_sum(xs, [o.days for o in offers])
+                <= rules.max_days_away
             )
         _one_at_a_time(model, xs, offers)
         per_course: dict[str, list[cp_model.IntVar]] = defaultdict(list)
@@ -303,7 +306,7 @@ def _build(
             per_course[offer.course_code].append(var)
         for course_code, vars_ in per_course.items():
             if len(vars_) > 1:
-                model.Add(sum(vars_) <= 1)
+                model.add(sum(vars_) <= 1)
             if course_code in person.mandatory:
                 objective_vars.extend(vars_)
                 objective_coefs.extend([rules.weight_mandatory] * len(vars_))
@@ -317,12 +320,12 @@ def _build(
             if len(vars_) == 1:  # the level is reached exactly when that one class is attended
                 objective_vars.append(vars_[0])
             else:
-                step = model.NewBoolVar("")
-                model.Add(step <= sum(vars_))
+                step = model.new_bool_var("")
+                model.add(step <= sum(vars_))
                 steps[(person_id, code, level)] = step
                 objective_vars.append(step)
             objective_coefs.append(weight)
-    objective = cp_model.LinearExpr.WeightedSum(objective_vars, objective_coefs)
+    objective = cp_model.LinearExpr.weighted_sum(objective_vars, objective_coefs)
     return model, x, steps, objective
 
 
@@ -336,7 +339,7 @@ def _one_at_a_time(model: cp_model.CpModel, xs: list[cp_model.IntVar], offers: l
         day = offers[i].starts_on
         running = {j for j in order if offers[j].starts_on <= day <= offers[j].ends_on}
         if len(running) > 1 and not running <= previous:
-            model.Add(sum(xs[j] for j in running) <= 1)
+            model.add(sum(xs[j] for j in running) <= 1)
         previous = running
 
 
