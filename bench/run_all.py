@@ -23,6 +23,7 @@ BENCHES = [
     ("personnel_import.py", "Personnel bulk import (50,000 rows)"),
     ("catalog_search.py", "Catalog search over 100,000 courses"),
     ("sign_in.py", "Sign-in and refresh throughput from one address (target: 100 sign-ins/min)"),
+    ("planning_solve.py", "Planning: a unit (2,000 x 300) and the city (12,000 x 1,000)"),
 ]
 
 

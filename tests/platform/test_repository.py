@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ["personnel", "catalog", "elearning", "evaluation", "portal"]
+SERVICES = ["personnel", "catalog", "elearning", "evaluation", "planning", "portal"]
 PACKAGES = {f"{name}_service": ROOT / "services" / name for name in SERVICES}
 PACKAGES["gateway"] = ROOT / "gateway"
 
@@ -63,6 +63,16 @@ def test_compose_runs_each_domain_service_on_its_own_postgres(compose, name):
     assert "SERVICE_URLS" in service["environment"]
 
 
+def test_compose_runs_planning_on_its_own_postgres_without_an_outbox(compose):
+    services = compose["services"]
+    planning = services["planning"]
+    assert planning["build"]["dockerfile"] == "services/planning/Dockerfile"
+    assert "@planning-db:5432/planning" in planning["environment"]["DATABASE_URL"]
+    assert "/health/ready" in " ".join(planning["healthcheck"]["test"])
+    # It publishes and subscribes to nothing, so it has no delivery loop.
+    assert "planning-events" not in services
+
+
 def test_compose_gateway_waits_for_every_service_and_checks_readiness(compose):
     gateway = compose["services"]["gateway"]
     assert set(gateway["depends_on"]) == {
@@ -70,6 +80,7 @@ def test_compose_gateway_waits_for_every_service_and_checks_readiness(compose):
         "catalog",
         "elearning",
         "evaluation",
+        "planning",
         "portal",
     }
     assert "/health/ready" in " ".join(gateway["healthcheck"]["test"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from cakap_shared.auth import Principal, current_principal
@@ -54,6 +55,12 @@ class Classes(MethodView):
             stmt = stmt.where(Course.status != "draft")
         if args.get("course_id"):
             stmt = stmt.where(CourseClass.course_id == args["course_id"])
+        if args.get("year"):
+            year = args["year"]
+            stmt = stmt.where(
+                CourseClass.starts_on >= date(year, 1, 1),
+                CourseClass.starts_on <= date(year, 12, 31),
+            )
         if args.get("open"):
             today = clock.today()
             stmt = stmt.where(

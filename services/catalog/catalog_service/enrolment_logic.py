@@ -289,6 +289,80 @@ def request_place(principal: Principal, class_id: str) -> Enrolment:
     return enrolment
 
 
+def request_planned(who: Principal, reference: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Requests made for learners by a development plan (admin, service); idempotent.
+
+    A learner who already holds an active enrolment in the class keeps it and nothing new
+    is made, so sending the same plan twice creates nothing. Unlike an ASN's own request,
+    a planned one may come before the enrolment window opens (plans are made for the
+    year ahead); a closed window, an unpublished course or missing prerequisites refuse
+    that item only.
+    """
+    if not (who.is_admin or who.is_service):
+        raise CakapError(403, "Only administrators and services make planned requests.")
+    results: list[dict[str, Any]] = []
+    counts = {"created": 0, "existing": 0, "refused": 0}
+    today = clock.today()
+    for item in items:
+        result = {"class_id": item["class_id"], "learner_id": item["learner_id"], "created": False}
+        result.update(enrolment_id=None, status=None, problem=None)
+        results.append(result)
+        course_class = db.session.get(CourseClass, item["class_id"])
+        problem = None
+        if course_class is None:
+            problem = "no class with this id"
+        elif course_class.course.status != "published":
+            problem = f"course {course_class.course.code} is {course_class.course.status}"
+        elif today > course_class.enrolment_closes_on:
+            problem = f"enrolment closed on {course_class.enrolment_closes_on.isoformat()}"
+        elif missing_prerequisites(item["learner_id"], course_class.course.prerequisites or []):
+            problem = "prerequisites not completed"
+        if problem is not None:
+            result["problem"] = problem
+            counts["refused"] += 1
+            continue
+        assert course_class is not None
+        active = _active_of(item["class_id"], item["learner_id"])
+        if active is None:
+            enrolment = Enrolment(
+                class_id=course_class.id,
+                course_id=course_class.course_id,
+                learner_id=item["learner_id"],
+                learner_name=item["learner_name"],
+                unit_code=item.get("unit_code"),
+                supervisor_id=item.get("supervisor_id"),
+                status="requested",
+            )
+            try:
+                with db.session.begin_nested():
+                    db.session.add(enrolment)
+            except IntegrityError:  # a concurrent twin made it first
+                active = _active_of(item["class_id"], item["learner_id"])
+            else:
+                events.publish(
+                    "enrolment.requested", _summary(enrolment, course_class), enrolment.id
+                )
+                result.update(enrolment_id=enrolment.id, status="requested", created=True)
+                counts["created"] += 1
+                continue
+        if active is not None:
+            result.update(enrolment_id=active.id, status=active.status)
+            counts["existing"] += 1
+    db.session.commit()
+    audit("enrolment.planned", actor=who.id, reference=reference, **counts)
+    return {**counts, "items": results}
+
+
+def _active_of(class_id: str, learner_id: str) -> Enrolment | None:
+    return db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.class_id == class_id,
+            Enrolment.learner_id == learner_id,
+            Enrolment.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
 def _already_active(enrolment_id: str | None) -> CakapError:
     return CakapError(
         409,

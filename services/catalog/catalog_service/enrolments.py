@@ -20,6 +20,8 @@ from .schemas import (
     EnrolmentCreateSchema,
     EnrolmentQueryArgsSchema,
     EnrolmentSchema,
+    PlannedRequestsSchema,
+    PlannedResultsSchema,
     RejectSchema,
     WithdrawSchema,
     page_of,
@@ -57,6 +59,17 @@ class Enrolments(MethodView):
     def post(self, body: dict[str, Any]) -> Enrolment:
         """Request a place in a class for yourself (ASN); 409 if you already have one."""
         return logic.request_place(current_principal(), body["class_id"])
+
+
+@blp.route("/enrolments/planned")
+class PlannedEnrolments(MethodView):
+    """Requests a development plan makes for its learners."""
+
+    @blp.arguments(PlannedRequestsSchema)
+    @blp.response(200, PlannedResultsSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Request places for learners (admin, service); an active one is kept, not doubled."""
+        return logic.request_planned(current_principal(), body["reference"], body["items"])
 
 
 @blp.route("/enrolments/<enrolment_id>")

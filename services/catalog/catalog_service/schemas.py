@@ -277,6 +277,13 @@ class ClassSchema(ma.Schema):
     enrolment_closes_on = ma.fields.Date()
     enrolment_open = ma.fields.Boolean()
     trainer_ids = ma.fields.List(ma.fields.String())
+    course_status = ma.fields.Function(lambda c: c.course.status)
+    jp = ma.fields.Function(lambda c: c.course.jp)
+    cost_per_participant = ma.fields.Function(lambda c: c.course.cost_per_participant)
+    competencies = ma.fields.Function(
+        lambda c: c.course.competencies,
+        metadata={"description": "[{code, level}]: levels the course brings learners to"},
+    )
 
 
 class ClassQueryArgsSchema(PageArgsSchema):
@@ -285,6 +292,9 @@ class ClassQueryArgsSchema(PageArgsSchema):
     course_id = ma.fields.String(validate=_ID)
     open = ma.fields.Boolean(metadata={"description": "Only classes whose enrolment is open today"})
     trainer_id = ma.fields.String(validate=_ID)
+    year = ma.fields.Integer(
+        validate=V.Range(min=2000, max=2100), metadata={"description": "Classes starting that year"}
+    )
 
 
 class RosterEntrySchema(ma.Schema):
@@ -310,6 +320,45 @@ class EnrolmentCreateSchema(ma.Schema):
     """A request for a place in a class, for the caller."""
 
     class_id = ma.fields.String(required=True, validate=_ID)
+
+
+class PlannedRequestSchema(ma.Schema):
+    """One learner a plan puts in a class, with the snapshot an ASN's token would carry."""
+
+    class_id = ma.fields.String(required=True, validate=_ID)
+    learner_id = ma.fields.String(required=True, validate=_ID)
+    learner_name = ma.fields.String(required=True, validate=V.Length(min=1, max=200))
+    unit_code = ma.fields.String(load_default=None, allow_none=True, validate=V.Length(max=50))
+    supervisor_id = ma.fields.String(load_default=None, allow_none=True, validate=_ID)
+
+
+class PlannedRequestsSchema(ma.Schema):
+    """Enrolment requests made on the learners' behalf by a development plan."""
+
+    reference = ma.fields.String(required=True, validate=V.Length(min=1, max=200))
+    items = ma.fields.List(
+        ma.fields.Nested(PlannedRequestSchema), required=True, validate=V.Length(min=1, max=500)
+    )
+
+
+class PlannedResultSchema(ma.Schema):
+    """What became of one planned request."""
+
+    class_id = ma.fields.String()
+    learner_id = ma.fields.String()
+    enrolment_id = ma.fields.String(allow_none=True)
+    status = ma.fields.String(allow_none=True)
+    created = ma.fields.Boolean()
+    problem = ma.fields.String(allow_none=True)
+
+
+class PlannedResultsSchema(ma.Schema):
+    """Per item, in the order sent; `created` counts the new requests."""
+
+    created = ma.fields.Integer()
+    existing = ma.fields.Integer()
+    refused = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(PlannedResultSchema))
 
 
 class ApproveSchema(ma.Schema):

@@ -22,6 +22,7 @@ ROUTES = [
     "/api/v1/units",
     "/api/v1/position-standards",
     "/api/v1/jp-targets",
+    "/api/v1/development-needs",
 ]
 
 

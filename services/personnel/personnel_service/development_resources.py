@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from . import competencies, jp, rights
+from . import competencies, development_needs, jp, rights
 from . import units as unit_tree
 from .clock import today
 from .extensions import db
@@ -24,6 +24,8 @@ from .schemas import (
     CompetencyProfileSchema,
     ComplianceArgsSchema,
     ComplianceSchema,
+    DevelopmentNeedsArgsSchema,
+    DevelopmentNeedsPageSchema,
     GapArgsSchema,
     GapsSchema,
     JpEntryCreateSchema,
@@ -245,3 +247,22 @@ class JpTargets(MethodView):
         audit("jp.target_set", actor=principal.id, agency=agency, target=body["target"])
         return {"employment_type": row.employment_type, "agency_code": agency or None,
                 "target": row.target}  # fmt: skip
+
+
+@blp.route("/development-needs")
+class DevelopmentNeeds(MethodView):
+    """Gaps and JP of many people at once (for planning)."""
+
+    @blp.arguments(DevelopmentNeedsArgsSchema, location="query")
+    @blp.response(200, DevelopmentNeedsPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Active ASN of a unit and its sub-units (or all): gaps, JP (admin, service)."""
+        principal = current_principal()
+        if not (principal.is_admin or principal.is_service):
+            raise CakapError(403, "Only administrators and services read development needs.")
+        unit_code = args.get("unit_code")
+        if unit_code and db.session.get(Unit, unit_code) is None:
+            raise CakapError(404, "No such unit.")
+        per_page = min(args["per_page"], MAX_PER_PAGE)
+        year = args.get("year") or today().year
+        return development_needs.needs_page(unit_code, year, args["page"], per_page)

@@ -440,3 +440,36 @@ class PositionStandardListSchema(ma.Schema):
     """Standards."""
 
     items = ma.fields.List(ma.fields.Nested(PositionStandardSchema))
+
+
+class DevelopmentNeedsArgsSchema(ComplianceArgsSchema):
+    """Which people (a unit and its sub-units, or everyone) and which year."""
+
+    unit_code = ma.fields.String(validate=ma.validate.Length(min=1, max=50))
+
+
+class DevelopmentNeedSchema(ma.Schema):
+    """What planning needs to know of one person."""
+
+    id = ma.fields.String()
+    nip = ma.fields.String(allow_none=True)
+    name = ma.fields.String()
+    unit_code = ma.fields.String(allow_none=True)
+    supervisor_id = ma.fields.String(allow_none=True)
+    position = ma.fields.String(allow_none=True)
+    position_type = ma.fields.String(allow_none=True)
+    employment_type = ma.fields.String(allow_none=True)
+    appointed = ma.fields.String(allow_none=True, metadata={"description": "YYYY-MM, from the NIP"})
+    jp_target = ma.fields.Integer()
+    jp_earned = ma.fields.Integer()
+    gaps = ma.fields.List(ma.fields.Nested(GapItemSchema), metadata={"description": "gap > 0 only"})
+
+
+class DevelopmentNeedsPageSchema(ma.Schema):
+    """A page of people's development needs."""
+
+    year = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(DevelopmentNeedSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()

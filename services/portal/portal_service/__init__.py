@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         admin_views,
         auth_views,
         learner_views,
+        planning_views,
         public_views,
         supervisor_views,
         survey_views,
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         supervisor_views,
         trainer_views,
         admin_views,
+        planning_views,
         public_views,
     ):
         app.register_blueprint(module.bp)
