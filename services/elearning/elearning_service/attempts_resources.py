@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -21,7 +22,15 @@ from .extensions import db
 from .launch import LaunchClaims, LaunchRefused, LaunchTokens
 from .models import Attempt
 from .modules_resources import get_module
-from .schemas import AttemptSchema, CmiArgsSchema, CmiResultSchema, LaunchSchema
+from .schemas import (
+    AttemptSchema,
+    BeaconArgsSchema,
+    CmiArgsSchema,
+    CmiResultSchema,
+    LaunchSchema,
+    NavigationResultSchema,
+    NavigationSchema,
+)
 
 blp = Blueprint(
     "attempts", __name__, url_prefix="/api/v1", description="Module attempts and runtime"
@@ -228,15 +237,93 @@ class ModuleAttemptCmi(MethodView):
             )
         require_in_use(attempt, commit=True)
         body = request.get_json(silent=True)
-        sco = args.get("sco")
-        state = runtime.commit(attempt, sco, body)
+        return _commit(attempt, args.get("sco"), body, args.get("finish"))
+
+    @blp.arguments(BeaconArgsSchema, location="query")
+    @blp.response(200, CmiResultSchema)
+    @blp.alt_response(401, description="No valid content credential")
+    @blp.alt_response(422, description="Unknown element or illegal value; the element is named")
+    def post(self, args: dict[str, Any], attempt_id: str) -> dict[str, Any]:
+        """The last commit of a SCO whose page is unloading (navigator.sendBeacon).
+
+        A beacon cannot carry headers, so the SCO frame's own content credential (bound
+        to the attempt, the launch and this one item) is in the query, and the body is
+        JSON whatever its declared type (sendBeacon sends text/plain).
+        """
+        attempt, claims = credential_attempt("content", args["credential"], attempt_id)
+        require_in_use(attempt, commit=True)
+        all_items = runtime.items(attempt.version)
+        if claims.sco is None or not 0 <= claims.sco < len(all_items):
+            raise CakapError(404, "No such attempt.")
+        sco = all_items[claims.sco]["identifier"]
+        if args.get("sco") not in (None, sco):
+            raise CakapError(
+                403, "This credential commits for another item.", errors={"sco": ["not yours"]}
+            )
+        raw = request.get_data(cache=False)
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            raise CakapError(
+                422, "The body must be a JSON object of element: value.",
+                errors={"_body": ["not JSON"]},
+            ) from None  # fmt: skip
+        return _commit(attempt, sco, body, args.get("finish"))
+
+
+def _commit(attempt: Attempt, sco: str | None, body: Any, finish: str | None) -> dict[str, Any]:
+    """Store one commit and answer with the item's state, the rollup and any navigation."""
+    state, nav = runtime.commit(attempt, sco, body, finish)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise CakapError(
+            409, "The attempt changed at the same time; send the commit again.", code="stale"
+        ) from None
+    item = runtime.find_item(attempt.version, sco)["identifier"]
+    visible = {k: v for k, v in state.items() if not k.startswith("cakap.")}
+    return {
+        "sco": item,
+        "state": visible,
+        "attempt": attempt_view(attempt),
+        "navigation": _navigation_view(attempt, nav) if nav is not None else None,
+    }
+
+
+def _navigation_view(attempt: Attempt, nav: runtime.sequencing.Result) -> dict[str, Any]:
+    return {
+        "deliver": nav.deliver,
+        "ended": nav.ended,
+        "error": nav.error,
+        "controls": runtime.controls(attempt),
+        "attempt": attempt_view(attempt),
+    }
+
+
+@blp.route("/module-attempts/<string:attempt_id>/navigation")
+@public
+class ModuleAttemptNavigation(MethodView):
+    """SCORM 2004 navigation requests from the player's own controls."""
+
+    @blp.arguments(NavigationSchema)
+    @blp.response(200, NavigationResultSchema)
+    @blp.alt_response(401, description="No valid launch credential")
+    @blp.alt_response(422, description="Not a SCORM 2004 module, or an unknown target")
+    def post(self, body: dict[str, Any], attempt_id: str) -> dict[str, Any]:
+        """Apply start/continue/previous/choice/exit/exitAll/suspendAll to the attempt.
+
+        A request the sequencing rules refuse is answered 200 with `error` set to the SN
+        exception code (e.g. SB.2.9-5: choice not allowed here) and nothing delivered.
+        """
+        attempt, _ = credential_attempt("launch", request.headers.get(LAUNCH_HEADER), attempt_id)
+        require_in_use(attempt, commit=True)
+        nav = runtime.navigate(attempt, body["request"], body.get("target"))
         try:
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
             raise CakapError(
-                409, "The attempt changed at the same time; send the commit again.", code="stale"
+                409, "The attempt changed at the same time; send the request again.", code="stale"
             ) from None
-        item = runtime.find_item(attempt.version, sco)["identifier"]
-        visible = {k: v for k, v in state.items() if not k.startswith("cakap.")}
-        return {"sco": item, "state": visible, "attempt": attempt_view(attempt)}
+        return _navigation_view(attempt, nav)

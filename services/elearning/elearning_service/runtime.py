@@ -19,17 +19,35 @@ from .progress_model import (
     progress_completion,
     progress_seconds,
 )
+from .scorm import sequencing
 from .scorm.datamodel import (
+    FINISHED,
     CmiError,
     apply_commit,
     begin_session,
     derive_status,
+    finish,
     initial_state,
     parse_duration,
 )
 
 SCORM_KINDS = ("scorm12", "scorm2004")
 MAIN = "main"  # the one item of a PDF, video or page module
+# Where a SCORM 2004 attempt keeps its sequencing tracking in the state; "#" cannot start
+# an item identifier (an XML ID), so it never collides with one.
+SEQUENCING = "#sequencing"
+NAV_REQUESTS = (
+    "start",
+    "resumeAll",
+    "continue",
+    "previous",
+    "choice",
+    "exit",
+    "exitAll",
+    "suspendAll",
+    "abandon",
+    "abandonAll",
+)
 
 
 def items(version: ModuleVersion) -> list[dict[str, Any]]:
@@ -45,6 +63,31 @@ def items(version: ModuleVersion) -> list[dict[str, Any]]:
             "scorm_type": "asset",
         }
     ]
+
+
+def activity_tree(version: ModuleVersion) -> sequencing.Tree | None:
+    """The SCORM 2004 activity tree of a version (None for everything else).
+
+    Versions uploaded before sequencing was read have no tree in their summary; their
+    items become the children of one root with the default sequencing.
+    """
+    if version.kind != "scorm2004":
+        return None
+    info = version.info
+    data = info.get("sequencing") or {
+        "id": "#root",
+        "title": info.get("title", ""),
+        "children": [
+            {"id": i["identifier"], "title": i.get("title", ""), "launch": True}
+            for i in info["scos"]
+        ],
+    }
+    return sequencing.Tree.from_dict(data)
+
+
+def _tracking(state: Mapping[str, Any]) -> dict[str, Any]:
+    tracking = state.get(SEQUENCING)
+    return dict(tracking) if isinstance(tracking, dict) else sequencing.new_tracking()
 
 
 def _is_sco(version: ModuleVersion, item: Mapping[str, Any]) -> bool:
@@ -108,6 +151,12 @@ def start_or_resume(module: Module, learner_id: str, learner_name: str) -> Attem
         db.session.add(attempt)
     version = attempt.version
     state = attempt.state
+    tracking = state.get(SEQUENCING)
+    if isinstance(tracking, dict):
+        # A new launch is a new sequencing session: what was delivered is no longer shown.
+        tracking["current"] = None if not tracking.get("suspended") else tracking["current"]
+        for record in tracking.get("activities", {}).values():
+            record["active"] = False
     for item in items(version):
         key = item["identifier"]
         current = state.get(key, {})
@@ -163,13 +212,21 @@ def _as_strings(body: Any) -> dict[str, str]:
     return out
 
 
-def commit(attempt: Attempt, sco: str | None, body: Any) -> dict[str, str]:
-    """Validate all elements (nothing stored if one fails), store, roll up, publish."""
-    updates = _as_strings(body)
+def commit(
+    attempt: Attempt, sco: str | None, body: Any, finish_session: str | None = None
+) -> tuple[dict[str, str], sequencing.Result | None]:
+    """Validate all elements (nothing stored if one fails), store, roll up, publish.
+
+    `finish_session` (the id the player gave the SCO's session) says the SCO called
+    LMSFinish/Terminate or was unloaded: the finish rules apply once per session, and a
+    SCORM 2004 adl.nav.request (or cmi.exit logout/time-out) is acted upon.
+    """
+    updates = {} if finish_session and not body else _as_strings(body)
     version = attempt.version
     item = find_item(version, sco)
     state = attempt.state
     current = state.get(item["identifier"], {})
+    tree = activity_tree(version)
     try:
         if _is_sco(version, item):
             new = apply_commit(version.kind, current, updates)  # type: ignore[arg-type]
@@ -182,11 +239,84 @@ def commit(attempt: Attempt, sco: str | None, body: Any) -> dict[str, str]:
             errors={err.element: [f"{err.message} (SCORM error {err.code})"]},
             cmi_error=err.code,
         ) from None
+    nav: sequencing.Result | None = None
+    request: tuple[str, str | None] | None = None
+    if finish_session and _is_sco(version, item) and new.get(FINISHED) != finish_session:
+        activity = tree.by_id.get(item["identifier"]) if tree else None
+        request = _pending_request(version.kind, new)
+        new = finish(
+            version.kind,  # type: ignore[arg-type]
+            new,
+            completion_set_by_content=bool(activity and activity.completion_set_by_content),
+            objective_set_by_content=bool(activity and activity.objective_set_by_content),
+        )
+        new[FINISHED] = finish_session
     state[item["identifier"]] = new
+    if tree is not None:
+        tracking = _tracking(state)
+        sequencing.report(tree, tracking, item["identifier"], new)
+        if request is not None:
+            nav = sequencing.navigate(tree, tracking, *request)
+        state[SEQUENCING] = tracking
     attempt.cmi = json.dumps(state)
     attempt.updated_at = utcnow()
     rollup(attempt, state)
-    return new
+    return new, nav
+
+
+def _pending_request(kind: str, cmi: dict[str, str]) -> tuple[str, str | None] | None:
+    """The navigation request a terminating 2004 SCO left (RTE 4.4, adl.nav.request)."""
+    if kind != "scorm2004":
+        return None
+    value = cmi.pop("adl.nav.request", "_none_")
+    exit_ = cmi.get("cmi.exit", "")
+    if value.startswith("{target="):
+        target, _, verb = value[len("{target=") :].partition("}")
+        return ("choice", target) if verb == "choice" else None
+    if value in NAV_REQUESTS:
+        return value, None
+    # cmi.exit logout (deprecated) and time-out end the whole session (SN 4th ed. 4.2.8).
+    if exit_ in ("logout", "time-out"):
+        return "exitAll", None
+    if exit_ == "suspend":
+        return None
+    return None
+
+
+def navigate(attempt: Attempt, request: str, target: str | None) -> sequencing.Result:
+    """A navigation request from the player's controls, applied to a 2004 attempt."""
+    tree = activity_tree(attempt.version)
+    if tree is None:
+        raise CakapError(
+            422,
+            "Only SCORM 2004 modules have sequencing; the player navigates this one itself.",
+            errors={"request": ["no sequencing in this module"]},
+        )
+    if request not in NAV_REQUESTS:
+        raise CakapError(
+            422, f"request: {request!r} is not a navigation request",
+            errors={"request": [f"one of {', '.join(NAV_REQUESTS)}"]},
+        )  # fmt: skip
+    if request == "choice" and target not in tree.by_id:
+        raise CakapError(
+            422, "target: not an activity of this module", errors={"target": ["unknown"]}
+        )
+    state = attempt.state
+    tracking = _tracking(state)
+    result = sequencing.navigate(tree, tracking, request, target)
+    state[SEQUENCING] = tracking
+    attempt.cmi = json.dumps(state)
+    attempt.updated_at = utcnow()
+    rollup(attempt, state)
+    return result
+
+
+def controls(attempt: Attempt) -> dict[str, Any] | None:
+    """What the player may offer now (2004), from the attempt's tracking."""
+    tree = activity_tree(attempt.version)
+    if tree is None:
+        return None
+    return sequencing.controls(tree, _tracking(attempt.state))
 
 
 def rollup(attempt: Attempt, state: Mapping[str, Mapping[str, str]]) -> None:
@@ -210,21 +340,34 @@ def rollup(attempt: Attempt, state: Mapping[str, Mapping[str, str]]) -> None:
             completion = progress_completion(kind, s)
             seconds += progress_seconds(s)
         completions.append(completion)
-    if all(c == "completed" for c in completions):
-        attempt.completion = "completed"
-    elif any(c != "not_attempted" for c in completions):
-        attempt.completion = "incomplete"
+    tree = activity_tree(version)
+    if tree is not None:
+        # SCORM 2004: the module's result is the root activity's rollup (SN 4.6), not
+        # "every item completed".
+        completion, success, measure = sequencing.root_status(tree, _tracking(state))
+        attempt.completion, attempt.success = completion, success
+        if measure is not None:
+            scores = [measure * 100]
     else:
-        attempt.completion = "not_attempted"
-    if "failed" in successes:
-        attempt.success = "failed"
-    elif "passed" in successes and attempt.completion == "completed":
-        attempt.success = "passed"
-    else:
-        attempt.success = "unknown"
+        attempt.completion, attempt.success = _flat_result(completions, successes)
     attempt.score = round(sum(scores) / len(scores), 2) if scores else None
     attempt.total_seconds = round(seconds, 2)
     _publish_once(attempt)
+
+
+def _flat_result(completions: list[str], successes: list[str]) -> tuple[str, str]:
+    """Completion and success of a module without sequencing: every item counts."""
+    if all(c == "completed" for c in completions):
+        completion = "completed"
+    elif any(c != "not_attempted" for c in completions):
+        completion = "incomplete"
+    else:
+        completion = "not_attempted"
+    if "failed" in successes:
+        return completion, "failed"
+    if "passed" in successes and completion == "completed":
+        return completion, "passed"
+    return completion, "unknown"
 
 
 def _claim(attempt: Attempt, flag: str) -> bool:

@@ -78,6 +78,48 @@ class CmiArgsSchema(ma.Schema):
     """Which item of a multi-SCO package the commit is for (default: the first)."""
 
     sco = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=255))
+    finish = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={
+            "description": "The SCO finished (LMSFinish/Terminate or unloaded) its session with "
+            "this id: the finish rules apply once per session id, and a SCORM 2004 "
+            "adl.nav.request is acted upon."
+        },
+    )
+
+
+class BeaconArgsSchema(CmiArgsSchema):
+    """A commit sent with navigator.sendBeacon while the SCO's page unloads."""
+
+    credential = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=1000),
+        metadata={"description": "The content credential of the SCO's frame"},
+    )
+
+
+class NavigationResultSchema(ma.Schema):
+    """What a navigation request came to and what the player may offer next."""
+
+    deliver = ma.fields.String(allow_none=True, metadata={"description": "item to show"})
+    ended = ma.fields.Boolean(metadata={"description": "the sequencing session ended"})
+    error = ma.fields.String(allow_none=True, metadata={"description": "SN exception code"})
+    controls = ma.fields.Dict(allow_none=True)
+    attempt = ma.fields.Nested(AttemptSchema)
+
+
+class NavigationSchema(ma.Schema):
+    """A SCORM 2004 navigation request from the player's controls."""
+
+    request = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(
+            ["start", "resumeAll", "continue", "previous", "choice", "exit", "exitAll",
+             "suspendAll", "abandon", "abandonAll"]
+        ),
+    )  # fmt: skip
+    target = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=255))
 
 
 class CmiResultSchema(ma.Schema):
@@ -86,6 +128,7 @@ class CmiResultSchema(ma.Schema):
     sco = ma.fields.String()
     state = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     attempt = ma.fields.Nested(AttemptSchema)
+    navigation = ma.fields.Nested(NavigationResultSchema, allow_none=True)
 
 
 class ProgressArgsSchema(ma.Schema):

@@ -649,19 +649,77 @@ def _keys(version: str) -> tuple[str, str, str]:
     return "cmi.total_time", "cmi.session_time", "cmi.exit"
 
 
-def begin_session(version: Version, state: Mapping[str, str]) -> dict[str, str]:
-    """State for a new launch: entry from the last exit, session values cleared."""
+# Bookkeeping: set by any commit of a session, removed when the session ends; a launch
+# only ends (and re-enters) the sessions that actually ran.
+ACTIVE = "cakap.session_active"
+# Bookkeeping: the id of the last session whose finish was applied, so a finish that
+# arrives twice (postMessage and beacon on unload) is applied once.
+FINISHED = "cakap.finished_session"
+
+
+def end_session(version: Version, state: Mapping[str, str]) -> dict[str, str]:
+    """Close a session: the next entry follows this exit; session values are cleared.
+
+    cmi.core.exit / cmi.exit "suspend" makes the next entry "resume" (bookmark and
+    suspend_data kept); any other exit makes it "" and drops suspend_data (RTE 1.2
+    3.4.4, 2004 RTE 4.2.8).
+    """
     total, session, exit_ = _keys(version)
     new = dict(state)
     suspended = new.pop(exit_, "") == "suspend"
     entry = "cmi.core.entry" if version == "scorm12" else "cmi.entry"
     new[entry] = "resume" if suspended else ""
     new.pop(session, None)
+    new.pop(ACTIVE, None)
     new[SESSION_BASE] = new.get(total, format_duration(version, 0))
     if not suspended:
-        # A new attempt without suspend does not resume the old bookmark (RTE 4.2.8).
         new.pop("cmi.suspend_data", None)
     return new
+
+
+def begin_session(version: Version, state: Mapping[str, str]) -> dict[str, str]:
+    """State for a new launch: a session left open (no finish) is ended first.
+
+    A SCO that was never run keeps cmi.core.entry / cmi.entry "ab-initio".
+    """
+    if ACTIVE in state:
+        return end_session(version, state)
+    total, _, _ = _keys(version)
+    new = dict(state)
+    new[SESSION_BASE] = new.get(total, format_duration(version, 0))
+    return new
+
+
+def finish(
+    version: Version,
+    state: Mapping[str, str],
+    *,
+    completion_set_by_content: bool = False,
+    objective_set_by_content: bool = False,
+) -> dict[str, str]:
+    """What the LMS does when a SCO calls LMSFinish/Terminate or is unloaded.
+
+    SCORM 1.2 (RTE 3.4.4): lesson_status never set -> "completed" ("browsed" in browse
+    mode); with credit, a mastery score and a raw score decide passed/failed.
+    SCORM 2004 (SN 4th ed. 4.6, delivery controls): unless the package says the content
+    sets them, an unreported completion becomes "completed" and an unreported success
+    "passed". The session then ends (exit -> next entry).
+    """
+    new = dict(state)
+    if version == "scorm12":
+        if new.get("cmi.core.lesson_status", "not attempted") == "not attempted":
+            browse = new.get("cmi.core.lesson_mode") == "browse"
+            new["cmi.core.lesson_status"] = "browsed" if browse else "completed"
+        _apply_mastery_12(new)
+    else:
+        if not completion_set_by_content and new.get("cmi.completion_status", "unknown") in (
+            "unknown",
+            "not attempted",
+        ):
+            new["cmi.completion_status"] = "completed"
+        if not objective_set_by_content and new.get("cmi.success_status", "unknown") == "unknown":
+            new["cmi.success_status"] = "passed"
+    return end_session(version, new)
 
 
 def apply_commit(
@@ -676,6 +734,8 @@ def apply_commit(
     for element, value in updates.items():
         validate_set(version, element, value, new)
         new[element] = value
+    if updates:
+        new[ACTIVE] = "1"
     total, session, _ = _keys(version)
     if session in updates:
         base = new.get(SESSION_BASE) or state.get(total) or format_duration(version, 0)

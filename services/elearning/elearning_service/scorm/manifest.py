@@ -7,12 +7,14 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+
+from .sequencing_manifest import collection, read_sequencing
 
 ScormFamily = Literal["scorm12", "scorm2004"]
 ScormType = Literal["sco", "asset"]
@@ -56,6 +58,7 @@ class Item:
     completion_threshold: float | None = None  # 2004 adlcp:completionThreshold
     launch_data: str | None = None  # adlcp:datafromlms / adlcp:dataFromLMS
     children: list[Item] = field(default_factory=list)
+    sequencing: dict[str, Any] = field(default_factory=dict)  # 2004 imsss:sequencing
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Organization:
     identifier: str
     title: str
     items: list[Item] = field(default_factory=list)
+    sequencing: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,6 +147,14 @@ def _attr(el: Element, name: str) -> str | None:
         if _local(key).lower() == wanted and not key.startswith(XML_NS):
             return value
     return None
+
+
+def _id_attr(el: Element, name: str) -> str | None:
+    """An identifier attribute: an XML ID, so surrounding whitespace is not part of it."""
+    value = _attr(el, name)
+    if value is None:
+        return None
+    return value.strip() or None
 
 
 def _float_or_none(text: str) -> float | None:
@@ -240,15 +252,15 @@ def _join_base(base: str, href: str) -> str:
     return base + href
 
 
-def _parse_item(el: Element, family: ScormFamily) -> Item:
+def _parse_item(el: Element, family: ScormFamily, shared: dict[str, Element] | None = None) -> Item:
     """One <item> and its descendants."""
-    identifier = _attr(el, "identifier")
+    identifier = _id_attr(el, "identifier")
     if not identifier:
         raise ManifestError("an <item> has no identifier")
     item = Item(
         identifier=identifier,
         title=_text(_child(el, "title")),
-        identifierref=_attr(el, "identifierref") or None,
+        identifierref=_id_attr(el, "identifierref"),
         parameters=_attr(el, "parameters") or "",
         isvisible=(_attr(el, "isvisible") or "true").strip().lower() != "false",
         # 1.2 spells it datafromlms, 2004 dataFromLMS; _child matches local names exactly.
@@ -259,7 +271,8 @@ def _parse_item(el: Element, family: ScormFamily) -> Item:
     else:
         item.scaled_passing_score = _scaled_passing_score(el)
         item.completion_threshold = _completion_threshold(el)
-    item.children = [_parse_item(c, family) for c in _children(el, "item")]
+        item.sequencing = read_sequencing(el, shared or {})
+    item.children = [_parse_item(c, family, shared) for c in _children(el, "item")]
     return item
 
 
@@ -298,7 +311,7 @@ def _parse_resources(root: Element, family: ScormFamily) -> dict[str, Resource]:
     resources_base = _join_base(manifest_base, resources_el.get(XML_NS + "base", ""))
     out: dict[str, Resource] = {}
     for el in _children(resources_el, "resource"):
-        identifier = _attr(el, "identifier")
+        identifier = _id_attr(el, "identifier")
         if not identifier:
             raise ManifestError("a <resource> has no identifier")
         base = _join_base(resources_base, el.get(XML_NS + "base", ""))
@@ -310,7 +323,9 @@ def _parse_resources(root: Element, family: ScormFamily) -> dict[str, Resource]:
             scorm_type=raw_type if raw_type in ("sco", "asset") else None,  # type: ignore[arg-type]
             href=_join_base(base, href) if href else None,
             files=[_join_base(base, f.get("href", "")) for f in _children(el, "file")],
-            dependencies=[d.get("identifierref", "") for d in _children(el, "dependency")],
+            dependencies=[
+                (d.get("identifierref") or "").strip() for d in _children(el, "dependency")
+            ],
         )
     return out
 
@@ -388,21 +403,23 @@ def parse_manifest(data: bytes, read_file: Callable[[str], bytes | None] | None 
     if organizations_el is None or not _children(organizations_el, "organization"):
         raise ManifestError("imsmanifest.xml has no <organization>, so there is nothing to launch")
     orgs: list[Organization] = []
+    shared = collection(root) if version.family == "scorm2004" else {}
     for el in _children(organizations_el, "organization"):
-        identifier = _attr(el, "identifier")
+        identifier = _id_attr(el, "identifier")
         if not identifier:
             raise ManifestError("an <organization> has no identifier attribute")
         title = _text(_child(el, "title"))
         if not title:
             # Both SCORM CAM books require exactly one <title> per organization.
             raise ManifestError(f"organization {identifier!r} has no <title>")
-        items = [_parse_item(c, version.family) for c in _children(el, "item")]
-        orgs.append(Organization(identifier, title, items))
+        items = [_parse_item(c, version.family, shared) for c in _children(el, "item")]
+        org_seq = read_sequencing(el, shared) if version.family == "scorm2004" else {}
+        orgs.append(Organization(identifier, title, items, org_seq))
     default = _pick_default(organizations_el, orgs, warnings)
     resources = _parse_resources(root, version.family)
 
     manifest = Manifest(
-        identifier=_attr(root, "identifier") or "",
+        identifier=_id_attr(root, "identifier") or "",
         version=version,
         title="",
         default_organization=default,
@@ -503,6 +520,35 @@ def launchable_items(manifest: Manifest) -> list[Sco]:
             )
         )
     return out
+
+
+def activity_tree(manifest: Manifest) -> dict[str, Any]:
+    """The default organization as a SCORM 2004 activity tree (sequencing.activity_from_dict).
+
+    The organization is the root activity; every item is an activity, a leaf launches
+    its resource. A leaf without a resource cannot be delivered, so it is left out.
+    """
+    org = _default_org(manifest)
+
+    def node(item: Item) -> dict[str, Any] | None:
+        children = [n for n in (node(c) for c in item.children) if n is not None]
+        if not children and not item.identifierref:
+            return None
+        return {
+            "id": item.identifier,
+            "title": item.title,
+            "visible": item.isvisible,
+            "launch": bool(item.identifierref) and not children,
+            "children": children,
+            **item.sequencing,
+        }
+
+    return {
+        "id": org.identifier,
+        "title": org.title,
+        "children": [n for n in (node(i) for i in org.items) if n is not None],
+        **org.sequencing,
+    }
 
 
 def launch_path(href: str) -> str:
