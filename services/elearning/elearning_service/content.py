@@ -19,7 +19,7 @@ import markdown
 import nh3
 from flask import Flask, current_app
 
-from .scorm.manifest import Manifest, launchable_items
+from .scorm.manifest import Manifest, activity_tree, launchable_items
 from .scorm.package import (
     DetectedKind,
     ExtractLimits,
@@ -144,6 +144,8 @@ def _scorm_summary(manifest: Manifest, title: str | None, filename: str) -> Inge
         "mastery_score": masteries[0] if masteries else None,
         "warnings": manifest.warnings,
     }
+    if family == "scorm2004":
+        summary["sequencing"] = activity_tree(manifest)
     return Ingested(family, _default_title(title, manifest.title, Path(filename).stem), summary)
 
 

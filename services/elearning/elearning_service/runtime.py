@@ -227,6 +227,13 @@ def commit(
     state = attempt.state
     current = state.get(item["identifier"], {})
     tree = activity_tree(version)
+    if finish_session and current.get(FINISHED) == finish_session:
+        # The same finish again (postMessage and beacon): already stored and acted upon;
+        # applying it after a later navigation would undo that navigation's effects.
+        if tree is None:
+            return current, None
+        tracking = _tracking(state)
+        return current, sequencing.Result(deliver=tracking["current"], ended=tracking["ended"])
     try:
         if _is_sco(version, item):
             new = apply_commit(version.kind, current, updates)  # type: ignore[arg-type]

@@ -15,6 +15,18 @@
   var terminated = false;
   var lastError = "0";
   var diagnostic = "";
+  // This session's id: the server applies the finish rules once per id, whether the
+  // finish comes by postMessage, by beacon, or both.
+  var sid = (function () {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  })();
+  // unloading: this page is going away. playerNavigating: the player asked for it and
+  // stays to receive the last commit; otherwise the player may be closing too, so the
+  // last commit also goes straight to the server with sendBeacon.
+  var unloading = false;
+  var playerNavigating = false;
 
   var STRINGS = V12 ? {
     "0": "No error", "101": "General exception", "201": "Invalid argument error",
@@ -150,18 +162,42 @@
     return out;
   }
 
-  function send(finish) {
-    var values = dirty;
-    dirty = {};
-    var msg = { cakap: "cmi-commit", sco: B.sco, seq: ++seq, values: values, finish: !!finish };
+  function post(msg) {
     var targets = ancestors();
     for (var i = 0; i < targets.length; i++) {
       try { targets[i].postMessage(msg, "*"); } catch (e) { /* nothing to do */ }
     }
   }
 
+  function send(finish) {
+    var values = dirty;
+    dirty = {};
+    post({ cakap: "cmi-commit", sco: B.sco, seq: ++seq, values: values, finish: finish ? sid : "" });
+    if (unloading && !playerNavigating && navigator.sendBeacon && B.beacon) {
+      var url = B.beacon + (finish ? "&finish=" + sid : "");
+      try { navigator.sendBeacon(url, JSON.stringify(values)); } catch (e) { /* best effort */ }
+    }
+  }
+
+  function goingAway() { unloading = true; }
+  window.addEventListener("beforeunload", goingAway);
+  window.addEventListener("pagehide", function () {
+    unloading = true;
+    // RTE 3.4.4: a SCO unloaded without LMSFinish/Terminate is finished by the LMS.
+    if (initialized && !terminated) {
+      send(true);
+      initialized = false;
+      terminated = true;
+    }
+    post({ cakap: "sco-unloaded", sco: B.sco, sid: sid });
+  });
+
   window.addEventListener("message", function (ev) {
     var d = ev.data;
+    if (d && d.cakap === "cmi-navigating" && ancestors().indexOf(ev.source) >= 0) {
+      playerNavigating = true;
+      return;
+    }
     if (!d || d.cakap !== "cmi-result" || d.sco !== B.sco) return;
     if (ancestors().indexOf(ev.source) < 0) return;
     if (!d.ok) { lastError = V12 ? "101" : "391"; diagnostic = d.detail || "commit refused"; return; }

@@ -18,6 +18,7 @@ import re
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from cakap_shared.auth import public
 from cakap_shared.problems import CakapError
@@ -103,6 +104,8 @@ def player(attempt_id: str) -> Response:
         "items": entries,
         "commitUrl": f"/api/v1/module-attempts/{attempt.id}/cmi",
         "attemptUrl": f"/api/v1/module-attempts/{attempt.id}",
+        "navigationUrl": f"/api/v1/module-attempts/{attempt.id}/navigation",
+        "sequenced": version.kind == "scorm2004",
     }
     page = render_template(
         "player.html",
@@ -136,7 +139,7 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
     mimetype = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
     item = all_items[claims.sco]
     if mimetype == "text/html" and version.kind in SCORM_KINDS and item.get("scorm_type") == "sco":
-        data = inject_shim(data, shim_for(attempt, item))
+        data = inject_shim(data, shim_for(attempt, item, token))
     response = Response(data, mimetype=mimetype)
     if (
         mimetype.startswith("text/")
@@ -230,8 +233,12 @@ def _closure(func: Any) -> dict[str, Any]:
 _TABLES: dict[str, dict[str, Any]] = {}
 
 
-def shim_for(attempt: Attempt, item: dict[str, Any]) -> str:
-    """The shim with this SCO's current state and the version's tables inlined."""
+def shim_for(attempt: Attempt, item: dict[str, Any], credential: str) -> str:
+    """The shim with this SCO's current state and the version's tables inlined.
+
+    `credential` is the frame's own content credential: the shim's last commit on unload
+    goes with sendBeacon to the runtime endpoint, which accepts it for this item only.
+    """
     version = attempt.version.kind
     if version not in _TABLES:
         _TABLES[version] = _model_tables(version)
@@ -240,5 +247,14 @@ def shim_for(attempt: Attempt, item: dict[str, Any]) -> str:
         for k, v in attempt.state.get(item["identifier"], {}).items()
         if not k.startswith("cakap.")
     }
-    boot = {"version": version, "sco": item["identifier"], "state": state, **_TABLES[version]}
+    beacon = f"/api/v1/module-attempts/{attempt.id}/cmi?" + urlencode(
+        {"sco": item["identifier"], "credential": credential}
+    )
+    boot = {
+        "version": version,
+        "sco": item["identifier"],
+        "state": state,
+        "beacon": beacon,
+        **_TABLES[version],
+    }
     return _SHIM.replace("__CAKAP_BOOT__", safe_json(boot))

@@ -6,19 +6,30 @@
   var current = 0;
   var queue = Promise.resolve();
   var started = Date.now();
+  var scorm = cfg.kind.indexOf("scorm") === 0;
+  var shown = null;  // identifier of the item in the frame
+  var unloadWaiters = [];
+  var busy = false;  // a navigation of the player's own is under way
+  var byId = {};
+  cfg.items.forEach(function (it, i) { byId[it.identifier] = i; });
+  var prevBtn = document.getElementById("prev");
+  var nextBtn = document.getElementById("next");
+  var endedEl = document.getElementById("ended");
 
   function say(text) { statusEl.textContent = text; }
 
   // Commits go one after another: the server locks the attempt optimistically.
-  function put(sco, values) {
-    var run = function () { return send(sco, values, 0); };
+  function put(sco, values, finish) {
+    var run = function () { return send(sco, values, 0, finish); };
     queue = queue.then(run, run);
     return queue;
   }
 
-  function send(sco, values, retries) {
-    if (!Object.keys(values).length) return Promise.resolve({ ok: true, state: null });
-    return fetch(cfg.commitUrl + "?sco=" + encodeURIComponent(sco), {
+  function send(sco, values, retries, finish) {
+    if (!Object.keys(values).length && !finish) return Promise.resolve({ ok: true, state: null });
+    var url = cfg.commitUrl + "?sco=" + encodeURIComponent(sco) +
+      (finish ? "&finish=" + encodeURIComponent(finish) : "");
+    return fetch(url, {
       method: "PUT",
       keepalive: true,
       credentials: "omit",
@@ -28,9 +39,9 @@
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (r.ok) {
           say(body.attempt && body.attempt.completion === "completed" ? "Selesai" : "Tersimpan");
-          return { ok: true, state: body.state, attempt: body.attempt };
+          return { ok: true, state: body.state, attempt: body.attempt, navigation: body.navigation };
         }
-        if (r.status === 409 && retries < 2) return send(sco, values, retries + 1);
+        if (r.status === 409 && retries < 2) return send(sco, values, retries + 1, finish);
         if (r.status === 422 && body.errors && retries < 5) {
           // Keep what the server accepts: drop only the elements it named, send the rest.
           var rest = {};
@@ -39,7 +50,7 @@
             if (body.errors[k]) { dropped = true; } else { rest[k] = values[k]; }
           });
           if (dropped) {
-            return send(sco, rest, retries + 1).then(function (res) {
+            return send(sco, rest, retries + 1, finish).then(function (res) {
               return { ok: false, detail: body.detail, state: res.state };
             });
           }
@@ -68,35 +79,150 @@
 
   window.addEventListener("message", function (ev) {
     var d = ev.data;
-    if (!d || d.cakap !== "cmi-commit" || !fromContent(ev.source)) return;
+    if (!d || !fromContent(ev.source)) return;
+    if (d.cakap === "sco-unloaded") {
+      // Only the SCO's own page counts: pages framed inside it unload before it does.
+      if (ev.source !== frame.contentWindow) return;
+      var waiting = unloadWaiters;
+      unloadWaiters = [];
+      waiting.forEach(function (done) { done(); });
+      return;
+    }
+    if (d.cakap !== "cmi-commit") return;
     var known = cfg.items.some(function (it) { return it.identifier === d.sco; });
     if (!known || typeof d.values !== "object" || d.values === null) return;
     var values = {};
     Object.keys(d.values).forEach(function (k) { values[k] = String(d.values[k]); });
-    put(d.sco, values).then(function (res) {
+    var finish = typeof d.finish === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(d.finish) ? d.finish : "";
+    put(d.sco, values, finish).then(function (res) {
       try {
         ev.source.postMessage({ cakap: "cmi-result", sco: d.sco, seq: d.seq, ok: res.ok,
                                 detail: res.detail || "", state: res.state || {} }, "*");
       } catch (e) { /* the frame went away */ }
+      // A SCO that terminated with adl.nav.request: the server sequenced, the player follows.
+      if (res.navigation && !busy) applyNavigation(res.navigation);
     });
   });
+
+  function markToc(controls) {
+    document.querySelectorAll("nav button").forEach(function (b) {
+      var state = controls && controls.items ? controls.items[b.dataset.id] : null;
+      if (!state) return;
+      b.disabled = !state.enabled;
+      b.closest("li").hidden = state.hidden;
+      b.classList.toggle("done", !!state.completed);
+    });
+  }
+
+  function setButtons(controls) {
+    if (!prevBtn) return;
+    if (cfg.sequenced) {
+      prevBtn.disabled = !(controls && controls.previous);
+      nextBtn.disabled = !(controls && controls.continue);
+    } else {
+      prevBtn.disabled = current <= 0;
+      nextBtn.disabled = current >= cfg.items.length - 1;
+    }
+  }
 
   function show(index) {
     var item = cfg.items[index];
     if (!item) return;
     current = index;
+    shown = item.identifier;
+    if (endedEl) endedEl.hidden = true;
+    if (frame) frame.hidden = false;
     document.querySelectorAll("nav button").forEach(function (b) {
       b.setAttribute("aria-current", String(Number(b.dataset.index) === index));
     });
     if (frame) frame.src = item.url;
-    if (item.type === "asset" && cfg.kind.indexOf("scorm") === 0) {
+    if (!cfg.sequenced) setButtons(null);
+    if (item.type === "asset" && scorm) {
       put(item.identifier, { "progress.opened": "true" });
     }
   }
 
+  function showEnded() {
+    shown = null;
+    if (frame) { frame.src = "about:blank"; frame.hidden = true; }
+    if (endedEl) endedEl.hidden = false;
+    say("Selesai");
+  }
+
+  // Take the current SCO away and wait until its last commit is stored, so the next
+  // navigation is decided on what the learner actually did.
+  function leaveCurrent() {
+    if (!frame || !shown) return queue;
+    try { frame.contentWindow.postMessage({ cakap: "cmi-navigating" }, "*"); } catch (e) { /* gone */ }
+    return new Promise(function (resolve) {
+      setTimeout(function () {
+        var timer = setTimeout(resolve, 3000);
+        unloadWaiters.push(function () { clearTimeout(timer); resolve(); });
+        shown = null;
+        frame.src = "about:blank";
+      }, 100);
+    }).then(function () { return queue; });
+  }
+
+  function applyNavigation(nav) {
+    markToc(nav.controls);
+    setButtons(nav.controls);
+    if (nav.deliver) {
+      if (nav.deliver !== shown && byId[nav.deliver] !== undefined) show(byId[nav.deliver]);
+    } else if (nav.ended) {
+      showEnded();
+    } else if (nav.error) {
+      say("Navigasi ini tidak diizinkan oleh modul ini.");
+      var back = nav.controls && nav.controls.current;
+      if (!shown && back && byId[back] !== undefined) show(byId[back]);
+    }
+    return nav;
+  }
+
+  function request(kind, target) {
+    return fetch(cfg.navigationUrl, {
+      method: "POST",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json", "X-Launch-Token": cfg.launch },
+      body: JSON.stringify(target ? { request: kind, target: target } : { request: kind })
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { say("Navigasi gagal (" + r.status + ")"); return null; }
+        return body;
+      });
+    }, function () { say("Tidak tersambung"); return null; });
+  }
+
+  function navigate(kind, target) {
+    if (busy) return Promise.resolve(null);
+    busy = true;
+    var leave = kind === "start" ? Promise.resolve() : leaveCurrent();
+    return leave.then(function () { return request(kind, target); }).then(function (nav) {
+      busy = false;
+      return nav ? applyNavigation(nav) : null;
+    }, function () { busy = false; });
+  }
+
+  function go(index) {
+    if (busy || index < 0 || index >= cfg.items.length) return;
+    busy = true;
+    leaveCurrent().then(function () { busy = false; show(index); });
+  }
+
   document.querySelectorAll("nav button").forEach(function (b) {
-    b.addEventListener("click", function () { show(Number(b.dataset.index)); });
+    b.addEventListener("click", function () {
+      if (cfg.sequenced) navigate("choice", b.dataset.id);
+      else go(Number(b.dataset.index));
+    });
   });
+  if (prevBtn) {
+    prevBtn.addEventListener("click", function () {
+      if (cfg.sequenced) navigate("previous"); else go(current - 1);
+    });
+    nextBtn.addEventListener("click", function () {
+      if (cfg.sequenced) navigate("continue"); else go(current + 1);
+    });
+  }
 
   function seconds() { return "PT" + Math.round((Date.now() - started) / 1000) + "S"; }
 
@@ -137,6 +263,18 @@
     });
     video.addEventListener("pause", report);
     video.addEventListener("ended", report);
+  } else if (cfg.sequenced) {
+    navigate("start").then(function (nav) {
+      // A root without flow delivers nothing on start (SN SB.2.5): open the first item
+      // the learner may choose, as the table of contents would.
+      if (nav && !nav.deliver && !nav.ended && nav.controls) {
+        var first = cfg.items.filter(function (it) {
+          var st = nav.controls.items[it.identifier];
+          return st && st.enabled;
+        })[0];
+        if (first) navigate("choice", first.identifier);
+      }
+    });
   } else {
     show(0);
   }
