@@ -138,13 +138,42 @@ def test_over_the_size_limit_is_413_and_leaves_nothing(client, upload, content_r
 
 def test_kind_is_detected_from_content_not_name(client, upload, sample_zip):
     assert upload(sample_zip, "materi.pdf").get_json()["kind"] == "scorm12"
-    pdf = upload(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "x.zip").get_json()
+    pdf = upload(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "x.pdf").get_json()
     assert pdf["kind"] == "pdf"
     assert "scos" not in pdf
     mp4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + bytes(64)
     assert upload(mp4, "film.bin").get_json()["kind"] == "video"
     refused = upload(b"\x89PNG\r\n\x1a\n" + bytes(40), "gambar.png")
     assert refused.status_code == 422
+
+
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "declared"),
+    [
+        (PDF_BYTES, "kursus.zip", None),  # a PDF named .zip
+        (b"# Judul\n\nTeks biasa.\n", "kursus.ZIP", None),  # a text page named .zip
+        (b"# Judul\n\nTeks biasa.\n", "kursus.md", "application/zip"),  # declared a zip
+        (b"PK\x03\x04" + bytes(60), "kursus.bin", "application/x-zip-compressed"),  # broken
+    ],
+    ids=["pdf-named-zip", "text-named-zip", "text-declared-zip", "broken-zip"],
+)
+def test_a_file_that_says_zip_but_is_not_one_is_refused(
+    client, as_user, content_root, data, name, declared
+):
+    file = (io.BytesIO(data), name, declared) if declared else (io.BytesIO(data), name)
+    refused = client.post(
+        "/api/v1/modules",
+        data={"file": file},
+        content_type="multipart/form-data",
+        headers=as_user("trainer"),
+    )
+    assert refused.status_code == 422
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert "not a valid zip" in refused.get_json()["detail"]
+    assert nothing_stored(content_root)
 
 
 def test_markdown_page_is_rendered_without_raw_html(client, upload, as_user, content_root):

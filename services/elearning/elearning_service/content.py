@@ -26,6 +26,7 @@ from .scorm.package import (
     PackageError,
     import_scorm_zip,
     inspect_upload,
+    says_zip,
 )
 from .storage import ContentStore, LocalContentStore
 
@@ -88,13 +89,14 @@ def ingest(
     max_bytes: int,
     limits: ExtractLimits,
     expected_kinds: tuple[str, ...] | None = None,
+    declared_type: str | None = None,
 ) -> Ingested:
     """Check an upload and store it under storage_key; PackageError/TooLarge refuse it."""
     work = Path(tempfile.mkdtemp(prefix="cakap-upload-"))
     try:
         upload = work / "upload"
         _spool(stream, upload, max_bytes)
-        kind = inspect_upload(upload)
+        kind = inspect_upload(upload, claims_zip=says_zip(filename, declared_type))
         if expected_kinds and kind.value not in expected_kinds:
             raise PackageError(
                 f"this module is a {expected_kinds[0]} module; a new version must be too "

@@ -87,6 +87,7 @@ def _store_upload(
             max_bytes=current_app.config["MODULE_MAX_BYTES"],
             limits=content.limits_from_config(),
             expected_kinds=expected,
+            declared_type=upload.mimetype,
         )
     except content.TooLarge:
         limit = current_app.config["MODULE_MAX_BYTES"] // (1024 * 1024)

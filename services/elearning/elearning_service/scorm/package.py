@@ -149,9 +149,25 @@ def _is_utf8_text(head: bytes, complete: bool) -> bool:
     return True
 
 
-def inspect_upload(source: Source) -> DetectedKind:
-    """Decide what an upload is from its bytes; refuse what Cakap cannot play."""
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/x-zip")
+
+
+def says_zip(filename: str | None, declared_type: str | None) -> bool:
+    """True when the file's name or its declared media type says it is a zip."""
+    name = (filename or "").strip().lower()
+    media = (declared_type or "").split(";", 1)[0].strip().lower()
+    return name.endswith(".zip") or media in ZIP_TYPES
+
+
+def inspect_upload(source: Source, claims_zip: bool = False) -> DetectedKind:
+    """Decide what an upload is from its bytes; refuse what Cakap cannot play.
+
+    `claims_zip`: the name or declared type says zip. Such a file must be a valid zip;
+    it is never taken for another kind of module because its bytes happen to fit one.
+    """
     head = _read_head(source, _TEXT_SNIFF + 1)
+    if claims_zip and not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise PackageError("the file is named or declared as a zip but is not a valid zip archive")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         pos = None if isinstance(source, str | os.PathLike) else source.tell()
         try:
