@@ -305,7 +305,7 @@ def test_measure_rollup_is_the_weighted_average_and_can_satisfy_by_measure():
     tracking = new_tracking()
     navigate(tree, tracking, "choice", "q1")
     report(tree, tracking, "q1", {"cmi.score.scaled": "0.4"})
-    completion, success, measure = root_status(tree, tracking)
+    _, success, measure = root_status(tree, tracking)
     assert measure == pytest.approx(0.1)  # q2 unknown still weighs in the denominator
     assert success == "failed"
     navigate(tree, tracking, "choice", "q2")
