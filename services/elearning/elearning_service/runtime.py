@@ -21,6 +21,7 @@ from .progress_model import (
 )
 from .scorm import sequencing
 from .scorm.datamodel import (
+    ACTIVE,
     FINISHED,
     CmiError,
     apply_commit,
@@ -264,6 +265,7 @@ def commit(
         sequencing.report(tree, tracking, item["identifier"], new)
         if request is not None:
             nav = sequencing.navigate(tree, tracking, *request)
+            _fresh_runtime_data(attempt, state, nav)
         state[SEQUENCING] = tracking
     attempt.cmi = json.dumps(state)
     attempt.updated_at = utcnow()
@@ -311,11 +313,31 @@ def navigate(attempt: Attempt, request: str, target: str | None) -> sequencing.R
     state = attempt.state
     tracking = _tracking(state)
     result = sequencing.navigate(tree, tracking, request, target)
+    _fresh_runtime_data(attempt, state, result)
     state[SEQUENCING] = tracking
     attempt.cmi = json.dumps(state)
     attempt.updated_at = utcnow()
     rollup(attempt, state)
     return result
+
+
+def _fresh_runtime_data(attempt: Attempt, state: dict[str, Any], nav: sequencing.Result) -> None:
+    """A new attempt on a SCO that ran before starts with fresh run-time data (RTE 4.1).
+
+    The time spent so far stays counted in cmi.total_time: the module's time is the sum
+    of its items' time, across their attempts.
+    """
+    if not nav.new_attempt or nav.deliver is None:
+        return
+    old = state.get(nav.deliver, {})
+    if FINISHED not in old and ACTIVE not in old:
+        return  # never ran: its initial state is already fresh
+    item = find_item(attempt.version, nav.deliver)
+    fresh = _initial(attempt.version, item, attempt.learner_id, attempt.learner_name)
+    fresh = begin_session(
+        "scorm2004", {**fresh, "cmi.total_time": old.get("cmi.total_time", "PT0S")}
+    )
+    state[nav.deliver] = fresh
 
 
 def controls(attempt: Attempt) -> dict[str, Any] | None:

@@ -590,6 +590,7 @@ class Result:
     deliver: str | None = None  # the leaf to show
     ended: bool = False  # the sequencing session ended (exitAll, end of course)
     error: str | None = None  # why the request was refused (SN NB/SB exception codes)
+    new_attempt: bool = False  # the leaf begins a new attempt (its run-time data starts afresh)
 
 
 def _flow_ok(act: Activity) -> bool:
@@ -681,6 +682,7 @@ def _deliver(tree: Tree, tracking: Tracking, act: Activity) -> Result:
         common = _common_ancestor(current, act)
         _terminate_descendents(tree, tracking, current, common)
     reset: list[Activity] = []
+    leaf_new_attempt = False
     for node in path:
         t = _t(tracking, node)
         if not t["active"]:
@@ -688,6 +690,7 @@ def _deliver(tree: Tree, tracking: Tracking, act: Activity) -> Result:
                 t["suspended"] = False
             else:
                 t["attempts"] += 1
+                leaf_new_attempt = node is act
                 if node.children:
                     _reset_for_new_attempt(tracking, node)
                     reset.append(node)
@@ -704,7 +707,7 @@ def _deliver(tree: Tree, tracking: Tracking, act: Activity) -> Result:
     tracking["current"] = act.id
     tracking["suspended"] = None
     tracking["ended"] = False
-    return Result(deliver=act.id)
+    return Result(deliver=act.id, new_attempt=leaf_new_attempt)
 
 
 # ---------------------------------------------------------------- requests
