@@ -45,6 +45,12 @@ def load_config() -> dict[str, Any]:
             # How long the session that completed an attempt may still commit (its last
             # session time, LMSFinish); after that a closed attempt refuses every commit.
             "LAUNCH_CLOSED_GRACE_SECONDS": env_int("LAUNCH_CLOSED_GRACE_SECONDS", 120),
+            # The origin package files are served from (scheme://host[:port]), e.g.
+            # http://localhost:8003 beside a portal on http://127.0.0.1:8000. When set,
+            # package pages run same-origin with each other there (localStorage, frames
+            # calling each other) and never in the portal's origin. Empty: packages run
+            # in an opaque sandboxed origin under the portal's address.
+            "CONTENT_ORIGIN": (env("CONTENT_ORIGIN", "") or "").rstrip("/"),
         }
     )
     # Multipart framing adds a little to the file itself.

@@ -172,7 +172,8 @@
   function send(finish) {
     var values = dirty;
     dirty = {};
-    post({ cakap: "cmi-commit", sco: B.sco, seq: ++seq, values: values, finish: finish ? sid : "" });
+    post({ cakap: "cmi-commit", sco: B.sco, seq: ++seq, values: values, finish: finish ? sid : "",
+           credential: B.credential });
     if (unloading && !playerNavigating && navigator.sendBeacon && B.beacon) {
       var url = B.beacon + (finish ? "&finish=" + sid : "");
       try { navigator.sendBeacon(url, JSON.stringify(values)); } catch (e) { /* best effort */ }
@@ -189,7 +190,7 @@
       initialized = false;
       terminated = true;
     }
-    post({ cakap: "sco-unloaded", sco: B.sco, sid: sid });
+    post({ cakap: "sco-unloaded", sco: B.sco, sid: sid, credential: B.credential });
   });
 
   window.addEventListener("message", function (ev) {

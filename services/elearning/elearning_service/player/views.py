@@ -2,12 +2,15 @@
 
 Design (SECURITY.md #7): the player page is served from the portal's origin and holds
 the launch credential; package files are served under
-/play/<attempt>/<content credential>/content/<path> into an <iframe sandbox> WITHOUT
-allow-same-origin, and every content response also carries CSP `sandbox`, so package
-HTML always runs in an opaque origin: it cannot read the portal's cookies, storage or
-DOM, even when opened on its own. The runtime API lives in a shim injected into each
-HTML page of a SCO; commits go by postMessage to the player page, which PUTs them to
-/api/v1/module-attempts/<id>/cmi with X-Launch-Token.
+/play/<attempt>/<content credential>/content/<path> into an <iframe sandbox>, and every
+content response also carries CSP `sandbox`. Without CONTENT_ORIGIN the sandbox has no
+allow-same-origin, so package HTML runs in an opaque origin. With CONTENT_ORIGIN (another
+host than the portal's) the frames load from there with allow-same-origin: the pages of
+a package share that origin (localStorage, frames calling each other) and still cannot
+read the portal's cookies, storage or DOM. The runtime API lives in a shim injected into
+each HTML page of a SCO; commits go by postMessage to the player page, which PUTs them to
+/api/v1/module-attempts/<id>/cmi with X-Launch-Token; the last commit of a page that
+unloads also goes by sendBeacon with the frame's content credential.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import re
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from cakap_shared.auth import public
 from cakap_shared.problems import CakapError
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from .. import content
 from ..attempts_resources import credential_attempt, require_in_use, tokens
@@ -38,24 +41,45 @@ _HTML = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"^\s*(<!doctype[^>]*>)", re.IGNORECASE)
 
 # Package content: scripts must run (SCORM needs inline and eval), but only from the
-# package itself; no other origin can be reached, framed or posted to.
+# package itself; no other origin can be reached, framed or posted to. There is no
+# frame-ancestors: a package page framed by another package page has an opaque
+# (sandboxed) parent, which no frame-ancestors source can name, so 'self' would refuse
+# every frameset and nested content frame. Being framed elsewhere gains nothing: the
+# URL holds a per-launch credential and the page runs sandboxed in any frame.
 CONTENT_CSP = (
     "default-src 'self' data: blob:; "
     "script-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
     "style-src 'self' 'unsafe-inline' data:; img-src 'self' data: blob:; "
     "media-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "frame-src 'self' data: blob:; form-action 'self'; base-uri 'self'; "
-    "frame-ancestors 'self'; sandbox allow-scripts allow-forms allow-popups"
 )
 # A PDF must not be sandboxed (browsers refuse to show sandboxed PDFs); it is not HTML
 # and nosniff keeps it that way.
 PDF_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 
+SANDBOX = "allow-scripts allow-forms allow-popups"
+
+
+def content_origin() -> str:
+    """CONTENT_ORIGIN ('' when package content shares the portal's address)."""
+    return str(current_app.config.get("CONTENT_ORIGIN") or "")
+
+
+def _on_content_origin() -> bool:
+    """True when this request came to the separate content origin (by its Host)."""
+    origin = content_origin()
+    if not origin:
+        return False
+    wanted = urlsplit(origin)
+    return request.scheme == wanted.scheme and request.host.lower() == wanted.netloc.lower()
+
+
 def _player_csp(nonce: str) -> str:
+    frames = " ".join(filter(None, ["'self'", content_origin()]))
     return (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-        "img-src 'self' data:; frame-src 'self'; media-src 'self'; connect-src 'self'; "
+        f"img-src 'self' data:; frame-src {frames}; media-src {frames}; connect-src 'self'; "
         "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
     )
 
@@ -87,7 +111,7 @@ def player(attempt_id: str) -> Response:
                 "identifier": item["identifier"],
                 "title": item.get("title") or item["identifier"],
                 "type": item.get("scorm_type", "asset"),
-                "url": f"/play/{attempt.id}/{ctoken}/content/{item['href']}",
+                "url": f"{content_origin()}/play/{attempt.id}/{ctoken}/content/{item['href']}",
                 "visible": item.get("visible", True),
                 "state": {
                     k: v
@@ -114,7 +138,8 @@ def player(attempt_id: str) -> Response:
         entries=entries,
         nonce=nonce,
         config_json=safe_json(config),
-        sandbox="allow-scripts allow-forms allow-popups",
+        # Same-origin only where the content origin is not the portal's.
+        sandbox=SANDBOX + (" allow-same-origin" if content_origin() else ""),
     )
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = _player_csp(nonce)
@@ -153,7 +178,12 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
     # Only a PDF module's own document goes unsandboxed: a ".pdf" inside a package is
     # the package author's file (it could be HTML named .pdf) and keeps the sandbox.
     pdf_module = version.kind == "pdf" and mimetype == "application/pdf"
-    response.headers["Content-Security-Policy"] = PDF_CSP if pdf_module else CONTENT_CSP
+    # Package pages get their origin back (allow-same-origin) only on the separate content
+    # origin; reached through the portal's address they stay in an opaque origin.
+    sandbox = SANDBOX + (" allow-same-origin" if _on_content_origin() else "")
+    response.headers["Content-Security-Policy"] = (
+        PDF_CSP if pdf_module else f"{CONTENT_CSP}sandbox {sandbox}"
+    )
     if pdf_module:
         response.headers["Content-Disposition"] = "inline"
     response = _no_store(response)
@@ -255,6 +285,9 @@ def shim_for(attempt: Attempt, item: dict[str, Any], credential: str) -> str:
         "sco": item["identifier"],
         "state": state,
         "beacon": beacon,
+        # Messages from a page that is unloading arrive without a usable source window,
+        # so the player recognises the frame by the credential it gave that frame.
+        "credential": credential,
         **_TABLES[version],
     }
     return _SHIM.replace("__CAKAP_BOOT__", safe_json(boot))

@@ -9,6 +9,7 @@
   var scorm = cfg.kind.indexOf("scorm") === 0;
   var shown = null;  // identifier of the item in the frame
   var unloadWaiters = [];
+  var leaving = null;  // identifier of the item being taken away
   var busy = false;  // a navigation of the player's own is under way
   var byId = {};
   cfg.items.forEach(function (it, i) { byId[it.identifier] = i; });
@@ -77,12 +78,26 @@
     return false;
   }
 
+  // The content credential each item's frame was given (the path segment before
+  // /content/): a message that carries it comes from that item's pages.
+  function credentialOf(sco) {
+    var i = byId[sco];
+    if (i === undefined) return null;
+    var m = /\/play\/[^/]+\/([^/]+)\/content\//.exec(cfg.items[i].url);
+    return m ? m[1] : null;
+  }
+
   window.addEventListener("message", function (ev) {
     var d = ev.data;
-    if (!d || !fromContent(ev.source)) return;
+    if (!d || typeof d !== "object") return;
+    // An unloading page's messages arrive without its window as source: the
+    // credential, known only to the player and that frame, vouches for them instead.
+    var vouched = typeof d.credential === "string" && d.credential === credentialOf(d.sco);
+    if (!vouched && !fromContent(ev.source)) return;
     if (d.cakap === "sco-unloaded") {
-      // Only the SCO's own page counts: pages framed inside it unload before it does.
-      if (ev.source !== frame.contentWindow) return;
+      // Only the SCO's own page counts: pages framed inside it unload before it does,
+      // and they have no runtime session of their own.
+      if (!vouched || d.sco !== leaving) return;
       var waiting = unloadWaiters;
       unloadWaiters = [];
       waiting.forEach(function (done) { done(); });
@@ -96,8 +111,10 @@
     var finish = typeof d.finish === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(d.finish) ? d.finish : "";
     put(d.sco, values, finish).then(function (res) {
       try {
-        ev.source.postMessage({ cakap: "cmi-result", sco: d.sco, seq: d.seq, ok: res.ok,
-                                detail: res.detail || "", state: res.state || {} }, "*");
+        if (ev.source) {
+          ev.source.postMessage({ cakap: "cmi-result", sco: d.sco, seq: d.seq, ok: res.ok,
+                                  detail: res.detail || "", state: res.state || {} }, "*");
+        }
       } catch (e) { /* the frame went away */ }
       // A SCO that terminated with adl.nav.request: the server sequenced, the player follows.
       if (res.navigation && !busy) applyNavigation(res.navigation);
@@ -158,6 +175,7 @@
       setTimeout(function () {
         var timer = setTimeout(resolve, 3000);
         unloadWaiters.push(function () { clearTimeout(timer); resolve(); });
+        leaving = shown;
         shown = null;
         frame.src = "about:blank";
       }, 100);
