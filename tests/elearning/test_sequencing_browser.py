@@ -52,10 +52,10 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def server(app, client) -> Iterator[str]:
-    """The app on 127.0.0.1:<port> (the portal's address), packages on localhost:<port>.
-
-    localhost and 127.0.0.1 are different origins and different cookie hosts, as a
-    separate content host is in production (CONTENT_ORIGIN).
+    """The app as http://cakap.localhost:<port> (the portal's address) with packages on
+    http://konten.cakap.localhost:<port> (CONTENT_ORIGIN): another origin and cookie host
+    of the same site, as a content subdomain is in production. Chromium resolves every
+    *.localhost name to the loopback address itself.
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -63,9 +63,9 @@ def server(app, client) -> Iterator[str]:
     srv = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    app.config["CONTENT_ORIGIN"] = f"http://localhost:{port}"
+    app.config["CONTENT_ORIGIN"] = f"http://konten.cakap.localhost:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://cakap.localhost:{port}"
     finally:
         app.config["CONTENT_ORIGIN"] = ""
         srv.shutdown()
@@ -301,5 +301,85 @@ def test_scorm2004_choice_follows_the_packages_disabled_rules(
         assert overflow <= 0
         state, _ = _attempt(app, attempt_id)
         assert state["#sequencing"]["activities"]["etuqiette_item"]["attempts"] == 1
+    finally:
+        context.close()
+
+
+FRAMESET_MANIFEST = """<?xml version="1.0"?>
+<manifest identifier="frameset" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Bingkai</title>
+    <item identifier="bingkai" identifierref="r"><title>Bingkai</title></item>
+  </organization></organizations>
+  <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco"
+    href="index.html"/></resources>
+</manifest>"""
+FRAMESET = """<!DOCTYPE html><html><head><title>Bingkai</title></head>
+<frameset cols="50%,50%"><frame name="kiri" src="kiri.html"><frame name="kanan" src="kanan.html">
+</frameset></html>"""
+# The left frame keeps its place in localStorage and sets a cookie of its own origin,
+# looks for the portal's cookie, token and DOM, and hands all of it to the right frame.
+LEFT = """<!DOCTYPE html><html><head><title>Kiri</title><script>
+function go() {
+  var right = parent.frames["kanan"];
+  if (!right || !right.catat) { setTimeout(go, 50); return; }
+  localStorage.setItem("bab", "3");
+  document.cookie = "paket=1; path=/";
+  var probe = { cookie: document.cookie, token: String(localStorage.getItem("cakap_token")) };
+  try { probe.top = String(window.top.document.cookie); }
+  catch (e) { probe.top = "threw:" + e.name; }
+  right.catat(localStorage.getItem("bab"), JSON.stringify(probe));
+}
+</script></head><body onload="go()">kiri</body></html>"""
+RIGHT = """<!DOCTYPE html><html><head><title>Kanan</title><script>
+function catat(bab, probe) {
+  API.LMSInitialize("");
+  API.LMSSetValue("cmi.core.lesson_location", bab);
+  API.LMSSetValue("cmi.suspend_data", probe);
+  API.LMSCommit("");
+  document.body.textContent = "dicatat";
+}
+</script></head><body>kanan</body></html>"""
+
+
+def test_package_frames_call_each_other_and_keep_storage_but_not_the_portals(
+    app, client, upload, as_user, browser, server
+):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in {
+            "imsmanifest.xml": FRAMESET_MANIFEST,
+            "index.html": FRAMESET,
+            "kiri.html": LEFT,
+            "kanan.html": RIGHT,
+        }.items():
+            zf.writestr(name, text)
+    attempt_id, url = _launch(client, upload, as_user, buf.getvalue())
+    context = browser.new_context()
+    context.add_cookies([{"name": "session", "value": "rahasia-portal", "url": server}])
+    page = context.new_page()
+
+    try:
+        page.goto(server + "/health/live")
+        page.evaluate("() => localStorage.setItem('cakap_token', 'rahasia-token')")
+        page.goto(server + url)
+        frame = page.frame_locator("#content").frame_locator("frame[name=kanan]")
+        frame.locator("text=dicatat").wait_for()
+        _wait_for(
+            page,
+            lambda: _attempt(app, attempt_id)[0]["bingkai"].get("cmi.core.lesson_location") == "3",
+        )
+        state, _ = _attempt(app, attempt_id)
+        probe = json.loads(state["bingkai"]["cmi.suspend_data"])
+        assert "rahasia" not in json.dumps(probe)
+        assert probe["cookie"] == "paket=1"  # the content origin's own cookie works
+        assert probe["token"] == "null"  # the portal's storage is another origin's
+        assert probe["top"].startswith("threw:")  # the portal's DOM is unreachable
+        # The portal's page does hold them: the probe looked in the right places.
+        assert "rahasia" in page.evaluate(
+            "() => document.cookie + localStorage.getItem('cakap_token')"
+        )
+        assert page.evaluate("() => document.cookie").find("paket") < 0
     finally:
         context.close()

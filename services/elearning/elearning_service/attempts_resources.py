@@ -288,6 +288,7 @@ def _commit(attempt: Attempt, sco: str | None, body: Any, finish: str | None) ->
         "state": visible,
         "attempt": attempt_view(attempt),
         "navigation": _navigation_view(attempt, nav) if nav is not None else None,
+        "controls": runtime.controls(attempt),
     }
 
 

@@ -129,6 +129,10 @@ class CmiResultSchema(ma.Schema):
     state = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     attempt = ma.fields.Nested(AttemptSchema)
     navigation = ma.fields.Nested(NavigationResultSchema, allow_none=True)
+    controls = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "SCORM 2004: what the player may offer after this commit"},
+    )
 
 
 class ProgressArgsSchema(ma.Schema):

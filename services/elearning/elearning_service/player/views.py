@@ -62,8 +62,16 @@ SANDBOX = "allow-scripts allow-forms allow-popups"
 
 
 def content_origin() -> str:
-    """CONTENT_ORIGIN ('' when package content shares the portal's address)."""
-    return str(current_app.config.get("CONTENT_ORIGIN") or "")
+    """CONTENT_ORIGIN ('' when package content shares the portal's address).
+
+    A CONTENT_ORIGIN that is the portal's own origin is ignored: allow-same-origin there
+    would hand package scripts the portal's cookies, storage and DOM.
+    """
+    origin = str(current_app.config.get("CONTENT_ORIGIN") or "")
+    portal = urlsplit(str(current_app.config.get("PUBLIC_BASE_URL") or ""))
+    if not origin or urlsplit(origin)[:2] == portal[:2]:
+        return ""
+    return origin
 
 
 def _on_content_origin() -> bool:

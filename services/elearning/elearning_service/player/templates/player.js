@@ -40,6 +40,7 @@
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (r.ok) {
           say(body.attempt && body.attempt.completion === "completed" ? "Selesai" : "Tersimpan");
+          if (cfg.sequenced && body.controls && !busy) { markToc(body.controls); setButtons(body.controls); }
           return { ok: true, state: body.state, attempt: body.attempt, navigation: body.navigation };
         }
         if (r.status === 409 && retries < 2) return send(sco, values, retries + 1, finish);
