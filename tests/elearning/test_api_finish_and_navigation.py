@@ -238,3 +238,34 @@ def test_navigation_is_only_for_scorm2004_and_needs_the_launch_credential(client
         headers={"X-Launch-Token": token},
     )
     assert bad.status_code == 422
+
+
+# ---------------------------------------------------------------- content origin
+
+
+def test_content_origin_gets_same_origin_only_on_its_own_host(app, client, launched):
+    attempt, _ = launched(TWO_SCOS_12)
+    app.config["CONTENT_ORIGIN"] = "http://konten.example"
+    try:
+        player = client.get(attempt["launch_url"])
+        html = player.get_data(as_text=True)
+        assert "frame-src 'self' http://konten.example" in player.headers["Content-Security-Policy"]
+        assert 'sandbox="allow-scripts allow-forms allow-popups allow-same-origin"' in html
+        path = re.search(r'"url":"http://konten\.example(/play/[^"]+a\.html)"', html).group(1)
+        on_content = client.get(path, base_url="http://konten.example")
+        assert on_content.status_code == 200
+        assert on_content.headers["Content-Security-Policy"].endswith(
+            "sandbox allow-scripts allow-forms allow-popups allow-same-origin"
+        )
+        assert "frame-ancestors" not in on_content.headers["Content-Security-Policy"]
+        # The same file through the portal's address keeps the opaque sandbox.
+        on_portal = client.get(path)
+        assert on_portal.headers["Content-Security-Policy"].endswith(
+            "sandbox allow-scripts allow-forms allow-popups"
+        )
+        # A content origin that is the portal's own is ignored.
+        app.config["CONTENT_ORIGIN"] = app.config["PUBLIC_BASE_URL"]
+        again = client.get(attempt["launch_url"]).get_data(as_text=True)
+        assert "allow-same-origin" not in again
+    finally:
+        app.config["CONTENT_ORIGIN"] = ""

@@ -73,6 +73,8 @@ class Stack:
             "SERVICE_URLS": ",".join(f"{n}={u}" for n, u in self.urls.items() if n != "gateway"),
             "GATEWAY_URL": self.urls["gateway"],
             "PUBLIC_BASE_URL": self.urls["gateway"],
+            # Package content on its own origin: elearning's port under another host name.
+            "CONTENT_ORIGIN": f"http://localhost:{self.ports['elearning']}",
             "JWKS_URL": f"{self.urls['personnel']}/.well-known/jwks.json",
             "TOKEN_URL": f"{self.urls['personnel']}/api/v1/auth/service-token",
             "SERVICE_SECRET_FILE": str(var_dir / "keys" / "service-secret"),
