@@ -23,8 +23,8 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   })();
   // unloading: this page is going away. playerNavigating: the player asked for it and
-  // stays to receive the last commit; otherwise the player may be closing too, so the
-  // last commit also goes straight to the server with sendBeacon.
+  // stays to receive intermediate commits; otherwise the player may be closing too, so
+  // every commit made while unloading also goes straight to the server by sendBeacon.
   var unloading = false;
   var playerNavigating = false;
 
@@ -174,7 +174,9 @@
     dirty = {};
     post({ cakap: "cmi-commit", sco: B.sco, seq: ++seq, values: values, finish: finish ? sid : "",
            credential: B.credential });
-    if (unloading && !playerNavigating && navigator.sendBeacon && B.beacon) {
+    // A page that unloads may lose its postMessage (a parent in another process drops
+    // it), so the last commit also goes by beacon; the server applies a finish once.
+    if (unloading && (finish || !playerNavigating) && navigator.sendBeacon && B.beacon) {
       var url = B.beacon + (finish ? "&finish=" + sid : "");
       try { navigator.sendBeacon(url, JSON.stringify(values)); } catch (e) { /* best effort */ }
     }

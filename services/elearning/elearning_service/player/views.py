@@ -138,6 +138,7 @@ def player(attempt_id: str) -> Response:
         "attemptUrl": f"/api/v1/module-attempts/{attempt.id}",
         "navigationUrl": f"/api/v1/module-attempts/{attempt.id}/navigation",
         "sequenced": version.kind == "scorm2004",
+        "blankUrl": f"{content_origin()}/play/blank" if content_origin() else "about:blank",
     }
     page = render_template(
         "player.html",
@@ -145,12 +146,23 @@ def player(attempt_id: str) -> Response:
         kind=version.kind,
         entries=entries,
         nonce=nonce,
+        blank_url=config["blankUrl"],
         config_json=safe_json(config),
         # Same-origin only where the content origin is not the portal's.
         sandbox=SANDBOX + (" allow-same-origin" if content_origin() else ""),
     )
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = _player_csp(nonce)
+    return _no_store(response)
+
+
+@bp.get("/blank")
+@public
+def blank() -> Response:
+    """An empty page on the content origin: the frame rests here between two items, so
+    it never leaves the content origin (about:blank would take the portal's)."""
+    response = Response("<!DOCTYPE html><title></title>", mimetype="text/html")
+    response.headers["Content-Security-Policy"] = f"default-src 'none'; sandbox {SANDBOX}"
     return _no_store(response)
 
 

@@ -162,7 +162,7 @@
 
   function showEnded() {
     shown = null;
-    if (frame) { frame.src = "about:blank"; frame.hidden = true; }
+    if (frame) { frame.src = cfg.blankUrl; frame.hidden = true; }
     if (endedEl) endedEl.hidden = false;
     say("Selesai");
   }
@@ -178,7 +178,7 @@
         unloadWaiters.push(function () { clearTimeout(timer); resolve(); });
         leaving = shown;
         shown = null;
-        frame.src = "about:blank";
+        frame.src = cfg.blankUrl;
       }, 100);
     }).then(function () { return queue; });
   }
@@ -248,7 +248,7 @@
   if (cfg.kind === "pdf" || cfg.kind === "page") {
     var done = document.getElementById("done");
     frame.addEventListener("load", function () {
-      if (frame.src === "about:blank") return;
+      if (frame.src === "about:blank" || frame.src === cfg.blankUrl) return;
       done.disabled = false;
       put("main", { "progress.opened": "true", "progress.session_time": seconds() });
     });

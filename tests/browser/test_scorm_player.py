@@ -1,0 +1,109 @@
+"""The SCORM player through the real suite: a trainer's package, a class pegawai is
+enrolled in, the launch URL from the real API, the content on its own origin
+(CONTENT_ORIGIN), at desktop width and at 375 px."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+MINIMUM_CALLS = (
+    FIXTURES
+    / "moodle_scorm_test_packages_via_mod_exescorm"
+    / "RuntimeMinimumCalls_SCORM12-mini.zip"
+)
+
+
+def _module_for_pegawai(suite) -> str:
+    """Upload the package as trainer, put it in a published course whose class pegawai
+    is enrolled in (approved by the admin), and return the module id."""
+    if not MINIMUM_CALLS.exists():
+        pytest.skip(f"{MINIMUM_CALLS} is not here")
+    trainer, admin, learner = suite.api("trainer"), suite.api("admin"), suite.api("pegawai")
+    with MINIMUM_CALLS.open("rb") as fh:
+        module = trainer.post(
+            "/api/v1/modules", files={"file": ("golf.zip", fh, "application/zip")}
+        )
+    assert module.status_code == 201, module.text
+    module_id = module.json()["id"]
+    code = f"SCORM-{secrets.token_hex(3).upper()}"
+    course = admin.post(
+        "/api/v1/courses",
+        json={"code": code, "title": "Golf SCORM", "description": "uji", "jp": 2,
+              "competencies": [], "module_ids": [module_id]},
+    )  # fmt: skip
+    assert course.status_code == 201, course.text
+    course_id = course.json()["id"]
+    admin.post(f"/api/v1/courses/{course_id}/publish")
+    today = date.today()
+    klass = admin.post(
+        f"/api/v1/courses/{course_id}/classes",
+        json={"name": "Angkatan Uji", "starts_on": (today + timedelta(days=3)).isoformat(),
+              "ends_on": (today + timedelta(days=8)).isoformat(), "capacity": 5},
+    )  # fmt: skip
+    assert klass.status_code == 201, klass.text
+    enrolment = learner.post("/api/v1/enrolments", json={"class_id": klass.json()["id"]})
+    assert enrolment.status_code == 201, enrolment.text
+    approved = admin.post(f"/api/v1/enrolments/{enrolment.json()['id']}/approve")
+    assert approved.json()["status"] == "enrolled", approved.text
+    return module_id
+
+
+def _loaded(page) -> None:
+    """Wait until the content frame's document has finished loading (onload has run)."""
+    src = page.locator("#content").get_attribute("src")
+    for _ in range(100):
+        frame = next((f for f in page.frames if f.url == src), None)
+        if frame is not None:
+            frame.wait_for_load_state("load")
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the frame {src} did not load")
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_pegawai_completes_a_scorm12_package_by_visiting_every_sco(
+    suite, page_as, assert_fits, phone: bool
+) -> None:
+    module_id = _module_for_pegawai(suite)
+    learner = suite.api("pegawai")
+    launched = learner.post(f"/api/v1/modules/{module_id}/attempts")
+    assert launched.status_code == 201, launched.text
+    attempt_id = launched.json()["id"]
+    page = page_as("pegawai", phone=phone)
+    page.goto(launched.json()["launch_url"])
+    items = page.locator("nav button")
+    count = items.count()
+    assert count == 9
+    # The package is framed from the content origin, not the portal's.
+    src = page.locator("#content").get_attribute("src")
+    assert src.startswith("http://localhost:") and not src.startswith(suite.url)
+    assert_fits(page)
+    for index in range(count):
+        if index:
+            page.click("#next")
+        page.wait_for_function(
+            "i => document.querySelector(`nav button[data-index='${i}']`)"
+            ".getAttribute('aria-current') === 'true'",
+            arg=index,
+        )
+        # The SCO calls LMSInitialize on load: wait for it before moving on.
+        page.frame_locator("#content").locator("body").wait_for()
+        page.wait_for_function(
+            "() => { const f = document.getElementById('content');"
+            " return f.src.indexOf('/content/') > 0; }"
+        )
+        _loaded(page)
+    page.goto("/")  # leaving the player unloads the last SCO
+    status = {}
+    for _ in range(150):
+        status = learner.get(f"/api/v1/module-attempts/{attempt_id}").json()
+        if status.get("completion") == "completed":
+            break
+        time.sleep(0.1)
+    assert status["completion"] == "completed", status
