@@ -269,3 +269,33 @@ def test_content_origin_gets_same_origin_only_on_its_own_host(app, client, launc
         assert "allow-same-origin" not in again
     finally:
         app.config["CONTENT_ORIGIN"] = ""
+
+
+def test_remediation_announces_nothing_until_the_retry_loop_ends(
+    app, client, launched, zipper, shared_fixtures
+):
+    from elearning_service.models import OutboxEvent
+    from sqlalchemy import select
+
+    attempt, token = launched(zipper(shared_fixtures / REMEDIATION))
+    current = _nav(client, attempt["id"], token, "start").get_json()["deliver"]
+    failed_once = False
+    delivered = []
+    while current:
+        delivered.append(current)
+        values = {"cmi.completion_status": "completed", "cmi.success_status": "passed"}
+        if current == "test_2" and not failed_once:
+            values["cmi.success_status"], failed_once = "failed", True
+        done = _put(client, attempt["id"], token, current, values, finish=f"r{len(delivered)}")
+        if current == "test_4" and delivered.count("test_4") == 1:
+            # Every test is completed, so the root rolls up completed, but the wrapper's
+            # retry rule has not run yet: the module is not announced as completed.
+            assert done.get_json()["attempt"]["completion"] == "incomplete"
+            assert done.get_json()["attempt"]["status"] == "open"
+        current = _nav(client, attempt["id"], token, "continue").get_json()["deliver"]
+    assert delivered[-3:] == ["etuqiette_item", "test_2", "test_4"]
+    with app.app_context():
+        types = db.session.scalars(
+            select(OutboxEvent.type).where(OutboxEvent.aggregate_id == attempt["id"])
+        ).all()
+    assert sorted(types) == ["module.completed", "module.passed"]

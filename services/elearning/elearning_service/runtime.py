@@ -373,7 +373,13 @@ def rollup(attempt: Attempt, state: Mapping[str, Mapping[str, str]]) -> None:
     if tree is not None:
         # SCORM 2004: the module's result is the root activity's rollup (SN 4.6), not
         # "every item completed".
-        completion, success, measure = sequencing.root_status(tree, _tracking(state))
+        tracking = _tracking(state)
+        completion, success, measure = sequencing.root_status(tree, tracking)
+        if not sequencing.result_is_final(tree, tracking):
+            # Exit and post-condition rules (e.g. retry for remediation) may still undo
+            # this rollup: nothing is announced until the course's attempt ends.
+            completion = "incomplete" if completion == "completed" else completion
+            success = "unknown"
         attempt.completion, attempt.success = completion, success
         if measure is not None:
             scores = [measure * 100]

@@ -146,7 +146,6 @@ def player(attempt_id: str) -> Response:
         kind=version.kind,
         entries=entries,
         nonce=nonce,
-        blank_url=config["blankUrl"],
         config_json=safe_json(config),
         # Same-origin only where the content origin is not the portal's.
         sandbox=SANDBOX + (" allow-same-origin" if content_origin() else ""),

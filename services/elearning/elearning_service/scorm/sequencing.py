@@ -498,6 +498,17 @@ def root_status(tree: Tree, tracking: Tracking) -> tuple[str, str, float | None]
     return completion, success, measure
 
 
+def result_is_final(tree: Tree, tracking: Tracking) -> bool:
+    """Whether the root's rollup can be announced as the module's result now.
+
+    Without exit or post-condition rules nothing can undo a rollup, so it counts at
+    once; with them (a retry loop), only once the root's attempt has ended.
+    """
+    if not any(a.exit or a.post for a in tree.order):
+        return True
+    return not _t(tracking, tree.root)["active"]
+
+
 # ---------------------------------------------------------------- run-time data
 
 
