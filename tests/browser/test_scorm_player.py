@@ -84,6 +84,17 @@ def test_pegawai_completes_a_scorm12_package_by_visiting_every_sco(
     src = page.locator("#content").get_attribute("src")
     assert src.startswith("http://localhost:") and not src.startswith(suite.url)
     assert_fits(page)
+    toc = page.locator("nav#toc")
+    if phone:
+        # The lesson takes the whole width; the contents open from a button and close again.
+        assert not toc.is_visible()
+        assert page.locator("#content").bounding_box()["width"] >= 360
+        page.click("#toc-toggle")
+        assert toc.is_visible()
+        items.nth(0).click()
+        assert not toc.is_visible()
+    else:
+        assert toc.is_visible() and not page.locator("#toc-toggle").is_visible()
     for index in range(count):
         if index:
             page.click("#next")

@@ -284,12 +284,16 @@ def test_scorm2004_choice_follows_the_packages_disabled_rules(
             "() => !document.querySelector(\"nav button[data-id='etuqiette_item']\").disabled"
         )
         assert page.locator("nav button[data-id='handicapping_item']").is_disabled()
+        # On a phone the contents open from their button, and close once an item is chosen.
+        assert not etiquette.is_visible()
+        page.click("#toc-toggle")
         etiquette.click()
         page.wait_for_function(
             "() => document.querySelector(\"nav button[aria-current='true']\")"
             ".dataset.id === 'etuqiette_item'"
         )
         # Back to review by choice is allowed.
+        page.click("#toc-toggle")
         page.click("nav button[data-id='playing_item']")
         page.wait_for_function(
             "() => document.querySelector(\"nav button[aria-current='true']\")"
