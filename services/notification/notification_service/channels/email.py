@@ -51,6 +51,9 @@ class SmtpChannel:
                 if self.username:
                     smtp.login(self.username, self.password or "")
                 refused = smtp.send_message(mail)
+        except smtplib.SMTPAuthenticationError as exc:
+            # Our credentials, not this message: keep it and retry once they are fixed.
+            raise TemporaryFailure(f"login refused: {exc.smtp_code}") from None
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise _by_code(code, text) from None
