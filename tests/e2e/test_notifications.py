@@ -170,7 +170,7 @@ def test_notices_reach_each_person_once_through_real_processes(
     mail.controller.start()
     try:
         stack = stack_factory(overrides={"SMTP_PORT": str(mail.port)})
-        stack.start(*[p for p in stack.commands if p != "mail"])
+        stack.start(*[p for p in stack.commands if p != "notification-mail"])
         stack.wait_ready()
         stack.wait_ready("notification")
         suite = Suite(stack, api_factory)

@@ -60,7 +60,7 @@ def test_notification_is_added_by_its_manifest_alone(stack_factory, api_factory,
     stack = stack_factory(without=("notification",))
     stack.start()
     stack.wait_ready()
-    assert "notification" not in stack.processes and "mail" not in stack.processes
+    assert "notification" not in stack.processes and "notification-mail" not in stack.processes
     gateway = api_factory(stack.urls["gateway"])
     admin = gateway.login("admin")
     pegawai = gateway.login("pegawai")
@@ -71,7 +71,7 @@ def test_notification_is_added_by_its_manifest_alone(stack_factory, api_factory,
 
     # Add the service: its processes, and its URL in the deployment's SERVICE_URLS.
     stack.add("notification")
-    stack.start("notification", "notification-events", "mail")
+    stack.start("notification", "notification-events", "notification-mail")
     stack.wait_ready("notification")
     # Processes that read SERVICE_URLS at start pick up the new list on restart: the
     # gateway (routes by manifests), personnel (issues service tokens to known services)

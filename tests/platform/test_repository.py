@@ -49,7 +49,9 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-@pytest.mark.parametrize("name", ["personnel", "catalog", "elearning", "evaluation", "notification"])
+@pytest.mark.parametrize(
+    "name", ["personnel", "catalog", "elearning", "evaluation", "notification"]
+)
 def test_compose_runs_each_domain_service_on_its_own_postgres(compose, name):
     services = compose["services"]
     service = services[name]

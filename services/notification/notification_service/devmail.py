@@ -1,6 +1,6 @@
 """Development mail server: accepts every message and keeps it as one .eml file.
 
-`make run` starts it (Procfile `mail`) so a newcomer reads the suite's e-mails in
+`make run` starts it (Procfile `notification-mail`) so a newcomer reads the suite's e-mails in
 var/mail/. Not for production: the package aiosmtpd is a development requirement.
 """
 
