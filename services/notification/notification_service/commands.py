@@ -17,10 +17,7 @@ def deliver_notifications_command() -> None:
     from .worker import Worker, email_channel
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    channel = email_channel(app)
-    if channel is None:
-        raise click.ClickException("SMTP_HOST is empty: no e-mail channel to deliver through")
-    Worker(app, channel).run_forever()
+    Worker(app, email_channel(app)).run_forever()
 
 
 @click.command("send-digests")

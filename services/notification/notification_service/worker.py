@@ -36,7 +36,7 @@ def email_channel(app: Flask) -> Channel | None:
 class Worker:
     """Runs rounds until SIGTERM/SIGINT; a failing round is logged and retried later."""
 
-    def __init__(self, app: Flask, channel: Channel, idle_sleep: float = 0.5) -> None:
+    def __init__(self, app: Flask, channel: Channel | None, idle_sleep: float = 0.5) -> None:
         self.app, self.channel, self.idle_sleep = app, channel, idle_sleep
         self._running = True
 
@@ -44,12 +44,16 @@ class Worker:
         self._running = False
 
     def run_once(self) -> int:
+        if self.channel is None:
+            return 0  # no e-mail channel configured: mails stay queued, the inbox has all
         with self.app.app_context():
             return collect_digests() + send_due(self.channel, personnel.person)
 
     def run_forever(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+        if self.channel is None:
+            log.warning("SMTP_HOST is empty: e-mails stay queued until it is set")
         log.info("notification delivery started")
         while self._running:
             try:
