@@ -84,3 +84,27 @@ def test_bell_leads_to_the_notice_which_can_be_marked_read(
     page.locator("li.notice", has_text=code).get_by_role("button", name="Buka").click()
     page.wait_for_url("**/pendaftaran")
     assert_fits(page)
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_e_mail_settings_are_chosen_and_kept(suite, page_as, assert_fits, phone: bool) -> None:
+    page = page_as("trainer", phone=phone)
+    page.goto("/pemberitahuan")
+    page.get_by_role("link", name="Pengaturan e-mail pemberitahuan").click()
+    page.wait_for_url("**/pemberitahuan/pengaturan")
+    assert page.locator("h1").inner_text() == "Pengaturan pemberitahuan"
+    assert_fits(page)
+    mode = "off" if phone else "digest"
+    page.locator(f"input[name=certificate_issued][value={mode}]").check()
+    page.select_option("select[name=quiet_start]", "21")
+    page.select_option("select[name=quiet_end]", "6")
+    page.get_by_role("button", name="Simpan pengaturan").click()
+    page.wait_for_load_state()
+    assert page.locator(".flash-success").inner_text() == "Pengaturan pemberitahuan disimpan."
+    assert page.locator(f"input[name=certificate_issued][value={mode}]").is_checked()
+    assert page.locator("select[name=quiet_start]").input_value() == "21"
+    stored = suite.api("trainer").get("/api/v1/notification-preferences").json()
+    assert stored["email"]["certificate_issued"] == mode
+    assert stored["quiet_hours"] == {"start": 21, "end": 6}
+    assert stored["email"]["enrolment_requested"] == "digest"  # untouched kinds keep theirs
+    assert_fits(page)

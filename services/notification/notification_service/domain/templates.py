@@ -158,7 +158,7 @@ def email_text(name: str, items: list[dict[str, str]], base_url: str) -> tuple[s
     for item in items:
         lines += [item["title"], item["body"], f"Buka: {base_url}{item['link']}", ""]
     lines += [
-        f"Atur pemberitahuan e-mail Anda di {base_url}/pemberitahuan.",
+        f"Atur pemberitahuan e-mail Anda di {base_url}/pemberitahuan/pengaturan.",
         "",
         "-- English --",
         f"Dear {name or 'colleague'},",
@@ -166,5 +166,5 @@ def email_text(name: str, items: list[dict[str, str]], base_url: str) -> tuple[s
     ]
     for item in items:
         lines += [item["title_en"], item["body_en"], f"Open: {base_url}{item['link']}", ""]
-    lines += [f"Choose your e-mail notifications at {base_url}/pemberitahuan."]
+    lines += [f"Choose your e-mail notifications at {base_url}/pemberitahuan/pengaturan."]
     return subject, "\n".join(lines) + "\n"
