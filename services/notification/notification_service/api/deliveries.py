@@ -6,14 +6,12 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import require_roles
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, paginate
+from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from ..domain.delivery import delivery_counts
-from ..extensions import db
-from ..models import BOUNCED, FAILED, PENDING, SENT, SKIPPED, Delivery
+from ..domain.delivery import delivery_page
+from ..models import BOUNCED, FAILED, PENDING, SENT, SKIPPED
 
 F = ma.fields
 blp = Blueprint(
@@ -57,11 +55,4 @@ class Deliveries(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Deliveries in one state (bounced by default), newest first, and counts by state."""
         require_roles("admin")
-        query = (
-            select(Delivery)
-            .where(Delivery.status == args["status"])
-            .order_by(Delivery.created_at.desc(), Delivery.id)
-        )
-        result = paginate(db, query, args["page"], args["per_page"])
-        result["counts"] = delivery_counts()
-        return result
+        return delivery_page(args["status"], args["page"], args["per_page"])

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cakap_shared.db import utcnow
+from cakap_shared.db import paginate, utcnow
 from cakap_shared.http import ServiceUnavailable
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -219,3 +219,15 @@ def delivery_counts() -> dict[str, int]:
     """E-mail deliveries by status (for admins and the benchmark)."""
     rows = db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
     return {status: count for status, count in rows}
+
+
+def delivery_page(status: str, page_no: int, per_page: int) -> dict[str, Any]:
+    """Deliveries in one state, newest first, with the counts by state (admins)."""
+    query = (
+        select(Delivery)
+        .where(Delivery.status == status)
+        .order_by(Delivery.created_at.desc(), Delivery.id)
+    )
+    result = paginate(db, query, page_no, per_page)
+    result["counts"] = delivery_counts()
+    return result
