@@ -7,7 +7,7 @@ PY := $(CURDIR)/$(VENV)/bin/python
 REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) gateway/requirements.txt shared/pyproject.toml
 STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | sha1sum | cut -c1-12)
 ENV_FILE := $(if $(wildcard .env),.env,.env.example)
-SERVICES := personnel catalog elearning evaluation planning portal gateway
+SERVICES := personnel catalog elearning evaluation notification planning portal gateway
 PYTEST_ARGS ?= -n 2 --dist loadgroup -q
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 

@@ -24,6 +24,7 @@ BENCHES = [
     ("catalog_search.py", "Catalog search over 100,000 courses"),
     ("sign_in.py", "Sign-in and refresh throughput from one address (target: 100 sign-ins/min)"),
     ("planning_solve.py", "Planning: a unit (2,000 x 300) and the city (12,000 x 1,000)"),
+    ("notification_inbox.py", "Notification: 10,000 events into inboxes, e-mails over SMTP"),
 ]
 
 

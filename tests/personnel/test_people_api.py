@@ -29,7 +29,7 @@ def test_admin_creates_a_person_with_derived_birth_date_and_sex(org, outbox):
         "data": {"person_id": person["id"], "name": "Dewi Lestari, S.Kom.",
                  "unit_code": "OPD-A-SUB", "supervisor_id": org.ids["kabid"],
                  "position": "Pranata Komputer Ahli Pertama", "grade": "III/a",
-                 "status": "active"},
+                 "status": "active", "email": None},
     }  # fmt: skip
 
 
@@ -131,9 +131,17 @@ def test_move_unit_keeps_history_and_publishes(org, outbox):
 
 def test_patch_without_published_change_publishes_nothing(org, outbox):
     before = len(outbox())
+    response = org.patch(f"/api/v1/people/{org.ids['staff']}", json={"position_type": "fungsional"})
+    assert response.status_code == 200, response.get_json()
+    assert len(outbox()) == before
+
+
+def test_an_email_change_is_published_for_notifications(org, outbox):
+    before = len(outbox())
     response = org.patch(f"/api/v1/people/{org.ids['staff']}", json={"email": "s@kota.go.id"})
     assert response.status_code == 200
-    assert len(outbox()) == before
+    [event] = outbox()[before:]
+    assert event["data"]["email"] == "s@kota.go.id"
 
 
 def test_supervisor_cycle_is_422_and_nothing_is_written(org, outbox):

@@ -15,7 +15,7 @@ from cakap_shared.testing import (
 )
 from flask import Flask
 
-SERVICES = ["personnel", "catalog", "elearning", "evaluation"]
+SERVICES = ["personnel", "catalog", "elearning", "evaluation", "notification"]
 
 
 @pytest.fixture(scope="module", params=SERVICES)

@@ -134,11 +134,18 @@ def _evaluation(tmp: Path, url: str) -> Flask:
     return app
 
 
+def _notification(tmp: Path, url: str) -> Flask:
+    from notification_service import create_app
+
+    return create_app(service_test_config("notification", url))
+
+
 BUILDERS: dict[str, Callable[[Path, str], Flask]] = {
     "personnel": _personnel,
     "catalog": _catalog,
     "elearning": _elearning,
     "evaluation": _evaluation,
+    "notification": _notification,
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ["personnel", "catalog", "elearning", "evaluation", "planning", "portal"]
+SERVICES = ["personnel", "catalog", "elearning", "evaluation", "notification", "planning", "portal"]
 PACKAGES = {f"{name}_service": ROOT / "services" / name for name in SERVICES}
 PACKAGES["gateway"] = ROOT / "gateway"
 
@@ -49,7 +49,9 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-@pytest.mark.parametrize("name", ["personnel", "catalog", "elearning", "evaluation"])
+@pytest.mark.parametrize(
+    "name", ["personnel", "catalog", "elearning", "evaluation", "notification"]
+)
 def test_compose_runs_each_domain_service_on_its_own_postgres(compose, name):
     services = compose["services"]
     service = services[name]

@@ -132,6 +132,7 @@ EXPECTED_PUBLIC = {
     "catalog": set(),
     "elearning": {(("PUT",), "/api/v1/module-attempts/*/cmi")},
     "evaluation": {(("GET",), "/api/v1/certificates/*/verification")},
+    "notification": set(),
 }
 
 

@@ -58,19 +58,30 @@ def database_services() -> list[str]:
 class Stack:
     """The whole suite on this machine, on its own ports, var dir and databases."""
 
-    def __init__(self, var_dir: Path, overrides: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        var_dir: Path,
+        overrides: dict[str, str] | None = None,
+        without: tuple[str, ...] = (),
+    ) -> None:
         self.var_dir = var_dir
-        self.ports = {name: free_port() for name in web_processes()}
+        # Services left out (with all their processes) until add() names them.
+        self.without = set(without)
+        self.ports = {name: free_port() for name in web_processes() if name not in self.without}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.processes: dict[str, subprocess.Popen] = {}
         self.commands = procfile()
         self.databases: dict[str, str] = {}
         self._pg_names: list[str] = []
+        self.smtp_port = free_port()  # the dev mail server (notification-mail) of this stack
         self.base_env = {
             **env_example(),
             "VAR_DIR": str(var_dir),
             "DEMO_MODE": "1",
-            "SERVICE_URLS": ",".join(f"{n}={u}" for n, u in self.urls.items() if n != "gateway"),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp_port),
+            "NOTIFY_BACKOFF_CAP": "2",
+            "SERVICE_URLS": self._service_urls(),
             "GATEWAY_URL": self.urls["gateway"],
             "PUBLIC_BASE_URL": self.urls["gateway"],
             # Package content on its own origin: elearning's port under another host name.
@@ -87,6 +98,23 @@ class Stack:
             **(overrides or {}),
         }
         for name in database_services():
+            if name not in self.without:
+                self.databases[name] = self._database(name)
+
+    def _service_urls(self) -> str:
+        return ",".join(f"{n}={u}" for n, u in self.urls.items() if n != "gateway")
+
+    def add(self, name: str) -> None:
+        """Configure a service left out at the start; start its processes afterwards.
+
+        Processes already running keep the old SERVICE_URLS until restarted.
+        """
+        self.without.discard(name)
+        self.ports[name] = free_port()
+        self.urls[name] = f"http://127.0.0.1:{self.ports[name]}"
+        self.base_env["SERVICE_URLS"] = self._service_urls()
+        self.base_env[f"{name.upper()}_PORT"] = str(self.ports[name])
+        if name in database_services():
             self.databases[name] = self._database(name)
 
     def _database(self, service: str) -> str:
@@ -117,7 +145,8 @@ class Stack:
         subprocess.run(
             [str(ROOT / "scripts" / "ensure-dev-secrets.sh")], check=True, env=self.env_for("x")
         )
-        for name in processes or tuple(self.commands):
+        default = tuple(p for p in self.commands if p.split("-")[0] not in self.without)
+        for name in processes or default:
             log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 — kept open for the process
             self.processes[name] = subprocess.Popen(
                 self.commands[name].split(),

@@ -118,6 +118,11 @@ def promote_next(class_id: str) -> str | None:
             free_seat(class_id)
             return None
         if _move(candidate, "waitlisted", "enrolled", enrolled_at=utcnow()):
+            promoted = db.session.get(Enrolment, candidate)
+            db.session.refresh(promoted)
+            events.publish(
+                "enrolment.promoted", _summary(promoted, promoted.course_class), candidate
+            )
             return candidate
         free_seat(class_id)
     return None
@@ -425,6 +430,12 @@ def reject(enrolment: Enrolment, actor: Principal, reason: str) -> Enrolment:
         enrolment, "rejected", reason=reason, decided_at=utcnow(), decided_by=actor.id
     )
     release_budget(enrolment)
+    db.session.refresh(enrolment)
+    events.publish(
+        "enrolment.rejected",
+        {**_summary(enrolment, enrolment.course_class), "reason": reason},
+        enrolment.id,
+    )
     db.session.commit()
     audit("enrolment.rejected", enrolment=enrolment.id)
     return _reloaded(enrolment)
@@ -479,7 +490,10 @@ def _summary(enrolment: Enrolment, course_class: CourseClass) -> dict[str, Any]:
         "supervisor_id": enrolment.supervisor_id,
         "course_id": course_class.course_id,
         "course_code": course_class.course.code,
+        "course_title": course_class.course.title,
         "class_id": course_class.id,
+        "class_name": course_class.name,
+        "starts_on": course_class.starts_on.isoformat(),
         "status": enrolment.status,
     }
 

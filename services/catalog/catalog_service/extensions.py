@@ -11,6 +11,8 @@ events = Events(
     publishes=[
         "enrolment.requested",
         "enrolment.approved",
+        "enrolment.rejected",
+        "enrolment.promoted",
         "enrolment.completed",
         "course.published",
         "course.archived",

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from . import certificate_pdf, clock
 from .access import not_found
 from .clients import clients, unavailable
-from .extensions import db
+from .extensions import db, events
 from .models import Certificate, Completion
 from .schemas import (
     CertificatePageSchema,
@@ -79,6 +79,19 @@ def issue(completion: Completion) -> Certificate:
         issued_on=today,
     )
     db.session.add(certificate)
+    events.publish(
+        "certificate.issued",
+        {
+            "certificate_code": certificate.code,
+            "number": certificate.number,
+            "learner_id": certificate.learner_id,
+            "enrolment_id": certificate.enrolment_id,
+            "course_code": certificate.course_code,
+            "course_title": certificate.course_title,
+            "issued_on": today.isoformat(),
+        },
+        certificate.enrolment_id,
+    )
     return certificate
 
 

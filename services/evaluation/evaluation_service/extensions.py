@@ -6,4 +6,13 @@ from flask_sqlalchemy import SQLAlchemy
 
 db = SQLAlchemy()
 api = ProblemApi()
-events = Events("evaluation", publishes=["assessment.passed"])
+events = Events(
+    "evaluation",
+    publishes=[
+        "assessment.passed",
+        "survey.due",
+        "certificate.issued",
+        "impact_evaluation.reminded",
+        "impact_evaluation.escalated",
+    ],
+)

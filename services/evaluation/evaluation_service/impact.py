@@ -24,7 +24,7 @@ from sqlalchemy import or_, select, update
 from . import clock
 from .access import not_found
 from .clients import SupervisorsLookup, clients, unavailable
-from .extensions import db
+from .extensions import db, events
 from .models import Completion, ImpactEvaluation
 from .schemas import (
     ImpactEvaluationSchema,
@@ -312,6 +312,7 @@ def run_reminders(
             evaluator=evaluation.evaluator_id,
             due_on=evaluation.due_on.isoformat(),
         )
+        events.publish("impact_evaluation.reminded", _reminder_data(evaluation), evaluation.id)
         report["reminded"].append(evaluation.id)
     for evaluation in plan.escalate:
         if evaluation.evaluator_id is None:
@@ -330,6 +331,20 @@ def run_reminders(
             continue
         evaluation.escalated_on, evaluation.escalated_to = today, target
         audit("impact_evaluation.escalated", evaluation_id=evaluation.id, to=target)
+        events.publish("impact_evaluation.escalated", _reminder_data(evaluation), evaluation.id)
         report["escalated"].append(evaluation.id)
     db.session.commit()
     return report
+
+
+def _reminder_data(evaluation: ImpactEvaluation) -> dict[str, Any]:
+    """The data of impact_evaluation.reminded / .escalated (docs/events.md)."""
+    return {
+        "evaluation_id": evaluation.id,
+        "evaluator_id": evaluation.evaluator_id,
+        "escalated_to": evaluation.escalated_to,
+        "learner_id": evaluation.learner_id,
+        "course_code": evaluation.course_code,
+        "course_title": evaluation.course_title,
+        "due_on": evaluation.due_on.isoformat(),
+    }

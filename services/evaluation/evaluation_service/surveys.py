@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from . import clock
 from .access import not_found
-from .extensions import db
+from .extensions import db, events
 from .models import Completion, Survey, SurveyTemplate
 from .schemas import (
     SurveyPageSchema,
@@ -102,6 +102,18 @@ def send(completion: Completion) -> Survey:
         sent_at=clock.now(),
     )
     db.session.add(survey)
+    db.session.flush()  # the survey's id goes into the event
+    events.publish(
+        "survey.due",
+        {
+            "survey_id": survey.id,
+            "learner_id": survey.learner_id,
+            "enrolment_id": survey.enrolment_id,
+            "course_code": survey.course_code,
+            "course_title": survey.course_title,
+        },
+        survey.id,
+    )
     return survey
 
 

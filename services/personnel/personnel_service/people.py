@@ -27,7 +27,7 @@ from .passwords import hash_password
 from .rights import Relation, sees_personal_data
 
 # Fields other services copy: a change to any of them is published as person.updated.
-PUBLISHED_FIELDS = ("name", "unit_code", "supervisor_id", "position", "grade", "status")
+PUBLISHED_FIELDS = ("name", "unit_code", "supervisor_id", "position", "grade", "status", "email")
 # An account whose password was never set: argon2 refuses this "hash", so nobody signs in.
 UNUSABLE_PASSWORD = "!unset"
 

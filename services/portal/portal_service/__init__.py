@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         admin_views,
         auth_views,
         learner_views,
+        notification_views,
         planning_views,
         public_views,
         supervisor_views,
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         supervisor_views,
         trainer_views,
         admin_views,
+        notification_views,
         planning_views,
         public_views,
     ):

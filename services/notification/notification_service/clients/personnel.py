@@ -1,0 +1,43 @@
+"""Calls to personnel: the person's name and e-mail when no person.updated told us yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.http import ServiceClient, ServiceUnavailable
+from flask import current_app
+
+
+def _client() -> ServiceClient:
+    base = current_app.config["SERVICE_URLS"].get("personnel")
+    if not base:
+        raise ServiceUnavailable("personnel: no URL configured")
+    cache = current_app.extensions.setdefault("notification_http", {})
+    if "personnel" not in cache:
+        tokens = current_app.extensions.get("cakap_service_tokens")
+        cache["personnel"] = ServiceClient(base, "personnel", tokens)
+    return cache["personnel"]
+
+
+def person(person_id: str) -> dict[str, Any] | None:
+    """{name, email, unit_code, supervisor_id, status} of a person, None when unknown.
+
+    Raises ServiceUnavailable when personnel cannot answer (the caller retries later).
+    """
+    try:
+        body = _client().get_json(f"/api/v1/people/{person_id}")
+    except ServiceUnavailable:
+        raise
+    except Exception as exc:  # e.g. no service token now
+        raise ServiceUnavailable(f"personnel: {exc.__class__.__name__}") from exc
+    if body is None:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        raise ServiceUnavailable("personnel: unusable person answer")
+    return {
+        "name": body["name"],
+        "email": body.get("email") if isinstance(body.get("email"), str) else None,
+        "unit_code": body.get("unit_code"),
+        "supervisor_id": body.get("supervisor_id"),
+        "status": body.get("status"),
+    }

@@ -1,0 +1,40 @@
+"""Whom to reach: the copy kept from person.updated, completed from personnel on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cakap_shared.db import utcnow
+
+from ..extensions import db
+from ..models import Contact
+
+COPIED = ("name", "email", "unit_code", "supervisor_id", "status")
+
+PersonLookup = Callable[[str], dict[str, Any] | None]
+
+
+def remember(person_id: str, data: dict[str, Any]) -> Contact:
+    """Create or refresh the copy with the fields `data` carries (absent ones stay)."""
+    contact = db.session.get(Contact, person_id)
+    if contact is None:
+        contact = Contact(person_id=person_id, name="")
+        db.session.add(contact)
+    for name in COPIED:
+        if name in data:
+            setattr(contact, name, data[name] if name != "name" else (data[name] or ""))
+    contact.updated_at = utcnow()
+    return contact
+
+
+def contact_for(person_id: str, lookup: PersonLookup) -> Contact | None:
+    """The copy, fetched once from personnel when we never heard of the person.
+
+    `lookup` raises ServiceUnavailable while personnel is down; None means unknown there.
+    """
+    contact = db.session.get(Contact, person_id)
+    if contact is not None:
+        return contact
+    found = lookup(person_id)
+    return None if found is None else remember(person_id, found)

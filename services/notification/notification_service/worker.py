@@ -1,0 +1,66 @@
+"""The delivery process: send due e-mails, make the daily digests; a loop of its own."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from typing import Any
+
+from flask import Flask
+
+from .channels import Channel
+from .channels.email import SmtpChannel
+from .clients import personnel
+from .domain.delivery import collect_digests, send_due
+
+log = logging.getLogger("cakap.notification")
+
+
+def email_channel(app: Flask) -> Channel | None:
+    """The SMTP channel from config; None when SMTP_HOST is empty (inbox only)."""
+    config = app.config
+    if not config.get("SMTP_HOST"):
+        return None
+    return SmtpChannel(
+        config["SMTP_HOST"],
+        config["SMTP_PORT"],
+        config["SMTP_FROM"],
+        starttls=config["SMTP_STARTTLS"],
+        username=config.get("SMTP_USERNAME"),
+        password=config.get("SMTP_PASSWORD"),
+        timeout=config["SMTP_TIMEOUT"],
+    )
+
+
+class Worker:
+    """Runs rounds until SIGTERM/SIGINT; a failing round is logged and retried later."""
+
+    def __init__(self, app: Flask, channel: Channel | None, idle_sleep: float = 0.5) -> None:
+        self.app, self.channel, self.idle_sleep = app, channel, idle_sleep
+        self._running = True
+
+    def stop(self, *_: Any) -> None:
+        self._running = False
+
+    def run_once(self) -> int:
+        if self.channel is None:
+            return 0  # no e-mail channel configured: mails stay queued, the inbox has all
+        with self.app.app_context():
+            return collect_digests() + send_due(self.channel, personnel.person)
+
+    def run_forever(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        if self.channel is None:
+            log.warning("SMTP_HOST is empty: e-mails stay queued until it is set")
+        log.info("notification delivery started")
+        while self._running:
+            try:
+                worked = self.run_once()
+            except Exception:
+                log.exception("notification round failed")  # e.g. DB not migrated yet
+                time.sleep(2)
+                continue
+            if not worked:
+                time.sleep(self.idle_sleep)

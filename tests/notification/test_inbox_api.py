@@ -1,0 +1,125 @@
+"""The inbox and preferences API: fixed names, own items only, clear 4xx on bad input."""
+
+from __future__ import annotations
+
+
+def test_an_event_lands_once_in_the_right_inbox_newest_first(client, kit, people):
+    first = kit.enrolment("enrolment.approved", "enrolled")
+    second = kit.enrolment("enrolment.rejected", "rejected", reason="Kuota unit habis")
+    for event in (first, second, first):  # the first one twice: delivered again
+        assert kit.deliver(client, event).status_code == 200
+    page = client.get("/api/v1/notifications", headers=kit.user(kit.LEARNER)).get_json()
+    assert page["total"] == 2 and page["unread"] == 2
+    newest, older = page["items"]
+    assert newest["kind"] == "enrolment_rejected" and older["kind"] == "enrolment_approved"
+    assert set(newest) >= {"id", "kind", "title", "body", "link", "read", "created_at"}
+    assert newest["title"] == "Pendaftaran pelatihan ditolak"
+    assert "Kuota unit habis" in newest["body"] and "TIK-101" in newest["body"]
+    assert newest["title_en"] == "Training enrolment rejected"
+    assert newest["link"] == "/pendaftaran" and newest["read"] is False
+    # The supervisor's inbox has none of the learner's items.
+    other = client.get("/api/v1/notifications", headers=kit.user(kit.SUPERVISOR)).get_json()
+    assert other["total"] == 0
+
+
+def test_mark_read_and_unread_filter(client, kit, people):
+    for status in ("enrolled", "waitlisted"):
+        kit.deliver(client, kit.enrolment("enrolment.approved", status))
+    learner = kit.user(kit.LEARNER)
+    items = client.get("/api/v1/notifications", headers=learner).get_json()["items"]
+    assert {i["kind"] for i in items} == {"enrolment_approved", "enrolment_waitlisted"}
+    read = client.post(f"/api/v1/notifications/{items[0]['id']}/read", headers=learner)
+    assert read.status_code == 200 and read.get_json()["read"] is True
+    unread = client.get("/api/v1/notifications?unread=true", headers=learner).get_json()
+    assert [i["id"] for i in unread["items"]] == [items[1]["id"]] and unread["unread"] == 1
+    marked = client.post("/api/v1/notifications/read-all", headers=learner).get_json()
+    assert marked == {"marked": 1}
+    assert client.get("/api/v1/notifications", headers=learner).get_json()["unread"] == 0
+
+
+def test_nobody_reads_or_marks_another_persons_item(client, kit, people):
+    kit.deliver(client, kit.enrolment("enrolment.approved", "enrolled"))
+    item = client.get("/api/v1/notifications", headers=kit.user(kit.LEARNER)).get_json()
+    item_id = item["items"][0]["id"]
+    answer = client.post(f"/api/v1/notifications/{item_id}/read", headers=kit.user(kit.OTHER))
+    assert answer.status_code == 404
+    assert answer.content_type.startswith("application/problem+json")
+    admin = client.post(
+        f"/api/v1/notifications/{item_id}/read", headers=kit.user(kit.ADMIN, ["admin"])
+    )
+    assert admin.status_code == 404  # an admin has no business in someone's inbox either
+    again = client.get("/api/v1/notifications", headers=kit.user(kit.LEARNER)).get_json()
+    assert again["items"][0]["read"] is False
+
+
+def test_inbox_needs_a_token_and_sane_paging(client, kit):
+    assert client.get("/api/v1/notifications").status_code == 401
+    bad = client.get("/api/v1/notifications?unread=maybe", headers=kit.user(kit.LEARNER))
+    assert bad.status_code == 422 and "unread" in str(bad.get_json())
+    assert (
+        client.get("/api/v1/notifications?page=0", headers=kit.user(kit.LEARNER)).status_code == 422
+    )
+
+
+def test_preferences_defaults_change_and_refusals(client, kit):
+    me = kit.user(kit.SUPERVISOR, ["asn", "supervisor"])
+    defaults = client.get("/api/v1/notification-preferences", headers=me).get_json()
+    assert defaults["email"]["enrolment_requested"] == "digest"
+    assert defaults["email"]["enrolment_approved"] == "instant"
+    assert defaults["quiet_hours"] is None
+    changed = client.put(
+        "/api/v1/notification-preferences",
+        json={"email": {"enrolment_requested": "instant"}, "quiet_hours": {"start": 21, "end": 6}},
+        headers=me,
+    )
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert body["email"]["enrolment_requested"] == "instant"
+    assert body["email"]["certificate_issued"] == "instant"
+    assert body["quiet_hours"] == {"start": 21, "end": 6}
+    for wrong in (
+        {"email": {"enrolment_requested": "sometimes"}},
+        {"email": {"no_such_kind": "off"}},
+        {"quiet_hours": {"start": 25, "end": 6}},
+        {"quiet_hours": {"start": "21", "end": 6}},
+    ):
+        refused = client.put("/api/v1/notification-preferences", json=wrong, headers=me)
+        assert refused.status_code == 422, wrong
+        assert refused.content_type.startswith("application/problem+json")
+    kept = client.get("/api/v1/notification-preferences", headers=me).get_json()
+    assert kept == body  # nothing half-written
+    cleared = client.put(
+        "/api/v1/notification-preferences", json={"quiet_hours": None}, headers=me
+    ).get_json()
+    assert cleared["quiet_hours"] is None and cleared["email"]["enrolment_requested"] == "instant"
+
+
+def test_malformed_events_are_refused_for_dead_lettering(client, kit):
+    bad = kit.enrolment("enrolment.approved", "enrolled")
+    del bad["data"]["learner_id"]
+    answer = kit.deliver(client, bad)
+    assert answer.status_code == 422
+    unknown = kit.envelope("course.published", {"course_id": "x"})
+    assert kit.deliver(client, unknown).status_code == 202  # not subscribed: parked
+
+
+def test_only_the_producer_may_deliver_its_events(client, kit):
+    from cakap_shared.testing import bearer, mint_token
+
+    event = kit.enrolment("enrolment.approved", "enrolled")
+    token = mint_token("service:elearning", ["service"], audience="notification")
+    answer = client.post("/internal/events", json=event, headers=bearer(token))
+    assert answer.status_code == 403
+
+
+def test_manifest_names_routes_and_subscriptions(client):
+    manifest = client.get("/.well-known/service.json").get_json()
+    assert manifest["name"] == "notification"
+    assert "/api/v1/notifications" in manifest["routes"]
+    assert "/api/v1/notification-preferences" in manifest["routes"]
+    assert {"person.updated", "enrolment.requested", "certificate.issued"} <= set(
+        manifest["subscribes"]
+    )
+    spec = client.get("/api/openapi.json").get_json()
+    assert "/api/v1/notifications/{notification_id}/read" in spec["paths"]
+    assert client.get("/health/ready").status_code == 200
