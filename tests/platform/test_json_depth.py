@@ -49,6 +49,8 @@ def test_every_service_refuses_deep_json_on_its_api(service_app):
         "catalog": [("post", "/api/v1/courses", admin)],
         "elearning": [("put", "/api/v1/module-attempts/x/cmi", {})],
         "evaluation": [("post", "/api/v1/question-banks", admin)],
+        "notification": [("put", "/api/v1/notification-preferences", admin)],
+        "planning": [("post", "/api/v1/plans", admin)],
     }[name]
     for method, path, headers in calls:
         response = getattr(client, method)(

@@ -130,7 +130,11 @@ EXPECTED_PUBLIC = {
         (("POST",), "/api/v1/auth/password-reset/confirm"),
     },
     "catalog": set(),
-    "elearning": {(("PUT",), "/api/v1/module-attempts/*/cmi")},
+    # The player's commits and navigation carry the launch credential instead of a token.
+    "elearning": {
+        (("POST", "PUT"), "/api/v1/module-attempts/*/cmi"),
+        (("POST",), "/api/v1/module-attempts/*/navigation"),
+    },
     "evaluation": {(("GET",), "/api/v1/certificates/*/verification")},
     "notification": set(),
 }

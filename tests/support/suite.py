@@ -173,7 +173,7 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
 
-    def wait_ready(self, name: str = "gateway", timeout: float = 90) -> None:
+    def wait_ready(self, name: str = "gateway", timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
