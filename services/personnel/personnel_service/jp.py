@@ -33,8 +33,12 @@ class Targets:
 
     def for_person(self, person: Person) -> int:
         """The target that applies to this person."""
-        kind = person.employment_type or "PNS"
-        agency = unit_tree.agency_of(person.unit_code, self.units)
+        return self.value(
+            person.employment_type or "PNS", unit_tree.agency_of(person.unit_code, self.units)
+        )
+
+    def value(self, kind: str, agency: str | None) -> int:
+        """The target of an employment type in an agency (None: no agency)."""
         for key in ((kind, agency or ALL_AGENCIES), (kind, ALL_AGENCIES)):
             if key in self.rows:
                 return self.rows[key]

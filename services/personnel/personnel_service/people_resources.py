@@ -11,9 +11,9 @@ from cakap_shared.problems import CakapError
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, or_, select
 
-from . import importer, people, rights
+from . import importer, people, people_query, rights
+from .clock import today
 from .extensions import db
 from .models import Appreciation, Person
 from .people_file import write_people_csv, write_people_xlsx
@@ -44,27 +44,11 @@ class People(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List people: admins and services all; others themself and everyone below them."""
         principal = current_principal()
-        query = select(Person)
-        everyone = principal.is_admin or principal.is_service
-        if not everyone:
-            query = query.where(
-                or_(Person.id == principal.id, Person.id.in_(rights.subordinate_ids(principal.id)))
-            )
-        if args.get("q"):
-            words = args["q"].strip()
-            match = func.lower(Person.name).contains(words.lower(), autoescape=True)
-            if everyone and words.isdigit():
-                match = or_(match, Person.nip.startswith(words, autoescape=True))
-            query = query.where(match)
-        if args.get("unit_code"):
-            query = query.where(Person.unit_code == args["unit_code"])
+        if args["year"] is None:
+            args["year"] = today().year
         per_page = min(args["per_page"], MAX_PER_PAGE)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = db.session.scalars(
-            query.order_by(Person.name, Person.id)
-            .limit(per_page)
-            .offset((args["page"] - 1) * per_page)
-        ).all()
+        found = people_query.list_people(principal, args, per_page)
+        rows, total = found["rows"], found["total"]
 
         def rel(person: Person) -> Relation:
             if principal.is_admin:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from cakap_shared.db import UtcDateTime
 
+from .grades import PositionType
+
 
 class TokenRequestSchema(ma.Schema):
     """Sign-in with a login name or NIP and a password."""
@@ -90,6 +92,12 @@ class UnitTreeSchema(ma.Schema):
 
 ROLE_CHOICES = ("asn", "supervisor", "trainer", "admin")
 STATUS_CHOICES = ("active", "on_leave", "retired")
+POSITION_TYPE_CHOICES = tuple(p.value for p in PositionType)
+SORT_CHOICES = tuple(
+    f"{sign}{key}"
+    for sign in ("", "-")
+    for key in ("name", "nip", "grade", "unit_code", "position", "updated_at")
+)
 
 
 class PersonCreateSchema(ma.Schema):
@@ -195,12 +203,37 @@ class PersonSchema(ma.Schema):
 
 
 class PersonListArgsSchema(ma.Schema):
-    """Paging and a search by name (or NIP, for admins)."""
+    """Paging, a search by name (or NIP, for admins), filters and a sort key."""
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=10_000))
     q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100))
-    unit_code = ma.fields.String(load_default=None)
+    unit_code = ma.fields.String(load_default=None, validate=ma.validate.Length(max=50))
+    include_subunits = ma.fields.Boolean(
+        load_default=False, metadata={"description": "With unit_code: its sub-units too"}
+    )
+    grade = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20))
+    position_type = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(POSITION_TYPE_CHOICES)
+    )
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUS_CHOICES))
+    employment_type = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(("PNS", "PPPK"))
+    )
+    below_target = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only active people below their JP target in `year`"},
+    )
+    year = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=2000, max=2100),
+        metadata={"description": "Year of below_target (default: this year)"},
+    )
+    sort = ma.fields.String(
+        load_default="name",
+        validate=ma.validate.OneOf(SORT_CHOICES),
+        metadata={"description": "A field, '-' first for descending"},
+    )
 
 
 class PersonPageSchema(ma.Schema):
