@@ -83,9 +83,7 @@ def _below_target(year: int) -> ColumnElement[bool]:
         .where(JpEntry.person_id == Person.id, JpEntry.year == year)
         .scalar_subquery()
     )
-    return and_(
-        Person.status == "active", Person.nip.is_not(None), earned < target_expression()
-    )
+    return and_(Person.status == "active", Person.nip.is_not(None), earned < target_expression())
 
 
 def target_expression() -> ColumnElement[int]:

@@ -8,11 +8,12 @@ from cakap_shared.auth import current_principal, require_roles
 from cakap_shared.db import MAX_PER_PAGE
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
+from cakap_shared.tabular import csv_response, xlsx_response
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from . import importer, people, people_query, rights
+from . import import_jobs, importer, people, people_query, rights
 from .clock import today
 from .extensions import db
 from .models import Appreciation, Person
@@ -23,6 +24,7 @@ from .schemas import (
     AppreciationSchema,
     ExportArgsSchema,
     ImportFileSchema,
+    ImportJobSchema,
     ImportResultSchema,
     PersonCreateSchema,
     PersonListArgsSchema,
@@ -123,6 +125,53 @@ class PeopleImport(MethodView):
             errors=len(result["errors"]),
         )
         return result
+
+
+@blp.route("/import-jobs")
+class PeopleImportJobs(MethodView):
+    """Imports that run in the background (large files)."""
+
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(202, ImportJobSchema)
+    @blp.alt_response(413, description="The file is over the byte limit")
+    def post(self, files: dict[str, Any]) -> dict[str, Any]:
+        """Start importing a CSV/XLSX people file (admin); poll the job for progress."""
+        principal = require_roles("admin")
+        upload = files["file"]
+        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
+            raise CakapError(413, "The file is larger than the import limit.")
+        job = import_jobs.start(data, upload.filename or "", principal.id)
+        audit("people.import_started", actor=principal.id, job_id=job.id)
+        return import_jobs.view(job)
+
+
+@blp.route("/import-jobs/<string:job_id>")
+class PeopleImportJobById(MethodView):
+    """One background import."""
+
+    @blp.response(200, ImportJobSchema)
+    def get(self, job_id: str) -> dict[str, Any]:
+        """Progress, then counts and row errors (admin)."""
+        require_roles("admin")
+        return import_jobs.view(import_jobs.get(job_id))
+
+
+@blp.route("/import-jobs/<string:job_id>/errors")
+class PeopleImportJobErrors(MethodView):
+    """The row errors of an import as a file."""
+
+    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.response(200, description="CSV or XLSX file")
+    def get(self, args: dict[str, Any], job_id: str) -> Response:
+        """Row errors (line, field, message) as CSV or XLSX (admin)."""
+        require_roles("admin")
+        rows = import_jobs.error_rows(import_jobs.get(job_id))
+        header = ["row", "field", "message"]
+        name = f"import-errors-{job_id[:8]}.{args['format']}"
+        if args["format"] == "xlsx":
+            return xlsx_response(name, header, rows, sheet="Errors")
+        return csv_response(name, header, rows)
 
 
 @blp.route("/export")

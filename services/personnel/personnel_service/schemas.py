@@ -277,6 +277,25 @@ class ImportResultSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema))
 
 
+class ImportJobSchema(ma.Schema):
+    """A background import: queued, running (stage reading/checking/writing), done or failed."""
+
+    id = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    stage = ma.fields.String()
+    filename = ma.fields.String()
+    rows_done = ma.fields.Integer(metadata={"description": "Rows written so far"})
+    rows_total = ma.fields.Integer(metadata={"description": "Rows to write (known after checks)"})
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    error_count = ma.fields.Integer()
+    errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema))
+    detail = ma.fields.String(allow_none=True, metadata={"description": "Why it failed"})
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
+
+
 class ImportFileSchema(ma.Schema):
     """The uploaded CSV or XLSX file."""
 
