@@ -67,3 +67,21 @@ def test_bad_filters_are_422_naming_the_field(org, query, field):
     response = org.get(f"/api/v1/people?{query}")
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
+
+
+def test_filter_by_account_role(app, org):
+    from personnel_service.models import Account
+
+    with app.app_context():
+        db.session.add_all(
+            [
+                Account(person_id=org.ids["trainer"], username="wi", password_hash="x",
+                        roles="trainer"),
+                Account(person_id=org.ids["kabid"], username="kabid", password_hash="x",
+                        roles="asn,supervisor"),
+            ]
+        )  # fmt: skip
+        db.session.commit()
+    assert names(org, "role=trainer") == ["Trainer"]
+    assert names(org, "role=supervisor") == ["Kabid"]
+    assert names(org, "role=admin") == []

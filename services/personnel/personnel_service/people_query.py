@@ -10,13 +10,13 @@ from collections import defaultdict
 from typing import Any
 
 from cakap_shared.auth import Principal
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
 from . import rights
 from . import units as unit_tree
 from .extensions import db
 from .jp import Targets
-from .models import JpEntry, Person
+from .models import Account, JpEntry, Person
 
 # Sort keys the API accepts; ties always end on the id so pages never overlap.
 SORTS: dict[str, Any] = {
@@ -64,6 +64,12 @@ def _filtered(query: Select, args: dict[str, Any], everyone: bool) -> Select:
     for field in ("grade", "position_type", "status", "employment_type"):
         if args.get(field):
             query = query.where(getattr(Person, field) == args[field])
+    if args.get("role"):
+        # Roles are stored comma-separated; matching ",role," on a padded list is exact.
+        padded = literal(",").concat(Account.roles).concat(",")
+        query = query.where(
+            Person.id.in_(select(Account.person_id).where(padded.contains(f",{args['role']},")))
+        )
     if args.get("below_target"):
         query = query.where(_below_target(args["year"]))
     return query

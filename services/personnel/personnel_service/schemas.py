@@ -220,6 +220,11 @@ class PersonListArgsSchema(ma.Schema):
     employment_type = ma.fields.String(
         load_default=None, validate=ma.validate.OneOf(("PNS", "PPPK"))
     )
+    role = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.OneOf(ROLE_CHOICES),
+        metadata={"description": "Only people whose account has this role"},
+    )
     below_target = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "Only active people below their JP target in `year`"},
