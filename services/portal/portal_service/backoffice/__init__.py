@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
-from . import imports, people  # noqa: E402,F401  (they register their routes on bp)
+from . import courses, enrolments, imports, people  # noqa: E402,F401  (routes on bp)
