@@ -128,3 +128,19 @@ def test_free_course_needs_no_budget(cat):
     course = cat.course(cost_per_participant=0)
     e = cat.request(cat.klass(course["id"])["id"])
     assert cat.ok(cat.act(e["id"], "approve", as_="supervisor"))["cost_reserved"] == 0
+
+
+def test_spent_is_the_reserved_cost_of_completed_enrolments(cat, who, people):
+    b = _budget(cat, who, people.unit, 10_000_000)
+    course = cat.course(cost_per_participant=2_000_000)
+    klass = cat.klass(course["id"])
+    e = cat.request(klass["id"])
+    cat.ok(cat.act(e["id"], "approve", as_="admin"))
+    assert _get(cat, who, b)["spent"] == 0
+    cat.ok(cat.act(e["id"], "complete", as_="admin"))
+    budget = _get(cat, who, b)
+    assert (budget["reserved"], budget["spent"], budget["available"]) == (
+        2_000_000, 2_000_000, 8_000_000
+    )  # fmt: skip
+    listed = cat.ok(cat.client.get("/api/v1/budgets?year=2026", headers=who["admin"]))
+    assert [x["spent"] for x in listed["items"] if x["id"] == b["id"]] == [2_000_000]

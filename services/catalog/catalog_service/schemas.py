@@ -448,7 +448,10 @@ class BudgetSchema(ma.Schema):
     unit_code = ma.fields.String()
     year = ma.fields.Integer()
     amount = ma.fields.Integer()
-    reserved = ma.fields.Integer()
+    reserved = ma.fields.Integer(metadata={"description": "Held by approvals, spent included"})
+    spent = ma.fields.Integer(
+        dump_default=0, metadata={"description": "Reserved cost of completed enrolments"}
+    )
     available = ma.fields.Function(lambda b: b.amount - b.reserved)
 
 

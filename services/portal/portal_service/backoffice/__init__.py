@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
-from . import courses, enrolments, imports, people  # noqa: E402,F401  (routes on bp)
+from . import budgets, courses, enrolments, imports, people  # noqa: E402,F401  (routes on bp)
