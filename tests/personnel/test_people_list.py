@@ -85,3 +85,24 @@ def test_filter_by_account_role(app, org):
     assert names(org, "role=trainer") == ["Trainer"]
     assert names(org, "role=supervisor") == ["Kabid"]
     assert names(org, "role=admin") == []
+
+
+def test_compliance_by_unit_rolls_sub_units_up_and_sorts_by_shortfall(app, org):
+    year = date.today().year
+    with app.app_context():
+        db.session.add(
+            JpEntry(person_id=org.ids["staff"], year=year, title="Pelatihan", jp=25,
+                    form="klasikal", completed_on=date(year, 3, 1))
+        )  # fmt: skip
+        db.session.commit()
+    response = org.get(f"/api/v1/jp-compliance?year={year}")
+    assert response.status_code == 200, response.get_json()
+    rows = {r["unit_code"]: r for r in response.get_json()["items"]}
+    # OPD-A: kadis, peer (20 short each) + OPD-A-SUB: kabid (20 short), staff (25 >= 20).
+    assert rows["OPD-A"]["people"] == 4 and rows["OPD-A"]["below_target"] == 3
+    assert rows["OPD-A"]["shortfall"] == 60 and rows["OPD-A"]["earned"] == 20
+    assert rows["OPD-A"]["compliance_rate"] == 0.25
+    assert rows["OPD-A-SUB"]["shortfall"] == 20 and rows["OPD-A-SUB"]["parent_code"] == "OPD-A"
+    order = [r["unit_code"] for r in response.get_json()["items"]]
+    assert order == ["OPD-A", "OPD-A-SUB", "OPD-B"]
+    assert org.get("/api/v1/jp-compliance", who="kadis").status_code == 403

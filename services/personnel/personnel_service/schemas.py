@@ -390,6 +390,29 @@ class ComplianceSchema(ma.Schema):
     per_page = ma.fields.Integer()
 
 
+class UnitComplianceRowSchema(ma.Schema):
+    """One unit's JP compliance, its sub-units included."""
+
+    unit_code = ma.fields.String()
+    name = ma.fields.String()
+    parent_code = ma.fields.String(allow_none=True)
+    people = ma.fields.Integer(metadata={"description": "Active people counted"})
+    below_target = ma.fields.Integer()
+    target = ma.fields.Integer(metadata={"description": "Sum of the people's targets"})
+    earned = ma.fields.Integer(metadata={"description": "JP earned, each person capped at target"})
+    shortfall = ma.fields.Integer(metadata={"description": "JP missing to reach every target"})
+    compliance_rate = ma.fields.Float(
+        allow_none=True, metadata={"description": "Share of people at or above target"}
+    )
+
+
+class UnitComplianceListSchema(ma.Schema):
+    """Every unit's compliance for a year, largest shortfall first."""
+
+    year = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(UnitComplianceRowSchema))
+
+
 class ComplianceArgsSchema(YearArgsSchema):
     """Year and paging."""
 
