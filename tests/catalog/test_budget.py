@@ -144,3 +144,22 @@ def test_spent_is_the_reserved_cost_of_completed_enrolments(cat, who, people):
     )  # fmt: skip
     listed = cat.ok(cat.client.get("/api/v1/budgets?year=2026", headers=who["admin"]))
     assert [x["spent"] for x in listed["items"] if x["id"] == b["id"]] == [2_000_000]
+
+
+def test_monthly_completions_and_spending(cat, who, people):
+    from datetime import date
+
+    _budget(cat, who, people.unit, 10_000_000, year=date.today().year)
+    course = cat.course(cost_per_participant=1_000_000, jp=12)
+    e = cat.request(cat.klass(course["id"])["id"])
+    cat.ok(cat.act(e["id"], "approve", as_="admin"))
+    cat.ok(cat.act(e["id"], "complete", as_="admin"))
+    year = date.today().year
+    answer = cat.ok(cat.client.get(f"/api/v1/enrolments/monthly?year={year}", headers=who["admin"]))
+    assert len(answer["items"]) == 12
+    busy = [m for m in answer["items"] if m["completions"]]
+    assert busy == [{"month": busy[0]["month"], "completions": 1, "jp": 12, "spent": 1_000_000}]
+    assert cat.client.get(
+        f"/api/v1/enrolments/monthly?year={year}", headers=who["learner"]
+    ).status_code == 403  # fmt: skip
+    assert cat.client.get("/api/v1/enrolments/monthly", headers=who["admin"]).status_code == 422

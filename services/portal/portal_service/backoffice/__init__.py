@@ -8,4 +8,11 @@ from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
-from . import budgets, courses, enrolments, imports, people  # noqa: E402,F401  (routes on bp)
+from . import (  # noqa: E402,F401  (each registers its routes on bp)
+    budgets,
+    courses,
+    enrolments,
+    imports,
+    people,
+    reports,
+)
