@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth import access_token
 from ..gateway import ApiError, ApiResponse, gateway
+from ..pages import friendly
 
 # Indonesian messages by the field the API names in a 422: the API's own words are English.
 FIELD_MESSAGES = {
@@ -64,18 +65,8 @@ def field_errors(error: ApiError) -> dict[str, str]:
 
 
 def problem_message(error: ApiError) -> str:
-    """The portal's own words for a refusal (the API's detail is English and technical)."""
-    messages = {
-        403: _("Anda tidak berhak melakukan ini."),
-        404: _("Data tidak ditemukan."),
-        409: _("Permintaan bertentangan dengan keadaan data saat ini."),
-        413: _("Berkas terlalu besar."),
-        415: _("Berkas harus CSV atau XLSX."),
-        422: _("Periksa isian yang ditandai."),
-    }
-    if error.unavailable:
-        return _("Layanan sedang tidak dapat dihubungi. Silakan coba lagi nanti.")
-    return messages.get(error.status, _("Permintaan tidak dapat diproses."))
+    """The portal's own words for a refusal (by the problem's code, else its status)."""
+    return friendly(error)
 
 
 def passthrough_file(api_path: str, params: dict[str, Any] | None = None) -> Response:

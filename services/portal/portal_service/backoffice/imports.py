@@ -29,6 +29,24 @@ FIELD_LABELS = {
     "email": _l("Surel"),
     "row": _l("Baris"),
 }
+# What each column's row error means, in the portal's words (the API's English sentence,
+# with the offending value, stays in the downloadable file).
+ROW_MESSAGES = {
+    "nip": _l("NIP tidak valid, kosong, atau ganda di berkas ini."),
+    "name": _l("Nama kosong atau tidak berisi huruf."),
+    "unit_code": _l("Unit kerja tidak dikenal di Cakap."),
+    "position": _l("Jabatan kosong atau terlalu panjang."),
+    "grade": _l("Golongan tidak dikenal untuk jenis kepegawaian ini."),
+    "supervisor_nip": _l(
+        "Atasan tidak ditemukan (di berkas atau di Cakap), atasan diri sendiri, atau "
+        "rantai atasan berputar."
+    ),
+    "employment_type": _l("Jenis kepegawaian harus PNS atau PPPK."),
+    "position_type": _l("Jenis jabatan tidak dikenal."),
+    "status": _l("Status tidak dikenal (aktif, cuti, pensiun)."),
+    "email": _l("Alamat surel tidak valid."),
+    "row": _l("Baris tidak dapat disimpan karena data berubah selama impor; impor ulang berkas."),
+}
 STAGES = {
     "queued": _l("Menunggu giliran"),
     "reading": _l("Membaca berkas"),
@@ -80,7 +98,11 @@ def import_job(job_id: str):
     """Progress while the job runs; counts and row errors when it is done."""
     job = _job(job_id)
     errors = [
-        {**e, "label": str(FIELD_LABELS.get(e.get("field"), e.get("field")))}
+        {
+            "row": e.get("row"),
+            "label": str(FIELD_LABELS.get(e.get("field"), e.get("field"))),
+            "message": str(ROW_MESSAGES.get(e.get("field")) or _("Isian ini tidak valid.")),
+        }
         for e in (job.get("errors") or [])[:SHOWN_ERRORS]
     ]
     return render_template(
