@@ -11,6 +11,7 @@ from typing import Any
 
 from cakap_shared.auth import Principal
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import selectinload
 
 from . import rights
 from . import units as unit_tree
@@ -40,7 +41,8 @@ def list_people(principal: Principal, args: dict[str, Any], per_page: int) -> di
     query = _filtered(query, args, everyone)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
-        query.order_by(*_order(args.get("sort") or "name"))
+        query.options(selectinload(Person.account))
+        .order_by(*_order(args.get("sort") or "name"))
         .limit(per_page)
         .offset((args["page"] - 1) * per_page)
     ).all()
@@ -71,7 +73,17 @@ def _filtered(query: Select, args: dict[str, Any], everyone: bool) -> Select:
             Person.id.in_(select(Account.person_id).where(padded.contains(f",{args['role']},")))
         )
     if args.get("below_target"):
-        query = query.where(_below_target(args["year"]))
+        earned = (
+            select(JpEntry.person_id, func.sum(JpEntry.jp).label("jp"))
+            .where(JpEntry.year == args["year"])
+            .group_by(JpEntry.person_id)
+            .subquery()
+        )
+        query = query.outerjoin(earned, earned.c.person_id == Person.id).where(
+            Person.status == "active",
+            Person.nip.is_not(None),
+            func.coalesce(earned.c.jp, 0) < target_expression(),
+        )
     return query
 
 
@@ -80,16 +92,6 @@ def _order(sort: str) -> list[Any]:
     column = SORTS[sort.lstrip("-")]
     first = column.desc() if descending else column.asc()
     return [first.nulls_last(), Person.id]
-
-
-def _below_target(year: int) -> ColumnElement[bool]:
-    """Active ASN (people with a NIP) whose JP in `year` is under the target that applies."""
-    earned = (
-        select(func.coalesce(func.sum(JpEntry.jp), 0))
-        .where(JpEntry.person_id == Person.id, JpEntry.year == year)
-        .scalar_subquery()
-    )
-    return and_(Person.status == "active", Person.nip.is_not(None), earned < target_expression())
 
 
 def target_expression() -> ColumnElement[int]:
