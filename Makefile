@@ -97,6 +97,10 @@ lint: venv ## ruff check and format check
 bench: venv ## Run the benchmarks and write docs/BENCHMARKS.md
 	$(PY) bench/run_all.py
 
+.PHONY: screenshots
+screenshots: venv browser-deps ## Screenshots of the back office pages into docs/screenshots/
+	$(PY) scripts/screenshots.py
+
 .PHONY: clean
 clean: ## Remove var/ (databases, dev keys, content)
 	rm -rf var

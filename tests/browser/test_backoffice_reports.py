@@ -90,3 +90,19 @@ def test_budget_set_and_changed_with_field_error(page_as) -> None:
     row.locator("input[name=amount]").fill("12500000")
     row.locator("button").click()
     assert "12.500.000" in page.locator("#budgets tr[data-unit=BKPSDM]").inner_text()
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_operations_show_each_services_delivery(page_as, assert_fits, phone: bool) -> None:
+    page = page_as("admin", phone=phone)
+    assert page.goto("/admin/operasi?layanan=catalog").status == 200
+    for name in ("personnel", "catalog", "elearning", "evaluation"):
+        cells = page.locator(f"#services tr[data-service={name}] td").all_inner_texts()
+        assert len(cells) == 6 and all(c.strip().isdigit() for c in cells[1:]), cells
+    assert page.locator("#dead-h").is_visible()
+    assert_fits(page)
+
+
+def test_operations_are_not_offered_to_trainers(page_as) -> None:
+    page = page_as("trainer")
+    assert page.goto("/admin/operasi").status == 403

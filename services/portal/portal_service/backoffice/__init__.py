@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401  (each registers its routes on bp)
     courses,
     enrolments,
     imports,
+    operations,
     people,
     reports,
 )
