@@ -11,6 +11,7 @@ bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 from . import (  # noqa: E402,F401  (each registers its routes on bp)
     budgets,
     courses,
+    dictionary,
     enrolments,
     imports,
     operations,
