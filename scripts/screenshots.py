@@ -30,6 +30,9 @@ PAGES = {
     "laporan-kepatuhan-jp-unit": "/admin/laporan/kepatuhan-jp/unit/DISKOMINFO",
     "laporan-evaluasi": "/admin/laporan/evaluasi",
     "laporan-penyelesaian": "/admin/laporan/penyelesaian",
+    "kompetensi": "/admin/kompetensi",
+    "penyelenggara": "/admin/penyelenggara",
+    "operasi": "/admin/operasi?layanan=catalog",
 }
 SIZES = {"desktop": {"width": 1280, "height": 800}, "ponsel": {"width": 375, "height": 740}}
 
