@@ -47,8 +47,13 @@ def budget_rows(year: int) -> tuple[list[dict[str, Any]], str | None]:
 
 @bp.get("/anggaran")
 @roles_required("admin")
-def budgets(errors: dict[str, str] | None = None, values: Any = None, status: int = 200):
+def budgets():
     """The year's budgets with a chart, and a form to set a unit's budget."""
+    return _page({}, {}, 200)
+
+
+def _page(errors: dict[str, str], values: Any, status: int):
+    """The budgets page, with a refused form's values and messages when there are any."""
     year = _year(request.args.get("year") or request.form.get("year"))
     rows, error = budget_rows(year)
     chart = {
@@ -75,8 +80,8 @@ def budgets(errors: dict[str, str] | None = None, values: Any = None, status: in
         error=error,
         chart=chart,
         units=unit_options(),
-        errors=errors or {},
-        values=values or {},
+        errors=errors,
+        values=values,
         form=ActionForm(),
     ), status
 
@@ -91,7 +96,7 @@ def set_budget():
         return redirect(url_for("backoffice.budgets", year=year), code=303)
     amount = _amount(request.form.get("amount"))
     if amount is None:
-        return budgets({"amount": _("Isi jumlah rupiah tanpa tanda lain.")}, request.form, 422)
+        return _page({"amount": _("Isi jumlah rupiah tanpa tanda lain.")}, request.form, 422)
     budget_id = (request.form.get("budget_id") or "").strip()
     try:
         if budget_id:
@@ -109,6 +114,6 @@ def set_budget():
             found = {"unit_code": _("Unit ini sudah punya anggaran tahun ini; ubah jumlahnya.")}
         if not found:
             flash(problem_message(error), "error")
-        return budgets(found, request.form, error.status)
+        return _page(found, request.form, error.status)
     flash(_("Anggaran disimpan."), "success")
     return redirect(url_for("backoffice.budgets", year=year), code=303)
