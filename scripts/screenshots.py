@@ -52,7 +52,10 @@ def main() -> int:
                 )
                 for size, viewport in SIZES.items():
                     context = browser.new_context(
-                        viewport=viewport, base_url=stack.urls["gateway"], locale="id-ID"
+                        viewport=viewport,
+                        base_url=stack.urls["gateway"],
+                        locale="id-ID",
+                        reduced_motion="reduce",  # charts drawn at once, not mid-animation
                     )
                     page = context.new_page()
                     page.goto("/masuk")
@@ -63,7 +66,6 @@ def main() -> int:
                     for name, url in PAGES.items():
                         page.goto(url)
                         page.wait_for_load_state("networkidle")
-                        page.wait_for_timeout(400)  # chart animations settle
                         page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=True)
                         print(f"{name}-{size}.png")
                     context.close()

@@ -251,4 +251,4 @@ def _refused(record: dict[str, Any] | None, error: ApiError):
         errors.setdefault("nip", _("NIP atau nama pengguna ini sudah terdaftar."))
     if not errors:
         flash(problem_message(error), "error")
-    return _person_form(record, request.form, errors), 422 if error.status == 422 else 409
+    return _person_form(record, request.form, errors), error.status

@@ -33,6 +33,9 @@
       spec.options = spec.options || {};
       spec.options.responsive = true;
       spec.options.maintainAspectRatio = false;
+      if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+        spec.options.animation = false;
+      }
       new window.Chart(canvas, spec);
     });
   }
