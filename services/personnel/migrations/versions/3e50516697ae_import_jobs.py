@@ -1,7 +1,7 @@
 """import jobs: people imports that run in the background
 
-Revision ID: b7c1d2e3f4a5
-Revises: a502faca5e76
+Revision ID: 3e50516697ae
+Revises: b7c1d2e3f4a5
 Create Date: 2026-11-29 23:20:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-29 23:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "b7c1d2e3f4a5"
-down_revision = "a502faca5e76"
+revision = "3e50516697ae"
+down_revision = "b7c1d2e3f4a5"
 branch_labels = None
 depends_on = None
 
