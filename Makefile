@@ -16,12 +16,27 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 .PHONY: venv
-venv: $(STAMP) ## Create .venv and install the pinned requirements (once per change)
+venv: $(STAMP) assets ## Create .venv and install the pinned requirements (once per change)
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# Browser libraries come from the npm registry, pinned by package-lock.json (docs/decisions/0007).
+PORTAL := services/portal
+VENDOR := $(PORTAL)/portal_service/static/vendor
+VENDOR_FILES := $(VENDOR)/chart.umd.min.js
+
+.PHONY: assets
+assets: $(VENDOR_FILES) ## Install the portal's browser libraries (npm ci) into its static/vendor/
+
+$(VENDOR_FILES): $(PORTAL)/package.json $(PORTAL)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the portal's browser libraries (apt-get install npm)" >&2; exit 1; }
+	cd $(PORTAL) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@mkdir -p $(VENDOR)
+	cp $(PORTAL)/node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	@touch $(VENDOR_FILES)
 
 .PHONY: run
 run: venv ## Migrate, load demo data into empty databases, start every service (gateway on :8000)
@@ -81,6 +96,10 @@ lint: venv ## ruff check and format check
 .PHONY: bench
 bench: venv ## Run the benchmarks and write docs/BENCHMARKS.md
 	$(PY) bench/run_all.py
+
+.PHONY: screenshots
+screenshots: venv browser-deps ## Screenshots of the back office pages into docs/screenshots/
+	$(PY) scripts/screenshots.py
 
 .PHONY: clean
 clean: ## Remove var/ (databases, dev keys, content)

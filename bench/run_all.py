@@ -25,6 +25,7 @@ BENCHES = [
     ("sign_in.py", "Sign-in and refresh throughput from one address (target: 100 sign-ins/min)"),
     ("planning_solve.py", "Planning: a unit (2,000 x 300) and the city (12,000 x 1,000)"),
     ("notification_inbox.py", "Notification: 10,000 events into inboxes, e-mails over SMTP"),
+    ("backoffice_people_list.py", "Back office people list page over 50,000 people"),
 ]
 
 

@@ -283,6 +283,27 @@ class Events:
             )
             return jsonify(status=PENDING, id=delivery_id)
 
+        # The same, for the admin's operations page through the gateway (which blocks
+        # /internal): one prefix per producer, so the gateway knows whose outbox it is.
+        public = f"/api/v1/outbox/{self.producer}"
+
+        @bp.get(public)
+        def public_outbox_stats():
+            """Delivery state of this service's events (admins)."""
+            require_roles("admin")
+            return jsonify(events.stats())
+
+        @bp.get(f"{public}/dead-letters")
+        def public_dead_letters():
+            """This service's dead letters, newest first (admins)."""
+            require_roles("admin")
+            return jsonify(items=events.dead_letters())
+
+        @bp.post(f"{public}/dead-letters/<int:delivery_id>/retry")
+        def public_retry_dead_letter(delivery_id: int):
+            """Put a dead letter back in the queue (admins)."""
+            return retry_dead_letter(delivery_id)
+
         return bp
 
     def stats(self) -> dict[str, Any]:

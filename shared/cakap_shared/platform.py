@@ -69,7 +69,8 @@ def init_platform(
     manifest = ServiceManifest(
         name=name,
         version=app.config["SERVICE_VERSION"],
-        routes=routes,
+        # A producer's outbox is also readable by admins through the gateway (events.py).
+        routes=[*routes, f"/api/v1/outbox/{events.producer}"] if events else routes,
         publishes=events.publishes if events else [],
         subscribes=events.subscribes if events else [],
     )

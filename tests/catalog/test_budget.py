@@ -128,3 +128,38 @@ def test_free_course_needs_no_budget(cat):
     course = cat.course(cost_per_participant=0)
     e = cat.request(cat.klass(course["id"])["id"])
     assert cat.ok(cat.act(e["id"], "approve", as_="supervisor"))["cost_reserved"] == 0
+
+
+def test_spent_is_the_reserved_cost_of_completed_enrolments(cat, who, people):
+    b = _budget(cat, who, people.unit, 10_000_000)
+    course = cat.course(cost_per_participant=2_000_000)
+    klass = cat.klass(course["id"])
+    e = cat.request(klass["id"])
+    cat.ok(cat.act(e["id"], "approve", as_="admin"))
+    assert _get(cat, who, b)["spent"] == 0
+    cat.ok(cat.act(e["id"], "complete", as_="admin"))
+    budget = _get(cat, who, b)
+    assert (budget["reserved"], budget["spent"], budget["available"]) == (
+        2_000_000, 2_000_000, 8_000_000
+    )  # fmt: skip
+    listed = cat.ok(cat.client.get("/api/v1/budgets?year=2026", headers=who["admin"]))
+    assert [x["spent"] for x in listed["items"] if x["id"] == b["id"]] == [2_000_000]
+
+
+def test_monthly_completions_and_spending(cat, who, people):
+    from datetime import date
+
+    _budget(cat, who, people.unit, 10_000_000, year=date.today().year)
+    course = cat.course(cost_per_participant=1_000_000, jp=12)
+    e = cat.request(cat.klass(course["id"])["id"])
+    cat.ok(cat.act(e["id"], "approve", as_="admin"))
+    cat.ok(cat.act(e["id"], "complete", as_="admin"))
+    year = date.today().year
+    answer = cat.ok(cat.client.get(f"/api/v1/enrolments/monthly?year={year}", headers=who["admin"]))
+    assert len(answer["items"]) == 12
+    busy = [m for m in answer["items"] if m["completions"]]
+    assert busy == [{"month": busy[0]["month"], "completions": 1, "jp": 12, "spent": 1_000_000}]
+    assert cat.client.get(
+        f"/api/v1/enrolments/monthly?year={year}", headers=who["learner"]
+    ).status_code == 403  # fmt: skip
+    assert cat.client.get("/api/v1/enrolments/monthly", headers=who["admin"]).status_code == 422

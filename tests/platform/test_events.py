@@ -299,3 +299,25 @@ def test_a_service_may_only_deliver_its_own_events(pair):
     response = consumer.app.test_client().post("/internal/events", json=envelope, headers=impostor)
     assert response.status_code == 403
     assert consumer.handled == []
+
+
+def test_admins_read_and_retry_dead_letters_under_the_public_prefix(pair):
+    producer, consumer = pair
+    publish(producer, {"wrong": True})
+    run(producer, worker_for(producer, through(consumer)), rounds=3)
+    (delivery,) = deliveries(producer)
+    name = producer.events.producer
+    admin = bearer(mint_token("a1", ["admin"]))
+    client = producer.app.test_client()
+    stats = client.get(f"/api/v1/outbox/{name}", headers=admin).get_json()
+    assert stats["producer"] == name and stats["dead"] == 1
+    letters = client.get(f"/api/v1/outbox/{name}/dead-letters", headers=admin).get_json()
+    assert letters["items"][0]["id"] == delivery.id
+    service = bearer(mint_token("svc", ["service"]))
+    assert client.get(f"/api/v1/outbox/{name}", headers=service).status_code == 403
+    retry = f"/api/v1/outbox/{name}/dead-letters/{delivery.id}/retry"
+    assert client.post(retry, headers=bearer(mint_token("p1", ["asn"]))).status_code == 403
+    assert client.post(retry, headers=admin).status_code == 200
+    assert deliveries(producer)[0].status == PENDING
+    routes = client.get("/.well-known/service.json").get_json()["routes"]
+    assert f"/api/v1/outbox/{name}" in routes

@@ -9,10 +9,10 @@ from cakap_shared.db import paginate
 from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from .extensions import db
-from .models import Budget
+from .models import Budget, Enrolment
 from .schemas import (
     BudgetCreateSchema,
     BudgetQueryArgsSchema,
@@ -38,7 +38,9 @@ class Budgets(MethodView):
             stmt = stmt.where(Budget.unit_code == args["unit_code"])
         if args.get("year"):
             stmt = stmt.where(Budget.year == args["year"])
-        return paginate(db, stmt, args["page"], args["per_page"])
+        page = paginate(db, stmt, args["page"], args["per_page"])
+        with_spent(page["items"])
+        return page
 
     @blp.arguments(BudgetCreateSchema)
     @blp.response(201, BudgetSchema)
@@ -73,6 +75,7 @@ class BudgetsById(MethodView):
         budget = db.session.get(Budget, budget_id)
         if budget is None:
             raise CakapError(404, "No budget with this id.")
+        with_spent([budget])
         return budget
 
     @blp.arguments(BudgetUpdateSchema)
@@ -100,4 +103,27 @@ class BudgetsById(MethodView):
             )
         db.session.commit()
         db.session.refresh(budget)
+        with_spent([budget])
         return budget
+
+
+def with_spent(budgets: list[Budget]) -> None:
+    """Set `spent` on each budget: the reserved cost of its completed enrolments.
+
+    Reserved money stays reserved when a learner completes; `spent` is the part of it
+    that was used, so reserved - spent is what approvals still hold for coming classes.
+    """
+    if not budgets:
+        return
+    sums = dict(
+        db.session.execute(
+            select(Enrolment.budget_id, func.sum(Enrolment.cost_reserved))
+            .where(
+                Enrolment.budget_id.in_([b.id for b in budgets]),
+                Enrolment.status == "completed",
+            )
+            .group_by(Enrolment.budget_id)
+        ).all()
+    )
+    for budget in budgets:
+        budget.spent = int(sums.get(budget.id) or 0)  # type: ignore[attr-defined]

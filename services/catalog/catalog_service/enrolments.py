@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.auth import current_principal
+from cakap_shared.auth import current_principal, require_roles
 from cakap_shared.db import paginate
 from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from . import activity
 from . import enrolment_logic as logic
 from .domain import attendance
 from .extensions import db
@@ -20,6 +21,8 @@ from .schemas import (
     EnrolmentCreateSchema,
     EnrolmentQueryArgsSchema,
     EnrolmentSchema,
+    MonthlyArgsSchema,
+    MonthlyListSchema,
     PlannedRequestsSchema,
     PlannedResultsSchema,
     RejectSchema,
@@ -70,6 +73,18 @@ class PlannedEnrolments(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Request places for learners (admin, service); an active one is kept, not doubled."""
         return logic.request_planned(current_principal(), body["reference"], body["items"])
+
+
+@blp.route("/enrolments/monthly")
+class EnrolmentsMonthly(MethodView):
+    """Completions and spending over a year."""
+
+    @blp.arguments(MonthlyArgsSchema, location="query")
+    @blp.response(200, MonthlyListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Per local month: completions, JP and the cost of completed enrolments (admin)."""
+        require_roles("admin")
+        return {"year": args["year"], "items": activity.monthly(args["year"])}
 
 
 @blp.route("/enrolments/<enrolment_id>")

@@ -419,6 +419,28 @@ class EnrolmentQueryArgsSchema(PageArgsSchema):
     unit_code = ma.fields.String(validate=V.Length(max=50))
 
 
+class MonthlyArgsSchema(ma.Schema):
+    """The year of the monthly figures."""
+
+    year = ma.fields.Integer(required=True, validate=V.Range(min=2000, max=2100))
+
+
+class MonthSchema(ma.Schema):
+    """One month's completions."""
+
+    month = ma.fields.Integer()
+    completions = ma.fields.Integer()
+    jp = ma.fields.Integer()
+    spent = ma.fields.Integer(metadata={"description": "Rupiah reserved by the completions"})
+
+
+class MonthlyListSchema(ma.Schema):
+    """Twelve months."""
+
+    year = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(MonthSchema))
+
+
 class BudgetCreateSchema(ma.Schema):
     """A unit's training budget for a year, in rupiah."""
 
@@ -448,7 +470,10 @@ class BudgetSchema(ma.Schema):
     unit_code = ma.fields.String()
     year = ma.fields.Integer()
     amount = ma.fields.Integer()
-    reserved = ma.fields.Integer()
+    reserved = ma.fields.Integer(metadata={"description": "Held by approvals, spent included"})
+    spent = ma.fields.Integer(
+        dump_default=0, metadata={"description": "Reserved cost of completed enrolments"}
+    )
     available = ma.fields.Function(lambda b: b.amount - b.reserved)
 
 

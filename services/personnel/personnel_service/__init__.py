@@ -23,6 +23,7 @@ ROUTES = [
     "/api/v1/position-standards",
     "/api/v1/jp-targets",
     "/api/v1/development-needs",
+    "/api/v1/jp-compliance",
 ]
 
 

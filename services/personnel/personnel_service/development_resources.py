@@ -36,6 +36,7 @@ from .schemas import (
     PositionStandardArgsSchema,
     PositionStandardListSchema,
     PositionStandardSchema,
+    UnitComplianceListSchema,
     YearArgsSchema,
 )
 
@@ -117,6 +118,19 @@ class UnitCompliance(MethodView):
             "page": args["page"],
             "per_page": per_page,
         }
+
+
+@blp.route("/jp-compliance")
+class JpComplianceByUnit(MethodView):
+    """JP compliance of every unit."""
+
+    @blp.arguments(YearArgsSchema, location="query")
+    @blp.response(200, UnitComplianceListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Each unit (with its sub-units) for a year: people, below target, shortfall (admin)."""
+        require_roles("admin")
+        year = args.get("year") or today().year
+        return {"year": year, "items": jp.compliance_by_unit(year)}
 
 
 @blp.route("/people/<string:person_id>/competencies")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -51,9 +51,22 @@ class _Planned:
     existing: dict[str, Any] | None  # the current record, None for a new person
 
 
-def import_people(data: bytes) -> dict[str, Any]:
-    """Import a people file; {"created", "updated", "unchanged", "errors"}. Commits."""
+# progress(stage, rows_done, rows_total): a background job shows it (import_jobs.py).
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def import_people(data: bytes, progress: Progress = _no_progress) -> dict[str, Any]:
+    """Import a people file; {"created", "updated", "unchanged", "errors"}. Commits.
+
+    With `progress`, it is called after reading and after each written chunk; it may
+    commit (a job does, to show its progress), which keeps each written chunk.
+    """
     config = current_app.config
+    progress("reading", 0, 0)
     try:
         read = read_people_file(
             data, today(), max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
@@ -62,6 +75,7 @@ def import_people(data: bytes) -> dict[str, Any]:
         raise CakapError(err.status, err.detail, errors={"file": [err.detail]}) from None
     errors: list[RowError] = list(read.errors)
     rows = read.rows
+    progress("checking", 0, len(rows) + len(read.errors))
     units = set(db.session.scalars(select(Unit.code)))
     known = _known_people()
     id_to_nip = {record["id"]: nip for nip, record in known.items()}
@@ -69,7 +83,7 @@ def import_people(data: bytes) -> dict[str, Any]:
     rows = [row for row in rows if _unit_ok(row, units, errors)]
     rows = _resolve_supervisors(rows, known, id_to_nip, errors)
     plans = _plan(rows, known, set(read.columns))
-    created, updated = _write(plans, errors)
+    created, updated = _write(plans, errors, progress)
     db.session.commit()
     errors.sort(key=lambda e: (e.row, e.field))
     return {
@@ -204,15 +218,19 @@ def _changes(plan: _Planned) -> bool:
     return any(plan.existing.get(name) != value for name, value in plan.values.items())
 
 
-def _write(plans: list[_Planned], errors: list[RowError]) -> tuple[int, int]:
+def _write(plans: list[_Planned], errors: list[RowError], progress: Progress) -> tuple[int, int]:
     """Insert new people (supervisors first), then update changed ones; (created, updated)."""
     new = _supervisors_first([p for p in plans if p.existing is None])
     changed = [p for p in plans if p.existing is not None and _changes(p)]
     created = updated = 0
+    total = len(new) + len(changed)
+    progress("writing", 0, total)
     for start in range(0, len(new), CHUNK):
         created += _apply(new[start : start + CHUNK], _insert, errors)
+        progress("writing", min(start + CHUNK, len(new)), total)
     for start in range(0, len(changed), CHUNK):
         updated += _apply(changed[start : start + CHUNK], _update, errors)
+        progress("writing", len(new) + min(start + CHUNK, len(changed)), total)
     return created, updated
 
 

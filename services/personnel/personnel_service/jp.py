@@ -33,8 +33,12 @@ class Targets:
 
     def for_person(self, person: Person) -> int:
         """The target that applies to this person."""
-        kind = person.employment_type or "PNS"
-        agency = unit_tree.agency_of(person.unit_code, self.units)
+        return self.value(
+            person.employment_type or "PNS", unit_tree.agency_of(person.unit_code, self.units)
+        )
+
+    def value(self, kind: str, agency: str | None) -> int:
+        """The target of an employment type in an agency (None: no agency)."""
         for key in ((kind, agency or ALL_AGENCIES), (kind, ALL_AGENCIES)):
             if key in self.rows:
                 return self.rows[key]
@@ -110,6 +114,67 @@ def compliance(unit_code: str, year: int, only: set[str] | None) -> dict[str, An
             )
     below.sort(key=lambda item: (-item["shortfall"], item["name"], item["person_id"]))
     return {"unit_code": unit_code, "year": year, "people": len(people), "below": below}
+
+
+def compliance_by_unit(year: int) -> list[dict[str, Any]]:
+    """Every unit's JP compliance for `year`, each counting its sub-units too.
+
+    One pass over active people and one grouped sum of the year's JP; each person's
+    figures are added to their unit and to every unit above it.
+    """
+    targets = Targets()
+    units = targets.units
+    people = db.session.execute(
+        select(Person.id, Person.unit_code, Person.employment_type).where(
+            Person.status == "active", Person.unit_code.is_not(None)
+        )
+    ).all()
+    earned = dict(
+        db.session.execute(
+            select(JpEntry.person_id, func.sum(JpEntry.jp))
+            .where(JpEntry.year == year)
+            .group_by(JpEntry.person_id)
+        ).all()
+    )
+    totals: dict[str, dict[str, int]] = {
+        code: {"people": 0, "below_target": 0, "target": 0, "earned": 0, "shortfall": 0}
+        for code in units
+    }
+    for person_id, unit_code, employment_type in people:
+        agency = unit_tree.agency_of(unit_code, units)
+        target = targets.value(employment_type or "PNS", agency)
+        got = int(earned.get(person_id) or 0)
+        short = max(target - got, 0)
+        for code in _self_and_ancestors(unit_code, units):
+            row = totals[code]
+            row["people"] += 1
+            row["below_target"] += 1 if short else 0
+            row["target"] += target
+            row["earned"] += min(got, target)
+            row["shortfall"] += short
+    rows = []
+    for code, row in totals.items():
+        unit = units[code]
+        compliant = row["people"] - row["below_target"]
+        rows.append(
+            {
+                "unit_code": code,
+                "name": unit.name,
+                "parent_code": unit.parent_code,
+                **row,
+                "compliance_rate": round(compliant / row["people"], 4) if row["people"] else None,
+            }
+        )
+    rows.sort(key=lambda r: (-r["shortfall"], r["unit_code"]))
+    return rows
+
+
+def _self_and_ancestors(code: str | None, units: dict[str, Unit]) -> list[str]:
+    chain: list[str] = []
+    while code is not None and code in units and code not in chain:
+        chain.append(code)
+        code = units[code].parent_code
+    return chain
 
 
 def add_entry(person_id: str, data: dict[str, Any], recorded_by: str | None) -> JpEntry:

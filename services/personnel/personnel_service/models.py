@@ -43,7 +43,8 @@ class Person(db.Model):
     __tablename__ = "people"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     nip: Mapped[str | None] = mapped_column(String(18), unique=True, nullable=True)
-    name: Mapped[str] = mapped_column(String(200))
+    # Indexed: the back office's people list is sorted by name, a page at a time.
+    name: Mapped[str] = mapped_column(String(200), index=True)
     # Both derived from the NIP; kept as columns so reports need not parse NIPs.
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
@@ -239,6 +240,30 @@ class Appreciation(db.Model):
     to_person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImportJob(db.Model):
+    """A people import running in the background: its progress, then its counts and row errors."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    stage: Mapped[str] = mapped_column(String(20), default="queued")
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON list of {"row", "field", "message"}; written once, when the job ends.
+    errors: Mapped[str] = mapped_column(Text, default="[]")
+    detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class OutboxEvent(OutboxEventMixin, db.Model):

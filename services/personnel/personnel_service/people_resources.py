@@ -8,12 +8,13 @@ from cakap_shared.auth import current_principal, require_roles
 from cakap_shared.db import MAX_PER_PAGE
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
+from cakap_shared.tabular import csv_response, xlsx_response
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, or_, select
 
-from . import importer, people, rights
+from . import import_jobs, importer, people, people_query, rights
+from .clock import today
 from .extensions import db
 from .models import Appreciation, Person
 from .people_file import write_people_csv, write_people_xlsx
@@ -23,6 +24,7 @@ from .schemas import (
     AppreciationSchema,
     ExportArgsSchema,
     ImportFileSchema,
+    ImportJobSchema,
     ImportResultSchema,
     PersonCreateSchema,
     PersonListArgsSchema,
@@ -44,27 +46,11 @@ class People(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List people: admins and services all; others themself and everyone below them."""
         principal = current_principal()
-        query = select(Person)
-        everyone = principal.is_admin or principal.is_service
-        if not everyone:
-            query = query.where(
-                or_(Person.id == principal.id, Person.id.in_(rights.subordinate_ids(principal.id)))
-            )
-        if args.get("q"):
-            words = args["q"].strip()
-            match = func.lower(Person.name).contains(words.lower(), autoescape=True)
-            if everyone and words.isdigit():
-                match = or_(match, Person.nip.startswith(words, autoescape=True))
-            query = query.where(match)
-        if args.get("unit_code"):
-            query = query.where(Person.unit_code == args["unit_code"])
+        if args["year"] is None:
+            args["year"] = today().year
         per_page = min(args["per_page"], MAX_PER_PAGE)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = db.session.scalars(
-            query.order_by(Person.name, Person.id)
-            .limit(per_page)
-            .offset((args["page"] - 1) * per_page)
-        ).all()
+        found = people_query.list_people(principal, args, per_page)
+        rows, total = found["rows"], found["total"]
 
         def rel(person: Person) -> Relation:
             if principal.is_admin:
@@ -139,6 +125,53 @@ class PeopleImport(MethodView):
             errors=len(result["errors"]),
         )
         return result
+
+
+@blp.route("/import-jobs")
+class PeopleImportJobs(MethodView):
+    """Imports that run in the background (large files)."""
+
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(202, ImportJobSchema)
+    @blp.alt_response(413, description="The file is over the byte limit")
+    def post(self, files: dict[str, Any]) -> dict[str, Any]:
+        """Start importing a CSV/XLSX people file (admin); poll the job for progress."""
+        principal = require_roles("admin")
+        upload = files["file"]
+        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
+            raise CakapError(413, "The file is larger than the import limit.")
+        job = import_jobs.start(data, upload.filename or "", principal.id)
+        audit("people.import_started", actor=principal.id, job_id=job.id)
+        return import_jobs.view(job)
+
+
+@blp.route("/import-jobs/<string:job_id>")
+class PeopleImportJobById(MethodView):
+    """One background import."""
+
+    @blp.response(200, ImportJobSchema)
+    def get(self, job_id: str) -> dict[str, Any]:
+        """Progress, then counts and row errors (admin)."""
+        require_roles("admin")
+        return import_jobs.view(import_jobs.get(job_id))
+
+
+@blp.route("/import-jobs/<string:job_id>/errors")
+class PeopleImportJobErrors(MethodView):
+    """The row errors of an import as a file."""
+
+    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.response(200, description="CSV or XLSX file")
+    def get(self, args: dict[str, Any], job_id: str) -> Response:
+        """Row errors (line, field, message) as CSV or XLSX (admin)."""
+        require_roles("admin")
+        rows = import_jobs.error_rows(import_jobs.get(job_id))
+        header = ["row", "field", "message"]
+        name = f"import-errors-{job_id[:8]}.{args['format']}"
+        if args["format"] == "xlsx":
+            return xlsx_response(name, header, rows, sheet="Errors")
+        return csv_response(name, header, rows)
 
 
 @blp.route("/export")

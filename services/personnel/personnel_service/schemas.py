@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from cakap_shared.db import UtcDateTime
 
+from .grades import PositionType
+
 
 class TokenRequestSchema(ma.Schema):
     """Sign-in with a login name or NIP and a password."""
@@ -90,6 +92,12 @@ class UnitTreeSchema(ma.Schema):
 
 ROLE_CHOICES = ("asn", "supervisor", "trainer", "admin")
 STATUS_CHOICES = ("active", "on_leave", "retired")
+POSITION_TYPE_CHOICES = tuple(p.value for p in PositionType)
+SORT_CHOICES = tuple(
+    f"{sign}{key}"
+    for sign in ("", "-")
+    for key in ("name", "nip", "grade", "unit_code", "position", "updated_at")
+)
 
 
 class PersonCreateSchema(ma.Schema):
@@ -195,12 +203,42 @@ class PersonSchema(ma.Schema):
 
 
 class PersonListArgsSchema(ma.Schema):
-    """Paging and a search by name (or NIP, for admins)."""
+    """Paging, a search by name (or NIP, for admins), filters and a sort key."""
 
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=10_000))
     q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100))
-    unit_code = ma.fields.String(load_default=None)
+    unit_code = ma.fields.String(load_default=None, validate=ma.validate.Length(max=50))
+    include_subunits = ma.fields.Boolean(
+        load_default=False, metadata={"description": "With unit_code: its sub-units too"}
+    )
+    grade = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20))
+    position_type = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(POSITION_TYPE_CHOICES)
+    )
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUS_CHOICES))
+    employment_type = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(("PNS", "PPPK"))
+    )
+    role = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.OneOf(ROLE_CHOICES),
+        metadata={"description": "Only people whose account has this role"},
+    )
+    below_target = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only active people below their JP target in `year`"},
+    )
+    year = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=2000, max=2100),
+        metadata={"description": "Year of below_target (default: this year)"},
+    )
+    sort = ma.fields.String(
+        load_default="name",
+        validate=ma.validate.OneOf(SORT_CHOICES),
+        metadata={"description": "A field, '-' first for descending"},
+    )
 
 
 class PersonPageSchema(ma.Schema):
@@ -242,6 +280,25 @@ class ImportResultSchema(ma.Schema):
     updated = ma.fields.Integer()
     unchanged = ma.fields.Integer()
     errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema))
+
+
+class ImportJobSchema(ma.Schema):
+    """A background import: queued, running (stage reading/checking/writing), done or failed."""
+
+    id = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    stage = ma.fields.String()
+    filename = ma.fields.String()
+    rows_done = ma.fields.Integer(metadata={"description": "Rows written so far"})
+    rows_total = ma.fields.Integer(metadata={"description": "Rows to write (known after checks)"})
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    error_count = ma.fields.Integer()
+    errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema))
+    detail = ma.fields.String(allow_none=True, metadata={"description": "Why it failed"})
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
 
 
 class ImportFileSchema(ma.Schema):
@@ -331,6 +388,29 @@ class ComplianceSchema(ma.Schema):
     total = ma.fields.Integer()
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
+
+
+class UnitComplianceRowSchema(ma.Schema):
+    """One unit's JP compliance, its sub-units included."""
+
+    unit_code = ma.fields.String()
+    name = ma.fields.String()
+    parent_code = ma.fields.String(allow_none=True)
+    people = ma.fields.Integer(metadata={"description": "Active people counted"})
+    below_target = ma.fields.Integer()
+    target = ma.fields.Integer(metadata={"description": "Sum of the people's targets"})
+    earned = ma.fields.Integer(metadata={"description": "JP earned, each person capped at target"})
+    shortfall = ma.fields.Integer(metadata={"description": "JP missing to reach every target"})
+    compliance_rate = ma.fields.Float(
+        allow_none=True, metadata={"description": "Share of people at or above target"}
+    )
+
+
+class UnitComplianceListSchema(ma.Schema):
+    """Every unit's compliance for a year, largest shortfall first."""
+
+    year = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(UnitComplianceRowSchema))
 
 
 class ComplianceArgsSchema(YearArgsSchema):

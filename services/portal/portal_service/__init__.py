@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         account_views,
         admin_views,
         auth_views,
+        backoffice,
         learner_views,
         notification_views,
         planning_views,
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
         admin_views,
         notification_views,
         planning_views,
+        backoffice,
         public_views,
     ):
         app.register_blueprint(module.bp)
