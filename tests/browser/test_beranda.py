@@ -31,3 +31,13 @@ def test_a_wrong_password_is_refused_in_indonesian(page_as) -> None:
     alert = page.locator("[role=alert]")
     assert alert.is_visible()
     assert "/masuk" in page.url
+
+
+@pytest.mark.parametrize("login", sorted(HEADINGS))
+def test_the_menu_fits_one_line_at_1280_px(page_as, login: str) -> None:
+    page = page_as(login)
+    links = page.locator("nav.menu a")
+    tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+    assert len(tops) == 1, f"{login}'s menu wraps onto {len(tops)} lines"
+    header = page.locator("header.top").bounding_box()
+    assert header is not None and header["height"] < 80
