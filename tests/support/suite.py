@@ -77,6 +77,8 @@ class Stack:
         self.base_env = {
             **env_example(),
             "VAR_DIR": str(var_dir),
+            # .env.example's CONTENT_DIR is relative to the repo: each stack keeps its own.
+            "CONTENT_DIR": str(var_dir / "content"),
             "DEMO_MODE": "1",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp_port),
