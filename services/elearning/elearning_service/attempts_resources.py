@@ -273,8 +273,10 @@ class ModuleAttemptCmi(MethodView):
 
 def _commit(attempt: Attempt, sco: str | None, body: Any, finish: str | None) -> dict[str, Any]:
     """Store one commit and answer with the item's state, the rollup and any navigation."""
-    state, nav = runtime.commit(attempt, sco, body, finish)
     try:
+        # A concurrent commit (the beacon racing the player's PUT) may surface at an autoflush
+        # inside runtime.commit, not only at the final commit.
+        state, nav = runtime.commit(attempt, sco, body, finish)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
