@@ -49,13 +49,16 @@ run: venv ## Migrate, load demo data into empty databases, start every service (
 	honcho -e $(ENV_FILE) -f Procfile start
 
 .PHONY: test
-# The browser tests drive the portal, which has no database of its own: they run once, on
-# PostgreSQL (production's database) when it is reachable, else on SQLite.
+# The browser tests drive the portal, which has no database of its own: they run once, in one
+# process against one running suite, on PostgreSQL (production's database) when it is
+# reachable, else on SQLite.
 test: venv browser-deps edge-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
 	@if scripts/postgres-available.sh; then \
 		TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
-		echo "== again on PostgreSQL, with the browser tests ==" && \
-		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS); \
+		echo "== again on PostgreSQL ==" && \
+		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
+		echo "== the browser tests, one process and one suite, on PostgreSQL ==" && \
+		TEST_DB=postgres $(PY) -m pytest -q -p no:xdist -m browser; \
 	elif [ -n "$${REQUIRE_POSTGRES:-}" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES) but not reachable" >&2; exit 1; \
 	else echo "PostgreSQL not reachable: SQLite only"; TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS); fi
