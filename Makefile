@@ -75,7 +75,7 @@ test-%: venv ## Run one service's tests on both databases: make test-catalog
 
 .PHONY: test-browser
 test-browser: venv browser-deps ## Only the browser tests (the portal in chromium against the real suite)
-	$(PY) -m pytest $(PYTEST_ARGS) tests/browser tests/elearning/test_player_browser.py
+	$(PY) -m pytest -q -p no:xdist -m browser
 
 .PHONY: browser-deps
 browser-deps: ## Install Debian's chromium for the browser tests (when root)

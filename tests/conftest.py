@@ -1,8 +1,10 @@
 """Fixtures every test package may use: where the shared fixtures live."""
 
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cakap_shared.testing import mint_token
@@ -32,3 +34,33 @@ def token() -> Callable[..., str]:
         return mint_token(sub, roles or ["asn"], **claims)
 
     return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with `reason` when `condition` is false, except under CI, where it fails."""
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium under Playwright, launched once for every browser test.
+
+    One per process: Playwright's sync API runs its own event loop, and a second
+    `sync_playwright()` while the first is open fails.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "playwright (Python) is not installed")
+    need(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"{CHROMIUM} is missing")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -2,13 +2,12 @@
 
 One suite (every Procfile process, demo data, own databases) is started per test session
 and shared by every browser test, so a test creates the data it changes instead of
-relying on what another test left. All browser tests run in one xdist group, hence on
-one worker and one suite.
+relying on what another test left. `make test` runs them in one process (-p no:xdist):
+one suite and one chromium, never two suites fighting over two cores.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,29 +15,19 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import CHROMIUM, need
 from support.suite import Stack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 DEMO_PASSWORD = "cakap-demo"
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
-def _need(condition: bool, reason: str) -> None:
-    if not condition:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(reason)
 
 
 class Suite:
@@ -77,7 +66,7 @@ class _BaseUrlSession(requests.Session):
 @pytest.fixture(scope="session")
 def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     """Every Procfile process with demo data, started once for all browser tests."""
-    _need(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"{CHROMIUM} is missing")
+    need(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"{CHROMIUM} is missing")
     stack = Stack(tmp_path_factory.mktemp("suite"))
     try:
         stack.start()
@@ -87,25 +76,13 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         stack.close()
 
 
-@pytest.fixture(scope="session")
-def browser(suite: Suite) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "playwright (Python) is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page_as(suite: Suite, browser: Any) -> Iterator[Callable[..., Any]]:
+def page_as(suite: Suite, chromium: Any) -> Iterator[Callable[..., Any]]:
     """page_as(login, phone=False): a page signed in to the portal (login=None: signed out)."""
     contexts = []
 
     def open_page(login: str | None, phone: bool = False, password: str = DEMO_PASSWORD) -> Any:
-        context = browser.new_context(
+        context = chromium.new_context(
             viewport=PHONE if phone else DESKTOP, base_url=suite.url, locale="id-ID"
         )
         context.set_default_timeout(15_000)

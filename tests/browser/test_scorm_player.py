@@ -66,6 +66,11 @@ def _loaded(page) -> None:
     raise AssertionError(f"the frame {src} did not load")
 
 
+def _settled(page) -> None:
+    """Wait until the player has finished swapping lessons (it ignores clicks meanwhile)."""
+    page.wait_for_selector(".stage:not([aria-busy=true])", state="attached")
+
+
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 def test_pegawai_completes_a_scorm12_package_by_visiting_every_sco(
     suite, page_as, assert_fits, phone: bool
@@ -93,11 +98,13 @@ def test_pegawai_completes_a_scorm12_package_by_visiting_every_sco(
         assert toc.is_visible()
         items.nth(0).click()
         assert not toc.is_visible()
+        _settled(page)
     else:
         assert toc.is_visible() and not page.locator("#toc-toggle").is_visible()
     for index in range(count):
         if index:
             page.click("#next")
+            _settled(page)
         page.wait_for_function(
             "i => document.querySelector(`nav button[data-index='${i}']`)"
             ".getAttribute('aria-current') === 'true'",

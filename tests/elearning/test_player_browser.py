@@ -7,8 +7,6 @@ missing, unless CI is set, where that is a failure.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -20,37 +18,7 @@ from elearning_service.models import Attempt
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DEMO = Path(__file__).resolve().parents[2] / "services/elearning/elearning_service/demo_content"
-
-
-def _need(condition: bool, reason: str) -> None:
-    if not condition:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "playwright (Python) is not installed")
-    _need(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"{CHROMIUM} is missing")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -119,8 +87,8 @@ def _assert_isolated(page, frame, base: str) -> None:
     assert "rahasia" in page.evaluate("() => document.cookie + localStorage.getItem('cakap_token')")
 
 
-def _open(browser, base: str, url: str):
-    context = browser.new_context()
+def _open(chromium, base: str, url: str):
+    context = chromium.new_context()
     context.add_cookies([{"name": "session", "value": "rahasia-portal", "url": base}])
     page = context.new_page()
     page.goto(base + "/health/live")
@@ -131,11 +99,11 @@ def _open(browser, base: str, url: str):
 
 @pytest.mark.fixtures
 def test_scorm2004_fixture_commits_from_its_own_javascript(
-    app, client, upload, as_user, browser, server, shared_fixtures, zipper
+    app, client, upload, as_user, chromium, server, shared_fixtures, zipper
 ):
     package = shared_fixtures / "scorm2004_3rd_golf_sequencing_remediation_full_package"
     attempt_id, url = _launch(client, upload, as_user, zipper(package))
-    context, page = _open(browser, server, url)
+    context, page = _open(chromium, server, url)
     try:
         frame = _content_frame(page, "/content/shared/launchpage.html")
         frame.wait_for_selector("#butNext")
@@ -157,14 +125,14 @@ def test_scorm2004_fixture_commits_from_its_own_javascript(
 
 
 def test_demo_package_reports_location_score_and_completion(
-    app, client, upload, as_user, browser, server
+    app, client, upload, as_user, chromium, server
 ):
     from elearning_service.demo import scorm_demo_zip
     from elearning_service.models import OutboxEvent
     from sqlalchemy import select
 
     attempt_id, url = _launch(client, upload, as_user, scorm_demo_zip())
-    context, page = _open(browser, server, url)
+    context, page = _open(chromium, server, url)
     try:
         frame = _content_frame(page, "/content/materi.html")
         frame.wait_for_selector("#berikutnya")
@@ -204,14 +172,14 @@ def _wait_for(page, condition, timeout_ms: int = 10_000) -> None:
     assert condition()
 
 
-def test_page_module_completes_when_confirmed(app, client, upload, as_user, browser, server):
+def test_page_module_completes_when_confirmed(app, client, upload, as_user, chromium, server):
     from elearning_service.demo import DEMO_CONTENT
 
     data = (DEMO_CONTENT / "etika-pelayanan.md").read_bytes()
     module = upload(data, "etika.md").get_json()
     launched = client.post(f"/api/v1/modules/{module['id']}/attempts", headers=as_user("learner"))
     attempt_id, url = launched.get_json()["id"], launched.get_json()["launch_url"]
-    context, page = _open(browser, server, url)
+    context, page = _open(chromium, server, url)
     try:
         frame = _content_frame(page, "/content/index.html")
         frame.wait_for_selector("h1")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import socket
 import threading
 import zipfile
@@ -23,31 +21,9 @@ from elearning_service.models import Attempt
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 MINIMUM_CALLS = "moodle_scorm_test_packages_via_mod_exescorm/RuntimeMinimumCalls_SCORM12-mini.zip"
 REMEDIATION = "scorm2004_3rd_golf_sequencing_remediation_full_package"
 FORCED = "scorm2004_manifests/SequencingForcedSequential_SCORM20043rdEdition/imsmanifest.xml"
-
-
-def _need(condition: bool, reason: str) -> None:
-    if not condition:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "playwright (Python) is not installed")
-    _need(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"{CHROMIUM} is missing")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -114,12 +90,12 @@ def _current_frame(page):
 
 
 def test_scorm12_scos_that_never_set_a_status_complete_the_module_when_visited(
-    app, client, upload, as_user, browser, server, shared_fixtures
+    app, client, upload, as_user, chromium, server, shared_fixtures
 ):
     """Golf "minimum calls": nine SCOs that only call LMSInitialize and LMSFinish."""
     data = (shared_fixtures / MINIMUM_CALLS).read_bytes()
     attempt_id, url = _launch(client, upload, as_user, data)
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
     try:
         page.goto(server + url)
@@ -200,10 +176,10 @@ def _continue(page, expected: str) -> None:
 
 
 def test_scorm2004_remediation_package_is_sequenced_and_its_rollup_completes_the_module(
-    app, client, upload, as_user, browser, server, shared_fixtures, zipper
+    app, client, upload, as_user, chromium, server, shared_fixtures, zipper
 ):
     attempt_id, url = _launch(client, upload, as_user, zipper(shared_fixtures / REMEDIATION))
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
 
     try:
@@ -268,10 +244,10 @@ def _forced_sequential_zip(shared_fixtures: Path) -> bytes:
 
 
 def test_scorm2004_choice_follows_the_packages_disabled_rules(
-    app, client, upload, as_user, browser, server, shared_fixtures
+    app, client, upload, as_user, chromium, server, shared_fixtures
 ):
     attempt_id, url = _launch(client, upload, as_user, _forced_sequential_zip(shared_fixtures))
-    context = browser.new_context(viewport={"width": 375, "height": 740})
+    context = chromium.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
     try:
         page.goto(server + url)
@@ -348,7 +324,7 @@ function catat(bab, probe) {
 
 
 def test_package_frames_call_each_other_and_keep_storage_but_not_the_portals(
-    app, client, upload, as_user, browser, server
+    app, client, upload, as_user, chromium, server
 ):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -360,7 +336,7 @@ def test_package_frames_call_each_other_and_keep_storage_but_not_the_portals(
         }.items():
             zf.writestr(name, text)
     attempt_id, url = _launch(client, upload, as_user, buf.getvalue())
-    context = browser.new_context()
+    context = chromium.new_context()
     context.add_cookies([{"name": "session", "value": "rahasia-portal", "url": server}])
     page = context.new_page()
 

@@ -11,6 +11,12 @@
   var unloadWaiters = [];
   var leaving = null;  // identifier of the item being taken away
   var busy = false;  // a navigation of the player's own is under way
+  var stage = document.querySelector(".stage");
+  // aria-busy tells assistive technology (and tests) that the lesson is being swapped.
+  function setBusy(value) {
+    busy = value;
+    if (stage) stage.setAttribute("aria-busy", String(value));
+  }
   var byId = {};
   cfg.items.forEach(function (it, i) { byId[it.identifier] = i; });
   var prevBtn = document.getElementById("prev");
@@ -214,18 +220,18 @@
 
   function navigate(kind, target) {
     if (busy) return Promise.resolve(null);
-    busy = true;
+    setBusy(true);
     var leave = kind === "start" ? Promise.resolve() : leaveCurrent();
     return leave.then(function () { return request(kind, target); }).then(function (nav) {
-      busy = false;
+      setBusy(false);
       return nav ? applyNavigation(nav) : null;
-    }, function () { busy = false; });
+    }, function () { setBusy(false); });
   }
 
   function go(index) {
     if (busy || index < 0 || index >= cfg.items.length) return;
-    busy = true;
-    leaveCurrent().then(function () { busy = false; show(index); });
+    setBusy(true);
+    leaveCurrent().then(function () { setBusy(false); show(index); });
   }
 
   document.querySelectorAll("nav button").forEach(function (b) {
