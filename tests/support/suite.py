@@ -138,6 +138,11 @@ class Stack:
         service = process.split("-")[0]
         env = {**os.environ, **self.base_env}
         env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{env['PATH']}"
+        # This tree's shared package, not the one the virtualenv was installed from
+        # (a git worktree may share another checkout's .venv).
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(ROOT / "shared"), os.environ.get("PYTHONPATH", "")])
+        )
         if service in self.databases:
             env["DATABASE_URL"] = self.databases[service]
         return env
