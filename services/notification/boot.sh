@@ -3,7 +3,10 @@
 set -eu
 # Relative paths in the environment (VAR_DIR, *_FILE) stay relative to the caller.
 export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
-flask --app notification_service db upgrade
+# `boot.sh migrate` only migrates (a Kubernetes Job before a rollout); MIGRATE_ON_START=0
+# leaves migration to that Job instead of every replica at start.
+if [ "${1:-}" = "migrate" ]; then exec flask --app notification_service db upgrade; fi
+if [ "${MIGRATE_ON_START:-1}" = "1" ]; then flask --app notification_service db upgrade; fi
 if [ "${DEMO_MODE:-0}" = "1" ]; then flask --app notification_service seed-demo; fi
 exec gunicorn --bind "${BIND_HOST:-127.0.0.1}:${NOTIFICATION_PORT:-8005}" \
     --worker-class gthread --workers "${WEB_CONCURRENCY:-2}" --threads "${WEB_THREADS:-4}" \

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
@@ -460,6 +462,9 @@ class DeliveryWorker:
             "delivery loop started", extra={"fields": {"subscribers": list(self.service_urls)}}
         )
         self.wait_for_schema()
+        # A file touched after every good round: the orchestrator's liveness probe reads
+        # its age, since this process serves no HTTP (deploy/kubernetes).
+        heartbeat = os.environ.get("DELIVERY_HEARTBEAT_FILE")
         while self._running:
             try:
                 with self.app.app_context():
@@ -468,6 +473,8 @@ class DeliveryWorker:
                 log.exception("delivery round failed")
                 time.sleep(5)  # a broken database should not flood the log
                 continue
+            if heartbeat:
+                Path(heartbeat).touch()
             if not worked:
                 time.sleep(idle_sleep)
 

@@ -321,3 +321,28 @@ def test_admins_read_and_retry_dead_letters_under_the_public_prefix(pair):
     assert deliveries(producer)[0].status == PENDING
     routes = client.get("/.well-known/service.json").get_json()["routes"]
     assert f"/api/v1/outbox/{name}" in routes
+
+
+def test_the_delivery_loop_touches_its_heartbeat_after_each_good_round(
+    pair, tmp_path, monkeypatch
+):
+    """Kubernetes' liveness probe of the delivery process reads this file's age."""
+    producer, consumer = pair
+    heartbeat = tmp_path / "heartbeat"
+    monkeypatch.setenv("DELIVERY_HEARTBEAT_FILE", str(heartbeat))
+    worker = worker_for(producer, through(consumer))
+    publish(producer, {"n": 1})
+    worker.wait_for_schema = lambda: None
+    rounds = {"n": 0}
+    real_run_once = worker.run_once
+
+    def run_once_then_stop() -> bool:
+        rounds["n"] += 1
+        assert not heartbeat.exists() or rounds["n"] > 1  # touched after, not before
+        worker.stop()
+        return real_run_once()
+
+    worker.run_once = run_once_then_stop
+    worker.run_forever(idle_sleep=0)
+    assert heartbeat.exists()
+    assert consumer.handled and consumer.handled[0]["data"] == {"n": 1}
