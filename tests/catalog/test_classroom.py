@@ -49,6 +49,7 @@ def past_open(clock, people):
         {"form": "seminar", "module_ids": [M1], "post_test_id": POST},
     ],
 )
+@pytest.mark.security
 @pytest.mark.parametrize("as_", ["trainer", "admin"])
 def test_self_completing_course_is_refused(cat, course_fields, as_):
     """Issue 10 item 2: completing by hand would issue JP and a certificate for work not done."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from gateway.docs import merge_openapi
 from werkzeug.test import Client
 
@@ -89,6 +90,7 @@ def test_merged_openapi(fake_service, make_gateway):
     assert "<script" not in text
 
 
+@pytest.mark.security
 def test_the_public_document_leaves_out_what_the_gateway_blocks(fake_service, make_gateway):
     personnel = fake_service(
         "personnel",

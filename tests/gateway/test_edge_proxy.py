@@ -31,6 +31,8 @@ needs_nginx = pytest.mark.skipif(
 ECHO = """
 import json
 
+pytestmark = pytest.mark.security
+
 def app(environ, start_response):
     seen = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k[:5] == "HTTP_"}
     seen["remote-addr"] = environ["REMOTE_ADDR"]

@@ -21,6 +21,8 @@ from werkzeug.test import Client
 
 from gateway import Gateway
 
+pytestmark = pytest.mark.security
+
 SECRET = "forwarder-test-secret"
 LIMIT = 3  # failed sign-ins per address per window
 

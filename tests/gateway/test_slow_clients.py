@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.security
+
 GATEWAY_DIR = Path(__file__).resolve().parents[2] / "gateway"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SLOW_HOST = "127.0.0.1"

@@ -323,9 +323,7 @@ def test_admins_read_and_retry_dead_letters_under_the_public_prefix(pair):
     assert f"/api/v1/outbox/{name}" in routes
 
 
-def test_the_delivery_loop_touches_its_heartbeat_after_each_good_round(
-    pair, tmp_path, monkeypatch
-):
+def test_the_delivery_loop_touches_its_heartbeat_after_each_good_round(pair, tmp_path, monkeypatch):
     """Kubernetes' liveness probe of the delivery process reads this file's age."""
     producer, consumer = pair
     heartbeat = tmp_path / "heartbeat"

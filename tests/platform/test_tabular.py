@@ -10,6 +10,8 @@ import pytest
 from cakap_shared.tabular import csv_response, csv_text, safe_cell, xlsx_bytes
 from flask import Flask
 
+pytestmark = pytest.mark.security
+
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
 
