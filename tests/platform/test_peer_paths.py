@@ -109,3 +109,34 @@ def test_flask_app_sees_the_id_not_another_route():
             assert answer.status_code == 404
         else:
             assert answer.get_json() == {"id": value}
+
+
+def _with_recorder(app, service: str, client_of) -> _Recorder:
+    """Mount a recorder on the client a new service builds for its peer."""
+    recorder = _Recorder()
+    with app.app_context():
+        client_of().session.mount(f"http://{service}.test", recorder)
+    return recorder
+
+
+@pytest.mark.parametrize("trick", ["../../people/x", "u?x=1", "u#frag", ".."])
+def test_planning_and_notification_quote_the_ids_they_send_to_personnel(trick):
+    from notification_service import create_app as notification_app
+    from notification_service.clients import personnel as notification_personnel
+    from planning_service import create_app as planning_app
+    from planning_service.clients import personnel as planning_personnel
+    from planning_service.clients._peer import peer
+
+    urls = {"SERVICE_URLS": {"personnel": "http://personnel.test"}}
+    planning = planning_app(service_test_config("planning", "sqlite://", **urls))
+    notification = notification_app(service_test_config("notification", "sqlite://", **urls))
+    sent = _with_recorder(planning, "personnel", lambda: peer("personnel"))
+    with planning.app_context():
+        assert planning_personnel.unit_exists(trick) is False
+    sent_too = _with_recorder(notification, "personnel", notification_personnel._client)
+    with notification.app_context():
+        assert notification_personnel.person(trick) is None
+    for path, prefix in ((sent.paths[0], "/api/v1/units/"), (sent_too.paths[0], "/api/v1/people/")):
+        segment = path.removeprefix(prefix)
+        assert path.startswith(prefix) and "/" not in segment and "?" not in segment, path
+        assert requests.utils.unquote(segment) == trick

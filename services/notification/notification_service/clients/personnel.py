@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.http import ServiceClient, ServiceUnavailable
+from cakap_shared.http import ServiceClient, ServiceUnavailable, quoted_path
 from flask import current_app
 
 
@@ -25,7 +25,7 @@ def person(person_id: str) -> dict[str, Any] | None:
     Raises ServiceUnavailable when personnel cannot answer (the caller retries later).
     """
     try:
-        body = _client().get_json(f"/api/v1/people/{person_id}")
+        body = _client().get_json(quoted_path("/api/v1/people/{}", person_id))
     except ServiceUnavailable:
         raise
     except Exception as exc:  # e.g. no service token now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cakap_shared.http import ServiceUnavailable
+from cakap_shared.http import ServiceUnavailable, quoted_path
 
 from ._peer import peer
 
@@ -31,7 +31,7 @@ class PersonNeeds:
 
 def unit_exists(unit_code: str) -> bool:
     """Whether personnel knows the unit."""
-    return peer("personnel").get_json(f"/api/v1/units/{unit_code}") is not None
+    return peer("personnel").get_json(quoted_path("/api/v1/units/{}", unit_code)) is not None
 
 
 def development_needs(unit_code: str | None, year: int) -> list[PersonNeeds]:
