@@ -1,6 +1,10 @@
 """Learning gain and the L1/L2/L3 summary reports, JSON and CSV."""
 
+import csv as _csv
+import io
 import uuid
+
+import pytest
 
 CLASS_ID = str(uuid.uuid4())
 COURSE_ID = str(uuid.uuid4())
@@ -23,7 +27,7 @@ def sit(client, auth, assessment_id, who, right):
     return result.json["score"]
 
 
-def complete(client, auth, ids, learner):
+def complete(client, auth, ids, learner, name=None):
     envelope = {
         "id": str(uuid.uuid4()),
         "type": "enrolment.completed",
@@ -34,7 +38,7 @@ def complete(client, auth, ids, learner):
         "data": {
             "enrolment_id": str(uuid.uuid4()),
             "learner_id": ids[learner],
-            "learner_name": learner,
+            "learner_name": name or learner,
             "unit_code": "DISKOMINFO",
             "supervisor_id": ids["supervisor"],
             "course_id": COURSE_ID,
@@ -149,3 +153,20 @@ def test_learning_gain_and_summary(client, auth, ids, fakes, clock):
     assert lines[0].startswith("group_by,key,label,completions") and len(lines) == 2
     assert client.get("/api/v1/reports/summary", headers=auth("other_trainer")).json["items"] == []
     assert client.get("/api/v1/reports/summary", headers=auth("supervisor")).status_code == 403
+
+
+@pytest.mark.security
+def test_a_formula_in_a_learner_name_reaches_the_csv_as_text(client, auth, ids, fakes, clock):
+    """A name from personnel (via the completion event) is data, never a spreadsheet formula."""
+    fakes.class_ids, fakes.course_ids = [CLASS_ID], [COURSE_ID]
+    fakes.people = {}
+    pre, post = make_test(client, auth, "pre_test"), make_test(client, auth, "post_test")
+    sit(client, auth, pre, "learner", 1)
+    sit(client, auth, post, "learner", 4)
+    complete(client, auth, ids, "learner", name='=HYPERLINK("http://evil.example","x")')
+    csv = client.get(
+        f"/api/v1/reports/learning-gain?class_id={CLASS_ID}&format=csv", headers=auth("admin")
+    )
+    [header, row] = list(_csv.reader(io.StringIO(csv.get_data(as_text=True).lstrip("\ufeff"))))
+    name = row[header.index("name")]
+    assert name == '\'=HYPERLINK("http://evil.example","x")', name
