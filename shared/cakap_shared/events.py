@@ -9,6 +9,8 @@ transaction, and acknowledge duplicates without acting twice.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -25,7 +27,18 @@ import marshmallow as ma
 import requests
 from flask import Blueprint, Flask, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -409,6 +422,8 @@ def http_transport(url: str, body: dict[str, Any], headers: dict[str, str]) -> t
 class DeliveryWorker:
     """Fans events out to subscribers and sends them with backoff, in order per aggregate."""
 
+    standby_poll = 2.0  # seconds between a standby replica's tries for the lock
+
     def __init__(
         self,
         app: Flask,
@@ -433,6 +448,7 @@ class DeliveryWorker:
         self.manifests: dict[str, dict[str, Any]] = {}
         self._manifests_read_at = 0.0
         self._running = True
+        self._leadership: Connection | None = None
 
     @classmethod
     def from_app(cls, app: Flask, events: Events) -> DeliveryWorker:
@@ -468,15 +484,71 @@ class DeliveryWorker:
         while self._running:
             try:
                 with self.app.app_context():
-                    worked = self.run_once()
+                    leading = self.lead()
+                    worked = self.run_once() if leading else 0
             except Exception:
                 log.exception("delivery round failed")
                 time.sleep(5)  # a broken database should not flood the log
                 continue
             if heartbeat:
                 Path(heartbeat).touch()
-            if not worked:
+            if not leading:
+                time.sleep(self.standby_poll)
+            elif not worked:
                 time.sleep(idle_sleep)
+        self.resign()
+
+    def lead(self) -> bool:
+        """Whether this process may deliver now: one delivery loop per service at a time.
+
+        Several replicas may run (Kubernetes); on PostgreSQL the one holding a session
+        advisory lock delivers and the others stand by, taking over when its connection
+        dies. That keeps each delivery sent once by one loop and the order per aggregate.
+        SQLite (development) has one loop per service and needs no lock.
+        """
+        assert self.events.db is not None
+        engine = self.events.db.engine
+        if engine.dialect.name != "postgresql":
+            return True
+        if self._leadership is not None:
+            try:
+                self._leadership.execute(text("SELECT 1"))
+                self._leadership.commit()
+                return True
+            except Exception:
+                log.warning("lost the delivery lock's connection; standing by")
+                self.resign()
+                return False
+        connection = engine.connect()
+        try:
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._lock_key()}
+            ).scalar()
+            connection.commit()
+        except Exception:
+            connection.close()
+            raise
+        if not got:
+            connection.close()
+            return False
+        log.info("took the delivery lock", extra={"fields": {"producer": self.events.producer}})
+        self._leadership = connection
+        return True
+
+    def resign(self) -> None:
+        """Let another replica deliver (closing the connection releases the lock)."""
+        if self._leadership is not None:
+            # Invalidate, not close: a closed connection goes back to the pool still
+            # holding the session lock; a dead one has nothing left to release.
+            with contextlib.suppress(Exception):
+                self._leadership.invalidate()
+                self._leadership.close()
+            self._leadership = None
+
+    def _lock_key(self) -> int:
+        """A stable signed 64-bit key per producer (pg advisory locks take a bigint)."""
+        digest = hashlib.sha256(f"cakap-delivery:{self.events.producer}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
 
     def wait_for_schema(self, poll: float = 0.5) -> None:
         """Wait until the web process has migrated the database (they start together)."""

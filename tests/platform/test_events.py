@@ -21,7 +21,13 @@ from cakap_shared.events import (
 from cakap_shared.idempotency import IdempotencyRecordMixin
 from cakap_shared.platform import init_platform
 from cakap_shared.problems import ProblemApi
-from cakap_shared.testing import bearer, mint_token, service_test_config
+from cakap_shared.testing import (
+    backend,
+    bearer,
+    mint_token,
+    service_test_config,
+    throwaway_database,
+)
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
@@ -30,7 +36,7 @@ from sqlalchemy import select
 class Toy:
     """A minimal service built on the shared platform, schema by create_all (not a real service)."""
 
-    def __init__(self, name: str, publishes: list[str], path: Path) -> None:
+    def __init__(self, name: str, publishes: list[str], path: Path, url: str | None = None) -> None:
         self.db = SQLAlchemy()
         self.events = Events(name, publishes=publishes)
         ns = {"__module__": __name__}
@@ -41,7 +47,7 @@ class Toy:
         self.handled: list[dict[str, Any]] = []
         self.app = Flask(name)
         self.app.config.update(base_config(name))
-        self.app.config.update(service_test_config(name, f"sqlite:///{path / name}.db"))
+        self.app.config.update(service_test_config(name, url or f"sqlite:///{path / name}.db"))
         init_platform(
             self.app,
             db=self.db,
@@ -344,3 +350,28 @@ def test_the_delivery_loop_touches_its_heartbeat_after_each_good_round(pair, tmp
     worker.run_forever(idle_sleep=0)
     assert heartbeat.exists()
     assert consumer.handled and consumer.handled[0]["data"] == {"n": 1}
+
+
+def test_one_delivery_loop_leads_and_a_standby_takes_over(tmp_path):
+    """Two replicas of a delivery process: one delivers, the other waits for its lock."""
+    with throwaway_database("toy", tmp_path) as url:
+        producer = Toy("producer", ["thing.happened"], tmp_path, url=url)
+        first = DeliveryWorker(producer.app, producer.events, {}, None)
+        second = DeliveryWorker(producer.app, producer.events, {}, None)
+        try:
+            with producer.app.app_context():
+                if backend() != "postgres":
+                    # Development: one loop per service on SQLite, nothing to elect.
+                    assert first.lead() and second.lead()
+                    return
+                assert first.lead() is True
+                assert second.lead() is False
+                assert first.lead() is True  # still held, checked on its connection
+                first.resign()  # the leader stops or dies: its connection goes
+                assert second.lead() is True
+                assert first.lead() is False
+        finally:
+            first.resign()
+            second.resign()
+            with producer.app.app_context():
+                producer.db.engine.dispose()

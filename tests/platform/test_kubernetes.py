@@ -133,8 +133,8 @@ def test_each_service_has_its_workloads_autoscaler_budget_and_migration(rendered
         assert delivery["template"]["spec"]["containers"][0]["command"] == [
             "/app/service/deliver-events.sh"
         ]
-        # One loop per service until the outbox is claimed row by row (docs/OPERATIONS.md).
-        assert delivery["replicas"] == 1 and delivery["strategy"] == {"type": "Recreate"}
+        if overlay == "production":  # one delivers, one stands by (DeliveryWorker.lead)
+            assert delivery["replicas"] >= 2, name
         migrate = jobs[f"{name}-migrate"]["spec"]["template"]["spec"]["containers"][0]
         assert migrate["command"] == ["/app/service/boot.sh", "migrate"]
         # The replicas leave migration to the Job.
@@ -154,6 +154,9 @@ def test_each_service_reads_only_its_own_secrets(rendered) -> None:
         }
         if "portal-sessions" in where:
             assert refs == set()
+            continue
+        if where.startswith("CronJob/"):
+            assert refs == {"cakap-secrets", "evaluation-secrets"}, where
             continue
         service = where.split("/")[1].rsplit("-", 1)[0]
         own = set() if service == "gateway" else {f"{service}-secrets"}
@@ -236,3 +239,28 @@ def test_boot_migrate_only_migrates(tmp_path: Path) -> None:
     calls.unlink()
     subprocess.run([str(boot)], check=True, env={**env, "MIGRATE_ON_START": "0"})
     assert [line.split()[0] for line in calls.read_text().splitlines()] == ["gunicorn"]
+
+
+def test_scheduled_jobs_run_once_per_schedule(rendered) -> None:
+    """Each evaluation command that must run periodically is a CronJob that never overlaps."""
+    _, objects = rendered
+    cronjobs = named(objects, "CronJob")
+    assert set(cronjobs) == {
+        "evaluation-close-overdue-attempts",
+        "evaluation-remind-impact-evaluations",
+    }
+    commands = {c.name for c in _evaluation_commands()}
+    for cronjob in cronjobs.values():
+        assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+        container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"][:3] == ["flask", "--app", "evaluation_service"]
+        assert container["command"][3] in commands
+
+
+def _evaluation_commands() -> list[Any]:
+    from evaluation_service.commands import (
+        close_overdue_attempts_command,
+        remind_impact_evaluations_command,
+    )
+
+    return [close_overdue_attempts_command, remind_impact_evaluations_command]
