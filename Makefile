@@ -52,7 +52,7 @@ run: venv ## Migrate, load demo data into empty databases, start every service (
 # The browser tests drive the portal, which has no database of its own: they run once, in one
 # process against one running suite, on PostgreSQL (production's database) when it is
 # reachable, else on SQLite.
-test: venv browser-deps edge-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
+test: venv browser-deps edge-deps compose-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
 	@if scripts/postgres-available.sh; then \
 		TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
 		echo "== again on PostgreSQL ==" && \
@@ -90,6 +90,13 @@ edge-deps: ## Install Debian's nginx to check deploy/nginx/nginx.conf (when root
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null; \
 		else echo "nginx missing and not root: the edge proxy tests will skip"; fi; }
+
+.PHONY: compose-deps
+compose-deps: ## Install Debian's docker-compose to check docker-compose.yml with its own parser (when root)
+	@command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose) >/dev/null; \
+		else echo "docker-compose missing and not root: the compose check will skip"; fi; }
 
 .PHONY: lint
 lint: venv ## ruff check and format check

@@ -24,6 +24,9 @@ KUBERNETES_VERSION = "1.32.0"
 # Objects of operators' own kinds: their schemas are not Kubernetes' (checked by shape).
 CUSTOM_KINDS = {("postgresql.cnpg.io/v1", "Cluster")}
 SERVICES = ("personnel", "catalog", "elearning", "evaluation", "notification", "planning")
+PUBLISHERS = tuple(
+    s for s in SERVICES if (REPO_ROOT / "services" / s / "deliver-events.sh").exists()
+)
 WEB = (*SERVICES, "portal", "gateway")
 
 
@@ -128,13 +131,16 @@ def test_each_service_has_its_workloads_autoscaler_budget_and_migration(rendered
         if overlay == "production":
             assert web["spec"]["replicas"] >= 2, name
             assert autoscalers[f"{name}-web"]["spec"]["minReplicas"] >= 2, name
-    for name in SERVICES:
+    for name in SERVICES:  # a delivery process exactly where the service publishes events
+        assert (f"{name}-delivery" in deployments) == (name in PUBLISHERS), name
+    for name in PUBLISHERS:
         delivery = deployments[f"{name}-delivery"]["spec"]
         assert delivery["template"]["spec"]["containers"][0]["command"] == [
             "/app/service/deliver-events.sh"
         ]
         if overlay == "production":  # one delivers, one stands by (DeliveryWorker.lead)
             assert delivery["replicas"] >= 2, name
+    for name in SERVICES:
         migrate = jobs[f"{name}-migrate"]["spec"]["template"]["spec"]["containers"][0]
         assert migrate["command"] == ["/app/service/boot.sh", "migrate"]
         # The replicas leave migration to the Job.
