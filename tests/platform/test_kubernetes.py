@@ -270,3 +270,13 @@ def _evaluation_commands() -> list[Any]:
     )
 
     return [close_overdue_attempts_command, remind_impact_evaluations_command]
+
+
+def test_no_replica_keeps_state_on_its_disk(rendered) -> None:
+    """Content goes to the shared bucket; pods have only emptyDirs (issue 21)."""
+    _, objects = rendered
+    assert not [o for o in objects if o["kind"] == "PersistentVolumeClaim"]
+    assert named(objects, "ConfigMap")["cakap-config"]["data"]["CONTENT_STORE"] == "s3"
+    for where, spec in pod_specs(objects):
+        for volume in spec.get("volumes", []):
+            assert set(volume) == {"name", "emptyDir"}, (where, volume)

@@ -34,6 +34,13 @@ def load_config() -> dict[str, Any]:
             "CAKAP_ENV": env("CAKAP_ENV", "development"),
             # Where unpacked module content lives (LocalContentStore root).
             "CONTENT_DIR": str(Path(env("CONTENT_DIR", str(var_dir() / "content"))).resolve()),  # type: ignore[arg-type]
+            # Where packages are stored: "local" (CONTENT_DIR, one machine) or "s3", a
+            # bucket every replica shares (credentials and region from the standard AWS_*
+            # variables; CONTENT_S3_ENDPOINT_URL for MinIO or another S3-compatible store).
+            "CONTENT_STORE": env("CONTENT_STORE", "local"),
+            "CONTENT_S3_BUCKET": env("CONTENT_S3_BUCKET", ""),
+            "CONTENT_S3_PREFIX": env("CONTENT_S3_PREFIX", ""),
+            "CONTENT_S3_ENDPOINT_URL": env("CONTENT_S3_ENDPOINT_URL") or None,
             # Largest accepted upload (zip, PDF, video, Markdown); above it -> 413.
             "MODULE_MAX_BYTES": env_int("MODULE_MAX_BYTES", 200 * MiB),
             # Caps on an unpacked SCORM zip (entries and bytes actually written).

@@ -28,7 +28,7 @@ from .scorm.package import (
     inspect_upload,
     says_zip,
 )
-from .storage import ContentStore, LocalContentStore
+from .storage import ContentStore, LocalContentStore, S3ContentStore
 
 PDF_FILE = "document.pdf"
 VIDEO_FILE = "video.mp4"
@@ -51,8 +51,23 @@ class Ingested:
 
 
 def init_store(app: Flask) -> None:
-    """The content store of this app (local folder unless a test or deployment sets one)."""
-    app.extensions.setdefault("elearning_store", LocalContentStore(app.config["CONTENT_DIR"]))
+    """The content store of this app, as configured (CONTENT_STORE), unless a test set one."""
+    if "elearning_store" in app.extensions:
+        return
+    kind = app.config["CONTENT_STORE"]
+    if kind == "local":
+        app.extensions["elearning_store"] = LocalContentStore(app.config["CONTENT_DIR"])
+    elif kind == "s3":
+        if not app.config["CONTENT_S3_BUCKET"]:
+            raise RuntimeError("CONTENT_STORE=s3 needs CONTENT_S3_BUCKET")
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=app.config["CONTENT_S3_ENDPOINT_URL"])
+        app.extensions["elearning_store"] = S3ContentStore(
+            client, app.config["CONTENT_S3_BUCKET"], app.config["CONTENT_S3_PREFIX"]
+        )
+    else:
+        raise RuntimeError(f"CONTENT_STORE must be local or s3, not {kind!r}")
 
 
 def store() -> ContentStore:

@@ -1,13 +1,15 @@
-"""Where unpacked module content lives: a small interface and a local-disk implementation."""
+"""Where unpacked module content lives: a small interface, on the local disk (one machine)
+or in an S3-compatible bucket that every replica shares (MinIO, S3; docs/OPERATIONS.md)."""
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import posixpath
 import re
 import shutil
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 DEFAULT_ROOT = Path("var") / "content"
 # Module keys become folder names: keep them boring.
@@ -27,6 +29,14 @@ class ContentStore(Protocol):
 
     def open(self, module_key: str, relpath: str) -> BinaryIO:
         """Open one stored file for reading; FileNotFoundError when absent."""
+        ...
+
+    def size(self, module_key: str, relpath: str) -> int:
+        """The file's length in bytes; FileNotFoundError when absent."""
+        ...
+
+    def open_range(self, module_key: str, relpath: str, start: int, stop: int) -> BinaryIO:
+        """Bytes start..stop-1 of a file (read no more than stop - start from it)."""
         ...
 
     def exists(self, module_key: str, relpath: str = "") -> bool:
@@ -88,6 +98,19 @@ class LocalContentStore:
             raise FileNotFoundError(relpath)
         return path.open("rb")
 
+    def size(self, module_key: str, relpath: str) -> int:
+        """The file's length in bytes."""
+        path = self._path(module_key, relpath)
+        if not path.is_file():
+            raise FileNotFoundError(relpath)
+        return path.stat().st_size
+
+    def open_range(self, module_key: str, relpath: str, start: int, stop: int) -> BinaryIO:
+        """The file, positioned at `start`."""
+        fh = self.open(module_key, relpath)
+        fh.seek(start)
+        return fh
+
     def exists(self, module_key: str, relpath: str = "") -> bool:
         """True when the module folder (or a file in it) exists."""
         try:
@@ -99,3 +122,91 @@ class LocalContentStore:
     def delete(self, module_key: str) -> None:
         """Remove the module's folder and everything in it."""
         shutil.rmtree(self._path(module_key), ignore_errors=True)
+
+
+class S3ContentStore:
+    """ContentStore in an S3-compatible bucket: `<prefix><module_key>/<relpath>` per file.
+
+    Replicas share it, so a module uploaded through one is played through any other.
+    `client` is a boto3 S3 client (endpoint, credentials and region from configuration).
+    """
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+
+    def _key(self, module_key: str, relpath: str = "") -> str:
+        base = f"{self.prefix}{check_key(module_key)}/"
+        return base + clean_relpath(relpath) if relpath else base
+
+    def put_tree(self, module_key: str, src_dir: str | os.PathLike[str]) -> None:
+        """Upload every file under src_dir, then remove the local copy."""
+        if self.exists(module_key):
+            raise FileExistsError(f"module {module_key!r} is already stored")
+        root = Path(src_dir)
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+            relpath = path.relative_to(root).as_posix()
+            content_type = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
+            self.client.upload_file(
+                str(path),
+                self.bucket,
+                self._key(module_key, relpath),
+                ExtraArgs={"ContentType": content_type},
+            )
+        shutil.rmtree(root, ignore_errors=True)
+
+    def _get(self, module_key: str, relpath: str, **extra: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        if not clean_relpath(relpath):
+            raise FileNotFoundError(relpath)
+        try:
+            return self.client.get_object(
+                Bucket=self.bucket, Key=self._key(module_key, relpath), **extra
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(relpath) from None
+            raise
+
+    def open(self, module_key: str, relpath: str) -> BinaryIO:
+        """The object's body, streamed."""
+        return self._get(module_key, relpath)["Body"]
+
+    def size(self, module_key: str, relpath: str) -> int:
+        """The object's length (a HEAD request)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._key(module_key, relpath))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                raise FileNotFoundError(relpath) from None
+            raise
+        return int(head["ContentLength"])
+
+    def open_range(self, module_key: str, relpath: str, start: int, stop: int) -> BinaryIO:
+        """Only the asked bytes travel from the store (an HTTP Range request)."""
+        return self._get(module_key, relpath, Range=f"bytes={start}-{stop - 1}")["Body"]
+
+    def exists(self, module_key: str, relpath: str = "") -> bool:
+        """True when the module (or one of its files) is stored."""
+        if relpath:
+            try:
+                self.size(module_key, relpath)
+            except (FileNotFoundError, UnsafePath):
+                return False
+            return True
+        listing = self.client.list_objects_v2(
+            Bucket=self.bucket, Prefix=self._key(module_key), MaxKeys=1
+        )
+        return bool(listing.get("KeyCount"))
+
+    def delete(self, module_key: str) -> None:
+        """Remove every object of the module, a thousand per request."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(module_key)):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})

@@ -33,6 +33,7 @@ from ..models import Attempt
 from ..runtime import SCORM_KINDS, items
 from ..scorm.datamodel import MODELS
 from ..storage import UnsafePath
+from .ranges import file_response
 
 bp = Blueprint("player", __name__, url_prefix="/play", template_folder="templates")
 _SHIM = (Path(__file__).with_name("shim.js")).read_text(encoding="utf-8")
@@ -174,17 +175,19 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
     all_items = items(version)
     if claims.sco is None or not 0 <= claims.sco < len(all_items):
         raise CakapError(404, "No such content.")
+    mimetype = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
     try:
-        fh = content.store().open(version.storage_key, relpath)
+        if mimetype == "text/html":  # read whole: the runtime shim goes into a SCO's page
+            with content.store().open(version.storage_key, relpath) as fh:
+                data = fh.read()
+            item = all_items[claims.sco]
+            if version.kind in SCORM_KINDS and item.get("scorm_type") == "sco":
+                data = inject_shim(data, shim_for(attempt, item, token))
+            response = Response(data, mimetype=mimetype)
+        else:
+            response = file_response(content.store(), version.storage_key, relpath, mimetype)
     except (FileNotFoundError, UnsafePath):
         raise CakapError(404, "No such file in this module.") from None
-    with fh:
-        data = fh.read()
-    mimetype = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
-    item = all_items[claims.sco]
-    if mimetype == "text/html" and version.kind in SCORM_KINDS and item.get("scorm_type") == "sco":
-        data = inject_shim(data, shim_for(attempt, item, token))
-    response = Response(data, mimetype=mimetype)
     if (
         mimetype.startswith("text/")
         and "charset" not in response.content_type
