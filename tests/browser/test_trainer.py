@@ -348,7 +348,7 @@ def _jp(world: World) -> dict[str, Any]:
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 def test_attendance_and_completion_of_a_classroom_class(page_as, world, assert_fits, phone):
-    course = world.course(form="klasikal", title="Pelayanan Prima Tatap Muka", jp=7)
+    course = world.course(form="klasikal", title=_unique("Pelayanan Prima Tatap Muka"), jp=7)
     assert course["min_attendance_percent"] == 80
     # a class from a week ago to today: its session days are last week's and today's weekdays
     klass = world.klass(course, _today() - timedelta(days=7), _today())
