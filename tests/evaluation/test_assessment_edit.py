@@ -3,9 +3,13 @@ the changes that stay fair once learners have submitted attempts."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from cakap_shared.testing import backend
+from evaluation_service.extensions import db
+from sqlalchemy import text
 
 SINGLE = {
     "type": "single",
@@ -215,3 +219,83 @@ def test_an_open_attempt_alone_does_not_freeze_the_test(client, auth, fakes):
         f"/api/v1/assessment-attempts/{opened.json['id']}", headers=auth("learner")
     ).json
     assert [q["text"] for q in served["questions"]] == [SINGLE["text"]]
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+def test_a_submission_waits_for_a_settings_change_in_flight(app, client, auth, fakes):
+    """A change that commits while a learner submits grades that learner by the new rule."""
+    test = create(client, auth, passing_score=40, questions=[SINGLE, TRUTH])
+    attempt = client.post(f"/api/v1/assessments/{test['id']}/attempts", headers=auth("learner"))
+    half_right = {
+        q["id"]: (0 if q["type"] == "single" else False) for q in attempt.json["questions"]
+    }
+    with app.app_context():
+        editor = db.engine.connect()
+    try:
+        # another editor holds the assessment as domain/assessments.update does
+        editing = editor.begin()
+        editor.execute(
+            text("SELECT id FROM assessments WHERE id = :id FOR UPDATE"), {"id": test["id"]}
+        )
+        result: dict[str, Any] = {}
+
+        def submit() -> None:
+            result["response"] = client.post(
+                f"/api/v1/assessment-attempts/{attempt.json['id']}/submit",
+                json={"answers": half_right},
+                headers=auth("learner"),
+            )
+
+        learner = threading.Thread(target=submit)
+        learner.start()
+        learner.join(timeout=1.0)
+        waiting = editor.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar()
+        assert learner.is_alive() and waiting == 1, "the submission did not wait for the change"
+        editor.execute(
+            text("UPDATE assessments SET passing_score = 60 WHERE id = :id"), {"id": test["id"]}
+        )
+        editing.commit()
+        learner.join(timeout=10)
+    finally:
+        editor.close()
+    graded = result["response"]
+    assert graded.status_code == 200, graded.json
+    assert (graded.json["score"], graded.json["passed"]) == (50, False)
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+def test_a_change_waits_for_a_submission_in_flight_and_is_refused(app, client, auth, fakes):
+    """A grading holds the test as attempt_logic.finalize does; the change sees its attempt."""
+    test = create(client, auth)
+    attempt = client.post(f"/api/v1/assessments/{test['id']}/attempts", headers=auth("learner"))
+    with app.app_context():
+        grader = db.engine.connect()
+    try:
+        grading = grader.begin()
+        grader.execute(
+            text("SELECT id FROM assessments WHERE id = :id FOR SHARE"), {"id": test["id"]}
+        )
+        grader.execute(
+            text("UPDATE attempts SET status = 'submitted' WHERE id = :id"),
+            {"id": attempt.json["id"]},
+        )
+        result: dict[str, Any] = {}
+
+        def change() -> None:
+            result["response"] = patch(client, auth, test["id"], {"passing_score": 90})
+
+        trainer = threading.Thread(target=change)
+        trainer.start()
+        trainer.join(timeout=1.0)
+        assert trainer.is_alive(), "the change did not wait for the grading in flight"
+        grading.commit()
+        trainer.join(timeout=10)
+    finally:
+        grader.close()
+    refused = result["response"]
+    assert refused.status_code == 409 and refused.json["code"] == "assessment-in-use"
