@@ -247,3 +247,30 @@ def test_courses_by_module_and_test_show_where_they_are_used(cat):
     assert [c["code"] for c in r["items"]] == [used["code"]]
     r = cat.ok(cat.client.get(f"/api/v1/courses?test_id={POST}", headers=cat.who["trainer"]))
     assert [c["code"] for c in r["items"]] == [used["code"]]
+
+
+def test_session_days_only_for_the_class_trainers_and_admins(cat, people, past_open):
+    course = cat.course(form="klasikal", min_attendance_percent=80)
+    klass, _e = past_open(cat, course)
+    url = f"/api/v1/classes/{klass['id']}/sessions"
+    days = [s["day"] for s in cat.ok(cat.client.get(url, headers=cat.who["trainer"]))["items"]]
+    extra = (people.today - timedelta(days=6)).isoformat()
+    for role in ("other_trainer", "learner", "supervisor"):
+        who = cat.who[role]
+        assert cat.client.get(url, headers=who).status_code == 404, role
+        assert cat.client.post(url, json={"day": extra}, headers=who).status_code == 404, role
+        assert cat.client.delete(f"{url}/{days[0]}", headers=who).status_code == 404, role
+    assert [s["day"] for s in cat.ok(cat.client.get(url, headers=cat.admin))["items"]] == days
+    # the class's own trainer removes a day, adds one back, and bad days name the field
+    trainer = cat.who["trainer"]
+    assert cat.client.delete(f"{url}/{days[1]}", headers=trainer).status_code == 204
+    added = cat.client.post(url, json={"day": days[1]}, headers=trainer)
+    assert added.status_code == 201 and added.get_json()["day"] == days[1]
+    for body in ({}, {"day": "kemarin"}, {"day": "2020-01-01"}):
+        r = cat.client.post(url, json=body, headers=trainer)
+        assert r.status_code == 422 and "day" in r.get_json()["errors"], body
+    assert cat.client.delete(f"{url}/2020-01-01", headers=trainer).status_code == 404
+    r = cat.client.delete(f"{url}/kemarin", headers=trainer)
+    assert r.status_code == 422 and r.get_json()["code"] == "invalid-day"
+    after = [s["day"] for s in cat.ok(cat.client.get(url, headers=trainer))["items"]]
+    assert after == days

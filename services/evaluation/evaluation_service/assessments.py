@@ -8,7 +8,7 @@ from cakap_shared.auth import Principal, current_principal, roles_required
 from cakap_shared.db import paginate
 from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
-from cakap_shared.problems import CakapError, invalid
+from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -17,12 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from . import attempt_logic, clock, question_io
 from .access import author, get_owned, not_found
 from .clients import clients, unavailable
+from .domain import assessments
 from .extensions import db
-from .models import OPEN, Assessment, Attempt, Question, QuestionBank
+from .models import OPEN, Assessment, Attempt, Question
 from .schemas import (
     AnswersSchema,
     AssessmentInSchema,
     AssessmentPageSchema,
+    AssessmentPatchSchema,
     AssessmentQueryArgsSchema,
     AssessmentSchema,
     AttemptPageSchema,
@@ -84,35 +86,6 @@ def _rules_for_learner(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _check_sources(body: dict[str, Any], principal: Principal) -> tuple[list[dict], list[str]]:
-    """Validate inline questions, bank question ids and the draw rule; 422 naming the field."""
-    inline = [
-        question_io.check(q, prefix=f"questions.{i}.") for i, q in enumerate(body["questions"])
-    ]
-    ids = body["question_ids"]
-    if ids:
-        found = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
-        for i, qid in enumerate(ids):
-            q = found.get(qid)
-            if q is None or not (principal.is_admin or q.owner_id == principal.id):
-                raise invalid(f"question_ids.{i}", "no such question in your banks")
-        if len(set(ids)) != len(ids):
-            raise invalid("question_ids", "a question may appear only once")
-    draw = body.get("draw")
-    if draw:
-        if inline or ids:
-            raise invalid("draw", "use either a draw rule or fixed questions, not both")
-        bank = db.session.get(QuestionBank, draw["bank_id"])
-        if bank is None or not (principal.is_admin or bank.owner_id == principal.id):
-            raise invalid("draw.bank_id", "no such question bank of yours")
-        available = len(attempt_logic.matching_bank_questions(bank.id, draw["tags"]))
-        if draw["count"] > available:
-            raise invalid("draw.count", f"only {available} questions match the tags")
-    elif not inline and not ids:
-        raise invalid("questions", "an assessment needs questions or a draw rule")
-    return inline, ids
-
-
 @blp.route("/assessments")
 class Assessments(MethodView):
     """Pre tests, post tests and exams."""
@@ -137,7 +110,7 @@ class Assessments(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create an assessment; questions may be written inline."""
         principal = author()
-        inline, ids = _check_sources(body, principal)
+        inline, ids = assessments.check_sources(body, principal)
         rows = [question_io.new_question(q, principal.id, None, i) for i, q in enumerate(inline)]
         db.session.add_all(rows)
         db.session.flush()
@@ -173,6 +146,19 @@ class AssessmentsById(MethodView):
         """Show an assessment with its questions and answers (owner, admin)."""
         author()
         return _assessment_out(get_owned(Assessment, assessment_id, "assessment"))
+
+    @blp.arguments(AssessmentPatchSchema)
+    @blp.response(200, AssessmentSchema)
+    @blp.alt_response(409, description="assessment-in-use: learners have submitted attempts")
+    def patch(self, body: dict[str, Any], assessment_id: str) -> dict[str, Any]:
+        """Change settings or questions (owner, admin); frozen parts once attempts are in.
+
+        Questions, passing score and kind cannot change after the first submitted attempt;
+        attempts and the time limit may then only be loosened (domain/assessments.py).
+        """
+        principal = author()
+        assessment = get_owned(Assessment, assessment_id, "assessment")
+        return _assessment_out(assessments.update(assessment, body, principal))
 
 
 def _learner_access(principal: Principal, assessment: Assessment) -> dict[str, Any]:

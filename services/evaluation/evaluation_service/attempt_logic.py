@@ -218,6 +218,15 @@ def finalize(
     The status change is a conditional UPDATE, so two simultaneous submits cannot
     both grade. assessment.passed joins the same transaction.
     """
+    # Share-lock the assessment (PostgreSQL): a settings change, which locks it for update
+    # (domain/assessments.update), either waits for this grading and then sees the attempt
+    # as submitted, or commits first and this attempt is graded by the settings it set.
+    db.session.scalars(
+        select(Assessment)
+        .where(Assessment.id == attempt.assessment_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).one()
     changed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == OPEN)

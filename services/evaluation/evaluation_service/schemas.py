@@ -177,6 +177,26 @@ class AssessmentInSchema(ma.Schema):
     draw = F.Nested(DrawSchema, allow_none=True)
 
 
+class AssessmentPatchSchema(ma.Schema):
+    """Changes to an assessment: only the fields sent change (questions replace all)."""
+
+    title = F.String(validate=V.Length(min=1, max=200))
+    kind = F.String(validate=V.OneOf(ASSESSMENT_KINDS))
+    passing_score = F.Float(validate=V.Range(min=0, max=100))
+    time_limit_minutes = F.Integer(allow_none=True, validate=V.Range(min=1, max=24 * 60))
+    max_attempts = F.Integer(allow_none=True, validate=V.Range(min=1, max=100))
+    shuffle = F.Boolean()
+    show_feedback = F.Boolean()
+    course_code = F.String(allow_none=True, validate=V.Length(min=1, max=50))
+    questions = F.List(
+        F.Raw(),
+        validate=V.Length(max=200),
+        metadata={"description": "inline questions (canonical shape); replaces the questions"},
+    )
+    question_ids = F.List(F.String(), validate=V.Length(max=200))
+    draw = F.Nested(DrawSchema, allow_none=True)
+
+
 class AssessmentSummarySchema(ma.Schema):
     """An assessment in a list (no questions)."""
 

@@ -87,6 +87,18 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "account-self": lambda: _("Anda tidak dapat menonaktifkan akun Anda sendiri."),
     "account-none": lambda: _("Pegawai ini belum memiliki akun."),
     "username-taken": lambda: _("NIP ini sudah dipakai sebagai nama pengguna akun lain."),
+    # The trainer's workspace (catalog's session days, evaluation's test settings).
+    "session-exists": lambda: _("Kelas ini sudah memiliki hari sesi pada tanggal itu."),
+    "session-outside-class": lambda: _(
+        "Hari sesi harus berada di antara tanggal mulai dan tanggal selesai kelas."
+    ),
+    "invalid-day": lambda: _("Tanggal hari sesi tidak valid."),
+    "session-not-held": lambda: _(
+        "Sesi ini belum berlangsung; kehadiran dicatat pada atau setelah harinya."
+    ),
+    "assessment-in-use": lambda: _(
+        "Sudah ada peserta yang mengumpulkan tes ini; perubahan itu tidak lagi adil."
+    ),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {

@@ -183,5 +183,5 @@ def _day(raw: Any) -> date:
         return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
     except ValueError:
         raise CakapError(
-            422, "day: not a date (YYYY-MM-DD)", errors={"day": ["not a date"]}
+            422, "day: not a date (YYYY-MM-DD)", errors={"day": ["not a date"]}, code="invalid-day"
         ) from None

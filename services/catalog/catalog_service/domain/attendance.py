@@ -104,6 +104,7 @@ def add_session(course_class: CourseClass, day: date) -> ClassSession:
             f"day: {day.isoformat()} is outside the class ({course_class.starts_on.isoformat()}"
             f" to {course_class.ends_on.isoformat()})",
             errors={"day": ["outside the class's dates"]},
+            code="session-outside-class",
         )
     exists = db.session.scalar(
         select(ClassSession.id).where(

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from ..auth import roles_required
 from ..forms import ActionForm
 from ..gateway import ApiError, path
+from ..i18n import display_day
 from ..pages import load_part
 from . import api, bp, messages, progress
 
@@ -121,3 +122,55 @@ def complete_learner(class_id: str, enrolment_id: str):
             "success",
         )
     return redirect(target)
+
+
+@bp.post("/kelas/<class_id>/sesi")
+@roles_required("trainer")
+def add_session(class_id: str):
+    """Add a session day between the class's start and end."""
+    if ActionForm().validate_on_submit():
+        api.taught_class(class_id)
+        day = (request.form.get("day") or "").strip()
+        try:
+            api.call("POST", path("/api/v1/classes/{}/sessions", class_id), json={"day": day})
+        except ApiError as error:
+            flash(messages.session_problem(error), "error")
+        else:
+            flash(_("Hari sesi %(day)s ditambahkan.", day=display_day(day)), "success")
+    return redirect(url_for(".attendance", class_id=class_id) + "#hari-sesi")
+
+
+@bp.post("/kelas/<class_id>/sesi/<day>/hapus")
+@roles_required("trainer")
+def remove_session(class_id: str, day: str):
+    """Remove a session day and the attendance recorded on it."""
+    if ActionForm().validate_on_submit():
+        api.taught_class(class_id)
+        try:
+            api.call("DELETE", path("/api/v1/classes/{}/sessions/{}", class_id, day))
+        except ApiError as error:
+            flash(messages.session_problem(error), "error")
+        else:
+            flash(_("Hari sesi %(day)s dihapus.", day=display_day(day)), "success")
+    return redirect(url_for(".attendance", class_id=class_id) + "#hari-sesi")
+
+
+@bp.route("/kelas/<class_id>/kehadiran/<day>", methods=["GET", "POST"])
+@roles_required("trainer")
+def attendance_day(class_id: str, day: str):
+    """Attendance of one session day: one tick per learner, easy on a phone."""
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            progress.save_day(class_id, day, request.form.getlist("hadir"))
+        except ApiError as error:
+            flash(messages.attendance_problem(error), "error")
+        else:
+            flash(_("Kehadiran %(day)s disimpan.", day=display_day(day)), "success")
+            return redirect(url_for(".attendance", class_id=class_id))
+    data = progress.attendance_sheet(class_id)
+    if day not in [str(s.get("day")) for s in data["sheet"].get("sessions") or []]:
+        raise ApiError(404, None)
+    return render_template(
+        "trainer/attendance_day.html", form=form, day=day, today=_today(), **data
+    )

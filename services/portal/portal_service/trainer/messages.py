@@ -68,6 +68,17 @@ def attendance_problem(error: ApiError) -> str:
     return friendly(error)
 
 
+def session_problem(error: ApiError) -> str:
+    """Why catalog refused to add or remove a session day."""
+    if error.status == 401 or error.unavailable:
+        raise error
+    if error.status == 422 and not problem_code(error):
+        return _("Tanggal hari sesi tidak valid.")
+    if error.status == 404:
+        return _("Kelas ini tidak memiliki hari sesi pada tanggal itu.")
+    return friendly(error)
+
+
 def question_problem(error: ApiError) -> str:
     """Why evaluation refused a question (the field named, in Indonesian)."""
     if error.status == 401 or error.unavailable:
@@ -90,6 +101,40 @@ _FIELD_NAMES = {
     "tags": lambda: _("tag"),
     "type": lambda: _("jenis soal"),
 }
+
+_TEST_FIELDS = {
+    "title": lambda: _("judul"),
+    "kind": lambda: _("jenis tes"),
+    "passing_score": lambda: _("nilai lulus"),
+    "time_limit_minutes": lambda: _("batas waktu"),
+    "max_attempts": lambda: _("jumlah percobaan"),
+    "questions": lambda: _("soal"),
+    "question_ids": lambda: _("soal"),
+    "draw": lambda: _("aturan acak"),
+}
+
+
+def test_settings_problem(error: ApiError) -> str:
+    """Why evaluation refused to change a test's settings, naming the fields."""
+    if error.status == 401 or error.unavailable:
+        raise error
+    if problem_code(error) == "assessment-in-use":
+        raw = error.body.get("fields")
+        fields = [f for f in raw if isinstance(f, str)] if isinstance(raw, list) else []
+        return _(
+            "Sudah ada peserta yang mengumpulkan tes ini, jadi %(fields)s tidak dapat diubah "
+            "lagi: soal, nilai lulus, dan jenis tes tetap; jumlah percobaan dan batas waktu "
+            "hanya boleh dilonggarkan.",
+            fields=", ".join(_TEST_FIELDS[f]() if f in _TEST_FIELDS else f for f in fields),
+        )
+    if error.status == 422 and error.field_errors:
+        return _(
+            "Pengaturan tes tidak sah. Periksa isian: %(fields)s.",
+            fields=", ".join(
+                _TEST_FIELDS[f]() if f in _TEST_FIELDS else f for f in sorted(error.field_errors)
+            ),
+        )
+    return friendly(error)
 
 
 def field_names_text(fields: str) -> str:

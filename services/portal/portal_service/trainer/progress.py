@@ -181,3 +181,12 @@ def save_attendance(class_id: str, form: Any, today: str) -> tuple[int, list[str
         except ApiError as error:
             problems.append(f"{day}: {messages.attendance_problem(error)}")
     return saved, problems
+
+
+def save_day(class_id: str, day: str, present: list[str]) -> None:
+    """PUT one session day's present list (catalog checks the day and every enrolment)."""
+    api.call(
+        "PUT",
+        path("/api/v1/classes/{}/sessions/{}/attendance", class_id, day),
+        json={"present": present},
+    )

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 
 from ..auth import api_post, roles_required
 from ..forms import ActionForm
-from ..gateway import ApiError
-from ..pages import friendly, load_part, sanitize_questions
-from . import api, bp
+from ..gateway import ApiError, path
+from ..pages import field_messages, friendly, load_part, sanitize_questions
+from . import api, bp, messages
 
 
 @bp.get("/tes")
@@ -132,4 +132,49 @@ def test(test_id: str):
         draw=draw,
         used=used or [],
         used_error=used_error,
+    )
+
+
+SETTINGS = ("title", "kind", "passing_score", "time_limit_minutes", "max_attempts")
+
+
+def _changes(form: Any) -> dict[str, Any]:
+    """The edit form as an assessment PATCH: values as typed, so evaluation names bad fields.
+
+    An empty limit means "no limit"; an empty passing score is sent empty and refused.
+    """
+    body: dict[str, Any] = {
+        "title": (form.get("title") or "").strip(),
+        "kind": form.get("kind") or "",
+        "passing_score": (form.get("passing_score") or "").strip().replace(",", "."),
+        "shuffle": form.get("shuffle") == "on",
+        "show_feedback": form.get("show_feedback") == "on",
+    }
+    for name in ("time_limit_minutes", "max_attempts"):
+        body[name] = (form.get(name) or "").strip() or None
+    return body
+
+
+@bp.route("/tes/<test_id>/ubah", methods=["GET", "POST"])
+@roles_required("trainer")
+def edit_test(test_id: str):
+    """Change a test's title, kind and settings; evaluation refuses what became unfair."""
+    form = ActionForm()
+    found = api.test(test_id)
+    values = {k: found.get(k) for k in (*SETTINGS, "shuffle", "show_feedback")}
+    if isinstance(values["passing_score"], int | float):
+        values["passing_score"] = f"{values['passing_score']:g}"  # 80, not 80.0
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        body = _changes(request.form)
+        try:
+            api.call("PATCH", path("/api/v1/assessments/{}", test_id), json=body)
+        except ApiError as error:
+            values, errors = body, field_messages(error)
+            flash(messages.test_settings_problem(error), "error")
+        else:
+            flash(_("Pengaturan tes disimpan."), "success")
+            return redirect(url_for(".test", test_id=test_id))
+    return render_template(
+        "trainer/test_edit.html", test=found, values=values, errors=errors, form=form
     )

@@ -1,0 +1,1 @@
+"""Evaluation rules written in the feature layout (docs/decisions/0005)."""
