@@ -210,3 +210,26 @@ def test_throttling_still_counts_one_typed_name_across_addresses(demo):
     for i in range(5):
         assert sign_in(demo, "Nobody-Here", "x", addr=f"10.9.0.{i}").status_code == 401
     assert sign_in(demo, " nobody-here ", "x", addr="10.9.1.1").status_code == 429
+
+
+def test_a_hash_with_older_parameters_is_replaced_at_sign_in(app, demo):
+    """Raising or lowering the argon2id cost (docs/decisions/0010) reaches every account."""
+    from argon2 import PasswordHasher
+    from personnel_service.models import Account
+    from personnel_service.passwords import needs_rehash
+    from sqlalchemy import select
+
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(DEMO_PASSWORD)
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.username == "pegawai"))
+        account.password_hash = old
+        db.session.commit()
+    assert sign_in(demo, "pegawai").status_code == 200
+    with app.app_context():
+        stored = db.session.scalar(
+            select(Account.password_hash).where(Account.username == "pegawai")
+        )
+    with app.app_context():
+        assert needs_rehash(old) and not needs_rehash(stored)
+    assert stored.startswith("$argon2id$") and stored != old
+    assert sign_in(demo, "pegawai").status_code == 200

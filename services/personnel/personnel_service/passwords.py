@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1 (docs/decisions/0010).
+# Hashes made with other parameters are rehashed at the next sign-in.
+ARGON2_PARAMETERS = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1, "type": Type.ID}
+_hasher = PasswordHasher(**ARGON2_PARAMETERS)
 # Verified against when the user name is unknown, so both paths cost the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
