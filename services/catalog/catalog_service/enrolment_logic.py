@@ -514,6 +514,9 @@ def completed_event(enrolment: Enrolment) -> dict[str, Any]:
         "jp": course.jp,
         "form": course.form,
         "competencies": course.competencies,
+        # Evidence that the targeted levels were reached (personnel records them as
+        # `training` assessments only then); false for a course without a post test.
+        "post_test_passed": course.post_test_id is not None and bool(enrolment.post_test_passed),
         "class_id": course_class.id,
         "class_name": course_class.name,
         "trainer_ids": list(course_class.trainer_ids or []),

@@ -12,7 +12,7 @@ from flask import Flask
 
 from . import extensions
 from .config import load_config
-from .extensions import db, events
+from .extensions import db
 from .tokens import issuer_from_config
 
 ROUTES = [
@@ -39,7 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     issuer = issuer_from_config(app)
     app.extensions["cakap_token_issuer"] = issuer
-    from . import jp, models  # noqa: F401  (jp registers the enrolment.completed handler)
+    from . import events as handlers  # noqa: F401  (subscriptions register before the manifest)
+    from . import models
 
     init_platform(
         app,
@@ -48,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
-        events=events,
+        events=extensions.events,
         event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
         verifier=issuer.verifier([USER_AUDIENCE, "personnel"]),
     )

@@ -457,12 +457,14 @@ class AssessmentSchema(ma.Schema):
     level = ma.fields.Integer()
     source = ma.fields.String()
     assessed_on = ma.fields.Date()
+    evidence = ma.fields.String(allow_none=True)
 
 
 class CompetencyProfileSchema(ma.Schema):
     """Current level per competency (most trusted source, then latest) and the history."""
 
     items = ma.fields.List(ma.fields.Nested(AssessmentSchema))
+    self_assessments = ma.fields.List(ma.fields.Nested(AssessmentSchema))
     history = ma.fields.List(ma.fields.Nested(AssessmentSchema))
 
 
