@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from cakap_shared.auth import public
 
     from .api.accounts import blp as accounts_blp
+    from .api.appreciations import blp as appreciations_blp
     from .auth_resources import blp as auth_blp
     from .auth_resources import jwks_view
     from .development_resources import blp as development_blp
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(people_blp)
     api.register_blueprint(development_blp)
     api.register_blueprint(accounts_blp)
+    api.register_blueprint(appreciations_blp)
     app.add_url_rule("/.well-known/jwks.json", "jwks", public(jwks_view))
 
 

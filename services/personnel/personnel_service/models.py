@@ -247,6 +247,11 @@ class Appreciation(db.Model):
     from_person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     to_person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
+    # What it rests on: "training" (a course the person completed: course_code/title from
+    # their JP ledger) or "improvement" (a shown improvement); None before these existed.
+    basis: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    course_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    course_title: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
