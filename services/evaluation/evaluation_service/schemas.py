@@ -423,7 +423,11 @@ class SurveySchema(ma.Schema):
 class SurveyQueryArgsSchema(PageArgsSchema):
     """Filters for surveys."""
 
-    status = F.String(validate=V.OneOf(["pending", "done"]))
+    status = F.String(validate=V.OneOf(["pending", "done", "overdue"]))
+    learner_id = F.String(
+        validate=V.Length(min=1, max=80),
+        metadata={"description": "A learner in the caller's line (supervisors; admins: any)"},
+    )
 
 
 class SurveyResponseInSchema(ma.Schema):
