@@ -73,7 +73,8 @@ def test_gap_recommendation_evidence_team_and_apresiasi(suite, page_as, assert_f
 
     # The ASN sees the gap and follows the recommendation to request the class.
     page = page_as(team.staff_login, phone=phone, password=team.password)
-    page.goto("/pengembangan")
+    page.get_by_role("link", name="Pengembangan saya").first.click()
+    assert page.url.endswith("/pengembangan")
     assert _gap_row(page, "gaps", code).locator("td.gap").inner_text().strip() == "3"
     assert_fits(page)
     page.locator("#recommendations li", has_text=course["title"]).get_by_role(

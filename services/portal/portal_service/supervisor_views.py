@@ -79,7 +79,8 @@ def _refused(error: ApiError):
 @roles_required("supervisor")
 def team():
     """Everyone below me (direct subordinates first): JP against the target, competency
-    gaps, current enrolments and their progress, impact evaluations overdue with me;
+    gaps, current enrolments and their progress, their overdue reaction surveys and the
+    impact evaluations overdue with me;
     `bawah_target=1` keeps only those below the JP target."""
     user = current_user()
     assert user is not None
@@ -98,8 +99,16 @@ def team():
     )
     rows = []
     for index, person in enumerate(members):
-        jp = gaps = None
+        jp = gaps = surveys = None
         if index < TEAM_JP_LIMIT and person.get("id"):
+            surveys, _error = load_part(
+                lambda p=person: items_of(
+                    api_get(
+                        "/api/v1/surveys",
+                        params={"learner_id": p["id"], "status": "overdue", "per_page": 100},
+                    )
+                )
+            )
             jp, _error = load_part(lambda p=person: api_get(path("/api/v1/people/{}/jp", p["id"])))
             gaps, _error = load_part(
                 lambda p=person: api_get(path("/api/v1/people/{}/competency-gaps", p["id"]))
@@ -108,6 +117,17 @@ def team():
         if below_only and not (jp and jp.get("shortfall")):
             continue
         pid = str(person.get("id"))
+        theirs = [e for e in enrolments or [] if str(e.get("learner_id")) == pid]
+        if str(person.get("supervisor_id")) != user.id and index < TEAM_JP_LIMIT:
+            # My team list holds my direct reports' enrolments; the others', one by one.
+            theirs, _error = load_part(
+                lambda p=pid: items_of(
+                    api_get(
+                        "/api/v1/enrolments",
+                        params={"scope": "team", "learner_id": p, "per_page": 100},
+                    )
+                )
+            )
         rows.append(
             {
                 "person": person,
@@ -115,11 +135,11 @@ def team():
                 "gaps": [g for g in items_of(gaps) if g.get("gap")],
                 "enrolments": [
                     e
-                    for e in enrolments or []
-                    if str(e.get("learner_id")) == pid
-                    and e.get("status") in ("requested", "waitlisted", "enrolled")
+                    for e in theirs or []
+                    if e.get("status") in ("requested", "waitlisted", "enrolled")
                 ],
                 "overdue": [e for e in overdue or [] if str(e.get("learner_id")) == pid],
+                "overdue_surveys": surveys or [],
             }
         )
     unit_apresiasi, unit_apresiasi_error = load_part(lambda: _unit_appreciations())
