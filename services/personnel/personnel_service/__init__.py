@@ -24,6 +24,7 @@ ROUTES = [
     "/api/v1/jp-targets",
     "/api/v1/development-needs",
     "/api/v1/jp-compliance",
+    "/api/v1/unit-development",
 ]
 
 
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
 
     from .api.accounts import blp as accounts_blp
     from .api.appreciations import blp as appreciations_blp
+    from .api.unit_development import blp as unit_development_blp
     from .auth_resources import blp as auth_blp
     from .auth_resources import jwks_view
     from .development_resources import blp as development_blp
@@ -83,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(development_blp)
     api.register_blueprint(accounts_blp)
     api.register_blueprint(appreciations_blp)
+    api.register_blueprint(unit_development_blp)
     app.add_url_rule("/.well-known/jwks.json", "jwks", public(jwks_view))
 
 

@@ -581,3 +581,33 @@ class DevelopmentNeedsPageSchema(ma.Schema):
     total = ma.fields.Integer()
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
+
+
+class UnitDevelopmentArgsSchema(ma.Schema):
+    """Which units (those under parent_code; top-level ones without it) and which year."""
+
+    parent_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=50))
+    year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=2000, max=2100))
+
+
+class UnitDevelopmentSchema(ma.Schema):
+    """One unit's figures (null when it has too few people to show them)."""
+
+    unit_code = ma.fields.String()
+    name = ma.fields.String()
+    has_children = ma.fields.Boolean()
+    mine = ma.fields.Boolean()
+    people = ma.fields.Integer()
+    enough_people = ma.fields.Boolean()
+    at_target_share = ma.fields.Float(allow_none=True)
+    trainings_completed = ma.fields.Integer(allow_none=True)
+    unit_codes = ma.fields.List(ma.fields.String())
+
+
+class UnitDevelopmentListSchema(ma.Schema):
+    """The units compared."""
+
+    year = ma.fields.Integer()
+    parent_code = ma.fields.String(allow_none=True)
+    min_people = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(UnitDevelopmentSchema))
