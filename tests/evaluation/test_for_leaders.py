@@ -1,5 +1,5 @@
-"""A supervisor sees which reaction surveys of someone in their line are overdue, never
-their answers; nobody else reads them."""
+"""What leaders read: the overdue reaction surveys of someone in their line (never the
+answers) and impact ratings per unit (figures only)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,26 @@ def test_overdue_surveys_of_my_line_without_the_answers(client, auth, ids, fakes
     fakes.personnel_down = True
     assert overdue("supervisor").status_code == 503
     assert client.get("/api/v1/surveys", headers=auth("learner")).json["total"] == 2
+
+
+def test_impact_ratings_per_unit_for_leaders(client, auth, ids, fakes, clock):
+    fakes.people[ids["learner"]] = {"id": ids["learner"], "name": "Nyimas Ayu Lestari"}
+    deliver(client, auth, completion_event(ids))
+    [evaluation] = client.get("/api/v1/impact-evaluations", headers=auth("supervisor")).json[
+        "items"
+    ]
+    form = {"behaviour_ratings": [{"competency_code": "TIK-KI", "rating": 3}],
+            "evidence_text": "Diterapkan", "impact_rating": 4}  # fmt: skip
+    url = f"/api/v1/impact-evaluations/{evaluation['id']}/submission"
+    assert client.post(url, json=form, headers=auth("supervisor")).status_code == 201
+    year = clock.now().year
+    report = client.get(f"/api/v1/reports/impact-by-unit?year={year}", headers=auth("big_boss"))
+    assert report.json["items"] == [
+        {"unit_code": "DISKOMINFO", "evaluations": 1, "impact_rating_avg": 4.0,
+         "behaviour_avg": 3.0}
+    ]  # fmt: skip
+    other_year = client.get(
+        f"/api/v1/reports/impact-by-unit?year={year - 1}", headers=auth("admin")
+    )
+    assert other_year.json["items"] == []
+    assert client.get("/api/v1/reports/impact-by-unit", headers=auth("learner")).status_code == 403

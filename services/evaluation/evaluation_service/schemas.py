@@ -547,3 +547,9 @@ AttemptPageSchema = page_schema(AttemptSchema)
 CertificatePageSchema = page_schema(CertificateSchema)
 SurveyPageSchema = page_schema(SurveySchema)
 ImpactPageSchema = page_schema(ImpactEvaluationSchema)
+
+
+class YearArgsSchema(ma.Schema):
+    """A calendar year (default: this year)."""
+
+    year = F.Integer(load_default=None, validate=V.Range(min=2000, max=2100))
