@@ -200,3 +200,44 @@ def test_apresiasi_refused_by_the_api_shows_the_field_in_indonesian(
     text = answer.get_data(as_text=True)
     assert answer.status_code == 400 and 'id="course_code-error"' in text
     assert "has not completed" not in text
+
+
+def test_unit_page_compares_units_and_hides_small_ones(client, sign_in, gw, api):
+    sign_in(["asn", "supervisor"])
+    gw.add(
+        responses.GET,
+        api("/api/v1/unit-development"),
+        json={
+            "year": 2027,
+            "min_people": 5,
+            "items": [
+                {"unit_code": "A", "name": "Dinas A", "people": 10, "enough_people": True,
+                 "at_target_share": 0.6, "trainings_completed": 7, "has_children": True,
+                 "mine": True, "unit_codes": ["A", "A1"]},
+                {"unit_code": "B", "name": "Dinas B", "people": 2, "enough_people": False,
+                 "at_target_share": None, "trainings_completed": None, "has_children": False,
+                 "mine": False, "unit_codes": ["B"]},
+            ],
+        },
+    )  # fmt: skip
+    gw.add(
+        responses.GET,
+        api("/api/v1/reports/impact-by-unit"),
+        json={"year": 2027, "items": [
+            {"unit_code": "A", "evaluations": 1, "impact_rating_avg": 5.0},
+            {"unit_code": "A1", "evaluations": 3, "impact_rating_avg": 3.0},
+            {"unit_code": "B", "evaluations": 1, "impact_rating_avg": 1.0},
+        ]},
+    )  # fmt: skip
+    page = client.get("/unit?tahun=2027").get_data(as_text=True)
+    row_a = page[page.index('data-unit="A"') : page.index('data-unit="B"')]
+    assert "60%" in row_a and ">7<" in row_a
+    assert "3.5" in row_a  # (5 * 1 + 3 * 3) / 4, over the unit and its sub-unit
+    row_b = page[page.index('data-unit="B"') :]
+    assert "1.0" not in row_b.split("</tr>")[0]  # too small: its one rating names someone
+    assert 'href="/unit?induk=A&amp;tahun=2027"' in page
+
+
+def test_unit_page_is_for_leaders(client, sign_in):
+    sign_in(["asn"])
+    assert client.get("/unit").status_code == 403

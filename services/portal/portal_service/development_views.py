@@ -220,3 +220,80 @@ def _apresiasi_input(form: Any, trainings: list[dict[str, Any]]) -> tuple[dict[s
     if len(reason) < 3:
         errors["reason"] = _("Tuliskan alasan apresiasi (minimal 3 karakter).")
     return body, errors
+
+
+def unit_rows(units: Any, impact: Any) -> list[dict[str, Any]]:
+    """Personnel's unit figures with evaluation's impact ratings added up over each unit's
+    sub-units (an average weighted by the number of evaluations)."""
+    by_unit = {str(i.get("unit_code")): i for i in items_of(impact)}
+    rows = []
+    for unit in items_of(units):
+        done = [by_unit[c] for c in unit.get("unit_codes") or [] if c in by_unit]
+        count = sum(int(d.get("evaluations") or 0) for d in done)
+        rated = [d for d in done if d.get("impact_rating_avg") is not None]
+        weight = sum(int(d.get("evaluations") or 0) for d in rated)
+        average = (
+            round(sum(d["impact_rating_avg"] * int(d["evaluations"]) for d in rated) / weight, 2)
+            if weight
+            else None
+        )
+        small = not unit.get("enough_people")
+        rows.append(
+            {
+                **unit,
+                "evaluations": None if small else count,
+                "impact_rating_avg": None if small else average,
+            }
+        )
+    return rows
+
+
+def share_chart(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Chart.js spec: the share at the JP target per unit, in percent."""
+    shown = [r for r in rows if r.get("at_target_share") is not None]
+    if not shown:
+        return None
+    return {
+        "type": "bar",
+        "data": {
+            "labels": [r["name"] for r in shown],
+            "datasets": [
+                {
+                    "label": _("Pegawai mencapai target JP (%)"),
+                    "data": [round(r["at_target_share"] * 100) for r in shown],
+                }
+            ],
+        },
+        "options": {"indexAxis": "y", "scales": {"x": {"min": 0, "max": 100}}},
+    }
+
+
+@bp.get("/unit")
+@roles_required("supervisor", "admin")
+def units():
+    """Units side by side (the top-level ones, or those under `induk`): share of people at
+    the JP target, trainings completed, impact ratings; figures only, nobody named."""
+    from .learner_views import _this_year
+
+    this_year = _this_year()
+    year = _year(request.args.get("tahun"), this_year)
+    parent = (request.args.get("induk") or "").strip()[:50]
+    params: dict[str, Any] = {"year": year}
+    if parent:
+        params["parent_code"] = parent
+    figures, error = load_part(lambda: api_get("/api/v1/unit-development", params=params))
+    impact, impact_error = load_part(
+        lambda: api_get("/api/v1/reports/impact-by-unit", params={"year": year})
+    )
+    rows = unit_rows(figures, impact)
+    return render_template(
+        "units.html",
+        rows=rows,
+        error=error,
+        impact_error=impact_error,
+        chart=share_chart(rows),
+        parent=parent,
+        year=year,
+        years=list(range(this_year, this_year - 5, -1)),
+        min_people=(figures or {}).get("min_people") if isinstance(figures, dict) else None,
+    )
