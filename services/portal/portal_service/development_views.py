@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from .auth import api_get, api_post, current_user, roles_required
 from .gateway import ApiError, path
+from .learner_views import _this_year
 from .pages import competency_names, field_messages, friendly, items_of, load_part
 
 bp = Blueprint("development", __name__)
@@ -97,8 +98,6 @@ def mine():
     ledger for a year, certificates and the apresiasi I received."""
     user = current_user()
     assert user is not None
-    from .learner_views import _this_year
-
     this_year = _this_year()
     year = _year(request.args.get("tahun"), this_year)
     target = (request.args.get("target") or "").strip()[:200]
@@ -186,8 +185,6 @@ def give_apresiasi(person_id: UUID):
 
 def _completed_trainings(person_id: UUID) -> list[dict[str, Any]]:
     """Trainings the person completed (their JP ledger, this year and the four before)."""
-    from .learner_views import _this_year
-
     this_year = _this_year()
     seen: dict[str, dict[str, Any]] = {}
     for year in range(this_year, this_year - 5, -1):
@@ -273,8 +270,6 @@ def share_chart(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 def units():
     """Units side by side (the top-level ones, or those under `induk`): share of people at
     the JP target, trainings completed, impact ratings; figures only, nobody named."""
-    from .learner_views import _this_year
-
     this_year = _this_year()
     year = _year(request.args.get("tahun"), this_year)
     parent = (request.args.get("induk") or "").strip()[:50]
