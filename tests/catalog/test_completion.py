@@ -75,10 +75,10 @@ def test_completes_when_all_modules_and_post_test_done(cat, people, enrolled):
     assert data["completed_on"] == "2026-11-30" and data["trainer_ids"] == [people.trainer]
     expected = {
         "enrolment_id", "learner_id", "learner_name", "unit_code", "supervisor_id", "course_id",
-        "course_code", "course_title", "jp", "form", "competencies", "class_id", "class_name",
-        "trainer_ids", "starts_on", "ends_on", "completed_on",
+        "course_code", "course_title", "jp", "form", "competencies", "post_test_passed",
+        "class_id", "class_name", "trainer_ids", "starts_on", "ends_on", "completed_on",
     }  # fmt: skip
-    assert set(data) == expected
+    assert set(data) == expected and data["post_test_passed"] is True
 
 
 def test_handlers_are_idempotent(cat, people, enrolled):

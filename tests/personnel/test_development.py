@@ -58,8 +58,8 @@ def test_enrolment_completed_adds_one_entry_even_when_delivered_twice(org):
 
 def test_same_event_id_is_one_entry_even_past_the_inbox(app, org):
     """The ledger's own unique source_event_id guards even a handler called directly."""
+    from personnel_service.events import on_enrolment_completed
     from personnel_service.extensions import db
-    from personnel_service.jp import on_enrolment_completed
     from personnel_service.models import JpEntry
 
     event = completed_event(org.ids["staff"])
@@ -276,8 +276,11 @@ def test_profile_shows_the_trusted_level_and_sources_are_checked(org):
             "level": 2,
             "source": "assessment_centre",
             "assessed_on": "2023-01-01",
+            "evidence": None,
         }
     ]
+    # ... and is shown beside it.
+    assert [(a["code"], a["level"]) for a in profile["self_assessments"]] == [("M-INT", 3)]
     assert [h["source"] for h in profile["history"]] == ["self", "assessment_centre"]
 
 

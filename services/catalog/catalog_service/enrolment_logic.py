@@ -14,12 +14,13 @@ from typing import Any
 
 from cakap_shared.auth import Principal
 from cakap_shared.db import utcnow
+from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clock
+from . import clients, clock
 from .extensions import db, events
 from .models import (
     ACTIVE_STATUSES,
@@ -514,6 +515,9 @@ def completed_event(enrolment: Enrolment) -> dict[str, Any]:
         "jp": course.jp,
         "form": course.form,
         "competencies": course.competencies,
+        # Evidence that the targeted levels were reached (personnel records them as
+        # `training` assessments only then); false for a course without a post test.
+        "post_test_passed": course.post_test_id is not None and bool(enrolment.post_test_passed),
         "class_id": course_class.id,
         "class_name": course_class.name,
         "trainer_ids": list(course_class.trainer_ids or []),
@@ -524,6 +528,22 @@ def completed_event(enrolment: Enrolment) -> dict[str, Any]:
 
 
 # --- who may do what ------------------------------------------------------
+
+
+def team_filter(who: Principal, learner_id: str | None) -> Any:
+    """The enrolments a supervisor's team list holds: their direct reports' (by the
+    enrolment's supervisor snapshot), or, for one named learner, that learner's when
+    personnel puts the caller anywhere in the learner's line of supervisors."""
+    if learner_id and who.has_role("supervisor") and learner_id != who.id:
+        try:
+            line = clients.supervisor_ids(learner_id)
+        except ServiceUnavailable as exc:
+            raise CakapError(
+                503, "Personnel is unavailable, so the line of supervisors cannot be read."
+            ) from exc
+        if who.id in line:
+            return Enrolment.learner_id == learner_id
+    return Enrolment.supervisor_id == who.id
 
 
 def can_see(enrolment: Enrolment, who: Principal) -> bool:

@@ -40,7 +40,8 @@ class Enrolments(MethodView):
     @blp.arguments(EnrolmentQueryArgsSchema, location="query")
     @blp.response(200, page_of(EnrolmentSchema))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Mine; a supervisor's team's (scope=team); everyone's for admins (filters)."""
+        """Mine; a supervisor's team's (scope=team: direct reports, or with learner_id anyone
+        in my line, direct or indirect); everyone's for admins (filters)."""
         who = current_principal()
         everyone = who.is_admin or who.is_service
         scope = args.get("scope") or ("all" if everyone else "mine")
@@ -50,7 +51,7 @@ class Enrolments(MethodView):
         if scope == "mine":
             stmt = stmt.where(Enrolment.learner_id == who.id)
         elif scope == "team":
-            stmt = stmt.where(Enrolment.supervisor_id == who.id)
+            stmt = stmt.where(logic.team_filter(who, args.get("learner_id")))
         for name in ("status", "class_id", "course_id", "learner_id", "unit_code"):
             if args.get(name):
                 stmt = stmt.where(getattr(Enrolment, name) == args[name])

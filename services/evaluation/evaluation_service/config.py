@@ -20,6 +20,9 @@ def load_config() -> dict[str, Any]:
             "IMPACT_SELF_ASSESSMENT": env_bool("IMPACT_SELF_ASSESSMENT", True),
             "IMPACT_REMIND_BEFORE_DAYS": env_int("IMPACT_REMIND_BEFORE_DAYS", 14),
             "IMPACT_ESCALATE_AFTER_DAYS": env_int("IMPACT_ESCALATE_AFTER_DAYS", 30),
+            # A reaction survey still unanswered this many days after it was sent is overdue
+            # (the supervisor's team page lists those).
+            "SURVEY_OVERDUE_DAYS": env_int("SURVEY_OVERDUE_DAYS", 14),
             "CERTIFICATE_NUMBER_PREFIX": env("CERTIFICATE_NUMBER_PREFIX", "CKP"),
             # A TTF font for names beyond latin-1; without it the PDF falls back to Helvetica.
             "CERTIFICATE_FONT_PATH": env("CERTIFICATE_FONT_PATH", DEFAULT_FONT),

@@ -253,9 +253,33 @@ class ImpactSubmission(MethodView):
         evaluation.submission = form
         evaluation.impact_rating = body["impact_rating"]
         evaluation.behaviour_average = round(sum(ratings) / len(ratings), 2)
+        events.publish(
+            "impact_evaluation.submitted", _submitted_data(evaluation, clock.today()), evaluation.id
+        )
         db.session.commit()
         audit("impact_evaluation.submitted", evaluation_id=evaluation.id)
         return _submission_out(evaluation)
+
+
+def _submitted_data(evaluation: ImpactEvaluation, submitted_on: date) -> dict[str, Any]:
+    """The data of impact_evaluation.submitted (docs/events.md): personnel turns a
+    supervisor's behaviour ratings into `supervisor` competency assessments."""
+    form = evaluation.submission or {}
+    return {
+        "evaluation_id": evaluation.id,
+        "enrolment_id": evaluation.enrolment_id,
+        "evaluator_role": evaluation.evaluator_role,
+        "evaluator_id": evaluation.evaluator_id,
+        "learner_id": evaluation.learner_id,
+        "course_code": evaluation.course_code,
+        "course_title": evaluation.course_title,
+        "behaviour_ratings": [
+            {"competency_code": r["competency_code"], "rating": r["rating"]}
+            for r in form.get("behaviour_ratings") or []
+        ],
+        "impact_rating": evaluation.impact_rating,
+        "submitted_on": submitted_on.isoformat(),
+    }
 
 
 # --- reminders and escalation -------------------------------------------------------------

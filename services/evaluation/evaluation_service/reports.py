@@ -15,6 +15,7 @@ from statistics import mean
 from typing import Any
 
 from cakap_shared.auth import Principal, require_roles
+from cakap_shared.db import local_date
 from cakap_shared.problems import CakapError, invalid
 from cakap_shared.tabular import csv_response
 from flask import Response, jsonify
@@ -26,7 +27,7 @@ from . import clock
 from .extensions import db
 from .impact import SUPERVISOR, status_of
 from .models import OPEN, Assessment, Attempt, Completion, Course, ImpactEvaluation, Survey
-from .schemas import GainArgsSchema, ReportArgsSchema
+from .schemas import GainArgsSchema, ReportArgsSchema, YearArgsSchema
 from .surveys import DIMENSIONS, dimension_scores
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Evaluation reports")
@@ -358,3 +359,40 @@ class OverdueByUnit(MethodView):
         for evaluation in rows:
             counts[evaluation.unit_code or "-"] += 1
         return jsonify(items=[{"unit_code": u, "overdue": n} for u, n in sorted(counts.items())])
+
+
+def impact_by_unit(year: int) -> list[dict[str, Any]]:
+    """Submitted supervisor impact evaluations of `year`, per learner's unit: how many, the
+    average impact rating and behaviour change (aggregates only: no learner named)."""
+    totals: dict[str, list[ImpactEvaluation]] = defaultdict(list)
+    for evaluation in db.session.scalars(
+        select(ImpactEvaluation).where(
+            ImpactEvaluation.submitted_at.is_not(None),
+            ImpactEvaluation.evaluator_role == SUPERVISOR,
+        )
+    ):
+        if local_date(clock.aware(evaluation.submitted_at)).year == year:
+            totals[evaluation.unit_code or "-"].append(evaluation)
+    return [
+        {
+            "unit_code": unit,
+            "evaluations": len(done),
+            "impact_rating_avg": _avg(e.impact_rating for e in done),
+            "behaviour_avg": _avg(e.behaviour_average for e in done),
+        }
+        for unit, done in sorted(totals.items())
+    ]
+
+
+@blp.route("/reports/impact-by-unit")
+class ImpactByUnit(MethodView):
+    """Impact ratings per unit, for leaders comparing units."""
+
+    @blp.arguments(YearArgsSchema, location="query")
+    @blp.response(200)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Per unit: submitted supervisor evaluations of a year and their average ratings
+        (admins and supervisors; figures only)."""
+        require_roles("admin", "supervisor")
+        year = args.get("year") or clock.today().year
+        return jsonify(year=year, items=impact_by_unit(year))

@@ -443,7 +443,11 @@ class SurveySchema(ma.Schema):
 class SurveyQueryArgsSchema(PageArgsSchema):
     """Filters for surveys."""
 
-    status = F.String(validate=V.OneOf(["pending", "done"]))
+    status = F.String(validate=V.OneOf(["pending", "done", "overdue"]))
+    learner_id = F.String(
+        validate=V.Length(min=1, max=80),
+        metadata={"description": "A learner in the caller's line (supervisors; admins: any)"},
+    )
 
 
 class SurveyResponseInSchema(ma.Schema):
@@ -563,3 +567,9 @@ AttemptPageSchema = page_schema(AttemptSchema)
 CertificatePageSchema = page_schema(CertificateSchema)
 SurveyPageSchema = page_schema(SurveySchema)
 ImpactPageSchema = page_schema(ImpactEvaluationSchema)
+
+
+class YearArgsSchema(ma.Schema):
+    """A calendar year (default: this year)."""
+
+    year = F.Integer(load_default=None, validate=V.Range(min=2000, max=2100))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from cakap_shared.auth import current_principal
+from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import paginate
+from cakap_shared.http import ServiceUnavailable
 from cakap_shared.problems import CakapError
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
 from . import clock
 from .access import not_found
+from .clients import clients, unavailable
 from .extensions import db, events
 from .models import Completion, Survey, SurveyTemplate
 from .schemas import (
@@ -159,18 +163,43 @@ class Surveys(MethodView):
     @blp.arguments(SurveyQueryArgsSchema, location="query")
     @blp.response(200, SurveyPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """My surveys, pending first (admins: everyone's)."""
-        principal = current_principal()
-        query = select(Survey).order_by(Survey.answered_at.is_not(None), Survey.sent_at, Survey.id)
-        if not principal.is_admin:
-            query = query.where(Survey.learner_id == principal.id)
-        if args.get("status") == "pending":
-            query = query.where(Survey.answered_at.is_(None))
-        elif args.get("status") == "done":
-            query = query.where(Survey.answered_at.is_not(None))
-        page = paginate(db, query, args["page"], args["per_page"])
-        page["items"] = [_out(s) for s in page["items"]]
-        return page
+        """My surveys, pending first (admins: everyone's); with learner_id, a learner's in my
+        line (supervisors), without their answers; status overdue: pending past the delay."""
+        return survey_page(current_principal(), args)
+
+
+def survey_page(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """The list answer of GET /surveys for `principal`."""
+    learner_id = args.get("learner_id")
+    for_supervisor = bool(learner_id) and learner_id != principal.id and not principal.is_admin
+    query = select(Survey).order_by(Survey.answered_at.is_not(None), Survey.sent_at, Survey.id)
+    if for_supervisor:
+        try:
+            line = {s.get("id") for s in clients().supervisors(learner_id)}
+        except ServiceUnavailable as exc:
+            raise unavailable(exc) from None
+        if principal.id not in line:
+            raise not_found("learner")
+        query = query.where(Survey.learner_id == learner_id)
+    elif not principal.is_admin:
+        query = query.where(Survey.learner_id == principal.id)
+    elif learner_id:
+        query = query.where(Survey.learner_id == learner_id)
+    status = args.get("status")
+    if status in ("pending", "overdue"):
+        query = query.where(Survey.answered_at.is_(None))
+    if status == "overdue":
+        days = current_app.config["SURVEY_OVERDUE_DAYS"]
+        query = query.where(Survey.sent_at < clock.now() - timedelta(days=days))
+    elif status == "done":
+        query = query.where(Survey.answered_at.is_not(None))
+    page = paginate(db, query, args["page"], args["per_page"])
+    page["items"] = [_out(s) for s in page["items"]]
+    if for_supervisor:
+        # A learner's reaction to a training is theirs: the supervisor sees only that it waits.
+        for item in page["items"]:
+            item["ratings"], item["comment"] = None, None
+    return page
 
 
 @blp.route("/surveys/<survey_id>")

@@ -12,7 +12,7 @@ from flask import Flask
 
 from . import extensions
 from .config import load_config
-from .extensions import db, events
+from .extensions import db
 from .tokens import issuer_from_config
 
 ROUTES = [
@@ -24,6 +24,7 @@ ROUTES = [
     "/api/v1/jp-targets",
     "/api/v1/development-needs",
     "/api/v1/jp-compliance",
+    "/api/v1/unit-development",
 ]
 
 
@@ -39,7 +40,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     issuer = issuer_from_config(app)
     app.extensions["cakap_token_issuer"] = issuer
-    from . import jp, models  # noqa: F401  (jp registers the enrolment.completed handler)
+    from . import events as handlers  # noqa: F401  (subscriptions register before the manifest)
+    from . import models
 
     init_platform(
         app,
@@ -48,7 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
-        events=events,
+        events=extensions.events,
         event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
         verifier=issuer.verifier([USER_AUDIENCE, "personnel"]),
     )
@@ -66,6 +68,8 @@ def register_blueprints(app: Flask) -> None:
     from cakap_shared.auth import public
 
     from .api.accounts import blp as accounts_blp
+    from .api.appreciations import blp as appreciations_blp
+    from .api.unit_development import blp as unit_development_blp
     from .auth_resources import blp as auth_blp
     from .auth_resources import jwks_view
     from .development_resources import blp as development_blp
@@ -80,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(people_blp)
     api.register_blueprint(development_blp)
     api.register_blueprint(accounts_blp)
+    api.register_blueprint(appreciations_blp)
+    api.register_blueprint(unit_development_blp)
     app.add_url_rule("/.well-known/jwks.json", "jwks", public(jwks_view))
 
 

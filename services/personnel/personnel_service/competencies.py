@@ -83,9 +83,9 @@ def standard_for(position: str | None, position_type: str | None) -> dict[str, i
 
 
 # Most trusted first: an assessment centre or certification run by BKPSDM, then the
-# supervisor, then the person's own view. (A level taken from a completed training,
-# when one is recorded, ranks between the supervisor and the self-assessment.)
-SOURCE_PRECEDENCE = ("assessment_centre", "supervisor", "self")
+# supervisor, then a completed training whose post test was passed (domain/evidence.py),
+# then the person's own view.
+SOURCE_PRECEDENCE = ("assessment_centre", "supervisor", "training", "self")
 _RANK = {source: rank for rank, source in enumerate(SOURCE_PRECEDENCE)}
 
 
@@ -128,15 +128,22 @@ def assessment_view(a: CompetencyAssessment) -> dict[str, Any]:
         "level": a.level,
         "source": a.source,
         "assessed_on": a.assessed_on,
+        "evidence": a.evidence,
     }
 
 
 def profile(person_id: str) -> dict[str, Any]:
-    """Current level per code (most trusted source, then latest) and the full history."""
+    """Current level per code (most trusted source, then latest), the person's latest own
+    view per code (shown beside the current level, never instead) and the full history."""
     history = assessments(person_id)
     current = current_assessments(history)
+    own: dict[str, CompetencyAssessment] = {}
+    for a in history:
+        if a.source == "self":
+            own.setdefault(a.competency_code, a)
     return {
         "items": [assessment_view(current[code]) for code in sorted(current)],
+        "self_assessments": [assessment_view(own[code]) for code in sorted(own)],
         "history": [assessment_view(a) for a in history],
     }
 

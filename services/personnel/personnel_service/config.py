@@ -23,6 +23,9 @@ def load_config() -> dict[str, Any]:
             "LOGIN_MAX_FAILURES_PER_ADDRESS": env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
             "JP_TARGET_PNS": env_int("JP_TARGET_PNS", 20),
             "JP_TARGET_PPPK": env_int("JP_TARGET_PPPK", 20),
+            # Fewer active people than this in a unit: its figures are not shown (they would
+            # name individuals).
+            "UNIT_SUMMARY_MIN_PEOPLE": env_int("UNIT_SUMMARY_MIN_PEOPLE", 5),
             "IMPORT_MAX_BYTES": env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024),
             "IMPORT_MAX_ROWS": env_int("IMPORT_MAX_ROWS", 100_000),
             # X-Forwarded-For is believed only with the gateway's secret (cakap_shared.forwarding).

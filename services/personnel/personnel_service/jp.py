@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from . import units as unit_tree
-from .extensions import db, events
+from .extensions import db
 from .models import JpEntry, JpTarget, Person, Unit
 
 ALL_AGENCIES = ""
@@ -195,8 +195,7 @@ def add_entry(person_id: str, data: dict[str, Any], recorded_by: str | None) -> 
     return entry
 
 
-@events.handler("enrolment.completed", version=1)
-def on_enrolment_completed(envelope: dict[str, Any]) -> None:
+def record_completion(envelope: dict[str, Any]) -> None:
     """A completed course earns its JP: one ledger entry per event, whatever the redeliveries."""
     data = envelope["data"]
     event_id = str(envelope["id"])

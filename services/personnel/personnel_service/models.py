@@ -187,11 +187,19 @@ class CompetencyAssessment(db.Model):
     source: Mapped[str] = mapped_column(String(30))
     assessed_on: Mapped[date] = mapped_column(Date)
     assessed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # What the level rests on when an event recorded it ("enrolment:<id>", "impact:<id>"):
+    # one row per competency and piece of evidence, however often the event arrives.
+    source_ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # The evidence as a person reads it (the course title).
+    evidence: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
         Index("ix_assessments_person_code", "person_id", "competency_code"),
         CheckConstraint("level BETWEEN 1 AND 5", name="ck_assessment_level"),
+        UniqueConstraint(
+            "person_id", "competency_code", "source_ref", name="uq_assessment_evidence"
+        ),
     )
 
 
@@ -239,6 +247,11 @@ class Appreciation(db.Model):
     from_person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     to_person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
+    # What it rests on: "training" (a course the person completed: course_code/title from
+    # their JP ledger) or "improvement" (a shown improvement); None before these existed.
+    basis: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    course_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    course_title: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

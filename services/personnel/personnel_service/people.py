@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from . import rights
 from .clock import today
+from .domain import appreciations
 from .extensions import db, events
 from .grades import (
     EmploymentType,
@@ -21,7 +22,7 @@ from .grades import (
     parse_position_type,
     parse_status,
 )
-from .models import Account, Appreciation, Person, PersonUnitHistory, Unit
+from .models import Account, Person, PersonUnitHistory, Unit
 from .nip import InvalidNip, NipInfo, parse_nip
 from .passwords import hash_password
 from .rights import Relation, sees_personal_data
@@ -297,7 +298,7 @@ def person_view(person: Person, rel: Relation, detail: bool = False) -> dict[str
                 .order_by(PersonUnitHistory.from_date, PersonUnitHistory.to_date.is_(None))
             )
         ]
-        view["appreciations"] = appreciations_of(person.id, limit=20)
+        view["appreciations"] = appreciations.of_person(person.id, limit=20)
     return view
 
 
@@ -308,25 +309,3 @@ def _pangkat(person: Person) -> str | None:
         return grade_by_code(person.grade, EmploymentType(person.employment_type)).pangkat
     except (KeyError, ValueError):
         return None
-
-
-def appreciations_of(person_id: str, limit: int = 100) -> list[dict[str, Any]]:
-    """Latest appreciations a person received, newest first, with the giver's name."""
-    rows = db.session.execute(
-        select(Appreciation, Person.name)
-        .join(Person, Person.id == Appreciation.from_person_id)
-        .where(Appreciation.to_person_id == person_id)
-        .order_by(Appreciation.created_at.desc())
-        .limit(limit)
-    ).all()
-    return [
-        {
-            "id": a.id,
-            "from_person_id": a.from_person_id,
-            "from_name": name,
-            "to_person_id": a.to_person_id,
-            "reason": a.reason,
-            "created_at": a.created_at,
-        }
-        for a, name in rows
-    ]

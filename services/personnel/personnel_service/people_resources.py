@@ -1,4 +1,4 @@
-"""People: create, list, read, change, import/export, supervisor chain, appreciations."""
+"""People: create, list, read, change, import/export, supervisor chain."""
 
 from __future__ import annotations
 
@@ -16,12 +16,10 @@ from flask_smorest import Blueprint
 from . import import_jobs, importer, people, people_query, rights
 from .clock import today
 from .extensions import db
-from .models import Appreciation, Person
+from .models import Person
 from .people_file import write_people_csv, write_people_xlsx
 from .rights import Relation
 from .schemas import (
-    AppreciationCreateSchema,
-    AppreciationSchema,
     ExportArgsSchema,
     ImportFileSchema,
     ImportJobSchema,
@@ -210,39 +208,4 @@ class PersonSupervisors(MethodView):
                 {"id": p.id, "name": p.name, "position": p.position, "unit_code": p.unit_code}
                 for p in chain
             ]
-        }
-
-
-@blp.route("/<string:person_id>/appreciations")
-class PersonAppreciations(MethodView):
-    """Recognition a person received."""
-
-    @blp.response(200, AppreciationSchema(many=True))
-    def get(self, person_id: str) -> list[dict[str, Any]]:
-        """Appreciations of a person, newest first."""
-        rights.visible_person(current_principal(), person_id)
-        return people.appreciations_of(person_id)
-
-    @blp.arguments(AppreciationCreateSchema)
-    @blp.response(201, AppreciationSchema)
-    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
-        """Record an appreciation for a subordinate (their supervisors only)."""
-        principal = current_principal()
-        _person, rel = rights.visible_person(principal, person_id)
-        if rel is not Relation.SUPERVISOR:
-            raise CakapError(403, "Only a supervisor of this person records an appreciation.")
-        giver = db.session.get(Person, principal.id)
-        appreciation = Appreciation(
-            from_person_id=principal.id, to_person_id=person_id, reason=body["reason"].strip()
-        )
-        db.session.add(appreciation)
-        db.session.commit()
-        audit("appreciation.created", actor=principal.id, person_id=person_id)
-        return {
-            "id": appreciation.id,
-            "from_person_id": appreciation.from_person_id,
-            "from_name": giver.name if giver else "",
-            "to_person_id": person_id,
-            "reason": appreciation.reason,
-            "created_at": appreciation.created_at,
         }

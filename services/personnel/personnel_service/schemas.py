@@ -165,14 +165,40 @@ class AppreciationSchema(ma.Schema):
     from_person_id = ma.fields.String()
     from_name = ma.fields.String()
     to_person_id = ma.fields.String()
+    to_name = ma.fields.String()
     reason = ma.fields.String()
+    basis = ma.fields.String(allow_none=True)
+    course_code = ma.fields.String(allow_none=True)
+    course_title = ma.fields.String(allow_none=True)
     created_at = UtcDateTime()
 
 
+APPRECIATION_BASES = ("training", "improvement")
+
+
 class AppreciationCreateSchema(ma.Schema):
-    """Why the subordinate is recognised."""
+    """Why the subordinate is recognised: a completed training (its course code) or a
+    shown improvement."""
 
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=2000))
+    basis = ma.fields.String(load_default=None, validate=ma.validate.OneOf(APPRECIATION_BASES))
+    course_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=50))
+
+
+class AppreciationListSchema(ma.Schema):
+    """Recognition given in a unit and its sub-units, newest first."""
+
+    items = ma.fields.List(ma.fields.Nested(AppreciationSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+
+
+class AppreciationListArgsSchema(ma.Schema):
+    """Paging."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 
 
 class PersonSchema(ma.Schema):
@@ -457,12 +483,14 @@ class AssessmentSchema(ma.Schema):
     level = ma.fields.Integer()
     source = ma.fields.String()
     assessed_on = ma.fields.Date()
+    evidence = ma.fields.String(allow_none=True)
 
 
 class CompetencyProfileSchema(ma.Schema):
     """Current level per competency (most trusted source, then latest) and the history."""
 
     items = ma.fields.List(ma.fields.Nested(AssessmentSchema))
+    self_assessments = ma.fields.List(ma.fields.Nested(AssessmentSchema))
     history = ma.fields.List(ma.fields.Nested(AssessmentSchema))
 
 
@@ -553,3 +581,33 @@ class DevelopmentNeedsPageSchema(ma.Schema):
     total = ma.fields.Integer()
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
+
+
+class UnitDevelopmentArgsSchema(ma.Schema):
+    """Which units (those under parent_code; top-level ones without it) and which year."""
+
+    parent_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=50))
+    year = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=2000, max=2100))
+
+
+class UnitDevelopmentSchema(ma.Schema):
+    """One unit's figures (null when it has too few people to show them)."""
+
+    unit_code = ma.fields.String()
+    name = ma.fields.String()
+    has_children = ma.fields.Boolean()
+    mine = ma.fields.Boolean()
+    people = ma.fields.Integer()
+    enough_people = ma.fields.Boolean()
+    at_target_share = ma.fields.Float(allow_none=True)
+    trainings_completed = ma.fields.Integer(allow_none=True)
+    unit_codes = ma.fields.List(ma.fields.String())
+
+
+class UnitDevelopmentListSchema(ma.Schema):
+    """The units compared."""
+
+    year = ma.fields.Integer()
+    parent_code = ma.fields.String(allow_none=True)
+    min_people = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(UnitDevelopmentSchema))

@@ -89,7 +89,14 @@ def _learner_parts(user: Any, year: int) -> dict[str, Any]:
     surveys, surveys_error = load_part(
         lambda: items_of(api_get("/api/v1/surveys", params={"status": "pending"}))
     )
+    appreciations, appreciations_error = (None, None)
+    if user.has("asn"):
+        appreciations, appreciations_error = load_part(
+            lambda: items_of(api_get(path("/api/v1/people/{}/appreciations", user.id)))
+        )
     return {
+        "appreciations": (appreciations or [])[:3],
+        "appreciations_error": appreciations_error,
         "jp": jp if isinstance(jp, dict) else None,
         "jp_error": jp_error,
         "enrolments": enrolments or [],

@@ -78,20 +78,93 @@ def _refused(error: ApiError):
 @bp.get("/tim")
 @roles_required("supervisor")
 def team():
-    """Everyone below me (direct subordinates first) and their JP this year."""
+    """Everyone below me (direct subordinates first): JP against the target, competency
+    gaps, current enrolments and their progress, their overdue reaction surveys and the
+    impact evaluations overdue with me;
+    `bawah_target=1` keeps only those below the JP target."""
     user = current_user()
     assert user is not None
+    below_only = request.args.get("bawah_target") == "1"
     people, error = load_part(lambda: items_of(api_get("/api/v1/people", params={"per_page": 100})))
     # Personnel answers me and everyone below me: the page is about the others.
     members = [p for p in people or [] if str(p.get("id")) != user.id]
     members.sort(key=lambda p: (str(p.get("supervisor_id")) != user.id, str(p.get("name"))))
+    enrolments, enrolments_error = load_part(
+        lambda: items_of(api_get("/api/v1/enrolments", params={"scope": "team", "per_page": 100}))
+    )
+    overdue, overdue_error = load_part(
+        lambda: items_of(
+            api_get("/api/v1/impact-evaluations", params={"status": "overdue", "per_page": 100})
+        )
+    )
     rows = []
     for index, person in enumerate(members):
-        jp = None
+        jp = gaps = surveys = None
         if index < TEAM_JP_LIMIT and person.get("id"):
+            surveys, _error = load_part(
+                lambda p=person: items_of(
+                    api_get(
+                        "/api/v1/surveys",
+                        params={"learner_id": p["id"], "status": "overdue", "per_page": 100},
+                    )
+                )
+            )
             jp, _error = load_part(lambda p=person: api_get(path("/api/v1/people/{}/jp", p["id"])))
-        rows.append({"person": person, "jp": jp if isinstance(jp, dict) else None})
-    return render_template("team.html", rows=rows, error=error, me=user.id)
+            gaps, _error = load_part(
+                lambda p=person: api_get(path("/api/v1/people/{}/competency-gaps", p["id"]))
+            )
+        jp = jp if isinstance(jp, dict) else None
+        if below_only and not (jp and jp.get("shortfall")):
+            continue
+        pid = str(person.get("id"))
+        theirs = [e for e in enrolments or [] if str(e.get("learner_id")) == pid]
+        if str(person.get("supervisor_id")) != user.id and index < TEAM_JP_LIMIT:
+            # My team list holds my direct reports' enrolments; the others', one by one.
+            theirs, _error = load_part(
+                lambda p=pid: items_of(
+                    api_get(
+                        "/api/v1/enrolments",
+                        params={"scope": "team", "learner_id": p, "per_page": 100},
+                    )
+                )
+            )
+        rows.append(
+            {
+                "person": person,
+                "jp": jp,
+                "gaps": [g for g in items_of(gaps) if g.get("gap")],
+                "enrolments": [
+                    e
+                    for e in theirs or []
+                    if e.get("status") in ("requested", "waitlisted", "enrolled")
+                ],
+                "overdue": [e for e in overdue or [] if str(e.get("learner_id")) == pid],
+                "overdue_surveys": surveys or [],
+            }
+        )
+    unit_apresiasi, unit_apresiasi_error = load_part(lambda: _unit_appreciations())
+    return render_template(
+        "team.html",
+        unit_apresiasi=unit_apresiasi or [],
+        unit_apresiasi_error=unit_apresiasi_error,
+        rows=rows,
+        error=error,
+        enrolments_error=enrolments_error,
+        overdue_error=overdue_error,
+        me=user.id,
+        below_only=below_only,
+        names=competency_names(),
+    )
+
+
+def _unit_appreciations() -> list[dict[str, Any]]:
+    """The latest apresiasi in my unit (its sub-units too) among the people I lead."""
+    me = api_get("/api/v1/me") or {}
+    if not me.get("unit_code"):
+        return []
+    return items_of(
+        api_get(path("/api/v1/units/{}/appreciations", me["unit_code"]), params={"per_page": 10})
+    )
 
 
 @bp.get("/evaluasi-dampak")

@@ -1,0 +1,54 @@
+"""Apresiasi: give recognition to someone in your line; read a person's or a unit's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cakap_shared.auth import current_principal
+from cakap_shared.logs import audit
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from .. import rights
+from ..domain import appreciations
+from ..extensions import db
+from ..schemas import (
+    AppreciationCreateSchema,
+    AppreciationListArgsSchema,
+    AppreciationListSchema,
+    AppreciationSchema,
+)
+
+blp = Blueprint("appreciations", __name__, url_prefix="/api/v1", description="Apresiasi")
+
+
+@blp.route("/people/<string:person_id>/appreciations")
+class PersonAppreciations(MethodView):
+    """Recognition a person received."""
+
+    @blp.response(200, AppreciationSchema(many=True))
+    def get(self, person_id: str) -> list[dict[str, Any]]:
+        """Appreciations of a person, newest first (the person, their supervisors, admins)."""
+        rights.visible_person(current_principal(), person_id)
+        return appreciations.of_person(person_id)
+
+    @blp.arguments(AppreciationCreateSchema)
+    @blp.response(201, AppreciationSchema)
+    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+        """Recognise someone in your line, for a training they completed or an improvement."""
+        principal = current_principal()
+        given = appreciations.give(principal, person_id, body)
+        db.session.commit()
+        audit("appreciation.created", actor=principal.id, person_id=person_id)
+        return given
+
+
+@blp.route("/units/<string:code>/appreciations")
+class UnitAppreciations(MethodView):
+    """Recognition given in a unit."""
+
+    @blp.arguments(AppreciationListArgsSchema, location="query")
+    @blp.response(200, AppreciationListSchema)
+    def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
+        """Appreciations in the unit and its sub-units (admins; a supervisor: their line)."""
+        return appreciations.of_unit(current_principal(), code, args["page"], args["per_page"])
