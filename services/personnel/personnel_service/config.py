@@ -41,6 +41,10 @@ def load_config() -> dict[str, Any]:
             "MAIL_FROM": env("MAIL_FROM", "cakap@localhost"),
             "MAIL_DIR": str(var_dir() / "mail"),
             "CAKAP_ENV": env("CAKAP_ENV", "development"),
+            # A TTF font for the activation sheet's names beyond latin-1 (else Helvetica).
+            "PDF_FONT_PATH": env(
+                "PDF_FONT_PATH", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+            ),
         }
     )
     config["MAX_CONTENT_LENGTH"] = config["IMPORT_MAX_BYTES"] + 64 * 1024
