@@ -287,7 +287,7 @@ class AccountMail(db.Model):
     purpose: Mapped[str] = mapped_column(String(20))  # activation | reset
     created_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # After this, or after MAX_MAIL_CODES codes, the request gives no more codes.
+    # After this, or after MAX_CODES_PER_MAIL codes, the request gives no more codes.
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     codes_issued: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from .. import activation_sheet_pdf, rights
-from ..domain import accounts
+from ..domain import account_mail, accounts
 from ..extensions import db
 from ..models import Person, Unit
 from ..schemas import TokenPairSchema
@@ -210,7 +210,7 @@ class PasswordReset(MethodView):
     @blp.alt_response(429, description="Too many requests from this address")
     def post(self, body: dict[str, str]) -> dict[str, str]:
         """Mail a one-time reset code; the same answer whether the account exists or not."""
-        accounts.request_reset(body["username"], _address())
+        account_mail.request_reset(body["username"], _address())
         return {"detail": "If the account exists and has an e-mail address, a code was sent."}
 
 
@@ -335,6 +335,67 @@ def _activation_sheet(filename: str, rows: list[dict[str, Any]], kind: str) -> R
         response = csv_response(filename, header, values)
     response.status_code = 201
     return response
+
+
+class MailQueuedSchema(ma.Schema):
+    """Whose activation e-mail was queued, and who could not get one (ids)."""
+
+    queued = ma.fields.List(ma.fields.String())
+    without_email = ma.fields.List(ma.fields.String())
+    not_pending = ma.fields.List(ma.fields.String())
+
+
+class MailCodeSchema(ActivationCodeSchema):
+    """A fresh code for notification to write into an account mail (shown once)."""
+
+    purpose = ma.fields.String()
+    name = ma.fields.String()
+    link = ma.fields.String()
+
+
+@blp.route("/people/<string:person_id>/activation-mail")
+class PersonActivationMail(MethodView):
+    """One person's activation by e-mail."""
+
+    @blp.response(202, MailQueuedSchema)
+    @blp.alt_response(409, description="Already active, or no e-mail address (`code`)")
+    def post(self, person_id: str) -> dict[str, Any]:
+        """Queue an activation e-mail (admin, or the person's OPD admin); notification sends it.
+
+        The mailed code replaces any earlier unused one, printed or mailed.
+        """
+        principal = current_principal()
+        person = rights.managed_person(principal, person_id)
+        return account_mail.mail_person_activation(person, principal.id)
+
+
+@blp.route("/units/<string:code>/activation-mails")
+class UnitActivationMails(MethodView):
+    """A unit's activation by e-mail."""
+
+    @blp.response(202, MailQueuedSchema)
+    @blp.alt_response(404, description="No such unit")
+    def post(self, code: str) -> dict[str, Any]:
+        """Queue activation e-mails for the unit's (and sub-units') pending people with an address.
+
+        For an admin or the unit's OPD admin; `without_email` lists whom to hand a sheet.
+        """
+        principal = current_principal()
+        rights.managed_unit(principal, code)
+        return account_mail.mail_activation(list(accounts.unit_people(code)), principal.id)
+
+
+@blp.route("/account-mails/<string:mail_id>/code")
+class AccountMailCode(MethodView):
+    """The code notification writes into an activation or reset e-mail."""
+
+    @blp.response(201, MailCodeSchema)
+    @blp.alt_response(404, description="No such mail request")
+    @blp.alt_response(410, description="The request expired, was used up or no longer fits")
+    def post(self, mail_id: str) -> dict[str, Any]:
+        """A fresh one-time code for a requested mail (the notification service only)."""
+        principal = require_roles("service")
+        return account_mail.collect_code(mail_id, principal.id)
 
 
 @blp.route("/people/<string:person_id>/account")

@@ -18,7 +18,6 @@ from sqlalchemy import delete, func, or_, select
 from .. import throttle
 from ..extensions import db
 from ..login_names import name_tag
-from ..mail import send_mail
 from ..models import Account, AccountCode, ImportJob, ImportJobPerson, Person, Unit
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..people import UNUSABLE_PASSWORD
@@ -219,19 +218,23 @@ def unit_codes(code: str) -> list[str]:
     return found
 
 
+def unit_people(unit_code: str) -> Sequence[Person]:
+    """The people with a NIP in the unit and below it, by unit and name; 404 for no unit."""
+    if db.session.get(Unit, unit_code) is None:
+        raise CakapError(404, "No such unit.")
+    return db.session.scalars(
+        select(Person)
+        .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
+        .order_by(Person.unit_code, Person.name, Person.id)
+    ).all()
+
+
 def issue_unit_activations(unit_code: str, actor: str) -> list[dict[str, Any]]:
     """Codes for everyone in the unit (and below) whose account was never activated (commits).
 
     Deactivated accounts are left out: reopening one is a decision about one person.
     """
-    if db.session.get(Unit, unit_code) is None:
-        raise CakapError(404, "No such unit.")
-    people = db.session.scalars(
-        select(Person)
-        .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
-        .order_by(Person.unit_code, Person.name, Person.id)
-    ).all()
-    rows = _issue_for(people, actor)
+    rows = _issue_for(unit_people(unit_code), actor)
     audit("auth.activation_issued", actor=actor, unit_code=unit_code, count=len(rows))
     return rows
 
@@ -437,41 +440,6 @@ def admin_reset(person: Person, actor: str) -> dict[str, Any]:
     db.session.commit()
     audit("auth.password_reset_by_admin", actor=actor, account_id=account.id)
     return {"username": account.username, "temporary_password": temporary}
-
-
-def request_reset(username: str, address: str) -> None:
-    """Mail a reset link when the account exists, is active and has an e-mail address.
-
-    The caller answers the same whatever happens here: nobody learns whether a NIP exists.
-    """
-    config = current_app.config
-    username = username.strip()
-    if not throttle.allow_request(f"reset-addr:{address}", config["RESET_MAX_PER_ADDRESS"]):
-        raise CakapError(429, "Too many reset requests. Try again later.",
-                         headers={"Retry-After": str(config["LOGIN_WINDOW_SECONDS"])})  # fmt: skip
-    if not throttle.allow_request(f"reset-user:{name_tag(username)}", config["RESET_MAX_PER_USER"]):
-        audit("auth.password_reset_throttled", login_tag=name_tag(username), address=address)
-        return
-    account = find_account(username)
-    email = account.person.email if account is not None else None
-    if account is None or not account.is_active or not email:
-        audit(
-            "auth.password_reset_requested", **_who(account, username), address=address, sent=False
-        )
-        return
-    issued = _issue_code(account, RESET, config["RESET_CODE_TTL"], None)
-    db.session.commit()
-    link = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/lupa-sandi/atur?u={account.username}"
-    minutes = config["RESET_CODE_TTL"] // 60
-    body = (
-        f"Yth. {account.person.name},\n\n"
-        f"Seseorang meminta pengaturan ulang kata sandi akun Cakap Anda ({account.username}).\n"
-        f"Kode: {issued['code']}\n"
-        f"Buka {link} lalu masukkan kode itu dalam {minutes} menit.\n\n"
-        "Jika bukan Anda yang meminta, abaikan surel ini; kata sandi Anda tidak berubah.\n"
-    )
-    sent = send_mail(email, "Atur ulang kata sandi Cakap", body)
-    audit("auth.password_reset_requested", actor=account.person_id, address=address, sent=sent)
 
 
 def deactivate(person: Person, actor: str) -> Account:
