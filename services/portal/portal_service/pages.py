@@ -87,6 +87,9 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "account-self": lambda: _("Anda tidak dapat menonaktifkan akun Anda sendiri."),
     "account-none": lambda: _("Pegawai ini belum memiliki akun."),
     "username-taken": lambda: _("NIP ini sudah dipakai sebagai nama pengguna akun lain."),
+    "unit-outside": lambda: _("Unit ini di luar unit yang Anda kelola."),
+    "email-missing": lambda: _("Pegawai ini belum punya alamat surel. Cetak kode aktivasinya."),
+    "import-not-done": lambda: _("Impor belum selesai. Tunggu hasilnya lalu coba lagi."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {
