@@ -210,3 +210,16 @@ def test_throttling_still_counts_one_typed_name_across_addresses(demo):
     for i in range(5):
         assert sign_in(demo, "Nobody-Here", "x", addr=f"10.9.0.{i}").status_code == 401
     assert sign_in(demo, " nobody-here ", "x", addr="10.9.1.1").status_code == 429
+
+
+def test_processes_starting_at_once_all_sign_with_the_first_dev_key(tmp_path):
+    """Gunicorn workers and the outbox loop start together: none may swap the key later."""
+    import multiprocessing
+
+    from personnel_service.tokens import ensure_dev_key
+
+    path = tmp_path / "keys" / "jwt-private.pem"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        keys = pool.map(ensure_dev_key, [path] * 8)
+    assert len(set(keys)) == 1 and path.read_text() == keys[0]
+    assert [p.name for p in path.parent.iterdir()] == ["jwt-private.pem"]  # no temporary left
