@@ -122,6 +122,14 @@ def test_opd_admin_issues_for_their_unit_only(suite, page_as, assert_fits, phone
     assert_fits(page)
 
     page.fill("#unit_code", own)
+    page.click("button[value=states]")
+    states = page.locator("#status-akun tbody tr").all_inner_texts()
+    assert len(states) == 2
+    assert any(staff[0] in row and "Aktif" in row for row in states)
+    assert any(staff[1] in row and "Menunggu aktivasi" in row for row in states)
+    assert_fits(page)
+
+    page.fill("#unit_code", own)
     page.click("button[value=email]")
     mailed = page.locator("#hasil-surel").inner_text()
     assert "0 surel aktivasi dikirim" in mailed and "1 pegawai belum punya alamat surel" in mailed

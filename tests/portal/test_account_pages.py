@@ -298,3 +298,25 @@ def test_import_result_issues_activation_for_its_people(client, sign_in, gw, api
     assert refused.status_code == 303
     after = client.get(f"/admin/pegawai/impor/{JOB}").get_data(as_text=True)
     assert "Impor belum selesai" in after
+
+
+def test_unit_account_states_for_an_opd_admin(client, sign_in, gw, api, csrf_of):
+    sign_in(["asn", "opd_admin"])
+    rows = [
+        {"person_id": PERSON, "nip": "199507212019022002", "name": "Nyimas Ayu",
+         "unit_code": "DKI", "username": "199507212019022002", "state": "pending"},
+        {"person_id": "p2", "nip": "198203142008031001", "name": "Rizal Effendi",
+         "unit_code": "DKI", "username": "198203142008031001", "state": "active"},
+    ]  # fmt: skip
+    gw.add(
+        responses.GET,
+        api("/api/v1/units/DKI/accounts"),
+        json={"items": rows, "total": 250, "page": 1, "per_page": 100},
+        match=[responses.matchers.query_param_matcher({"per_page": "100"})],
+    )
+    token = csrf_of(client, "/admin/aktivasi-unit")
+    page = client.post(
+        "/admin/aktivasi-unit", data={"unit_code": "DKI", "format": "states", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert "Status akun (250)" in page and "Menampilkan 2 pertama" in page
+    assert "Menunggu aktivasi" in page and "Aktif" in page and "Rizal Effendi" in page

@@ -230,6 +230,9 @@ def unit_activations():
         if kind == "email":
             mailed = api_post(path("/api/v1/units/{}/activation-mails", code))
             return render_template("unit_activations.html", form=form, mailed=mailed)
+        if kind == "states":
+            states = api_get(path("/api/v1/units/{}/accounts", code), params={"per_page": 100})
+            return render_template("unit_activations.html", form=form, states=states)
         rows = api_post(path("/api/v1/units/{}/activations", code))
     except ApiError as error:
         if error.status == 401:
