@@ -22,7 +22,8 @@ from jwt import PyJWK, PyJWKClient
 from .problems import CakapError
 
 ALGORITHM = "RS256"
-ROLES = ("asn", "supervisor", "trainer", "admin", "service")
+# opd_admin: an OPD's own account administrator (activation for their unit subtree only).
+ROLES = ("asn", "supervisor", "trainer", "admin", "service", "opd_admin")
 USER_AUDIENCE = "cakap"
 _FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c")
 log = logging.getLogger("cakap.auth")

@@ -34,8 +34,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         JWT_PRIVATE_KEY=rsa_keypair()[0],
         SERVICE_SECRET="s3cret",
         SERVICE_URLS={"catalog": "http://catalog.invalid"},
-        # Each test session (each xdist worker) its own mail folder: tests count the mails.
-        MAIL_DIR=str(tmp_path_factory.mktemp("mail")),
     ) as application:
         yield application
 

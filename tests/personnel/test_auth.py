@@ -233,3 +233,16 @@ def test_a_hash_with_older_parameters_is_replaced_at_sign_in(app, demo):
         assert needs_rehash(old) and not needs_rehash(stored)
     assert stored.startswith("$argon2id$") and stored != old
     assert sign_in(demo, "pegawai").status_code == 200
+
+
+def test_processes_starting_at_once_all_sign_with_the_first_dev_key(tmp_path):
+    """Gunicorn workers and the outbox loop start together: none may swap the key later."""
+    import multiprocessing
+
+    from personnel_service.tokens import ensure_dev_key
+
+    path = tmp_path / "keys" / "jwt-private.pem"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        keys = pool.map(ensure_dev_key, [path] * 8)
+    assert len(set(keys)) == 1 and path.read_text() == keys[0]
+    assert [p.name for p in path.parent.iterdir()] == ["jwt-private.pem"]  # no temporary left

@@ -218,3 +218,105 @@ def test_unit_sheet_on_screen_and_as_csv(client, sign_in, gw, api, csrf_of):
     )
     assert csv.mimetype == "text/csv" and "Nyimas Ayu" in csv.get_data(as_text=True)
     assert "aktivasi-DKI.csv" in csv.headers["Content-Disposition"]
+
+
+def test_unit_sheet_as_pdf_and_by_mail_for_an_opd_admin(client, sign_in, gw, api, csrf_of):
+    sign_in(["asn", "opd_admin"])
+    home = client.get("/").get_data(as_text=True)
+    assert "/admin/aktivasi-unit" in home  # the OPD admin's own way in
+    gw.add(
+        responses.POST,
+        api("/api/v1/units/DKI/activations"),
+        status=201,
+        body=b"%PDF-1.4 slips",
+        headers={"Content-Disposition": 'attachment; filename="aktivasi-DKI.pdf"'},
+        content_type="application/pdf",
+        match=[responses.matchers.header_matcher({"Accept": "application/pdf"})],
+    )
+    token = csrf_of(client, "/admin/aktivasi-unit")
+    pdf = client.post(
+        "/admin/aktivasi-unit", data={"unit_code": "DKI", "format": "pdf", "csrf_token": token}
+    )
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "aktivasi-DKI.pdf" in pdf.headers["Content-Disposition"]
+    gw.add(
+        responses.POST,
+        api("/api/v1/units/DKI/activation-mails"),
+        status=202,
+        json={"queued": ["a", "b"], "without_email": ["c"], "not_pending": []},
+    )
+    mailed = client.post(
+        "/admin/aktivasi-unit", data={"unit_code": "DKI", "format": "email", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert "2 surel aktivasi dikirim" in mailed and "1 pegawai belum punya alamat surel" in mailed
+
+
+def test_unit_outside_an_opd_admins_units_is_said_in_indonesian(client, sign_in, gw, api, csrf_of):
+    sign_in(["asn", "opd_admin"])
+    gw.add(
+        responses.POST,
+        api("/api/v1/units/OTHER/activations"),
+        status=403,
+        json=problem(403, code="unit-outside"),
+    )
+    token = csrf_of(client, "/admin/aktivasi-unit")
+    refused = client.post("/admin/aktivasi-unit", data={"unit_code": "OTHER", "csrf_token": token})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert "di luar unit yang Anda kelola" in page and "English" not in page
+
+
+JOB = "33333333-3333-4333-8333-333333333333"
+
+
+def test_import_result_issues_activation_for_its_people(client, sign_in, gw, api, csrf_of):
+    sign_in(["admin"])
+    job = {"id": JOB, "status": "done", "stage": "done", "created": 2, "updated": 0,
+           "unchanged": 0, "error_count": 0, "errors": [], "filename": "pegawai.csv"}  # fmt: skip
+    gw.add(responses.GET, api(f"/api/v1/people/import-jobs/{JOB}"), json=job)
+    page = client.get(f"/admin/pegawai/impor/{JOB}").get_data(as_text=True)
+    assert f"/admin/pegawai/impor/{JOB}/aktivasi" in page
+    row = {"person_id": PERSON, "nip": "199507212019022002", "name": "Nyimas Ayu",
+           "unit_code": "DKI", "username": "199507212019022002", "code": "WXYZ-2345-ABCD",
+           "expires_at": "2026-12-13T00:00:00Z"}  # fmt: skip
+    gw.add(
+        responses.POST,
+        api(f"/api/v1/people/import-jobs/{JOB}/activations"),
+        status=201,
+        json={"items": [row], "total": 1},
+    )
+    token = csrf_of(client, f"/admin/pegawai/impor/{JOB}")
+    shown = client.post(f"/admin/pegawai/impor/{JOB}/aktivasi", data={"csrf_token": token})
+    assert shown.status_code == 200 and "WXYZ-2345-ABCD" in shown.get_data(as_text=True)
+    gw.add(
+        responses.POST,
+        api(f"/api/v1/people/import-jobs/{JOB}/activations"),
+        status=409,
+        json=problem(409, code="import-not-done"),
+    )
+    refused = client.post(f"/admin/pegawai/impor/{JOB}/aktivasi", data={"csrf_token": token})
+    assert refused.status_code == 303
+    after = client.get(f"/admin/pegawai/impor/{JOB}").get_data(as_text=True)
+    assert "Impor belum selesai" in after
+
+
+def test_unit_account_states_for_an_opd_admin(client, sign_in, gw, api, csrf_of):
+    sign_in(["asn", "opd_admin"])
+    rows = [
+        {"person_id": PERSON, "nip": "199507212019022002", "name": "Nyimas Ayu",
+         "unit_code": "DKI", "username": "199507212019022002", "state": "pending"},
+        {"person_id": "p2", "nip": "198203142008031001", "name": "Rizal Effendi",
+         "unit_code": "DKI", "username": "198203142008031001", "state": "active"},
+    ]  # fmt: skip
+    gw.add(
+        responses.GET,
+        api("/api/v1/units/DKI/accounts"),
+        json={"items": rows, "total": 250, "page": 1, "per_page": 100},
+        match=[responses.matchers.query_param_matcher({"per_page": "100"})],
+    )
+    token = csrf_of(client, "/admin/aktivasi-unit")
+    page = client.post(
+        "/admin/aktivasi-unit", data={"unit_code": "DKI", "format": "states", "csrf_token": token}
+    ).get_data(as_text=True)
+    assert "Status akun (250)" in page and "Menampilkan 2 pertama" in page
+    assert "Menunggu aktivasi" in page and "Aktif" in page and "Rizal Effendi" in page

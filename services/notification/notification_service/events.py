@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 from cakap_shared.events import EventRejected
 
-from .domain import contacts, inbox
+from .domain import account_mail, contacts, inbox
 from .extensions import events
 
 F = ma.fields
@@ -126,3 +126,24 @@ _notify_to("survey.due", lambda d: "survey_due", "learner_id")
 _notify_to("impact_evaluation.reminded", lambda d: "impact_evaluation_reminded", "evaluator_id")
 _notify_to("impact_evaluation.escalated", lambda d: "impact_evaluation_escalated", "escalated_to")
 _notify_to("certificate.issued", lambda d: "certificate_issued", "learner_id")
+
+
+# ---- account mails (activation, password reset): sent at once, never in the inbox ----
+
+
+class AccountMailRequested(_Data):
+    mail_id = F.String(required=True, validate=ma.validate.Length(min=1, max=36))
+    person_id = F.String(required=True, validate=ma.validate.Length(min=1, max=36))
+    purpose = F.String(required=True, validate=ma.validate.OneOf(("activation", "reset")))
+    name = F.String(load_default="", validate=ma.validate.Length(max=200))
+    email = F.String(allow_none=True, validate=ma.validate.Length(max=254))
+    username = F.String(load_default="", validate=ma.validate.Length(max=100))
+
+
+SCHEMAS["account.mail_requested"] = AccountMailRequested
+
+
+@events.handler("account.mail_requested")
+def on_account_mail_requested(envelope: dict[str, Any]) -> None:
+    """Collect a fresh code from personnel and send the mail (domain/account_mail.py)."""
+    account_mail.send(envelope["id"], load("account.mail_requested", envelope["data"]))

@@ -37,13 +37,11 @@ def load_config() -> dict[str, Any]:
             # Self-service reset requests per LOGIN_WINDOW_SECONDS, per address and per user name.
             "RESET_MAX_PER_ADDRESS": env_int("RESET_MAX_PER_ADDRESS", 10),
             "RESET_MAX_PER_USER": env_int("RESET_MAX_PER_USER", 3),
-            # Reset links point at the portal; mail goes by SMTP when MAIL_SMTP_HOST is set,
-            # else (development only) into VAR_DIR/mail/ as .eml files.
-            "MAIL_SMTP_HOST": env("MAIL_SMTP_HOST", ""),
-            "MAIL_SMTP_PORT": env_int("MAIL_SMTP_PORT", 587),
-            "MAIL_FROM": env("MAIL_FROM", "cakap@localhost"),
-            "MAIL_DIR": str(var_dir() / "mail"),
             "CAKAP_ENV": env("CAKAP_ENV", "development"),
+            # A TTF font for the activation sheet's names beyond latin-1 (else Helvetica).
+            "PDF_FONT_PATH": env(
+                "PDF_FONT_PATH", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+            ),
         }
     )
     config["MAX_CONTENT_LENGTH"] = config["IMPORT_MAX_BYTES"] + 64 * 1024

@@ -6,4 +6,5 @@ from flask_sqlalchemy import SQLAlchemy
 
 db = SQLAlchemy()
 api = ProblemApi()
-events = Events("personnel", publishes=["person.updated"])
+# account.mail_requested: an activation or reset e-mail for notification to write (no code in it).
+events = Events("personnel", publishes=["person.updated", "account.mail_requested"])

@@ -55,7 +55,7 @@ def run(app: Flask, job_id: str, data: bytes) -> None:
             db.session.commit()
 
         try:
-            result = importer.import_people(data, progress)
+            result = importer.import_people(data, progress, job_id)
         except CakapError as err:
             db.session.rollback()
             _finish(job, "failed", detail=str(err.description)[:500])

@@ -11,6 +11,7 @@ row, so every row is kept whole or not at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ from sqlalchemy.orm import aliased
 
 from .clock import today
 from .extensions import db, events
-from .models import Account, OutboxEvent, Person, PersonUnitHistory, Unit
+from .models import Account, ImportJobPerson, OutboxEvent, Person, PersonUnitHistory, Unit
 from .people import PUBLISHED_FIELDS, UNUSABLE_PASSWORD
 from .people_file import PeopleFileError, PersonRow, RowError, read_people_file
 
@@ -39,6 +40,7 @@ _PEOPLE = Person.__table__
 _HISTORY = PersonUnitHistory.__table__
 _OUTBOX = OutboxEvent.__table__
 _ACCOUNTS = Account.__table__
+_JOB_PEOPLE = ImportJobPerson.__table__
 
 
 @dataclass(slots=True)
@@ -59,8 +61,12 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-def import_people(data: bytes, progress: Progress = _no_progress) -> dict[str, Any]:
+def import_people(
+    data: bytes, progress: Progress = _no_progress, job_id: str | None = None
+) -> dict[str, Any]:
     """Import a people file; {"created", "updated", "unchanged", "errors"}. Commits.
+
+    With `job_id`, the people it creates are recorded for that job (activation per import).
 
     With `progress`, it is called after reading and after each written chunk; it may
     commit (a job does, to show its progress), which keeps each written chunk.
@@ -83,7 +89,7 @@ def import_people(data: bytes, progress: Progress = _no_progress) -> dict[str, A
     rows = [row for row in rows if _unit_ok(row, units, errors)]
     rows = _resolve_supervisors(rows, known, id_to_nip, errors)
     plans = _plan(rows, known, set(read.columns))
-    created, updated = _write(plans, errors, progress)
+    created, updated = _write(plans, errors, progress, job_id)
     db.session.commit()
     errors.sort(key=lambda e: (e.row, e.field))
     return {
@@ -218,7 +224,9 @@ def _changes(plan: _Planned) -> bool:
     return any(plan.existing.get(name) != value for name, value in plan.values.items())
 
 
-def _write(plans: list[_Planned], errors: list[RowError], progress: Progress) -> tuple[int, int]:
+def _write(
+    plans: list[_Planned], errors: list[RowError], progress: Progress, job_id: str | None
+) -> tuple[int, int]:
     """Insert new people (supervisors first), then update changed ones; (created, updated)."""
     new = _supervisors_first([p for p in plans if p.existing is None])
     changed = [p for p in plans if p.existing is not None and _changes(p)]
@@ -226,7 +234,9 @@ def _write(plans: list[_Planned], errors: list[RowError], progress: Progress) ->
     total = len(new) + len(changed)
     progress("writing", 0, total)
     for start in range(0, len(new), CHUNK):
-        created += _apply(new[start : start + CHUNK], _insert, errors)
+        created += _apply(
+            new[start : start + CHUNK], functools.partial(_insert, job_id=job_id), errors
+        )
         progress("writing", min(start + CHUNK, len(new)), total)
     for start in range(0, len(changed), CHUNK):
         updated += _apply(changed[start : start + CHUNK], _update, errors)
@@ -276,8 +286,8 @@ def _apply(chunk: list[_Planned], write: Any, errors: list[RowError]) -> int:
     return done
 
 
-def _insert(chunk: list[_Planned]) -> None:
-    """New people, their first unit stay and their person.updated events."""
+def _insert(chunk: list[_Planned], job_id: str | None = None) -> None:
+    """New people, their first unit stay, their person.updated events, and the job's list."""
     now, on = utcnow(), today()
     db.session.execute(
         insert(_PEOPLE),
@@ -311,6 +321,10 @@ def _insert(chunk: list[_Planned]) -> None:
             for p in chunk
         ],
     )
+    if job_id is not None:
+        db.session.execute(
+            insert(_JOB_PEOPLE), [{"job_id": job_id, "person_id": p.person_id} for p in chunk]
+        )
     _publish(chunk, now)
 
 

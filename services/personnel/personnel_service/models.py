@@ -279,6 +279,32 @@ class ImportJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class ImportJobPerson(db.Model):
+    """A person an import job created: whom "activation for this import" reaches."""
+
+    __tablename__ = "import_job_people"
+    job_id: Mapped[str] = mapped_column(ForeignKey("import_jobs.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True, index=True)
+
+
+class AccountMail(db.Model):
+    """An activation or reset e-mail someone asked for, handed to notification by an event.
+
+    The event carries no code: notification asks for one (POST /account-mails/{id}/code)
+    when it writes the mail, so no plaintext code sits in an outbox or an inbox.
+    """
+
+    __tablename__ = "account_mails"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # activation | reset
+    created_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # After this, or after MAX_CODES_PER_MAIL codes, the request gives no more codes.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    codes_issued: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class OutboxEvent(OutboxEventMixin, db.Model):
     """Events personnel publishes."""
 

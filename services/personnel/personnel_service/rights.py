@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from .extensions import db
 from .models import Person
+from .units import subtree_codes
 
 # A chain longer than this is broken data; stop walking rather than loop.
 MAX_DEPTH = 50
@@ -95,3 +96,40 @@ def visible_person(principal: Principal, person_id: str) -> tuple[Person, Relati
 def sees_personal_data(rel: Relation) -> bool:
     """NIP, birth date, sex and e-mail: only for admin, services and the person themself."""
     return rel in (Relation.ADMIN, Relation.SERVICE, Relation.SELF)
+
+
+# ---- account administration: BKPSDM everywhere, an OPD's own admin in their unit subtree ----
+
+OPD_ADMIN = "opd_admin"
+
+
+def managed_units(principal: Principal) -> set[str] | None:
+    """Units whose people's accounts the caller administers: None means every unit.
+
+    An OPD admin's scope is read from the data (their own unit and everything below it),
+    like supervision, so a token issued before a move cannot reach the old unit. Anyone
+    else, or an OPD admin without a unit, gets 403.
+    """
+    if principal.is_admin:
+        return None
+    if principal.has_role(OPD_ADMIN):
+        own = db.session.get(Person, principal.id)
+        if own is not None and own.unit_code:
+            return subtree_codes(own.unit_code)
+    raise CakapError(403, "Your role does not allow this action.")
+
+
+def managed_person(principal: Principal, person_id: str) -> Person:
+    """A person whose account the caller administers; 404 outside an OPD admin's units."""
+    scope = managed_units(principal)
+    person = db.session.get(Person, person_id)
+    if person is None or (scope is not None and person.unit_code not in scope):
+        raise CakapError(404, "No such person.")
+    return person
+
+
+def managed_unit(principal: Principal, unit_code: str) -> None:
+    """403 unless the caller administers the accounts of this unit (and so its subtree)."""
+    scope = managed_units(principal)
+    if scope is not None and unit_code not in scope:
+        raise CakapError(403, "This unit is outside the units you administer.", code="unit-outside")

@@ -90,7 +90,7 @@ class UnitTreeSchema(ma.Schema):
 
 # ---- people ----
 
-ROLE_CHOICES = ("asn", "supervisor", "trainer", "admin")
+ROLE_CHOICES = ("asn", "supervisor", "trainer", "admin", "opd_admin")
 STATUS_CHOICES = ("active", "on_leave", "retired")
 POSITION_TYPE_CHOICES = tuple(p.value for p in PositionType)
 SORT_CHOICES = tuple(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import os
+import secrets
 import time
 import uuid
 from hashlib import sha256
@@ -86,12 +88,21 @@ def ensure_dev_key(path: Path) -> str:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    os.replace(tmp, path)  # atomic: concurrent starters see a whole key or none
-    return pem.decode()
+    # Each starter writes its own temporary file, then links it into place: link() never
+    # overwrites, so when several processes start at once (gunicorn workers, the outbox
+    # loop) the first key wins and every one of them signs with it. A replace() here let a
+    # later starter swap the key under a running process, whose tokens then had an
+    # unknown key id.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink()
+    return path.read_text()
 
 
 def issuer_from_config(app: Flask) -> TokenIssuer:

@@ -195,33 +195,50 @@ def person_account_action(person_id: str, action: str):
     return page, 200 if error is None else 409
 
 
+# The activation sheet's file types, by the button pressed.
+SHEET_TYPES = {"csv": CSV, "pdf": "application/pdf"}
+
+
+def issued_sheet_file(api: str, kind: str) -> Response:
+    """Issue the codes and hand the API's file (CSV or PDF sheet) to the browser as it came."""
+    answer = gateway().request(
+        "POST", api, token=access_token(), headers={"Accept": SHEET_TYPES[kind]}
+    )
+    return Response(
+        answer.raw.content,
+        mimetype=SHEET_TYPES[kind],
+        headers={"Content-Disposition": answer.raw.headers.get("Content-Disposition", "")},
+    )
+
+
 @bp.route("/admin/aktivasi-unit", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required("admin", "opd_admin")
 def unit_activations():
-    """Activation codes for a unit's people who have not activated yet: on screen or as CSV."""
+    """Activation for a unit's people not yet activated: on screen, CSV, PDF slips or e-mail.
+
+    An OPD admin may use it for their own units; the API refuses any other unit.
+    """
     form = UnitActivationForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("unit_activations.html", form=form), status
-    api = path("/api/v1/units/{}/activations", form.unit_code.data.strip())
-    want_csv = request.form.get("format") == "csv"
+    code = form.unit_code.data.strip()
+    kind = request.form.get("format", "html")
     try:
-        if want_csv:
-            answer = gateway().request("POST", api, token=access_token(), headers={"Accept": CSV})
-            return Response(
-                answer.raw.content,
-                mimetype=CSV,
-                headers={"Content-Disposition": answer.raw.headers.get("Content-Disposition", "")},
-            )
-        rows = api_post(api)
+        if kind in SHEET_TYPES:
+            return issued_sheet_file(path("/api/v1/units/{}/activations", code), kind)
+        if kind == "email":
+            mailed = api_post(path("/api/v1/units/{}/activation-mails", code))
+            return render_template("unit_activations.html", form=form, mailed=mailed)
+        if kind == "states":
+            states = api_get(path("/api/v1/units/{}/accounts", code), params={"per_page": 100})
+            return render_template("unit_activations.html", form=form, states=states)
+        rows = api_post(path("/api/v1/units/{}/activations", code))
     except ApiError as error:
         if error.status == 401:
             raise
-        message = (
-            _("Unit tidak ditemukan.")
-            if error.status == 404
-            else _("Layanan sedang tidak dapat dihubungi. Silakan coba lagi nanti.")
-        )
-        return render_template("unit_activations.html", form=form, error=message), error.status
+        message = _("Unit tidak ditemukan.") if error.status == 404 else friendly(error)
+        status = error.status if error.status < 500 else 502
+        return render_template("unit_activations.html", form=form, error=message), status
     items = rows.get("items", []) if isinstance(rows, dict) else []
     return render_template("unit_activations.html", form=form, rows=items, issued=True)

@@ -99,6 +99,9 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "assessment-in-use": lambda: _(
         "Sudah ada peserta yang mengumpulkan tes ini; perubahan itu tidak lagi adil."
     ),
+    "unit-outside": lambda: _("Unit ini di luar unit yang Anda kelola."),
+    "email-missing": lambda: _("Pegawai ini belum punya alamat surel. Cetak kode aktivasinya."),
+    "import-not-done": lambda: _("Impor belum selesai. Tunggu hasilnya lalu coba lagi."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.http import ServiceClient, ServiceUnavailable, quoted_path
+from cakap_shared.http import ServiceClient, ServiceUnavailable, path_segment, quoted_path
 from flask import current_app
 
 
@@ -41,3 +41,25 @@ def person(person_id: str) -> dict[str, Any] | None:
         "supervisor_id": body.get("supervisor_id"),
         "status": body.get("status"),
     }
+
+
+class MailGone(Exception):
+    """Personnel no longer wants this account mail sent (expired, used up, account changed)."""
+
+
+def account_mail_code(mail_id: str) -> dict[str, Any]:
+    """A fresh code for an activation or reset mail: {code, expires_at, username, name, link}.
+
+    Raises MailGone when personnel answers 404/410, ServiceUnavailable otherwise (retry later).
+    """
+    answer = _client().post_json(f"/api/v1/account-mails/{path_segment(mail_id)}/code", {})
+    if answer.status_code in (404, 410):
+        raise MailGone(f"personnel answered {answer.status_code}")
+    if answer.status_code != 201:
+        raise ServiceUnavailable(f"personnel answered {answer.status_code}")
+    body = answer.json()
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(name), str) for name in ("code", "expires_at", "username", "link")
+    ):
+        raise ServiceUnavailable("personnel: unusable account mail answer")
+    return body

@@ -6,18 +6,20 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, public, require_roles
-from cakap_shared.db import UtcDateTime
+from cakap_shared.db import MAX_PER_PAGE, PageArgsSchema, UtcDateTime, page_schema
 from cakap_shared.problems import CakapError
 from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import rights
-from ..domain import accounts
+from .. import activation_sheet_pdf, rights
+from ..domain import account_mail, accounts
 from ..extensions import db
-from ..models import Person
+from ..models import Person, Unit
 from ..schemas import TokenPairSchema
+
+PDF_MIMETYPE = "application/pdf"
 
 blp = Blueprint(
     "accounts", __name__, url_prefix="/api/v1", description="Accounts, passwords and sessions"
@@ -89,6 +91,20 @@ class UnitActivationListSchema(ma.Schema):
 
     items = ma.fields.List(ma.fields.Nested(UnitActivationSchema))
     total = ma.fields.Integer()
+
+
+class UnitAccountSchema(ma.Schema):
+    """One person of a unit and their account state (none, pending, active, deactivated)."""
+
+    person_id = ma.fields.String()
+    nip = ma.fields.String()
+    name = ma.fields.String()
+    unit_code = ma.fields.String()
+    username = ma.fields.String(allow_none=True)
+    state = ma.fields.String()
+
+
+UnitAccountPageSchema = page_schema(UnitAccountSchema, "UnitAccountPage")
 
 
 class AccountSchema(ma.Schema):
@@ -194,7 +210,7 @@ class PasswordReset(MethodView):
     @blp.alt_response(429, description="Too many requests from this address")
     def post(self, body: dict[str, str]) -> dict[str, str]:
         """Mail a one-time reset code; the same answer whether the account exists or not."""
-        accounts.request_reset(body["username"], _address())
+        account_mail.request_reset(body["username"], _address())
         return {"detail": "If the account exists and has an e-mail address, a code was sent."}
 
 
@@ -221,9 +237,13 @@ class PersonActivation(MethodView):
     @blp.response(201, ActivationCodeSchema)
     @blp.alt_response(409, description="The account is already active")
     def post(self, person_id: str) -> dict[str, Any]:
-        """Issue a one-time activation code (admin); an earlier unused code stops working."""
-        person = _person_for_admin(person_id)
-        return accounts.issue_activation(person, current_principal().id)
+        """Issue a one-time activation code (admin, or the OPD admin of the person's unit).
+
+        An earlier unused code stops working.
+        """
+        principal = current_principal()
+        person = rights.managed_person(principal, person_id)
+        return accounts.issue_activation(person, principal.id)
 
 
 @blp.route("/units/<string:code>/activations")
@@ -233,25 +253,82 @@ class UnitActivations(MethodView):
     @blp.response(201, UnitActivationListSchema)
     @blp.alt_response(404, description="No such unit")
     def post(self, code: str) -> Any:
-        """Codes for the unit's (and its sub-units') people not yet activated (admin).
+        """Codes for the unit's (and its sub-units') people not yet activated.
 
-        With `Accept: text/csv` (or the XLSX type) the same as a file to print. Every call
-        issues new codes: the previous sheet of the unit stops working.
+        For an admin, or an OPD admin whose units include this one. With `Accept: text/csv`
+        (or the XLSX type) the same as a file to print. Every call issues new codes: the
+        previous sheet of the unit stops working.
+        """
+        principal = current_principal()
+        rights.managed_unit(principal, code)
+        rows = accounts.issue_unit_activations(code, principal.id)
+        return _activation_answer(f"aktivasi-{code}", code, rows)
+
+
+@blp.route("/people/import-jobs/<string:job_id>/activations")
+class ImportActivations(MethodView):
+    """The activation sheet of an import."""
+
+    @blp.response(201, UnitActivationListSchema)
+    @blp.alt_response(404, description="No such import job")
+    @blp.alt_response(409, description="The import has not finished")
+    def post(self, job_id: str) -> Any:
+        """Codes for exactly the people the import created whose account is still pending (admin).
+
+        Same answers as a unit's sheet (JSON, CSV, XLSX, PDF); every call issues new codes.
         """
         principal = require_roles("admin")
-        rows = accounts.issue_unit_activations(code, principal.id)
-        best = request.accept_mimetypes.best_match(["application/json", "text/csv", XLSX_MIMETYPE])
-        if best == "text/csv":
-            return _activation_sheet(code, rows, "csv")
-        if best == XLSX_MIMETYPE:
-            return _activation_sheet(code, rows, "xlsx")
-        return {"items": rows, "total": len(rows)}
+        rows = accounts.issue_import_activations(job_id, principal.id)
+        return _activation_answer(f"aktivasi-impor-{job_id[:8]}", None, rows)
 
 
-def _activation_sheet(unit_code: str, rows: list[dict[str, Any]], kind: str) -> Response:
+@blp.route("/units/<string:code>/accounts")
+class UnitAccounts(MethodView):
+    """Who in a unit has which account state."""
+
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, UnitAccountPageSchema)
+    @blp.alt_response(404, description="No such unit")
+    def get(self, args: dict[str, int], code: str) -> dict[str, Any]:
+        """The unit's (and its sub-units') people and account states (admin, or its OPD admin)."""
+        rights.managed_unit(current_principal(), code)
+        return accounts.unit_accounts(code, args["page"], min(args["per_page"], MAX_PER_PAGE))
+
+
+SHEET_TYPES = ["application/json", "text/csv", XLSX_MIMETYPE, PDF_MIMETYPE]
+
+
+def _activation_answer(
+    filename: str, unit_code: str | None, rows: list[dict[str, Any]]
+) -> Response | dict[str, Any]:
+    """JSON, or the sheet as the file type the caller accepts (201 either way)."""
+    best = request.accept_mimetypes.best_match(SHEET_TYPES)
+    if best == PDF_MIMETYPE:
+        config = current_app.config
+        body = activation_sheet_pdf.render(
+            rows,
+            unit_name=_unit_name(unit_code),
+            activation_url=f"{config['PUBLIC_BASE_URL'].rstrip('/')}/aktivasi",
+            font_path=config.get("PDF_FONT_PATH"),
+            zone=config["TIMEZONE"],
+        )
+        response = Response(body, status=201, mimetype=PDF_MIMETYPE)
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+        return response
+    if best in ("text/csv", XLSX_MIMETYPE):
+        return _activation_sheet(filename, rows, "csv" if best == "text/csv" else "xlsx")
+    return {"items": rows, "total": len(rows)}
+
+
+def _unit_name(unit_code: str | None) -> str | None:
+    unit = db.session.get(Unit, unit_code) if unit_code else None
+    return f"{unit.name} ({unit.code})" if unit else None
+
+
+def _activation_sheet(filename: str, rows: list[dict[str, Any]], kind: str) -> Response:
     header = ["nip", "name", "unit_code", "username", "code", "expires_at"]
     values = [[row[name] for name in header[:-1]] + [row["expires_at"].isoformat()] for row in rows]
-    filename = f"aktivasi-{unit_code}.{kind}"
+    filename = f"{filename}.{kind}"
     if kind == "xlsx":
         response = xlsx_response(filename, header, values, sheet="Aktivasi")
     else:
@@ -260,14 +337,77 @@ def _activation_sheet(unit_code: str, rows: list[dict[str, Any]], kind: str) -> 
     return response
 
 
+class MailQueuedSchema(ma.Schema):
+    """Whose activation e-mail was queued, and who could not get one (ids)."""
+
+    queued = ma.fields.List(ma.fields.String())
+    without_email = ma.fields.List(ma.fields.String())
+    not_pending = ma.fields.List(ma.fields.String())
+
+
+class MailCodeSchema(ActivationCodeSchema):
+    """A fresh code for notification to write into an account mail (shown once)."""
+
+    purpose = ma.fields.String()
+    name = ma.fields.String()
+    link = ma.fields.String()
+
+
+@blp.route("/people/<string:person_id>/activation-mail")
+class PersonActivationMail(MethodView):
+    """One person's activation by e-mail."""
+
+    @blp.response(202, MailQueuedSchema)
+    @blp.alt_response(409, description="Already active, or no e-mail address (`code`)")
+    def post(self, person_id: str) -> dict[str, Any]:
+        """Queue an activation e-mail (admin, or the person's OPD admin); notification sends it.
+
+        The mailed code replaces any earlier unused one, printed or mailed.
+        """
+        principal = current_principal()
+        person = rights.managed_person(principal, person_id)
+        return account_mail.mail_person_activation(person, principal.id)
+
+
+@blp.route("/units/<string:code>/activation-mails")
+class UnitActivationMails(MethodView):
+    """A unit's activation by e-mail."""
+
+    @blp.response(202, MailQueuedSchema)
+    @blp.alt_response(404, description="No such unit")
+    def post(self, code: str) -> dict[str, Any]:
+        """Queue activation e-mails for the unit's (and sub-units') pending people with an address.
+
+        For an admin or the unit's OPD admin; `without_email` lists whom to hand a sheet.
+        """
+        principal = current_principal()
+        rights.managed_unit(principal, code)
+        return account_mail.mail_activation(list(accounts.unit_people(code)), principal.id)
+
+
+@blp.route("/account-mails/<string:mail_id>/code")
+class AccountMailCode(MethodView):
+    """The code notification writes into an activation or reset e-mail."""
+
+    @blp.response(201, MailCodeSchema)
+    @blp.alt_response(404, description="No such mail request")
+    @blp.alt_response(410, description="The request expired, was used up or no longer fits")
+    def post(self, mail_id: str) -> dict[str, Any]:
+        """A fresh one-time code for a requested mail (the notification service only)."""
+        principal = require_roles("service")
+        return account_mail.collect_code(mail_id, principal.id)
+
+
 @blp.route("/people/<string:person_id>/account")
 class PersonAccount(MethodView):
     """A person's account state."""
 
     @blp.response(200, AccountSchema)
     def get(self, person_id: str) -> dict[str, Any]:
-        """The account's state (admin, or the person themself)."""
+        """The account's state (admin, the OPD admin of the person's unit, or the person)."""
         principal = current_principal()
+        if principal.has_role(rights.OPD_ADMIN) and principal.id != person_id:
+            return accounts.account_view(rights.managed_person(principal, person_id))
         person, rel = rights.visible_person(principal, person_id)
         if rel not in (rights.Relation.ADMIN, rights.Relation.SELF):
             raise CakapError(403, "Only an administrator or the person sees the account.")

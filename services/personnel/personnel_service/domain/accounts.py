@@ -5,6 +5,7 @@ Every password event is audit-logged with who and which account, never the passw
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,13 +13,12 @@ from cakap_shared.db import utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from .. import throttle
 from ..extensions import db
 from ..login_names import name_tag
-from ..mail import send_mail
-from ..models import Account, AccountCode, Person, Unit
+from ..models import Account, AccountCode, ImportJob, ImportJobPerson, Person, Unit
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..people import UNUSABLE_PASSWORD
 from . import refresh_tokens
@@ -218,18 +218,52 @@ def unit_codes(code: str) -> list[str]:
     return found
 
 
+def unit_people(unit_code: str) -> Sequence[Person]:
+    """The people with a NIP in the unit and below it, by unit and name; 404 for no unit."""
+    if db.session.get(Unit, unit_code) is None:
+        raise CakapError(404, "No such unit.")
+    return db.session.scalars(
+        select(Person)
+        .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
+        .order_by(Person.unit_code, Person.name, Person.id)
+    ).all()
+
+
 def issue_unit_activations(unit_code: str, actor: str) -> list[dict[str, Any]]:
     """Codes for everyone in the unit (and below) whose account was never activated (commits).
 
     Deactivated accounts are left out: reopening one is a decision about one person.
     """
-    if db.session.get(Unit, unit_code) is None:
-        raise CakapError(404, "No such unit.")
+    rows = _issue_for(unit_people(unit_code), actor)
+    audit("auth.activation_issued", actor=actor, unit_code=unit_code, count=len(rows))
+    return rows
+
+
+def issue_import_activations(job_id: str, actor: str) -> list[dict[str, Any]]:
+    """Codes for exactly the people an import job created, those still pending (commits).
+
+    People the import only updated are not on the list: they had accounts before it.
+    """
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        raise CakapError(404, "No such import job.")
+    if job.status != "done":
+        raise CakapError(
+            409, "The import has not finished; wait for its result.", code="import-not-done"
+        )
     people = db.session.scalars(
         select(Person)
-        .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
+        .join(ImportJobPerson, ImportJobPerson.person_id == Person.id)
+        .where(ImportJobPerson.job_id == job_id)
         .order_by(Person.unit_code, Person.name, Person.id)
     ).all()
+    rows = _issue_for(people, actor)
+    audit("auth.activation_issued", actor=actor, import_job_id=job_id, count=len(rows))
+    return rows
+
+
+def _issue_for(people: Sequence[Person], actor: str) -> list[dict[str, Any]]:
+    """A new activation code for each of `people` whose account is pending or missing; commits."""
     ttl = current_app.config["ACTIVATION_CODE_TTL"]
     rows = []
     for person in people:
@@ -252,8 +286,33 @@ def issue_unit_activations(unit_code: str, actor: str) -> list[dict[str, Any]]:
             }
         )
     db.session.commit()
-    audit("auth.activation_issued", actor=actor, unit_code=unit_code, count=len(rows))
     return rows
+
+
+def unit_accounts(unit_code: str, page_no: int, per_page: int) -> dict[str, Any]:
+    """The accounts of the unit's (and its sub-units') people with a NIP, a page at a time."""
+    if db.session.get(Unit, unit_code) is None:
+        raise CakapError(404, "No such unit.")
+    query = (
+        select(Person, Account)
+        .outerjoin(Account, Account.person_id == Person.id)
+        .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
+        .order_by(Person.unit_code, Person.name, Person.id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.execute(query.limit(per_page).offset((page_no - 1) * per_page)).all()
+    items = [
+        {
+            "person_id": person.id,
+            "nip": person.nip,
+            "name": person.name,
+            "unit_code": person.unit_code,
+            "username": account.username if account else None,
+            "state": account.state if account else "none",
+        }
+        for person, account in rows
+    ]
+    return {"items": items, "total": total, "page": page_no, "per_page": per_page}
 
 
 def _personal(account: Account) -> tuple[str | None, ...]:
@@ -381,41 +440,6 @@ def admin_reset(person: Person, actor: str) -> dict[str, Any]:
     db.session.commit()
     audit("auth.password_reset_by_admin", actor=actor, account_id=account.id)
     return {"username": account.username, "temporary_password": temporary}
-
-
-def request_reset(username: str, address: str) -> None:
-    """Mail a reset link when the account exists, is active and has an e-mail address.
-
-    The caller answers the same whatever happens here: nobody learns whether a NIP exists.
-    """
-    config = current_app.config
-    username = username.strip()
-    if not throttle.allow_request(f"reset-addr:{address}", config["RESET_MAX_PER_ADDRESS"]):
-        raise CakapError(429, "Too many reset requests. Try again later.",
-                         headers={"Retry-After": str(config["LOGIN_WINDOW_SECONDS"])})  # fmt: skip
-    if not throttle.allow_request(f"reset-user:{name_tag(username)}", config["RESET_MAX_PER_USER"]):
-        audit("auth.password_reset_throttled", login_tag=name_tag(username), address=address)
-        return
-    account = find_account(username)
-    email = account.person.email if account is not None else None
-    if account is None or not account.is_active or not email:
-        audit(
-            "auth.password_reset_requested", **_who(account, username), address=address, sent=False
-        )
-        return
-    issued = _issue_code(account, RESET, config["RESET_CODE_TTL"], None)
-    db.session.commit()
-    link = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/lupa-sandi/atur?u={account.username}"
-    minutes = config["RESET_CODE_TTL"] // 60
-    body = (
-        f"Yth. {account.person.name},\n\n"
-        f"Seseorang meminta pengaturan ulang kata sandi akun Cakap Anda ({account.username}).\n"
-        f"Kode: {issued['code']}\n"
-        f"Buka {link} lalu masukkan kode itu dalam {minutes} menit.\n\n"
-        "Jika bukan Anda yang meminta, abaikan surel ini; kata sandi Anda tidak berubah.\n"
-    )
-    sent = send_mail(email, "Atur ulang kata sandi Cakap", body)
-    audit("auth.password_reset_requested", actor=account.person_id, address=address, sent=sent)
 
 
 def deactivate(person: Person, actor: str) -> Account:

@@ -8,6 +8,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..account_views import SHEET_TYPES, issued_sheet_file
 from ..auth import roles_required
 from ..forms import ActionForm
 from ..gateway import ApiError, path
@@ -134,3 +135,25 @@ def import_errors_file(job_id: str, fmt: str):
     return passthrough_file(
         path("/api/v1/people/import-jobs/{}/errors", job_id), params={"format": fmt}
     )
+
+
+@bp.post("/pegawai/impor/<job_id>/aktivasi")
+@roles_required("admin")
+def import_activations(job_id: str):
+    """Activation codes for exactly the people this import created: on screen or as a sheet."""
+    form = ActionForm()
+    if not form.validate():
+        return redirect(url_for("backoffice.import_job", job_id=job_id), code=303)
+    api = path("/api/v1/people/import-jobs/{}/activations", job_id)
+    kind = request.form.get("format", "html")
+    try:
+        if kind in SHEET_TYPES:
+            return issued_sheet_file(api, kind)
+        rows = call("POST", api)
+    except ApiError as error:
+        if error.status == 401 or error.unavailable:
+            raise
+        flash(problem_message(error), "error")
+        return redirect(url_for("backoffice.import_job", job_id=job_id), code=303)
+    items = rows.get("items", []) if isinstance(rows, dict) else []
+    return render_template("admin/import_activations.html", job_id=job_id, rows=items)
