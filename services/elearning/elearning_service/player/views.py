@@ -144,6 +144,9 @@ def player(attempt_id: str) -> Response:
         "player.html",
         title=attempt.module.title,
         kind=version.kind,
+        mode=attempt.mode,
+        # A trainer's preview goes back to their modules, a learner to their enrolments.
+        back="/pengajar/modul" if attempt.mode == "preview" else "/pendaftaran",
         entries=entries,
         nonce=nonce,
         config_json=safe_json(config),
