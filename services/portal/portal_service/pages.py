@@ -87,6 +87,13 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "account-self": lambda: _("Anda tidak dapat menonaktifkan akun Anda sendiri."),
     "account-none": lambda: _("Pegawai ini belum memiliki akun."),
     "username-taken": lambda: _("NIP ini sudah dipakai sebagai nama pengguna akun lain."),
+    # Launches that do not count (elearning).
+    "not-completed": lambda: _(
+        "Materi ini hanya bisa ditinjau ulang setelah pelatihannya Anda selesaikan."
+    ),
+    "not-module-owner": lambda: _(
+        "Hanya pemilik modul atau admin yang dapat melihat pratinjaunya."
+    ),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {
