@@ -217,18 +217,19 @@ def test_another_trainer_cannot_preview_it(suite, page_as, assert_fits, phone):
         page.get_by_role("button", name=f"Pratinjau {module['title']} sebagai peserta").count() == 0
     )
     # The list never offers it, so send the form a crafted page would send.
-    page.evaluate(
-        """id => {
-            const form = document.createElement('form');
-            form.method = 'post';
-            form.action = `/pengajar/modul/${id}/pratinjau`;
-            const token = document.querySelector('input[name=csrf_token]').cloneNode();
-            form.appendChild(token);
-            document.body.appendChild(form);
-            form.submit();
-        }""",
-        module["id"],
-    )
+    with page.expect_navigation():
+        page.evaluate(
+            """id => {
+                const form = document.createElement('form');
+                form.method = 'post';
+                form.action = `/pengajar/modul/${id}/pratinjau`;
+                const token = document.querySelector('input[name=csrf_token]').cloneNode();
+                form.appendChild(token);
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            module["id"],
+        )
     page.wait_for_url("**/pengajar/modul")
     shown = page.locator("main").inner_text()
     assert NOT_OWNER in shown
