@@ -151,6 +151,7 @@ def test_the_owner_previews_in_browse_mode_without_progress_or_events(
     player = client.get(preview["launch_url"])
     assert player.status_code == 200
     assert b'data-mode="preview"' in player.data
+    assert b'class="back" href="/pengajar/modul"' in player.data
 
 
 def test_an_admin_previews_any_module(client, upload, sample_zip, start, fake_catalog):
@@ -158,6 +159,8 @@ def test_an_admin_previews_any_module(client, upload, sample_zip, start, fake_ca
     fake_catalog.allow_all = False
     answer = start(module, who="admin", mode="preview")
     assert answer.status_code == 201 and answer.get_json()["counts"] is False
+    # The admin's way back is the beranda, not the trainer's workspace.
+    assert b'class="back" href="/"' in client.get(answer.get_json()["launch_url"]).data
 
 
 @pytest.mark.security
