@@ -108,7 +108,7 @@ bench: venv ## Run the benchmarks and write docs/BENCHMARKS.md
 	$(PY) bench/run_all.py
 
 .PHONY: screenshots
-screenshots: venv browser-deps ## Screenshots of the back office pages into docs/screenshots/
+screenshots: venv browser-deps ## Screenshots of the back office and learner pages into docs/screenshots/
 	$(PY) scripts/screenshots.py
 
 .PHONY: clean

@@ -174,6 +174,21 @@ def test_learning_access(cat, people, enrolled):
     assert q(learner_id=people.learner, module_id=M1)["allowed"] is False
 
 
+def test_a_completed_course_makes_its_modules_reviewable(cat, people, enrolled):
+    url = "/api/v1/learning-access"
+    q = lambda **kw: cat.ok(cat.client.get(url, query_string=kw, headers=cat.who["service"]))  # noqa: E731
+    assert q(learner_id=people.learner, module_id=M1)["reviewable"] is False  # only enrolled
+    _module(cat, people, M1)
+    _module(cat, people, M2)
+    _passed(cat, people)
+    assert _status(cat, enrolled)["status"] == "completed"
+    done = q(learner_id=people.learner, module_id=M1)
+    assert (done["allowed"], done["reviewable"]) == (False, True)
+    assert q(learner_id=people.other_asn, module_id=M1)["reviewable"] is False
+    assert q(learner_id=people.learner, module_id="other")["reviewable"] is False
+    assert q(learner_id=people.learner, assessment_id=POST)["reviewable"] is False
+
+
 def test_manual_completion_of_classroom_course(cat, people):
     course = cat.course(code="KLS-1", title="Pelayanan Prima", form="klasikal")
     e = cat.request(cat.klass(course["id"])["id"])

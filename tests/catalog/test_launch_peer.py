@@ -55,3 +55,28 @@ def test_a_withdrawal_in_catalog_retires_the_attempt_in_elearning(cat, people, e
             require_in_use(attempt, commit=commit)
         assert refused.value.code == 403
         assert refused.value.data["extra"]["code"] == "not-enrolled"
+
+
+def test_a_review_attempt_is_usable_only_after_the_course_is_completed(cat, people, elearning):
+    from elearning_service.attempts_resources import require_in_use
+    from elearning_service.models import Attempt
+
+    course = cat.course(code="TIK-202", module_ids=[MODULE])
+    enrolment = cat.request(cat.klass(course["id"])["id"])
+    cat.ok(cat.act(enrolment["id"], "approve", as_="supervisor"))
+    review = Attempt(learner_id=people.learner, module_id=MODULE, status="open", mode="review")
+    with pytest.raises(CakapError) as refused:
+        require_in_use(review, commit=True)  # enrolled, not yet completed
+    assert refused.value.data["extra"]["code"] == "not-completed"
+
+    completed = {
+        "attempt_id": "a1",
+        "module_id": MODULE,
+        "learner_id": people.learner,
+        "completed_at": "2026-11-30T08:00:00+00:00",
+        "score": 90,
+        "success": "passed",
+    }
+    cat.deliver("module.completed", completed)
+    require_in_use(review, commit=False)
+    require_in_use(review, commit=True)

@@ -37,6 +37,8 @@ class FakeCatalog:
     def reset(self) -> None:
         self.allow_all = True
         self.allowed: set[tuple[str, str]] = set()
+        # (learner, module) pairs whose course the learner completed: review is allowed.
+        self.completed: set[tuple[str, str]] = set()
         self.down = False
         self.rosters: dict[str, dict[str, Any]] = {}
         self.classes: dict[str, dict[str, Any]] = {}
@@ -48,7 +50,12 @@ class FakeCatalog:
         if self.down:
             raise ServiceUnavailable("catalog: ConnectionError")
         allowed = self.allow_all or (learner_id, module_id) in self.allowed
-        return {"allowed": allowed, "course_ids": [], "class_ids": []}
+        return {
+            "allowed": allowed,
+            "course_ids": [],
+            "class_ids": [],
+            "reviewable": (learner_id, module_id) in self.completed,
+        }
 
     def roster(self, class_id: str) -> dict[str, Any] | None:
         if self.down:

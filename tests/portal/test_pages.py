@@ -281,6 +281,40 @@ def test_module_launch_redirects_to_the_launch_url(client, sign_in, gw, api, csr
     assert response.headers["Location"] == f"/play/{ATTEMPT_ID}?launch=abc"
 
 
+def test_review_asks_for_a_launch_that_does_not_count_and_a_refusal_is_indonesian(
+    client, sign_in, gw, api, csrf_of
+):
+    sign_in()
+    launch = gw.add(
+        responses.POST,
+        api(f"/api/v1/modules/{MODULE_ID}/attempts"),
+        status=201,
+        json={"id": ATTEMPT_ID, "launch_url": f"/play/{ATTEMPT_ID}?launch=abc"},
+    )
+    response = client.post(
+        f"/modul/{MODULE_ID}/tinjau", data={"csrf_token": csrf_of(client, LAYOUT_PAGE)}
+    )
+    assert response.headers["Location"] == f"/play/{ATTEMPT_ID}?launch=abc"
+    assert json.loads(launch.calls[0].request.body) == {"mode": "review"}
+    gw.replace(
+        responses.POST,
+        api(f"/api/v1/modules/{MODULE_ID}/attempts"),
+        status=403,
+        content_type="application/problem+json",
+        json={"status": 403, "code": "not-completed", "detail": "You have not completed it."},
+    )
+    refused = client.post(
+        f"/modul/{MODULE_ID}/tinjau",
+        data={"csrf_token": csrf_of(client, LAYOUT_PAGE)},
+        follow_redirects=False,
+    )
+    assert refused.headers["Location"].endswith("/pendaftaran")
+    gw.add(responses.GET, api("/api/v1/enrolments"), json={"items": [], "total": 0})
+    page = client.get("/pendaftaran").get_data(as_text=True)
+    assert "ditinjau ulang setelah pelatihannya Anda selesaikan" in page
+    assert "You have not completed" not in page
+
+
 @pytest.mark.security
 def test_module_launch_refuses_a_script_url(client, sign_in, gw, api, csrf_of):
     sign_in()

@@ -33,7 +33,8 @@ class LearningAccess(MethodView):
     @blp.arguments(LearningAccessArgsSchema, location="query")
     @blp.response(200, LearningAccessSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Allowed when enrolled in a class of a published course using it (services, admin)."""
+        """Allowed when enrolled in a class of a published course using it; a module is also
+        `reviewable` when the learner completed a course holding it (services, admin)."""
         require_roles("service", "admin")
         stmt = (
             select(Enrolment.course_id, Enrolment.class_id)
@@ -56,7 +57,27 @@ class LearningAccess(MethodView):
             "allowed": bool(rows),
             "course_ids": sorted({r.course_id for r in rows}),
             "class_ids": sorted({r.class_id for r in rows}),
+            "reviewable": bool(args.get("module_id"))
+            and _completed_a_course_holding(args["learner_id"], args["module_id"]),
         }
+
+
+def _completed_a_course_holding(learner_id: str, module_id: str) -> bool:
+    """Whether the learner completed a course holding the module: its modules stay open to
+    them for review (a launch that never counts), even once the course is archived."""
+    found = db.session.scalar(
+        select(Enrolment.id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(CourseModule, CourseModule.course_id == Course.id)
+        .where(
+            Enrolment.learner_id == learner_id,
+            Enrolment.status == "completed",
+            CourseModule.module_id == module_id,
+            Course.status != "draft",
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _may_see_person(person_id: str) -> None:

@@ -503,6 +503,9 @@ class LearningAccessSchema(ma.Schema):
     allowed = ma.fields.Boolean()
     course_ids = ma.fields.List(ma.fields.String())
     class_ids = ma.fields.List(ma.fields.String())
+    reviewable = ma.fields.Boolean(
+        metadata={"description": "modules: completed in a course holding it (review, no credit)"}
+    )
 
 
 class RecommendationArgsSchema(PageArgsSchema):

@@ -13,20 +13,19 @@ from cakap_shared.problems import CakapError
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import runtime
-from .catalog import ServiceUnavailable, catalog, unavailable
+from .domain import launches
 from .extensions import db
 from .launch import LaunchClaims, LaunchRefused, LaunchTokens
 from .models import Attempt
-from .modules_resources import get_module
 from .schemas import (
     AttemptSchema,
     BeaconArgsSchema,
     CmiArgsSchema,
     CmiResultSchema,
+    LaunchArgsSchema,
     LaunchSchema,
     NavigationResultSchema,
     NavigationSchema,
@@ -52,6 +51,8 @@ def attempt_view(attempt: Attempt) -> dict[str, Any]:
         "version": attempt.version.number,
         "number": attempt.number,
         "status": attempt.status,
+        "mode": attempt.mode,
+        "counts": attempt.counts,
         "completion": attempt.completion,
         "success": attempt.success,
         "score": attempt.score,
@@ -128,18 +129,16 @@ def require_in_use(attempt: Attempt, *, commit: bool) -> None:
             "This attempt is already finished; open the module again from your course.",
             code="attempt-closed",
         )
-    try:
-        access = catalog().learning_access(attempt.learner_id, attempt.module_id)
-    except ServiceUnavailable as exc:
-        audit("module.use_unavailable", attempt_id=attempt.id, reason=str(exc))
-        raise unavailable() from None
-    if access.get("allowed") is not True:
-        audit("module.use_refused", attempt_id=attempt.id)
+    allowed, code = launches.still_usable(attempt)
+    if not allowed:
+        audit("module.use_refused", attempt_id=attempt.id, mode=attempt.mode)
         raise CakapError(
             403,
             "You are no longer enrolled in a course with this module (withdrawn or ended), "
-            "so this attempt cannot be played or saved.",
-            code="not-enrolled",
+            "so this attempt cannot be played or saved."
+            if code == "not-enrolled"
+            else "You have not completed a course with this module, so it cannot be reviewed.",
+            code=code,
         )
 
 
@@ -157,39 +156,27 @@ def _closed_moments_ago(attempt: Attempt) -> bool:
 class ModuleAttempts(MethodView):
     """Launching a module."""
 
+    @blp.arguments(LaunchArgsSchema, required=False)
     @blp.response(201, LaunchSchema)
-    @blp.alt_response(403, description="Not enrolled in a class of a course holding the module")
+    @blp.alt_response(403, description="No right to launch the module in this mode (`code`)")
+    @blp.alt_response(404, description="No such module")
     @blp.alt_response(503, description="Catalog could not be asked")
-    def post(self, module_id: str) -> dict[str, Any]:
-        """Start an attempt, or resume the open one, and return the player URL."""
-        who = current_principal()
-        if who.is_service:
-            raise CakapError(403, "Only learners launch modules.")
-        module = get_module(module_id)
-        try:
-            access = catalog().learning_access(who.id, module.id)
-        except ServiceUnavailable as exc:
-            audit("module.launch_unavailable", module_id=module.id, reason=str(exc))
-            raise unavailable() from None
-        if access.get("allowed") is not True:
-            audit("module.launch_refused", module_id=module.id)
-            raise CakapError(
-                403,
-                "You are not enrolled in a class of a course with this module.",
-                code="not-enrolled",
-            )
-        attempt = runtime.start_or_resume(module, who.id, who.name or who.username)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # A twin request opened the attempt first: resume that one.
-            db.session.rollback()
-            attempt = runtime.start_or_resume(module, who.id, who.name or who.username)
-            db.session.commit()
+    def post(self, body: dict[str, Any], module_id: str) -> dict[str, Any]:
+        """Start an attempt, or resume the open one of the same mode, and return the player URL.
+
+        Without a body (or `mode` `normal`) the attempt counts toward completion. `review`
+        (a learner who completed a course holding the module) and `preview` (the module's
+        owner or an administrator) launch with no credit: SCORM `cmi.credit` `no-credit`,
+        `cmi.mode` `review` or `browse`; their commits never change progress, completion, JP
+        or certificates, and no event is published.
+        """
+        attempt = launches.launch(module_id, current_principal(), body.get("mode", "normal"))
         return {
             "id": attempt.id,
-            "module_id": module.id,
+            "module_id": attempt.module_id,
             "version": attempt.version.number,
+            "mode": attempt.mode,
+            "counts": attempt.counts,
             "launch_url": launch_url(attempt),
             "launch_expires_in": tokens().ttl,
         }

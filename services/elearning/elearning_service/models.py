@@ -27,6 +27,13 @@ from .extensions import db
 
 KINDS = ("scorm12", "scorm2004", "pdf", "video", "page")
 COMPLETIONS = ("not_attempted", "incomplete", "completed")
+# How an attempt was launched: "normal" counts toward completion; "review" (a learner
+# replaying a completed course) and "preview" (the module's owner or an admin seeing it as
+# a learner does) run with no credit and never change progress, completion, JP or certificates.
+MODES = ("normal", "review", "preview")
+NOT_COUNTING = ("review", "preview")
+# The open_slot each mode takes: one open attempt per learner, module and mode.
+OPEN_SLOTS = {"normal": "1", "review": "r", "preview": "p"}
 SUCCESSES = ("unknown", "passed", "failed")
 
 
@@ -95,7 +102,9 @@ class Attempt(db.Model):
     version_id: Mapped[str] = mapped_column(ForeignKey("module_versions.id"))
     number: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(10), default="open")
-    # "1" while open, NULL once closed: the unique constraint allows one open attempt.
+    mode: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
+    # OPEN_SLOTS[mode] while open, NULL once closed: the unique constraint allows one open
+    # attempt per mode (a review never resumes, or blocks, the counting attempt).
     open_slot: Mapped[str | None] = mapped_column(String(1), nullable=True, default="1")
     # {"<sco identifier>": {"cmi.element": "value", ...}}
     cmi: Mapped[str] = mapped_column(Text, default="{}")
@@ -117,8 +126,14 @@ class Attempt(db.Model):
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
         UniqueConstraint("learner_id", "module_id", "open_slot", name="uq_attempt_one_open"),
+        CheckConstraint("mode IN ('normal', 'review', 'preview')", name="ck_attempts_mode"),
         Index("ix_attempts_module_learner", "module_id", "learner_id"),
     )
+
+    @property
+    def counts(self) -> bool:
+        """Whether this attempt counts toward completion (only a normal launch does)."""
+        return self.mode not in NOT_COUNTING
 
     @property
     def state(self) -> dict[str, dict[str, str]]:

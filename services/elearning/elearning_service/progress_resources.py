@@ -63,8 +63,11 @@ class Progress(MethodView):
         learner_id = args.get("learner_id") or who.id
         if learner_id != who.id and not (who.is_admin or who.is_service):
             raise CakapError(403, "You may only see your own progress.")
+        # Reviews and previews never count, so they are no part of anyone's progress.
         attempts = db.session.scalars(
-            select(Attempt).where(Attempt.learner_id == learner_id).order_by(Attempt.started_at)
+            select(Attempt)
+            .where(Attempt.learner_id == learner_id, Attempt.mode == "normal")
+            .order_by(Attempt.started_at)
         ).all()
         by_module: dict[str, list[Attempt]] = defaultdict(list)
         for attempt in attempts:
@@ -138,7 +141,11 @@ class ModuleProgress(MethodView):
         ids = [m[0] for m in members]
         attempts = (
             db.session.scalars(
-                select(Attempt).where(Attempt.module_id == module.id, Attempt.learner_id.in_(ids))
+                select(Attempt).where(
+                    Attempt.module_id == module.id,
+                    Attempt.learner_id.in_(ids),
+                    Attempt.mode == "normal",
+                )
             ).all()
             if ids
             else []

@@ -12,7 +12,7 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
 from .extensions import db, events
-from .models import Attempt, Module, ModuleVersion
+from .models import OPEN_SLOTS, Attempt, Module, ModuleVersion
 from .progress_model import (
     apply_progress,
     begin_progress_session,
@@ -33,6 +33,9 @@ from .scorm.datamodel import (
 )
 
 SCORM_KINDS = ("scorm12", "scorm2004")
+# cmi.core.lesson_mode / cmi.mode a SCO is given per launch mode (RTE 1.2 3.4.4, 2004
+# RTE 4.2.18): a completed course is reviewed, a trainer's preview browses.
+CMI_MODES = {"normal": "normal", "review": "review", "preview": "browse"}
 MAIN = "main"  # the one item of a PDF, video or page module
 # Where a SCORM 2004 attempt keeps its sequencing tracking in the state; "#" cannot start
 # an item identifier (an XML ID), so it never collides with one.
@@ -96,7 +99,7 @@ def _is_sco(version: ModuleVersion, item: Mapping[str, Any]) -> bool:
 
 
 def _initial(
-    version: ModuleVersion, item: Mapping[str, Any], learner_id: str, name: str
+    version: ModuleVersion, item: Mapping[str, Any], learner_id: str, name: str, mode: str
 ) -> dict[str, str]:
     if not _is_sco(version, item):
         return {}
@@ -104,6 +107,9 @@ def _initial(
         version.kind,  # type: ignore[arg-type]
         learner_id=learner_id,
         learner_name=name,
+        # Only a counting launch has credit: the others are told so (cmi.credit no-credit).
+        credit=mode == "normal",
+        mode=CMI_MODES[mode],
         launch_data=item.get("launch_data"),
         mastery_score=item.get("mastery_score"),
         scaled_passing_score=item.get("scaled_passing_score"),
@@ -111,33 +117,42 @@ def _initial(
     )
 
 
-def open_attempt(module: Module, learner_id: str) -> Attempt | None:
-    """The learner's open attempt on this module, if any."""
+def open_attempt(module: Module, learner_id: str, mode: str = "normal") -> Attempt | None:
+    """The learner's open attempt on this module in this launch mode, if any."""
     return db.session.scalars(
         select(Attempt).where(
             Attempt.module_id == module.id,
             Attempt.learner_id == learner_id,
+            Attempt.mode == mode,
             Attempt.status == "open",
         )
     ).first()
 
 
-def start_or_resume(module: Module, learner_id: str, learner_name: str) -> Attempt:
-    """Resume the open attempt (its pinned version) or start one on the current version.
+def start_or_resume(
+    module: Module, learner_id: str, learner_name: str, mode: str = "normal"
+) -> Attempt:
+    """Resume the open attempt of this mode (its pinned version) or start one on the
+    current version; attempts are numbered per mode, so reviews never shift the count.
 
     Every launch begins a new session in each item (entry, session time base) and rotates
     the launch nonce, which retires the URLs of earlier launches.
     """
-    attempt = open_attempt(module, learner_id)
+    attempt = open_attempt(module, learner_id, mode)
     if attempt is None:
         version = module.version()
         done = db.session.scalar(
             select(db.func.count())
             .select_from(Attempt)
-            .where(Attempt.module_id == module.id, Attempt.learner_id == learner_id)
+            .where(
+                Attempt.module_id == module.id,
+                Attempt.learner_id == learner_id,
+                Attempt.mode == mode,
+            )
         )
         state = {
-            i["identifier"]: _initial(version, i, learner_id, learner_name) for i in items(version)
+            i["identifier"]: _initial(version, i, learner_id, learner_name, mode)
+            for i in items(version)
         }
         attempt = Attempt(
             learner_id=learner_id,
@@ -146,6 +161,8 @@ def start_or_resume(module: Module, learner_id: str, learner_name: str) -> Attem
             version_id=version.id,
             version=version,
             number=(done or 0) + 1,
+            mode=mode,
+            open_slot=OPEN_SLOTS[mode],
             cmi=json.dumps(state),
             launch_nonce="",
         )
@@ -333,7 +350,7 @@ def _fresh_runtime_data(attempt: Attempt, state: dict[str, Any], nav: sequencing
     if FINISHED not in old and ACTIVE not in old:
         return  # never ran: its initial state is already fresh
     item = find_item(attempt.version, nav.deliver)
-    fresh = _initial(attempt.version, item, attempt.learner_id, attempt.learner_name)
+    fresh = _initial(attempt.version, item, attempt.learner_id, attempt.learner_name, attempt.mode)
     fresh = begin_session(
         "scorm2004", {**fresh, "cmi.total_time": old.get("cmi.total_time", "PT0S")}
     )
@@ -387,7 +404,10 @@ def rollup(attempt: Attempt, state: Mapping[str, Mapping[str, str]]) -> None:
         attempt.completion, attempt.success = _flat_result(completions, successes)
     attempt.score = round(sum(scores) / len(scores), 2) if scores else None
     attempt.total_seconds = round(seconds, 2)
-    _publish_once(attempt)
+    if attempt.counts:
+        # A review or preview stays open and silent: it never closes, completes or
+        # announces anything that progress, catalog, JP or certificates would act on.
+        _publish_once(attempt)
 
 
 def _flat_result(completions: list[str], successes: list[str]) -> tuple[str, str]:

@@ -6,6 +6,8 @@ import marshmallow as ma
 from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
 from flask_smorest.fields import Upload
 
+from .models import MODES
+
 
 class UploadSchema(ma.Schema):
     """A multipart/form-data upload: the file part and an optional title part."""
@@ -46,12 +48,28 @@ class ModuleListArgsSchema(PageArgsSchema):
     """Paging of the module list."""
 
 
+class LaunchArgsSchema(ma.Schema):
+    """How to launch: counting (default), or a review or preview that never counts."""
+
+    mode = ma.fields.String(
+        load_default="normal",
+        validate=ma.validate.OneOf(MODES),
+        metadata={
+            "description": "normal: counts toward completion (an enrolled learner); review: "
+            "no credit, a learner who completed a course holding the module; preview: no "
+            "credit, the module's owner or an administrator"
+        },
+    )
+
+
 class LaunchSchema(ma.Schema):
     """A started or resumed attempt and where the browser opens it."""
 
     id = ma.fields.String()
     module_id = ma.fields.String()
     version = ma.fields.Integer()
+    mode = ma.fields.String(metadata={"description": "normal, review or preview"})
+    counts = ma.fields.Boolean(metadata={"description": "whether it counts toward completion"})
     launch_url = ma.fields.String(metadata={"description": "player URL with a launch credential"})
     launch_expires_in = ma.fields.Integer()
 
@@ -65,6 +83,8 @@ class AttemptSchema(ma.Schema):
     version = ma.fields.Integer()
     number = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": "open or closed"})
+    mode = ma.fields.String(metadata={"description": "normal, review or preview"})
+    counts = ma.fields.Boolean(metadata={"description": "whether it counts toward completion"})
     completion = ma.fields.String(metadata={"description": "not_attempted, incomplete, completed"})
     success = ma.fields.String(metadata={"description": "unknown, passed, failed"})
     score = ma.fields.Float(allow_none=True)

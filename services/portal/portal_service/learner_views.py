@@ -317,13 +317,33 @@ def _my_attempts(test_id: Any) -> dict[str, Any] | None:
 @login_required
 def launch_module(module_id: UUID):
     """Open (or resume) a module attempt and send the browser to its player."""
+    return open_player(module_id, "normal", url_for("learner.enrolments"))
+
+
+@bp.post("/modul/<uuid:module_id>/tinjau")
+@login_required
+def review_module(module_id: UUID):
+    """Tinjau ulang: replay a module of a completed course; elearning launches it with no
+    credit, so nothing done in it changes progress, JP or the certificate."""
+    return open_player(module_id, "review", url_for("learner.enrolments"))
+
+
+def open_player(module_id: UUID | str, mode: str, back: str) -> Response:
+    """Launch the module in this mode (normal, review, preview) and send the browser to its
+    player; a refusal goes back to `back` with the portal's own message."""
     try:
-        attempt = api_post(path("/api/v1/modules/{}/attempts", module_id)) or {}
+        attempt = (
+            api_post(
+                path("/api/v1/modules/{}/attempts", module_id),
+                **({} if mode == "normal" else {"json": {"mode": mode}}),
+            )
+            or {}
+        )
     except ApiError as error:
         if error.status == 401 or error.unavailable:
             raise
         flash(friendly(error), "error")
-        return redirect(url_for("learner.enrolments"), code=303)
+        return redirect(back, code=303)
     launch_url = attempt.get("launch_url") if isinstance(attempt, dict) else None
     if not _acceptable_launch_url(launch_url):
         log.warning("module %s attempt without a usable launch_url", module_id)

@@ -102,6 +102,13 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "unit-outside": lambda: _("Unit ini di luar unit yang Anda kelola."),
     "email-missing": lambda: _("Pegawai ini belum punya alamat surel. Cetak kode aktivasinya."),
     "import-not-done": lambda: _("Impor belum selesai. Tunggu hasilnya lalu coba lagi."),
+    # Launches that do not count (elearning).
+    "not-completed": lambda: _(
+        "Materi ini hanya bisa ditinjau ulang setelah pelatihannya Anda selesaikan."
+    ),
+    "not-module-owner": lambda: _(
+        "Hanya pemilik modul atau admin yang dapat melihat pratinjaunya."
+    ),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {

@@ -145,6 +145,8 @@ def player(attempt_id: str) -> Response:
         "player.html",
         title=attempt.module.title,
         kind=version.kind,
+        mode=attempt.mode,
+        back=_back_link(attempt),
         entries=entries,
         nonce=nonce,
         config_json=safe_json(config),
@@ -154,6 +156,14 @@ def player(attempt_id: str) -> Response:
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = _player_csp(nonce)
     return _no_store(response)
+
+
+def _back_link(attempt: Attempt) -> str:
+    """Where "Kembali ke Cakap" leads: the owner's preview to their modules, an admin's
+    preview to the beranda, a learner to their enrolments."""
+    if attempt.mode != "preview":
+        return "/pendaftaran"
+    return "/pengajar/modul" if attempt.learner_id == attempt.module.owner_id else "/"
 
 
 @bp.get("/blank")

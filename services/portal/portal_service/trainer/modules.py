@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from ..auth import roles_required
 from ..forms import ModuleUploadForm
 from ..gateway import ApiError, path
+from ..learner_views import open_player
 from ..pages import load_part
 from . import api, bp, messages
 
@@ -82,3 +83,11 @@ def new_version(module_id: str):
             "success",
         )
     return _go(url_for(".module", module_id=module_id))
+
+
+@bp.post("/modul/<module_id>/pratinjau")
+@roles_required("trainer")
+def preview_module(module_id: str):
+    """Pratinjau: open the module in the player as a learner sees it, counting nothing.
+    Elearning decides who may (the module's owner); the page only passes its answer on."""
+    return open_player(module_id, "preview", url_for(".modules"))
