@@ -1,7 +1,7 @@
 """import_job_people (who an import created) and account_mails (mails sent by notification)
 
-Revision ID: c4d5e6f7a8b9
-Revises: 3e50516697ae
+Revision ID: 42e2c61b3ed7
+Revises: d5e6f7a8b9c0
 Create Date: 2026-11-30 03:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 03:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c4d5e6f7a8b9"
-down_revision = "3e50516697ae"
+revision = "42e2c61b3ed7"
+down_revision = "d5e6f7a8b9c0"
 branch_labels = None
 depends_on = None
 
