@@ -14,5 +14,6 @@ events = Events(
         "certificate.issued",
         "impact_evaluation.reminded",
         "impact_evaluation.escalated",
+        "impact_evaluation.due",
     ],
 )

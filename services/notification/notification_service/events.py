@@ -77,6 +77,7 @@ SCHEMAS: dict[str, type[ma.Schema]] = {
     "impact_evaluation.reminded": ImpactEvaluationNotice,
     "impact_evaluation.escalated": ImpactEvaluationNotice,
     "certificate.issued": CertificateIssued,
+    "impact_evaluation.due": ImpactEvaluationNotice,
 }
 
 
@@ -126,3 +127,4 @@ _notify_to("survey.due", lambda d: "survey_due", "learner_id")
 _notify_to("impact_evaluation.reminded", lambda d: "impact_evaluation_reminded", "evaluator_id")
 _notify_to("impact_evaluation.escalated", lambda d: "impact_evaluation_escalated", "escalated_to")
 _notify_to("certificate.issued", lambda d: "certificate_issued", "learner_id")
+_notify_to("impact_evaluation.due", lambda d: "impact_evaluation_due", "evaluator_id")

@@ -125,6 +125,18 @@ KINDS: dict[str, Kind] = {
             "Training certificate issued",
             "Certificate {number} for {course_code} {course_title} has been issued.",
         ),
+        Kind(
+            "impact_evaluation_due",
+            INSTANT,
+            "/evaluasi-dampak/{evaluation_id}",
+            "Evaluasi dampak pelatihan jatuh tempo hari ini",
+            "Enam bulan setelah pelatihan {course_code} {course_title}, evaluasi dampaknya "
+            "jatuh tempo pada {due_on}. Mohon isi sekarang; yang terlambat diteruskan kepada "
+            "atasan Anda.",
+            "A training impact evaluation is due",
+            "Six months after {course_code} {course_title}, its impact evaluation is due on "
+            "{due_on}. Please fill it in now; overdue ones are passed to your own supervisor.",
+        ),
     )
 }
 
