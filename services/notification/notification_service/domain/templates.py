@@ -137,6 +137,27 @@ KINDS: dict[str, Kind] = {
             "Six months after {course_code} {course_title}, its impact evaluation is due on "
             "{due_on}. Please fill it in now; overdue ones are passed to your own supervisor.",
         ),
+        Kind(
+            "supervisor_nudge",
+            INSTANT,
+            "/katalog",
+            "Atasan Anda mengingatkan target JP tahun ini",
+            "JP Anda tahun {year} baru {earned} dari target {target} JP (kurang {shortfall} "
+            "JP). Pilih pelatihan di katalog agar target tercapai sebelum akhir tahun.",
+            "Your supervisor reminds you of this year's JP target",
+            "Your JP for {year} is {earned} of the {target} JP target ({shortfall} JP short). "
+            "Choose a course in the catalogue to reach it before the year ends.",
+        ),
+        Kind(
+            "announcement",
+            INSTANT,
+            "/pengumuman",
+            # BKPSDM writes one text; both languages carry it as written
+            "Pengumuman: {title}",
+            "{body}",
+            "Announcement: {title}",
+            "{body}",
+        ),
     )
 }
 
