@@ -102,6 +102,8 @@ def test_5xx_is_a_bounce_the_admin_sees(app, client, kit, people, smtp, channel)
     ).get_json()
     assert [d["id"] for d in admin["items"]] == [row.id]
     assert admin["items"][0]["kind"] == "enrolment_approved"
+    bounced = admin["items"][0]
+    assert (bounced["address"], bounced["person_name"]) == (people["learner"], "Nyimas Ayu Lestari")
     assert admin["counts"] == {"bounced": 1}
     learner = client.get("/api/v1/notification-deliveries", headers=kit.user(kit.LEARNER))
     assert learner.status_code == 403

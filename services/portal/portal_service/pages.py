@@ -87,6 +87,14 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "account-self": lambda: _("Anda tidak dapat menonaktifkan akun Anda sendiri."),
     "account-none": lambda: _("Pegawai ini belum memiliki akun."),
     "username-taken": lambda: _("NIP ini sudah dipakai sebagai nama pengguna akun lain."),
+    # Nudges and announcements (notification).
+    "not-in-team": lambda: _("Pegawai ini bukan anggota tim Anda."),
+    "target-met": lambda: _("Pegawai ini sudah mencapai target JP tahun ini."),
+    "nudge-too-soon": lambda: _(
+        "Pegawai ini sudah diingatkan minggu ini. Pengingat berikutnya dapat dikirim minggu depan."
+    ),
+    "unit-unknown": lambda: _("Unit kerja tidak dikenal."),
+    "no-recipients": lambda: _("Tidak ada pegawai aktif di unit ini atau sub-unitnya."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {

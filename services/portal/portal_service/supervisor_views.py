@@ -91,7 +91,12 @@ def team():
         if index < TEAM_JP_LIMIT and person.get("id"):
             jp, _error = load_part(lambda p=person: api_get(path("/api/v1/people/{}/jp", p["id"])))
         rows.append({"person": person, "jp": jp if isinstance(jp, dict) else None})
-    return render_template("team.html", rows=rows, error=error, me=user.id)
+    # Members I already reminded this week get no second button (the API refuses it anyway).
+    sent, _error = load_part(lambda: items_of(api_get("/api/v1/nudges")))
+    nudged = {str(n.get("person_id")) for n in sent or []}
+    return render_template(
+        "team.html", rows=rows, error=error, me=user.id, nudged=nudged, form=ActionForm()
+    )
 
 
 @bp.get("/evaluasi-dampak")
