@@ -34,6 +34,12 @@ def reason(delivery: dict) -> str:
         return str(known or _("Ditolak server penerima."))
     if error.startswith("login refused"):
         return _("Server surat menolak login Cakap. Periksa SMTP_USERNAME dan SMTP_PASSWORD.")
+    if error.startswith("TLS required"):
+        return _("Server surat tidak menawarkan STARTTLS; e-mail tidak dikirim tanpa enkripsi.")
+    if "certificate" in error.lower():
+        return _("Sertifikat TLS server surat tidak dipercaya (periksa SMTP_CA_FILE).")
+    if error.startswith("530"):
+        return _("Server surat mewajibkan TLS atau login (periksa SMTP_STARTTLS).")
     if error.startswith("contact"):
         return _("Data pegawai tidak dapat dibaca dari layanan kepegawaian.")
     if re.match(r"\s*4\d\d", error):
