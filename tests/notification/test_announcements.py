@@ -87,6 +87,7 @@ def test_refusals_write_nothing(app, client, kit, with_personnel):
         ({"title": "   ", "body": "y"}, "title"),
         ({"title": "x"}, "body"),
         ({"title": "x" * 201, "body": "y"}, "title"),
+        ({"title": "Rapat\r\nBcc: semua@palembang.go.id", "body": "y"}, "title"),
     ):
         refused = announce(client, kit, body)
         assert refused.status_code == 422, body

@@ -27,10 +27,16 @@ def _not_blank(value: str) -> None:
         raise ma.ValidationError("must not be blank")
 
 
+def _one_line(value: str) -> None:
+    # the title becomes an e-mail Subject header, where a line break is refused
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ma.ValidationError("must be one line without control characters")
+
+
 class AnnouncementInSchema(ma.Schema):
     """The text and the audience: no unit_code (or null) is everyone."""
 
-    title = F.String(required=True, validate=[V.Length(min=1, max=200), _not_blank])
+    title = F.String(required=True, validate=[V.Length(min=1, max=200), _not_blank, _one_line])
     body = F.String(required=True, validate=[V.Length(min=1, max=5000), _not_blank])
     unit_code = F.String(
         load_default=None,

@@ -45,7 +45,10 @@ class SmtpChannel:
 
     def send(self, message: Message) -> None:
         """Deliver to the SMTP server; 4xx or no answer is temporary, 5xx permanent."""
-        mail = self.build(message)
+        try:
+            mail = self.build(message)
+        except ValueError as exc:  # e.g. a line break in a header: no retry can help
+            raise PermanentFailure(f"message not sendable: {exc}") from None
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
