@@ -308,10 +308,15 @@ def test_person_updated_moves_open_evaluations(client, auth, ids, person, clock)
 def test_reminders_and_escalation_dates(app, client, auth, ids, person, clock):
     deliver(client, auth, completion_event(ids))  # due 2026-08-29
     with app.app_context():
-        assert run_reminders(date(2026, 8, 14)) == {"reminded": [], "escalated": [], "skipped": []}
+        nothing = {"reminded": [], "due": [], "escalated": [], "skipped": []}
+        assert run_reminders(date(2026, 8, 14)) == nothing
         first = run_reminders(date(2026, 8, 15))  # 14 days before
-        assert len(first["reminded"]) == 1
+        assert len(first["reminded"]) == 1 and first["due"] == []
         assert run_reminders(date(2026, 8, 16))["reminded"] == []  # once only
+        assert run_reminders(date(2026, 8, 28)) == nothing
+        on_the_day = run_reminders(date(2026, 8, 29))
+        assert on_the_day["due"] == first["reminded"] and on_the_day["reminded"] == []
+        assert run_reminders(date(2026, 8, 30))["due"] == []  # once only
         assert run_reminders(date(2026, 9, 27))["escalated"] == []  # overdue 29 days
     clock.set(datetime(2026, 9, 27, tzinfo=UTC))
     overdue = client.get("/api/v1/impact-evaluations?status=overdue", headers=auth("supervisor"))
@@ -341,7 +346,14 @@ def test_reminders_and_escalation_dates(app, client, auth, ids, person, clock):
     url = f"/api/v1/impact-evaluations/{escalated[0]['id']}/submission"
     assert client.post(url, json=FORM, headers=auth("big_boss")).status_code == 403
     result = app.test_cli_runner().invoke(args=["remind-impact-evaluations"])
-    assert "escalated 0" in result.output
+    assert "due 0, escalated 0" in result.output
+
+
+def test_an_evaluation_first_seen_overdue_is_told_due_not_due_soon(app, client, auth, ids, person):
+    deliver(client, auth, completion_event(ids))  # due 2026-08-29, the job never ran before
+    with app.app_context():
+        report = run_reminders(date(2026, 9, 10))
+    assert report["reminded"] == [] and len(report["due"]) == 1 and report["escalated"] == []
 
 
 def test_apresiasi_is_recorded_by_personnels_real_api(app, client, fakes, clock, tmp_path, token):

@@ -21,6 +21,7 @@ TYPES = (
     "certificate.issued",
     "impact_evaluation.reminded",
     "impact_evaluation.escalated",
+    "impact_evaluation.due",
 )
 
 
@@ -79,6 +80,7 @@ def test_evaluation_notices_reach_learner_supervisor_and_escalation(
     assert answer.status_code == 200, answer.get_json()
     with app.app_context():
         run_reminders(date(2026, 8, 15))  # due 2026-08-29: reminded
+        run_reminders(date(2026, 8, 29))  # the due day: the supervisor is told
         run_reminders(date(2026, 9, 28))  # overdue 30 days: escalated to big_boss
         events = [
             row.envelope()
@@ -95,8 +97,12 @@ def test_evaluation_notices_reach_learner_supervisor_and_escalation(
     assert set(learner) == {"survey_due", "certificate_issued"}
     assert learner["survey_due"]["link"].startswith("/survei/")
     assert "CKP/2026/000001" in learner["certificate_issued"]["body"]
-    [reminded] = inbox(notification, ids["supervisor"])
-    assert reminded["kind"] == "impact_evaluation_reminded" and "2026-08-29" in reminded["body"]
+    supervisor = {i["kind"]: i for i in inbox(notification, ids["supervisor"])}
+    assert set(supervisor) == {"impact_evaluation_reminded", "impact_evaluation_due"}
+    reminded, due = supervisor["impact_evaluation_reminded"], supervisor["impact_evaluation_due"]
+    assert "2026-08-29" in reminded["body"] and "2026-08-29" in due["body"]
+    [evaluation_id] = {e["data"]["evaluation_id"] for e in events if e["type"].startswith("impact")}
+    assert due["link"] == reminded["link"] == f"/evaluasi-dampak/{evaluation_id}"
     [escalated] = inbox(notification, ids["big_boss"])
     assert escalated["kind"] == "impact_evaluation_escalated"
     assert escalated["link"] == reminded["link"]

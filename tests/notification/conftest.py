@@ -192,3 +192,89 @@ def kit() -> SimpleNamespace:
         person_updated=person_updated,
         enrolment=enrolment,
     )
+
+
+PERSONNEL_URL = "http://personnel.test"
+PEOPLE = {  # key: (NIP, unit, supervisor key, e-mail)
+    "kadis": ("198001012005011001", "DINAS", None, "kadis@palembang.go.id"),
+    "kabid": ("198503032010031003", "DINAS-TIK", "kadis", "kabid@palembang.go.id"),
+    "staf": ("199202022015022002", "DINAS-TIK", "kabid", "staf@palembang.go.id"),
+    "rajin": ("199004042014041004", "DINAS-TIK", "kabid", "rajin@palembang.go.id"),
+    "luar": ("198806062012061005", "LAIN", None, "luar@palembang.go.id"),
+}
+
+
+@pytest.fixture(scope="session")
+def personnel_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """personnel's real app: DINAS > DINAS-TIK, and LAIN; kadis > kabid > staf, rajin (who
+    has met the JP target); luar in LAIN. Its ids by key in `.ids`."""
+    from cakap_shared.testing import rsa_keypair
+    from personnel_service import create_app as create_personnel
+    from personnel_service.extensions import db as personnel_db
+
+    with migrated_app(
+        "personnel",
+        create_personnel,
+        personnel_db,
+        tmp_path_factory.mktemp("personnel"),
+        JWT_PRIVATE_KEY=rsa_keypair()[0],
+    ) as personnel:
+        admin = user("admin-1", ["admin"])
+        api = personnel.test_client()
+        for code, parent in (("DINAS", None), ("DINAS-TIK", "DINAS"), ("LAIN", None)):
+            made = api.post(
+                "/api/v1/units",
+                json={"code": code, "name": f"Unit {code}", "parent_code": parent},
+                headers=admin,
+            )
+            assert made.status_code == 201, made.get_json()
+        ids: dict[str, str] = {}
+        for key, (nip, unit, boss, email) in PEOPLE.items():
+            body = {
+                "nip": nip,
+                "name": f"Uji {key}",
+                "unit_code": unit,
+                "grade": "III/a",
+                "position": "Analis",
+                "email": email,
+                "roles": ["asn", "supervisor"] if key in ("kadis", "kabid") else ["asn"],
+            }
+            if boss:
+                body["supervisor_nip"] = PEOPLE[boss][0]
+            made = api.post("/api/v1/people", json=body, headers=admin)
+            assert made.status_code == 201, made.get_json()
+            ids[key] = made.get_json()["id"]
+        entry = api.post(
+            f"/api/v1/people/{ids['rajin']}/jp-entries",
+            json={
+                "title": "Seminar keamanan siber",
+                "jp": 24,
+                "form": "seminar",
+                "completed_on": "2026-01-15",
+                "evidence_url": "https://example.go.id/bukti.pdf",
+            },
+            headers=admin,
+        )
+        assert entry.status_code == 201, entry.get_json()
+        yield SimpleNamespace(app=personnel, ids=ids)
+
+
+@pytest.fixture
+def with_personnel(app: Flask, client: FlaskClient, personnel_app: SimpleNamespace):
+    """The notification app calling personnel's real API (in-process) with a service token."""
+    from cakap_shared.testing import FlaskTransport
+    from notification_service.clients import personnel
+
+    token = mint_token("service:notification", ["service"], audience="personnel")
+    saved = app.config["SERVICE_URLS"]
+    app.config["SERVICE_URLS"] = {**saved, "personnel": PERSONNEL_URL}
+    app.extensions["cakap_service_tokens"] = lambda _audience: token
+    app.extensions.pop("notification_http", None)
+    with app.app_context():
+        personnel._client().session.mount(PERSONNEL_URL, FlaskTransport(personnel_app.app))
+    try:
+        yield personnel_app.ids
+    finally:
+        app.config["SERVICE_URLS"] = saved
+        app.extensions.pop("cakap_service_tokens", None)
+        app.extensions.pop("notification_http", None)

@@ -11,7 +11,8 @@ import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from notification_service.channels import Message
+import pytest
+from notification_service.channels import Message, PermanentFailure
 from notification_service.channels.email import SmtpChannel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,10 @@ def test_dev_mail_server_writes_one_eml_per_message(tmp_path, kit):
         }
         assert subjects == {"Satu", "Dua"}
         assert not list((tmp_path / "mail").glob(".*.tmp"))
+        # a domain that can never exist is refused for good, as a real server would
+        with pytest.raises(PermanentFailure, match="550"):
+            channel.send(Message("d-3", "Tak Ada", "siapa@tidak-ada.invalid", "Tiga", "Isi"))
+        assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)

@@ -102,6 +102,8 @@ def test_5xx_is_a_bounce_the_admin_sees(app, client, kit, people, smtp, channel)
     ).get_json()
     assert [d["id"] for d in admin["items"]] == [row.id]
     assert admin["items"][0]["kind"] == "enrolment_approved"
+    bounced = admin["items"][0]
+    assert (bounced["address"], bounced["person_name"]) == (people["learner"], "Nyimas Ayu Lestari")
     assert admin["counts"] == {"bounced": 1}
     learner = client.get("/api/v1/notification-deliveries", headers=kit.user(kit.LEARNER))
     assert learner.status_code == 403
@@ -254,3 +256,13 @@ def test_escalation_reaches_the_new_target(app, client, kit, people):
     assert boss["items"][0]["link"] == "/evaluasi-dampak/e-1"
     sup = client.get("/api/v1/notifications", headers=kit.user(kit.SUPERVISOR)).get_json()
     assert [i["kind"] for i in sup["items"]] == ["impact_evaluation_reminded"]
+
+
+def test_a_message_that_cannot_be_built_is_refused_for_good(smtp):
+    from notification_service.channels import Message, PermanentFailure
+
+    channel = SmtpChannel("127.0.0.1", smtp.port, "noreply@cakap.localhost", timeout=5)
+    broken = Message("x-1", "Rizal", "rizal@palembang.go.id", "Satu\r\nBcc: a@b.c", "Isi")
+    with pytest.raises(PermanentFailure, match="not sendable"):
+        channel.send(broken)
+    assert smtp.messages == []

@@ -134,10 +134,30 @@ def _evaluation(tmp: Path, url: str) -> Flask:
     return app
 
 
+class _NotificationPersonnel:
+    """notification's view of personnel: every unit exists and holds the admin alone, who
+    is nobody's supervisor."""
+
+    def get_json(self, path: str, **_: Any) -> Any:
+        if path.endswith("/supervisors"):
+            return {"items": []}
+        if path.startswith("/api/v1/units/"):
+            return {"code": path.rsplit("/", 1)[1], "name": "Unit"}
+        if path == "/api/v1/people":
+            return {"items": [{"id": ADMIN_ID, "name": "Admin Fuzz"}], "total": 1}
+        return None
+
+
 def _notification(tmp: Path, url: str) -> Flask:
     from notification_service import create_app
 
-    return create_app(service_test_config("notification", url))
+    app = create_app(
+        service_test_config(
+            "notification", url, SERVICE_URLS={"personnel": "http://personnel.invalid"}
+        )
+    )
+    app.extensions["notification_http"] = {"personnel": _NotificationPersonnel()}
+    return app
 
 
 BUILDERS: dict[str, Callable[[Path, str], Flask]] = {

@@ -18,11 +18,13 @@ def close_overdue_attempts_command() -> None:
 @click.command("remind-impact-evaluations")
 @with_appcontext
 def remind_impact_evaluations_command() -> None:
-    """Remind supervisors of evaluations falling due; escalate those overdue 30 days."""
+    """Remind supervisors of evaluations falling due, tell them on the due day; escalate
+    those overdue 30 days."""
     from .impact import run_reminders
 
     report = run_reminders()
     click.echo(
-        f"evaluation: reminded {len(report['reminded'])}, escalated {len(report['escalated'])}, "
+        f"evaluation: reminded {len(report['reminded'])}, due {len(report['due'])}, "
+        f"escalated {len(report['escalated'])}, "
         f"skipped {len(report['skipped'])} impact evaluations"
     )

@@ -15,5 +15,6 @@ events = Events(
         "impact_evaluation.reminded",
         "impact_evaluation.escalated",
         "impact_evaluation.submitted",
+        "impact_evaluation.due",
     ],
 )

@@ -290,12 +290,14 @@ class ReminderPlan:
     """What the reminder job decided for one day."""
 
     remind: list[ImpactEvaluation] = field(default_factory=list)
+    due: list[ImpactEvaluation] = field(default_factory=list)
     escalate: list[ImpactEvaluation] = field(default_factory=list)
 
 
 def plan_reminders(today: date, remind_before: int, escalate_after: int) -> ReminderPlan:
     """Open supervisor evaluations to remind (due within `remind_before` days, not yet
-    reminded) and to escalate (overdue by `escalate_after` days or more, not yet escalated)."""
+    reminded), whose due day has come (not yet told) and to escalate (overdue by
+    `escalate_after` days or more, not yet escalated)."""
     plan = ReminderPlan()
     open_ones = db.session.scalars(
         select(ImpactEvaluation)
@@ -306,10 +308,15 @@ def plan_reminders(today: date, remind_before: int, escalate_after: int) -> Remi
         .order_by(ImpactEvaluation.due_on, ImpactEvaluation.id)
     )
     for evaluation in open_ones:
-        if evaluation.reminded_on is None and evaluation.due_on - today <= timedelta(
-            days=remind_before
+        # once the day has come the due notice says it all: no late "due soon" as well
+        if (
+            evaluation.reminded_on is None
+            and today < evaluation.due_on
+            and evaluation.due_on - today <= timedelta(days=remind_before)
         ):
             plan.remind.append(evaluation)
+        if evaluation.due_notified_on is None and evaluation.due_on <= today:
+            plan.due.append(evaluation)
         if evaluation.escalated_on is None and today - evaluation.due_on >= timedelta(
             days=escalate_after
         ):
@@ -320,14 +327,15 @@ def plan_reminders(today: date, remind_before: int, escalate_after: int) -> Remi
 def run_reminders(
     today: date | None = None, supervisors: SupervisorsLookup | None = None
 ) -> dict[str, Any]:
-    """Record reminders and escalations; an unreachable personnel skips that escalation."""
+    """Record reminders, due days and escalations; an unreachable personnel skips that
+    escalation (it is tried again on the next run)."""
     today = today or clock.today()
     lookup = supervisors or clients().supervisors
     config = current_app.config
     plan = plan_reminders(
         today, config["IMPACT_REMIND_BEFORE_DAYS"], config["IMPACT_ESCALATE_AFTER_DAYS"]
     )
-    report: dict[str, Any] = {"reminded": [], "escalated": [], "skipped": []}
+    report: dict[str, Any] = {"reminded": [], "due": [], "escalated": [], "skipped": []}
     for evaluation in plan.remind:
         evaluation.reminded_on = today
         audit(
@@ -338,6 +346,11 @@ def run_reminders(
         )
         events.publish("impact_evaluation.reminded", _reminder_data(evaluation), evaluation.id)
         report["reminded"].append(evaluation.id)
+    for evaluation in plan.due:
+        evaluation.due_notified_on = today
+        audit("impact_evaluation.due", evaluation_id=evaluation.id, due_on=str(evaluation.due_on))
+        events.publish("impact_evaluation.due", _reminder_data(evaluation), evaluation.id)
+        report["due"].append(evaluation.id)
     for evaluation in plan.escalate:
         if evaluation.evaluator_id is None:
             report["skipped"].append(evaluation.id)
@@ -362,7 +375,7 @@ def run_reminders(
 
 
 def _reminder_data(evaluation: ImpactEvaluation) -> dict[str, Any]:
-    """The data of impact_evaluation.reminded / .escalated (docs/events.md)."""
+    """The data of impact_evaluation.reminded / .due / .escalated (docs/events.md)."""
     return {
         "evaluation_id": evaluation.id,
         "evaluator_id": evaluation.evaluator_id,

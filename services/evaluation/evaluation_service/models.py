@@ -241,6 +241,8 @@ class ImpactEvaluation(db.Model):
     completed_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # the day impact_evaluation.due went out (on or after due_on), once
+    due_notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     escalated_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     escalated_to: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

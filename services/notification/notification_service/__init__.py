@@ -15,6 +15,8 @@ ROUTES = [
     "/api/v1/notifications",
     "/api/v1/notification-preferences",
     "/api/v1/notification-deliveries",
+    "/api/v1/nudges",
+    "/api/v1/announcements",
 ]
 
 
@@ -41,6 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import deliveries, notifications, preferences
 
     for module in (notifications, preferences, deliveries):
+        extensions.api.register_blueprint(module.blp)
+    from .api import announcements, nudges
+
+    for module in (nudges, announcements):
         extensions.api.register_blueprint(module.blp)
     from .commands import deliver_notifications_command, send_digests_command
     from .demo import seed_demo_command

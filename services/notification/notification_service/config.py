@@ -16,6 +16,8 @@ def load_config() -> dict[str, Any]:
             "SMTP_HOST": env("SMTP_HOST", "127.0.0.1"),
             "SMTP_PORT": env_int("SMTP_PORT", 8025),
             "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", False),
+            # PEM file of the CA that signed the SMTP server's certificate (else the system's).
+            "SMTP_CA_FILE": env("SMTP_CA_FILE"),
             "SMTP_USERNAME": env("SMTP_USERNAME"),
             "SMTP_PASSWORD": env_secret("SMTP_PASSWORD"),
             "SMTP_FROM": env("SMTP_FROM", "Cakap <noreply@cakap.localhost>"),

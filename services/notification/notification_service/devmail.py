@@ -1,4 +1,4 @@
-"""Development mail server: accepts every message and keeps it as one .eml file.
+"""Development mail server: keeps every message as one .eml file (refuses .invalid domains).
 
 `make run` starts it (Procfile `notification-mail`) so a newcomer reads the suite's e-mails in
 var/mail/. Not for production: the package aiosmtpd is a development requirement.
@@ -24,6 +24,16 @@ class MailDirHandler:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        """Refuse addresses under .invalid (RFC 6761: never deliverable), as a real server
+        would bounce them; a newcomer sees a bounce on the admin's Surel gagal page."""
+        if address.rstrip(">").lower().endswith(".invalid"):
+            return "550 5.1.2 Domain .invalid does not accept mail"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")

@@ -77,6 +77,7 @@ SCHEMAS: dict[str, type[ma.Schema]] = {
     "impact_evaluation.reminded": ImpactEvaluationNotice,
     "impact_evaluation.escalated": ImpactEvaluationNotice,
     "certificate.issued": CertificateIssued,
+    "impact_evaluation.due": ImpactEvaluationNotice,
 }
 
 
@@ -147,3 +148,6 @@ SCHEMAS["account.mail_requested"] = AccountMailRequested
 def on_account_mail_requested(envelope: dict[str, Any]) -> None:
     """Collect a fresh code from personnel and send the mail (domain/account_mail.py)."""
     account_mail.send(envelope["id"], load("account.mail_requested", envelope["data"]))
+
+
+_notify_to("impact_evaluation.due", lambda d: "impact_evaluation_due", "evaluator_id")

@@ -127,3 +127,36 @@ class InboxEvent(InboxEventMixin, db.Model):
 
 class IdempotencyRecord(IdempotencyRecordMixin, db.Model):
     pass
+
+
+class Nudge(db.Model):
+    """A supervisor's reminder to a team member below the JP target: one per member and week.
+
+    The unique (person, week) makes the limit hold when two supervisors press at once.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("person_id", "week", name="uq_nudge_person_week"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36), index=True)
+    sender_id: Mapped[str] = mapped_column(String(36), index=True)
+    week: Mapped[str] = mapped_column(String(8))  # ISO week in CAKAP_TIMEZONE, e.g. 2026-W49
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Announcement(db.Model):
+    """A BKPSDM announcement to everyone or to one unit and its sub-units.
+
+    Its readers are fixed when it is sent: each gets an inbox item (event id = this id).
+    """
+
+    __tablename__ = "announcements"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    author_id: Mapped[str] = mapped_column(String(36))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    unit_code: Mapped[str | None] = mapped_column(String(50), nullable=True)  # None: everyone
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

@@ -30,6 +30,7 @@ def email_channel(app: Flask) -> Channel | None:
         username=config.get("SMTP_USERNAME"),
         password=config.get("SMTP_PASSWORD"),
         timeout=config["SMTP_TIMEOUT"],
+        ca_file=config.get("SMTP_CA_FILE"),
     )
 
 

@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
         admin_views,
         auth_views,
         backoffice,
+        broadcast_views,
         development_views,
         learner_views,
         notification_views,
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         planning_views,
         backoffice,
         public_views,
+        broadcast_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(trainer_workspace)

@@ -26,6 +26,9 @@ KIND_LABELS = {
     "impact_evaluation_reminded": _l("Pengingat evaluasi dampak"),
     "impact_evaluation_escalated": _l("Evaluasi dampak yang diteruskan kepada saya"),
     "certificate_issued": _l("Sertifikat terbit"),
+    "impact_evaluation_due": _l("Evaluasi dampak yang jatuh tempo"),
+    "supervisor_nudge": _l("Pengingat dari atasan tentang target JP"),
+    "announcement": _l("Pengumuman dari BKPSDM"),
 }
 MODE_LABELS = {
     "instant": _l("Langsung"),

@@ -109,6 +109,14 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "not-module-owner": lambda: _(
         "Hanya pemilik modul atau admin yang dapat melihat pratinjaunya."
     ),
+    # Nudges and announcements (notification).
+    "not-in-team": lambda: _("Pegawai ini bukan anggota tim Anda."),
+    "target-met": lambda: _("Pegawai ini sudah mencapai target JP tahun ini."),
+    "nudge-too-soon": lambda: _(
+        "Pegawai ini sudah diingatkan minggu ini. Pengingat berikutnya dapat dikirim minggu depan."
+    ),
+    "unit-unknown": lambda: _("Unit kerja tidak dikenal."),
+    "no-recipients": lambda: _("Tidak ada pegawai aktif di unit ini atau sub-unitnya."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {

@@ -143,8 +143,13 @@ def team():
             }
         )
     unit_apresiasi, unit_apresiasi_error = load_part(lambda: _unit_appreciations())
+    # Members I already reminded this week get no second button (the API refuses it anyway).
+    sent, _error = load_part(lambda: items_of(api_get("/api/v1/nudges")))
+    nudged = {str(n.get("person_id")) for n in sent or []}
     return render_template(
         "team.html",
+        nudged=nudged,
+        form=ActionForm(),
         unit_apresiasi=unit_apresiasi or [],
         unit_apresiasi_error=unit_apresiasi_error,
         rows=rows,

@@ -10,6 +10,7 @@ from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..domain import contacts
 from ..domain.delivery import delivery_page
 from ..models import BOUNCED, FAILED, PENDING, SENT, SKIPPED
 
@@ -28,6 +29,9 @@ class DeliverySchema(ma.Schema):
     id = F.String()
     person_id = F.String()
     kind = F.Function(lambda d: d.notification.kind)
+    title = F.Function(lambda d: d.notification.title)
+    person_name = F.Function(lambda d: contacts.name_of(d.person_id))
+    address = F.String(allow_none=True, metadata={"description": "where it was sent"})
     channel = F.String()
     status = F.String()
     attempts = F.Integer()

@@ -1,4 +1,4 @@
-"""E-mail over SMTP with the standard library: optional STARTTLS and login."""
+"""E-mail over SMTP with the standard library: optional STARTTLS (then required) and login."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ class SmtpChannel:
         username: str | None = None,
         password: str | None = None,
         timeout: float = 10.0,
+        ca_file: str | None = None,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.username, self.password = starttls, username, password
         self.timeout = timeout
+        self.ca_file = ca_file  # a private CA for the server's certificate; None: the system's
 
     def build(self, message: Message) -> EmailMessage:
         """The MIME message; Message-ID derives from the delivery so resends look the same."""
@@ -43,11 +45,19 @@ class SmtpChannel:
 
     def send(self, message: Message) -> None:
         """Deliver to the SMTP server; 4xx or no answer is temporary, 5xx permanent."""
-        mail = self.build(message)
+        try:
+            mail = self.build(message)
+        except ValueError as exc:  # e.g. a line break in a header: no retry can help
+            raise PermanentFailure(f"message not sendable: {exc}") from None
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    # Required means required: never fall back to plaintext. The certificate
+                    # and host name are verified; a failure is an OSError, retried later.
+                    smtp.ehlo()
+                    if not smtp.has_extn("starttls"):
+                        raise TemporaryFailure("TLS required: the server offers no STARTTLS")
+                    smtp.starttls(context=ssl.create_default_context(cafile=self.ca_file))
                 if self.username:
                     smtp.login(self.username, self.password or "")
                 refused = smtp.send_message(mail)
@@ -69,4 +79,6 @@ class SmtpChannel:
 def _by_code(code: int, text: bytes | str) -> Exception:
     detail = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     error = f"{code} {detail}"
+    if code == 530:  # "must issue STARTTLS / authenticate first": our setup, not the address
+        return TemporaryFailure(error)
     return PermanentFailure(error) if 500 <= code < 600 else TemporaryFailure(error)

@@ -63,3 +63,49 @@ def account_mail_code(mail_id: str) -> dict[str, Any]:
     ):
         raise ServiceUnavailable("personnel: unusable account mail answer")
     return body
+
+
+def _body(path: str, **params: Any) -> Any:
+    try:
+        return _client().get_json(path, **params)
+    except ServiceUnavailable:
+        raise
+    except Exception as exc:  # e.g. no service token now
+        raise ServiceUnavailable(f"personnel: {exc.__class__.__name__}") from exc
+
+
+def supervisor_ids(person_id: str) -> list[str] | None:
+    """Ids of everyone above the person (direct supervisor first); None when unknown."""
+    body = _body(quoted_path("/api/v1/people/{}/supervisors", person_id))
+    if body is None:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise ServiceUnavailable("personnel: unusable supervisors answer")
+    return [str(p["id"]) for p in body["items"] if isinstance(p, dict) and p.get("id")]
+
+
+def jp_summary(person_id: str) -> dict[str, int] | None:
+    """{year, earned, target, shortfall} of the person this year; None when unknown."""
+    body = _body(quoted_path("/api/v1/people/{}/jp", person_id))
+    if body is None:
+        return None
+    try:
+        return {k: int(body[k]) for k in ("year", "earned", "target", "shortfall")}
+    except (KeyError, TypeError, ValueError):
+        raise ServiceUnavailable("personnel: unusable JP answer") from None
+
+
+def unit_exists(code: str) -> bool:
+    """Whether personnel knows the unit."""
+    return _body(quoted_path("/api/v1/units/{}", code)) is not None
+
+
+def people_in(unit_code: str | None, page: int) -> dict[str, Any]:
+    """One page of active people: everyone, or a unit with its sub-units."""
+    params: dict[str, Any] = {"page": page, "per_page": 100, "status": "active"}
+    if unit_code:
+        params.update(unit_code=unit_code, include_subunits="true")
+    body = _body("/api/v1/people", **params)
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise ServiceUnavailable("personnel: unusable people answer")
+    return body

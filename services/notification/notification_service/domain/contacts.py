@@ -38,3 +38,9 @@ def contact_for(person_id: str, lookup: PersonLookup) -> Contact | None:
         return contact
     found = lookup(person_id)
     return None if found is None else remember(person_id, found)
+
+
+def name_of(person_id: str) -> str | None:
+    """The name in the copy (for admins' delivery log); None when never heard of."""
+    contact = db.session.get(Contact, person_id)
+    return contact.name if contact is not None else None

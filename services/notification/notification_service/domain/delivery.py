@@ -86,6 +86,8 @@ def _attempt(
     subject, text = email_text(contact.name, items(), config["PUBLIC_BASE_URL"])
     message = Message(row.id, contact.name, contact.email, subject, text)
     row.attempts += 1
+    if isinstance(row, Delivery):
+        row.address = contact.email  # also kept on a bounce: the admin sees which address
     try:
         channel.send(message)
     except PermanentFailure as exc:
@@ -95,8 +97,6 @@ def _attempt(
     except TemporaryFailure as exc:
         return _retry(row, str(exc), now)
     row.status, row.sent_at, row.last_error = SENT, utcnow(), None
-    if isinstance(row, Delivery):
-        row.address = contact.email
     return SENT
 
 

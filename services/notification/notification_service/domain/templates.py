@@ -125,6 +125,39 @@ KINDS: dict[str, Kind] = {
             "Training certificate issued",
             "Certificate {number} for {course_code} {course_title} has been issued.",
         ),
+        Kind(
+            "impact_evaluation_due",
+            INSTANT,
+            "/evaluasi-dampak/{evaluation_id}",
+            "Evaluasi dampak pelatihan jatuh tempo hari ini",
+            "Enam bulan setelah pelatihan {course_code} {course_title}, evaluasi dampaknya "
+            "jatuh tempo pada {due_on}. Mohon isi sekarang; yang terlambat diteruskan kepada "
+            "atasan Anda.",
+            "A training impact evaluation is due",
+            "Six months after {course_code} {course_title}, its impact evaluation is due on "
+            "{due_on}. Please fill it in now; overdue ones are passed to your own supervisor.",
+        ),
+        Kind(
+            "supervisor_nudge",
+            INSTANT,
+            "/katalog",
+            "Atasan Anda mengingatkan target JP tahun ini",
+            "JP Anda tahun {year} baru {earned} dari target {target} JP (kurang {shortfall} "
+            "JP). Pilih pelatihan di katalog agar target tercapai sebelum akhir tahun.",
+            "Your supervisor reminds you of this year's JP target",
+            "Your JP for {year} is {earned} of the {target} JP target ({shortfall} JP short). "
+            "Choose a course in the catalogue to reach it before the year ends.",
+        ),
+        Kind(
+            "announcement",
+            INSTANT,
+            "/pengumuman",
+            # BKPSDM writes one text; both languages carry it as written
+            "Pengumuman: {title}",
+            "{body}",
+            "Announcement: {title}",
+            "{body}",
+        ),
     )
 }
 

@@ -9,8 +9,10 @@ from flask import Blueprint
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
 from . import (  # noqa: E402,F401  (each registers its routes on bp)
+    announcements,
     budgets,
     courses,
+    deliveries,
     dictionary,
     enrolments,
     imports,

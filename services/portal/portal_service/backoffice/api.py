@@ -47,6 +47,7 @@ FIELD_MESSAGES = {
     "year": _l("Tahun tidak valid."),
     "override_reason": _l("Alasan wajib diisi (paling sedikit 3 karakter)."),
     "file": _l("Berkas tidak dapat dibaca sebagai CSV atau XLSX dengan kolom yang diminta."),
+    "body": _l("Isi pengumuman wajib diisi (paling banyak 5000 karakter)."),
 }
 
 
