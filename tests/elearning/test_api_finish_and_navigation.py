@@ -473,3 +473,21 @@ def test_global_objectives_are_shared_across_the_learners_modules_when_global_to
     start = _nav(client, lesson["id"], token2, "start").get_json()
     # Shared: the lesson's objective reads the pretest's satisfied status and is skipped.
     assert start["deliver"] == ("summary" if shared else "lesson")
+
+
+@pytest.mark.parametrize("exit_", ["logout", "time-out"])
+def test_cmi_exit_logout_or_time_out_ends_the_whole_session(client, launched, exit_):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    r = _put(client, attempt["id"], token, "a", {"cmi.exit": exit_}, finish="l1").get_json()
+    assert r["navigation"]["ended"] is True
+    assert r["attempt"]["status"] == "closed"
+
+
+def test_cmi_exit_normal_without_a_request_leaves_the_sco_delivered(client, launched):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    r = _put(client, attempt["id"], token, "a", {"cmi.exit": "normal"}, finish="n1").get_json()
+    assert r["navigation"] is None  # the learner navigates next, with the player's controls
+    assert r["controls"]["current"] == "a"
+    assert _nav(client, attempt["id"], token, "continue").get_json()["deliver"] == "b"

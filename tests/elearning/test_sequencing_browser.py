@@ -305,8 +305,10 @@ function go() {
   var right = parent.frames["kanan"];
   if (!right || !right.catat) { setTimeout(go, 50); return; }
   localStorage.setItem("bab", "3");
+  sessionStorage.setItem("sesi", "ok");
   document.cookie = "paket=1; path=/";
-  var probe = { cookie: document.cookie, token: String(localStorage.getItem("cakap_token")) };
+  var probe = { cookie: document.cookie, token: String(localStorage.getItem("cakap_token")),
+                session: sessionStorage.getItem("sesi") };
   try { probe.top = String(window.top.document.cookie); }
   catch (e) { probe.top = "threw:" + e.name; }
   right.catat(localStorage.getItem("bab"), JSON.stringify(probe));
@@ -354,6 +356,7 @@ def test_package_frames_call_each_other_and_keep_storage_but_not_the_portals(
         probe = json.loads(state["bingkai"]["cmi.suspend_data"])
         assert "rahasia" not in json.dumps(probe)
         assert probe["cookie"] == "paket=1"  # the content origin's own cookie works
+        assert probe["session"] == "ok"  # and its sessionStorage
         assert probe["token"] == "null"  # the portal's storage is another origin's
         assert probe["top"].startswith("threw:")  # the portal's DOM is unreachable
         # The portal's page does hold them: the probe looked in the right places.

@@ -181,6 +181,11 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
     with fh:
         data = fh.read()
     mimetype = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
+    if mimetype == "text/html":
+        # A content credential lives as long as the launch; a page of the package is only
+        # served while the attempt is open (or just completed) and its learner enrolled.
+        # Checked per page, not per image or script: they run inside a page served so.
+        require_in_use(attempt, commit=True)
     item = all_items[claims.sco]
     if mimetype == "text/html" and version.kind in SCORM_KINDS and item.get("scorm_type") == "sco":
         data = inject_shim(data, shim_for(attempt, item, token))
