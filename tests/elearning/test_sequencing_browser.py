@@ -424,6 +424,7 @@ def test_scorm2004_player_exit_suspend_and_exit_all_controls(
         _, attempt = _attempt(app, attempt_id)
         assert attempt.completion == "incomplete"
         assert page.locator("#exit-all").is_disabled()
+        assert page.locator("nav button:not([disabled])").count() == 0  # nothing to choose
     finally:
         context.close()
 

@@ -140,7 +140,8 @@
     document.querySelectorAll("nav button").forEach(function (b) {
       var state = controls && controls.items ? controls.items[b.dataset.id] : null;
       if (!state) return;
-      b.disabled = !state.enabled;
+      // Once the course's attempt ended nothing can be chosen in it any more.
+      b.disabled = !state.enabled || !!controls.ended;
       b.closest("li").hidden = state.hidden;
       b.classList.toggle("done", !!state.completed);
     });
@@ -213,6 +214,7 @@
     markToc(nav.controls);
     setButtons(nav.controls);
     if (nav.deliver) {
+      sessionOver = false;  // e.g. chosen again from the contents after Suspend All
       if (nav.deliver !== shown && byId[nav.deliver] !== undefined) show(byId[nav.deliver]);
     } else if (nav.ended && nav.controls && nav.controls.suspended) {
       sessionOver = true;
