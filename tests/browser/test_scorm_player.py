@@ -4,8 +4,10 @@ enrolled in, the launch URL from the real API, the content on its own origin
 
 from __future__ import annotations
 
+import io
 import secrets
 import time
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,18 +19,41 @@ MINIMUM_CALLS = (
     / "moodle_scorm_test_packages_via_mod_exescorm"
     / "RuntimeMinimumCalls_SCORM12-mini.zip"
 )
+REMEDIATION = "scorm2004_3rd_golf_sequencing_remediation_full_package"
+FORCED = (
+    FIXTURES
+    / "scorm2004_manifests"
+    / "SequencingForcedSequential_SCORM20043rdEdition"
+    / "imsmanifest.xml"
+)
 
 
-def _module_for_pegawai(suite) -> str:
-    """Upload the package as trainer, put it in a published course whose class pegawai
-    is enrolled in (approved by the admin), and return the module id."""
-    if not MINIMUM_CALLS.exists():
-        pytest.skip(f"{MINIMUM_CALLS} is not here")
+def _forced_sequential() -> bytes:
+    """The golf files with the forced-sequential SCORM 2004 manifest (flow and choice)."""
+    root = FIXTURES / REMEDIATION
+    if not (root.exists() and FORCED.exists()):
+        pytest.skip(f"{root} or {FORCED} is not here")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.name != "imsmanifest.xml":
+                zf.write(path, path.relative_to(root).as_posix())
+        zf.writestr("imsmanifest.xml", FORCED.read_bytes())
+    return buf.getvalue()
+
+
+def _module_for_pegawai(suite, package: bytes | None = None) -> str:
+    """Upload the package (the 1.2 minimum-calls one by default) as trainer, put it in a
+    published course whose class pegawai is enrolled in (approved by the admin), and
+    return the module id."""
+    if package is None:
+        if not MINIMUM_CALLS.exists():
+            pytest.skip(f"{MINIMUM_CALLS} is not here")
+        package = MINIMUM_CALLS.read_bytes()
     trainer, admin, learner = suite.api("trainer"), suite.api("admin"), suite.api("pegawai")
-    with MINIMUM_CALLS.open("rb") as fh:
-        module = trainer.post(
-            "/api/v1/modules", files={"file": ("golf.zip", fh, "application/zip")}
-        )
+    module = trainer.post(
+        "/api/v1/modules", files={"file": ("golf.zip", package, "application/zip")}
+    )
     assert module.status_code == 201, module.text
     module_id = module.json()["id"]
     code = f"SCORM-{secrets.token_hex(3).upper()}"
@@ -125,3 +150,44 @@ def test_pegawai_completes_a_scorm12_package_by_visiting_every_sco(
             break
         time.sleep(0.1)
     assert status["completion"] == "completed", status
+
+
+def _delivered(page) -> str:
+    page.wait_for_selector("nav button[aria-current='true']", state="attached")
+    return page.locator("nav button[aria-current='true']").get_attribute("data-id")
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_pegawai_saves_and_leaves_a_scorm2004_module_then_resumes_and_ends_it(
+    suite, page_as, assert_fits, phone: bool
+) -> None:
+    module_id = _module_for_pegawai(suite, _forced_sequential())
+    learner = suite.api("pegawai")
+    launched = learner.post(f"/api/v1/modules/{module_id}/attempts")
+    assert launched.status_code == 201, launched.text
+    attempt_id = launched.json()["id"]
+    page = page_as("pegawai", phone=phone)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(launched.json()["launch_url"])
+    assert _delivered(page) == "playing_item"
+    _loaded(page)
+    assert_fits(page)
+    # Save and leave: the attempt stays open, suspended where the learner was.
+    page.click("#suspend-all")
+    page.wait_for_selector("#suspended", state="visible")
+    assert_fits(page)
+    status = learner.get(f"/api/v1/module-attempts/{attempt_id}").json()
+    assert status["status"] == "open", status
+    # The next launch resumes the same attempt at the same activity.
+    again = learner.post(f"/api/v1/modules/{module_id}/attempts")
+    assert again.json()["id"] == attempt_id
+    page.goto(again.json()["launch_url"])
+    assert _delivered(page) == "playing_item"
+    _loaded(page)
+    # End the module before finishing it: the attempt closes, the next launch starts anew.
+    page.click("#exit-all")
+    page.wait_for_selector("#ended-early", state="visible")
+    status = learner.get(f"/api/v1/module-attempts/{attempt_id}").json()
+    assert (status["status"], status["completion"]) == ("closed", "incomplete"), status
+    fresh = learner.post(f"/api/v1/modules/{module_id}/attempts")
+    assert fresh.json()["id"] != attempt_id

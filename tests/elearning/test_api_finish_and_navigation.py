@@ -299,3 +299,195 @@ def test_remediation_announces_nothing_until_the_retry_loop_ends(
             select(OutboxEvent.type).where(OutboxEvent.aggregate_id == attempt["id"])
         ).all()
     assert sorted(types) == ["module.completed", "module.passed"]
+
+
+# ---------------------------------------------------------------- exit, suspend, globals
+
+
+def _manifest_2004(items: str, org_attrs: str = "", org_sequencing: str = "") -> str:
+    return f"""<?xml version="1.0"?>
+<manifest identifier="m2004" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
+  xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"
+  xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o" {org_attrs}><title>Kursus</title>
+  {items}
+  <imsss:sequencing><imsss:controlMode choice="true" flow="true"/>{org_sequencing}
+  </imsss:sequencing></organization></organizations>
+  <resources><resource identifier="r" type="webcontent" adlcp:scormType="sco" href="a.html"/>
+  </resources></manifest>"""
+
+
+def _items(*names: str, sequencing: dict[str, str] | None = None) -> str:
+    sequencing = sequencing or {}
+    return "".join(
+        f'<item identifier="{n}" identifierref="r"><title>{n}</title>{sequencing.get(n, "")}</item>'
+        for n in names
+    )
+
+
+THREE_SCOS_2004 = _zip({"imsmanifest.xml": _manifest_2004(_items("a", "b", "c")), "a.html": PAGE})
+
+
+def test_suspend_all_at_terminate_keeps_the_attempt_and_resumes_the_same_sco(
+    client, launched, as_user
+):
+    attempt, token = launched(THREE_SCOS_2004)
+    assert _nav(client, attempt["id"], token, "start").get_json()["deliver"] == "a"
+    _put(client, attempt["id"], token, "a", {}, finish="a1")
+    assert _nav(client, attempt["id"], token, "continue").get_json()["deliver"] == "b"
+    values = {
+        "cmi.location": "halaman-4",
+        "cmi.suspend_data": "jawaban=3",
+        "cmi.completion_status": "incomplete",
+        "adl.nav.request": "suspendAll",
+    }
+    r = _put(client, attempt["id"], token, "b", values, finish="b1").get_json()
+    assert r["navigation"]["ended"] is True
+    assert r["controls"]["suspended"] is True
+    assert r["attempt"]["status"] == "open"
+    # The next launch resumes the same attempt at b, with its data and entry "resume".
+    again = client.post(f"/api/v1/modules/{attempt['module_id']}/attempts",
+                        headers=as_user("learner")).get_json()  # fmt: skip
+    assert again["id"] == attempt["id"]
+    token2 = parse_qs(urlsplit(again["launch_url"]).query)["launch"][0]
+    resumed = _nav(client, attempt["id"], token2, "start").get_json()
+    assert resumed["deliver"] == "b"
+    state = _put(client, attempt["id"], token2, "b", {"cmi.session_time": "PT1S"}).get_json()
+    assert state["state"]["cmi.entry"] == "resume"
+    assert state["state"]["cmi.suspend_data"] == "jawaban=3"
+    assert state["state"]["cmi.location"] == "halaman-4"
+
+
+def test_suspend_all_from_the_player_after_a_normal_exit_still_resumes(client, launched, app):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    # The player unloaded the SCO first (its own exit: normal), then suspended all.
+    values = {"cmi.suspend_data": "p2", "cmi.exit": "normal"}
+    _put(client, attempt["id"], token, "a", values, finish="a1")
+    assert _nav(client, attempt["id"], token, "suspendAll").get_json()["ended"] is True
+    with app.app_context():
+        state = json.loads(db.session.get(Attempt, attempt["id"]).cmi)
+    assert (state["a"]["cmi.entry"], state["a"]["cmi.suspend_data"]) == ("resume", "p2")
+    assert state["#sequencing"]["activities"]["a"]["attempts"] == 1
+
+
+def test_exit_all_at_terminate_closes_the_attempt_and_the_next_launch_starts_anew(
+    client, launched, as_user
+):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    r = _put(client, attempt["id"], token, "a", {"adl.nav.request": "exitAll"}, finish="x")
+    body = r.get_json()
+    assert body["navigation"]["ended"] is True and body["controls"]["suspended"] is False
+    # a was finished (completed by default) but b and c were never seen.
+    assert (body["attempt"]["status"], body["attempt"]["completion"]) == ("closed", "incomplete")
+    again = client.post(f"/api/v1/modules/{attempt['module_id']}/attempts",
+                        headers=as_user("learner")).get_json()  # fmt: skip
+    assert again["id"] != attempt["id"]
+
+
+@pytest.mark.parametrize("request_", ["exit", "abandon"])
+def test_exit_and_abandon_at_terminate_leave_the_learner_to_choose(client, launched, request_):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    r = _put(client, attempt["id"], token, "a", {"adl.nav.request": request_}, finish="e")
+    body = r.get_json()
+    nav = body["navigation"]
+    assert (nav["deliver"], nav["ended"], nav["error"]) == (None, False, None)
+    assert body["attempt"]["status"] == "open"
+    # exit ends a's attempt and rolls up its default completion; abandon rolls up nothing.
+    completed = body["controls"]["items"]["a"]["completed"]
+    assert completed is (request_ == "exit")
+    assert _nav(client, attempt["id"], token, "choice", "c").get_json()["deliver"] == "c"
+
+
+def test_abandon_all_closes_the_attempt_without_rollup(client, launched):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    r = _nav(client, attempt["id"], token, "abandonAll").get_json()
+    assert r["ended"] is True
+    assert (r["attempt"]["status"], r["attempt"]["completion"]) == ("closed", "incomplete")
+
+
+def test_cmi_exit_suspend_keeps_the_sco_unfinished_until_it_comes_back(client, launched):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    values = {"cmi.exit": "suspend", "cmi.suspend_data": "s", "adl.nav.request": "continue"}
+    r = _put(client, attempt["id"], token, "a", values, finish="a1").get_json()
+    assert r["navigation"]["deliver"] == "b"
+    # Suspended: neither completed by the delivery-control defaults nor restarted.
+    assert r["state"]["cmi.completion_status"] == "unknown"
+    assert r["controls"]["items"]["a"]["completed"] is False
+    back = _nav(client, attempt["id"], token, "choice", "a").get_json()
+    assert back["deliver"] == "a"
+    state = _put(client, attempt["id"], token, "a", {"cmi.session_time": "PT1S"}).get_json()
+    assert (state["state"]["cmi.entry"], state["state"]["cmi.suspend_data"]) == ("resume", "s")
+
+
+def _global_package(role: str, org_attrs: str = "") -> bytes:
+    """One SCO whose primary objective writes (pretest) or reads (lesson, skipped once
+    satisfied) the global objective 'golf.etiket'."""
+    if role == "write":
+        objectives = (
+            '<imsss:objectives><imsss:primaryObjective objectiveID="p">'
+            '<imsss:mapInfo targetObjectiveID="golf.etiket" '
+            'writeSatisfiedStatus="true"/></imsss:primaryObjective></imsss:objectives>'
+        )
+        items = _items(
+            "pretest", sequencing={"pretest": f"<imsss:sequencing>{objectives}</imsss:sequencing>"}
+        )
+    else:
+        skip = (
+            "<imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>"
+            '<imsss:ruleCondition condition="satisfied"/></imsss:ruleConditions>'
+            '<imsss:ruleAction action="skip"/></imsss:preConditionRule>'
+            "</imsss:sequencingRules>"
+        )
+        objectives = (
+            '<imsss:objectives><imsss:primaryObjective objectiveID="l">'
+            '<imsss:mapInfo targetObjectiveID="golf.etiket" '
+            'readSatisfiedStatus="true"/></imsss:primaryObjective></imsss:objectives>'
+        )
+        items = _items(
+            "lesson",
+            "summary",
+            sequencing={"lesson": f"<imsss:sequencing>{skip}{objectives}</imsss:sequencing>"},
+        )
+    return _zip({"imsmanifest.xml": _manifest_2004(items, org_attrs), "a.html": PAGE})
+
+
+@pytest.mark.parametrize(("org_attrs", "shared"), [
+    ("", True),  # objectivesGlobalToSystem defaults to true
+    ('adlseq:objectivesGlobalToSystem="false"', False),
+])  # fmt: skip
+def test_global_objectives_are_shared_across_the_learners_modules_when_global_to_system(
+    client, launched, org_attrs, shared
+):
+    pretest, token = launched(_global_package("write", org_attrs))
+    _nav(client, pretest["id"], token, "start")
+    values = {"cmi.success_status": "passed", "adl.nav.request": "exitAll"}
+    _put(client, pretest["id"], token, "pretest", values, finish="p1")
+    lesson, token2 = launched(_global_package("read", org_attrs))
+    start = _nav(client, lesson["id"], token2, "start").get_json()
+    # Shared: the lesson's objective reads the pretest's satisfied status and is skipped.
+    assert start["deliver"] == ("summary" if shared else "lesson")
+
+
+@pytest.mark.parametrize("exit_", ["logout", "time-out"])
+def test_cmi_exit_logout_or_time_out_ends_the_whole_session(client, launched, exit_):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    r = _put(client, attempt["id"], token, "a", {"cmi.exit": exit_}, finish="l1").get_json()
+    assert r["navigation"]["ended"] is True
+    assert r["attempt"]["status"] == "closed"
+
+
+def test_cmi_exit_normal_without_a_request_leaves_the_sco_delivered(client, launched):
+    attempt, token = launched(THREE_SCOS_2004)
+    _nav(client, attempt["id"], token, "start")
+    r = _put(client, attempt["id"], token, "a", {"cmi.exit": "normal"}, finish="n1").get_json()
+    assert r["navigation"] is None  # the learner navigates next, with the player's controls
+    assert r["controls"]["current"] == "a"
+    assert _nav(client, attempt["id"], token, "continue").get_json()["deliver"] == "b"

@@ -4,6 +4,7 @@ not only the credential's signature and expiry."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -116,3 +117,22 @@ def test_a_closed_attempt_refuses_its_old_link_after_the_finishing_grace(
         f"/api/v1/modules/{launched['module']}/attempts", headers=as_user("learner")
     )
     assert again.status_code == 201 and again.get_json()["id"] != launched["id"]
+
+
+def test_package_pages_stop_when_the_learner_withdraws_or_the_attempt_closes(
+    app, client, launched, fake_catalog
+):
+    player = client.get(launched["page"]).get_data(as_text=True)
+    page = re.search(r'"url":"(/play/[^"]+\.html)"', player).group(1)
+    assert client.get(page).status_code == 200
+    fake_catalog.allow_all = False  # withdrawn: the content credential opens no page
+    refused = client.get(page)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "not-enrolled"
+    fake_catalog.allowed.add((LEARNER, launched["module"]))
+    assert client.get(page).status_code == 200
+    with app.app_context():
+        attempt = db.session.get(Attempt, launched["id"])
+        attempt.status, attempt.open_slot = "closed", None
+        db.session.commit()
+    closed = client.get(page)
+    assert closed.status_code == 409 and closed.get_json()["code"] == "attempt-closed"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from elearning_service.scorm.manifest import (
     ManifestError,
+    activity_tree,
     launchable_items,
     parse_manifest,
     validate_against_files,
@@ -394,6 +395,49 @@ def test_only_the_default_organization_is_launched(shared_fixtures):
     assert [o.identifier for o in m.organizations] == ["default_org", "alternate_org"]
     assert "alt_item_1" not in {s.identifier for s in launchable_items(m)}
     assert m.organizations[1].items[0].identifierref == "resource_alt_1"
+
+
+HEADER_2004 = (
+    '<manifest identifier="m" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" '
+    'xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" '
+    'xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3" '
+    'xmlns:imsss="http://www.imsglobal.org/xsd/imsss">'
+    "<metadata><schemaversion>2004 4th Edition</schemaversion></metadata>"
+)
+TWO_ORGS_2004 = """<organizations default=" kedua ">
+  <organization identifier="pertama"><title>Pertama</title>
+    <item identifier="p1" identifierref="r"><title>P1</title></item>
+  </organization>
+  <organization identifier="kedua" adlseq:objectivesGlobalToSystem="false"><title>Kedua</title>
+    <item identifier="k1" identifierref="r"><title>K1</title>
+      <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0"
+        progressWeight="2"/></item>
+    <item identifier="k2" identifierref="r"><title>K2</title></item>
+    <imsss:sequencing><imsss:controlMode flow="true" choice="false"/></imsss:sequencing>
+  </organization>
+</organizations>"""
+
+
+def test_a_default_organization_other_than_the_first_is_the_activity_tree():
+    resources = '<resource identifier="r" type="webcontent" adlcp:scormType="sco" href="a.html"/>'
+    m = parse_manifest(build(TWO_ORGS_2004, resources, HEADER_2004))
+    assert m.default_organization == "kedua"
+    assert [s.identifier for s in launchable_items(m)] == ["k1", "k2"]
+    tree = activity_tree(m)
+    assert tree["id"] == "kedua" and [c["id"] for c in tree["children"]] == ["k1", "k2"]
+    assert tree["control"] == {"choice": False, "choiceExit": True, "flow": True,
+                               "forwardOnly": False}  # fmt: skip
+    assert tree["objectives_global_to_system"] is False
+    assert tree["children"][0]["completed_by_measure"] is True
+    assert tree["children"][0]["min_progress_measure"] == 0.0
+    assert tree["children"][0]["progress_weight"] == 2.0
+    # Without a default attribute the first organization is the one played, and its
+    # globals are the learner's across modules (objectivesGlobalToSystem defaults true).
+    first = parse_manifest(
+        build(TWO_ORGS_2004.replace('default=" kedua "', ""), resources, HEADER_2004)
+    )
+    assert activity_tree(first)["id"] == "pertama"
+    assert activity_tree(first)["objectives_global_to_system"] is True
 
 
 # ---------------------------------------------------------------- shared corpus: refused

@@ -42,7 +42,7 @@ def fixture_tree(folder: str) -> Tree:
     path = FIXTURES / folder / "imsmanifest.xml"
     if not path.exists():
         pytest.skip(f"{path} is not here")
-    return Tree(Tree.from_dict(activity_tree(parse_manifest(path.read_bytes()))).root)
+    return Tree.from_dict(activity_tree(parse_manifest(path.read_bytes())))
 
 
 # ---------------------------------------------------------------- control modes (SN 3.2)
@@ -392,3 +392,229 @@ def test_remediation_package_passed_first_time_ends_after_one_round():
         tree, dict.fromkeys(["test_1", "test_2", "test_3", "test_4"], True)
     )
     assert len(delivered) == 8
+
+
+# ---------------------------------------------------------------- termination (SN 4.4 / TB.2.3)
+
+
+def test_cmi_exit_suspend_suspends_the_activity_and_it_resumes_without_a_new_attempt():
+    tree = course(leaf("a"), leaf("b"), **FLOW)
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    # The SCO left with cmi.exit "suspend": its attempt is not over, so the delivery
+    # controls decide nothing for it (UP.4) and the parent is suspended with it.
+    report(tree, tracking, "a", {"cmi.completion_status": "incomplete"}, suspended=True)
+    assert navigate(tree, tracking, "continue").deliver == "b"
+    assert tracking["activities"]["a"]["suspended"] is True
+    assert tracking["activities"]["a"]["completed"] is False
+    assert navigate(tree, tracking, "previous").deliver == "a"
+    assert tracking["activities"]["a"]["attempts"] == 1  # resumed, not a new attempt
+    assert tracking["activities"]["a"]["suspended"] is False
+    # Left normally this time: the attempt ends, and coming back is a new attempt.
+    report(tree, tracking, "a", {}, suspended=False)
+    navigate(tree, tracking, "continue")
+    assert tracking["activities"]["a"]["suspended"] is False
+    assert navigate(tree, tracking, "previous").deliver == "a"
+    assert tracking["activities"]["a"]["attempts"] == 2
+
+
+def test_exit_ends_the_activity_and_waits_for_a_choice_and_exit_at_the_root_ends():
+    tree = course(leaf("a"), leaf("b"), **FLOW)
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    result = navigate(tree, tracking, "exit")
+    assert (result.deliver, result.ended, result.error) == (None, False, None)
+    assert tracking["activities"]["a"]["active"] is False
+    assert controls(tree, tracking)["exit"] is False  # nothing active to exit
+    assert navigate(tree, tracking, "exit").error == "NB.2.1-12"
+    assert navigate(tree, tracking, "choice", "b").deliver == "b"
+    lone = Tree.from_dict(leaf("only"))
+    lone_tracking = new_tracking()
+    navigate(lone, lone_tracking, "start")
+    assert navigate(lone, lone_tracking, "exit").ended  # the root's own attempt ended
+
+
+def test_exit_all_ends_the_course_and_rolls_up_what_was_done():
+    tree = course(leaf("a"), leaf("b"), **FLOW)
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    report(tree, tracking, "a", PASSED)
+    result = navigate(tree, tracking, "exitAll")
+    assert result.ended and tracking["ended"] is True
+    assert tracking["activities"]["root"]["active"] is False
+    assert root_status(tree, tracking)[:2] == ("incomplete", "unknown")  # b never seen
+
+
+def test_abandon_rolls_nothing_up_and_abandon_all_ends_the_session():
+    tree = course(leaf("a"), leaf("b"), **FLOW)
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    assert navigate(tree, tracking, "abandon").deliver is None
+    # Abandoned: no delivery-control defaults, a is neither completed nor satisfied.
+    assert tracking["activities"]["a"]["progress_known"] is False
+    assert tracking["current"] == "a"
+    assert navigate(tree, tracking, "continue").deliver == "b"
+    ended = navigate(tree, tracking, "abandonAll")
+    assert ended.ended and tracking["ended"] is True and tracking["current"] is None
+    assert tracking["activities"]["b"]["progress_known"] is False
+    assert root_status(tree, tracking)[0] == "incomplete"
+
+
+def test_suspend_all_keeps_the_tracking_of_every_activity():
+    tree = course({"id": "m", "children": [leaf("a"), leaf("b")], **FLOW}, leaf("c"), **FLOW)
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    report(tree, tracking, "a", PASSED)
+    navigate(tree, tracking, "continue")
+    assert navigate(tree, tracking, "suspendAll").ended
+    assert controls(tree, tracking)["suspended"] is True
+    assert tracking["ended"] is False
+    assert tracking["activities"]["m"]["suspended"] is True
+    assert navigate(tree, tracking, "resumeAll").deliver == "b"
+    # The cluster's attempt resumed too: a is still completed and satisfied.
+    assert tracking["activities"]["m"]["attempts"] == 1
+    assert tracking["activities"]["a"]["completed"] is True
+
+
+# ---------------------------------------------------------------- limits and post rules
+
+
+def test_retry_stops_at_the_attempt_limit():
+    # SN 3.5 with a post-condition retry: "retry while not satisfied and the attempt limit
+    # is not exceeded" lets the learner move on after the last allowed attempt.
+    retry = {
+        "action": "retry",
+        "combination": "all",
+        "conditions": [
+            {"condition": "satisfied", "operator": "not"},
+            {"condition": "attemptLimitExceeded", "operator": "not"},
+        ],
+    }
+    tree = course(leaf("quiz", post=[retry], attempt_limit=2), leaf("done"), **FLOW)
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    report(tree, tracking, "quiz", FAILED)
+    assert navigate(tree, tracking, "continue").deliver == "quiz"
+    report(tree, tracking, "quiz", FAILED)
+    assert navigate(tree, tracking, "continue").deliver == "done"
+    assert tracking["activities"]["quiz"]["attempts"] == 2
+    # A retry the limit forbids is refused at delivery (DB.1.1 via Check Activity).
+    blunt = course(leaf("quiz", post=[{**retry, "conditions": retry["conditions"][:1]}],
+                        attempt_limit=1), leaf("done"), **FLOW)  # fmt: skip
+    blunt_tracking = new_tracking()
+    navigate(blunt, blunt_tracking, "start")
+    report(blunt, blunt_tracking, "quiz", FAILED)
+    assert navigate(blunt, blunt_tracking, "continue").error == "DB.1.1-3"
+
+
+def test_attempt_limit_exceeded_precondition_skips_the_activity():
+    skip = {"action": "skip", "conditions": [{"condition": "attemptLimitExceeded"}]}
+    tree = course(leaf("intro", attempt_limit=1, pre=[skip]), leaf("lesson"), **FLOW)
+    tracking = new_tracking()
+    assert navigate(tree, tracking, "start").deliver == "intro"
+    navigate(tree, tracking, "continue")
+    navigate(tree, tracking, "exitAll")
+    # A new attempt on the course flows past the intro already seen once.
+    assert navigate(tree, tracking, "start").deliver == "lesson"
+
+
+def test_post_condition_retry_all_starts_the_course_again():
+    retry_all = {
+        "action": "retryAll",
+        "conditions": [{"condition": "satisfied", "operator": "not"}],
+    }
+    tree = course(leaf("a"), leaf("final", post=[retry_all]), **FLOW)
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    navigate(tree, tracking, "continue")
+    report(tree, tracking, "final", FAILED)
+    assert navigate(tree, tracking, "continue").deliver == "a"
+    assert tracking["activities"]["root"]["attempts"] == 2
+    assert tracking["activities"]["final"]["progress_known"] is False  # a fresh attempt
+
+
+# ---------------------------------------------------------------- measure and progress rollup
+
+
+def test_measure_rolls_up_through_clusters_to_the_root_by_weight():
+    # RB.1.1: each cluster averages its tracked children by objectiveMeasureWeight; a
+    # child outside satisfaction rollup (rollupObjectiveSatisfied false) still weighs in.
+    tree = course(
+        {"id": "m1", "children": [leaf("q1"), leaf("q2", measure_weight=3.0)], **FLOW,
+         "measure_weight": 2.0},
+        {"id": "m2", "children": [leaf("q3", rollup_satisfied=False)], **FLOW},
+        {"id": "notes", "children": [leaf("n")], "tracked": False, **FLOW},
+        **FLOW,
+    )  # fmt: skip
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    report(tree, tracking, "q1", {"cmi.score.scaled": "1"})
+    navigate(tree, tracking, "continue")
+    report(tree, tracking, "q2", {"cmi.score.scaled": "0.6"})
+    navigate(tree, tracking, "continue")
+    report(tree, tracking, "q3", {"cmi.score.scaled": "0.3"})
+    m1 = (1 * 1.0 + 0.6 * 3.0) / 4.0
+    assert root_status(tree, tracking)[2] == pytest.approx((m1 * 2.0 + 0.3) / 3.0)
+
+
+def test_completion_measure_rolls_up_by_progress_weight_and_decides_completion():
+    # 4th ed. RB.1.1b / RB.1.3a: adlcp:completionThreshold completedByMeasure on a cluster.
+    tree = course(
+        leaf("a", progress_weight=3.0),
+        leaf("b"),
+        completed_by_measure=True,
+        min_progress_measure=0.8,
+    )
+    tracking = new_tracking()
+    navigate(tree, tracking, "choice", "a")
+    report(tree, tracking, "a", {"cmi.progress_measure": "1", "cmi.completion_status": "completed"})
+    assert tracking["activities"]["root"]["amount"] == pytest.approx(0.75)
+    assert root_status(tree, tracking)[0] == "incomplete"
+    navigate(tree, tracking, "choice", "b")
+    report(tree, tracking, "b", {"cmi.progress_measure": "0.2"})
+    assert tracking["activities"]["root"]["amount"] == pytest.approx(0.8)
+    assert root_status(tree, tracking)[0] == "completed"
+
+
+def test_reported_status_is_the_one_the_lms_evaluates():
+    # RTE 4.2.4.1 / 4.2.22: a threshold and a passing score override what the SCO says.
+    tree = course(leaf("a"), leaf("b"))
+    tracking = new_tracking()
+    navigate(tree, tracking, "choice", "a")
+    report(tree, tracking, "a", {
+        "cmi.completion_status": "completed", "cmi.completion_threshold": "0.9",
+        "cmi.progress_measure": "0.5", "cmi.success_status": "passed",
+        "cmi.scaled_passing_score": "0.7", "cmi.score.scaled": "0.4",
+    })  # fmt: skip
+    record = tracking["activities"]["a"]
+    assert (record["progress_known"], record["completed"]) == (True, False)
+    assert record["objectives"]["#primary"]["satisfied"] is False
+
+
+# ---------------------------------------------------------------- global objectives
+
+
+def test_global_objective_carries_a_measure_that_satisfies_by_measure():
+    write = [{"target": "g", "write_satisfied": True, "write_measure": True}]
+    read = [{"target": "g", "read_satisfied": False, "read_measure": True}]
+    skip = {"action": "skip", "conditions": [{"condition": "satisfied"}]}
+    tree = course(
+        leaf("pretest", objectives=[{"id": "p", "primary": True, "maps": write}]),
+        leaf("lesson", pre=[skip], objectives=[
+            {"id": "l", "primary": True, "satisfied_by_measure": True, "min_measure": 0.6,
+             "maps": read}]),
+        leaf("end"),
+        **FLOW,
+    )  # fmt: skip
+    tracking = new_tracking()
+    navigate(tree, tracking, "start")
+    report(tree, tracking, "pretest", {"cmi.score.scaled": "0.8", "cmi.success_status": "failed"})
+    assert tracking["globals"]["g"]["measure"] == 0.8
+    # The lesson does not read the (failed) status, only the measure: 0.8 >= 0.6.
+    assert navigate(tree, tracking, "continue").deliver == "end"
+
+
+def test_objectives_global_to_system_comes_from_the_organization():
+    assert fixture_tree(REMEDIATION).global_to_system is False
+    tree = course(leaf("a"))
+    assert tree.global_to_system is True  # the SN default

@@ -305,8 +305,10 @@ function go() {
   var right = parent.frames["kanan"];
   if (!right || !right.catat) { setTimeout(go, 50); return; }
   localStorage.setItem("bab", "3");
+  sessionStorage.setItem("sesi", "ok");
   document.cookie = "paket=1; path=/";
-  var probe = { cookie: document.cookie, token: String(localStorage.getItem("cakap_token")) };
+  var probe = { cookie: document.cookie, token: String(localStorage.getItem("cakap_token")),
+                session: sessionStorage.getItem("sesi") };
   try { probe.top = String(window.top.document.cookie); }
   catch (e) { probe.top = "threw:" + e.name; }
   right.catat(localStorage.getItem("bab"), JSON.stringify(probe));
@@ -354,6 +356,7 @@ def test_package_frames_call_each_other_and_keep_storage_but_not_the_portals(
         probe = json.loads(state["bingkai"]["cmi.suspend_data"])
         assert "rahasia" not in json.dumps(probe)
         assert probe["cookie"] == "paket=1"  # the content origin's own cookie works
+        assert probe["session"] == "ok"  # and its sessionStorage
         assert probe["token"] == "null"  # the portal's storage is another origin's
         assert probe["top"].startswith("threw:")  # the portal's DOM is unreachable
         # The portal's page does hold them: the probe looked in the right places.
@@ -361,5 +364,87 @@ def test_package_frames_call_each_other_and_keep_storage_but_not_the_portals(
             "() => document.cookie + localStorage.getItem('cakap_token')"
         )
         assert page.evaluate("() => document.cookie").find("paket") < 0
+    finally:
+        context.close()
+
+
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_scorm2004_player_exit_suspend_and_exit_all_controls(
+    app, client, upload, as_user, chromium, server, shared_fixtures, viewport
+):
+    module_zip = _forced_sequential_zip(shared_fixtures)
+    attempt_id, url = _launch(client, upload, as_user, module_zip)
+    context = chromium.new_context(**({"viewport": viewport} if viewport else {}))
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    current = "() => document.querySelector(\"nav button[aria-current='true']\")"
+    try:
+        page.goto(server + url)
+        page.wait_for_function(current)
+        assert _delivered(page) == "playing_item"
+        # Read to the end (the golf SCO then reports passed), then Exit: playing's attempt
+        # ends and nothing follows by itself; the contents open for the learner to choose.
+        _finish_content(_current_frame(page))
+        page.click("#exit")
+        page.wait_for_selector("#choose", state="visible")
+        assert page.locator("nav button[data-id='etuqiette_item']").is_visible()
+        page.wait_for_function(
+            "() => !document.querySelector(\"nav button[data-id='etuqiette_item']\").disabled"
+        )
+        page.click("nav button[data-id='etuqiette_item']")
+        page.wait_for_function(current + "?.dataset.id === 'etuqiette_item'")
+        _current_frame(page).wait_for_selector("#butNext")
+        # Save and leave: the attempt stays open, suspended at etiquette.
+        page.click("#suspend-all")
+        page.wait_for_selector("#suspended", state="visible")
+        state, attempt = _attempt(app, attempt_id)
+        assert attempt.status == "open"
+        assert state["#sequencing"]["suspended"] == "etuqiette_item"
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        # The next launch resumes there.
+        relaunch = client.post(
+            f"/api/v1/modules/{attempt.module_id}/attempts", headers=as_user("learner")
+        ).get_json()
+        assert relaunch["id"] == attempt_id
+        page.goto(server + relaunch["launch_url"])
+        page.wait_for_function(current)
+        assert _delivered(page) == "etuqiette_item"
+        state, _ = _attempt(app, attempt_id)
+        assert state["#sequencing"]["activities"]["etuqiette_item"]["attempts"] == 1
+        # End the module: confirmed, the attempt closes unfinished.
+        page.click("#exit-all")
+        page.wait_for_selector("#ended-early", state="visible")
+        _wait_for(page, lambda: _attempt(app, attempt_id)[1].status == "closed")
+        _, attempt = _attempt(app, attempt_id)
+        assert attempt.completion == "incomplete"
+        assert page.locator("#exit-all").is_disabled()
+        assert page.locator("nav button:not([disabled])").count() == 0  # nothing to choose
+    finally:
+        context.close()
+
+
+def test_closing_the_player_suspends_the_sequenced_session(
+    app, client, upload, as_user, chromium, server, shared_fixtures
+):
+    attempt_id, url = _launch(client, upload, as_user, _forced_sequential_zip(shared_fixtures))
+    context = chromium.new_context()
+    page = context.new_page()
+    try:
+        page.goto(server + url)
+        page.wait_for_function("() => document.querySelector(\"nav button[aria-current='true']\")")
+        _current_frame(page).wait_for_selector("#butNext")
+        page.goto(server + "/health/live")
+        _wait_for(
+            page, lambda: _attempt(app, attempt_id)[0]["#sequencing"]["suspended"] == "playing_item"
+        )
+        state, attempt = _attempt(app, attempt_id)
+        assert attempt.status == "open"
+        assert state["#sequencing"]["activities"]["playing_item"]["attempts"] == 1
     finally:
         context.close()

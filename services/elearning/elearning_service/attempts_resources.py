@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cakap_shared.auth import Principal, current_principal, public
 from cakap_shared.db import utcnow
@@ -30,6 +31,8 @@ from .schemas import (
     NavigationResultSchema,
     NavigationSchema,
 )
+
+T = TypeVar("T")
 
 blp = Blueprint(
     "attempts", __name__, url_prefix="/api/v1", description="Module attempts and runtime"
@@ -258,18 +261,33 @@ class ModuleAttemptCmi(MethodView):
         return _commit(attempt, sco, body, args.get("finish"))
 
 
+# A page that closes sends its last commit and the player's Suspend All at once, and
+# neither can be sent again: the server tries a conflicting write a few times itself.
+STALE_RETRIES = 3
+
+
+def _retrying(work: Callable[[], T], what: str) -> T:
+    """Run work and commit; on a concurrent change of the attempt, reload and run again.
+
+    A concurrent commit may surface at an autoflush inside work, not only at the commit;
+    the rollback expires the attempt, so the next run reads what the other one stored.
+    """
+    for _ in range(STALE_RETRIES):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except (StaleDataError, IntegrityError):
+            # IntegrityError: two modules wrote the same new shared objective at once.
+            db.session.rollback()
+    raise CakapError(
+        409, f"The attempt changed at the same time; send the {what} again.", code="stale"
+    )
+
+
 def _commit(attempt: Attempt, sco: str | None, body: Any, finish: str | None) -> dict[str, Any]:
     """Store one commit and answer with the item's state, the rollup and any navigation."""
-    try:
-        # A concurrent commit (the beacon racing the player's PUT) may surface at an autoflush
-        # inside runtime.commit, not only at the final commit.
-        state, nav = runtime.commit(attempt, sco, body, finish)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise CakapError(
-            409, "The attempt changed at the same time; send the commit again.", code="stale"
-        ) from None
+    state, nav = _retrying(lambda: runtime.commit(attempt, sco, body, finish), "commit")
     item = runtime.find_item(attempt.version, sco)["identifier"]
     visible = {k: v for k, v in state.items() if not k.startswith("cakap.")}
     return {
@@ -308,12 +326,7 @@ class ModuleAttemptNavigation(MethodView):
         """
         attempt, _ = credential_attempt("launch", request.headers.get(LAUNCH_HEADER), attempt_id)
         require_in_use(attempt, commit=True)
-        nav = runtime.navigate(attempt, body["request"], body.get("target"))
-        try:
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            raise CakapError(
-                409, "The attempt changed at the same time; send the request again.", code="stale"
-            ) from None
+        nav = _retrying(
+            lambda: runtime.navigate(attempt, body["request"], body.get("target")), "request"
+        )
         return _navigation_view(attempt, nav)

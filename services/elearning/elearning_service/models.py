@@ -141,6 +141,32 @@ class Attempt(db.Model):
         return json.loads(self.cmi or "{}")
 
 
+class LearnerObjective(db.Model):
+    """A learner's global objective shared by every module whose manifest keeps its
+    globals system-wide (SCORM 2004 adlseq:objectivesGlobalToSystem, true by default).
+
+    Globals of a package that keeps them per attempt live in that attempt's state.
+    """
+
+    __tablename__ = "learner_objectives"
+    learner_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    objective_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status_known: Mapped[bool] = mapped_column(Boolean, default=False)
+    satisfied: Mapped[bool] = mapped_column(Boolean, default=False)
+    measure_known: Mapped[bool] = mapped_column(Boolean, default=False)
+    measure: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def record(self) -> dict[str, Any]:
+        """The objective as the sequencing engine keeps it."""
+        return {
+            "status_known": self.status_known,
+            "satisfied": self.satisfied,
+            "measure_known": self.measure_known,
+            "measure": self.measure,
+        }
+
+
 class OutboxEvent(OutboxEventMixin, db.Model):
     """Events elearning publishes."""
 

@@ -12,7 +12,7 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
 from .extensions import db, events
-from .models import OPEN_SLOTS, Attempt, Module, ModuleVersion
+from .models import OPEN_SLOTS, Attempt, LearnerObjective, Module, ModuleVersion
 from .progress_model import (
     apply_progress,
     begin_progress_session,
@@ -92,6 +92,57 @@ def activity_tree(version: ModuleVersion) -> sequencing.Tree | None:
 def _tracking(state: Mapping[str, Any]) -> dict[str, Any]:
     tracking = state.get(SEQUENCING)
     return dict(tracking) if isinstance(tracking, dict) else sequencing.new_tracking()
+
+
+# A global objective id longer than this stays with the attempt (the table's key size).
+MAX_GLOBAL_ID = 255
+
+
+def _shared_targets(tree: sequencing.Tree) -> set[str]:
+    """The global objectives of a tree that live with the learner, not the attempt."""
+    if not tree.global_to_system:
+        return set()
+    return {t for t in tree.global_targets() if len(t) <= MAX_GLOBAL_ID}
+
+
+def _load_tracking(
+    attempt: Attempt, tree: sequencing.Tree, state: Mapping[str, Any]
+) -> sequencing.Tracking:
+    """The attempt's tracking with the learner's system-wide global objectives in it."""
+    tracking = _tracking(state)
+    targets = _shared_targets(tree)
+    if targets:
+        rows = db.session.scalars(
+            select(LearnerObjective).where(
+                LearnerObjective.learner_id == attempt.learner_id,
+                LearnerObjective.objective_id.in_(targets),
+            )
+        )
+        globals_ = dict(tracking.get("globals", {}))
+        globals_.update({row.objective_id: row.record() for row in rows})
+        tracking["globals"] = globals_
+    return tracking
+
+
+def _store_tracking(
+    attempt: Attempt, tree: sequencing.Tree, state: dict[str, Any], tracking: sequencing.Tracking
+) -> None:
+    """Keep the tracking in the attempt and the system-wide globals with the learner."""
+    targets = _shared_targets(tree)
+    globals_ = tracking.get("globals", {})
+    for target in targets & set(globals_):
+        row = db.session.get(LearnerObjective, (attempt.learner_id, target))
+        value = globals_[target]
+        if row is None:
+            row = LearnerObjective(learner_id=attempt.learner_id, objective_id=target)
+            db.session.add(row)
+        elif row.record() == value:
+            continue
+        row.status_known, row.satisfied = value["status_known"], value["satisfied"]
+        row.measure_known, row.measure = value["measure_known"], value["measure"]
+        row.updated_at = utcnow()
+    kept = {k: v for k, v in globals_.items() if k not in targets}
+    state[SEQUENCING] = {**tracking, "globals": kept}
 
 
 def _is_sco(version: ModuleVersion, item: Mapping[str, Any]) -> bool:
@@ -266,28 +317,50 @@ def commit(
         ) from None
     nav: sequencing.Result | None = None
     request: tuple[str, str | None] | None = None
+    suspended: bool | None = None
+    tracking = _load_tracking(attempt, tree, state) if tree is not None else None
     if finish_session and _is_sco(version, item) and new.get(FINISHED) != finish_session:
         activity = tree.by_id.get(item["identifier"]) if tree else None
         request = _pending_request(version.kind, new)
+        if tree is not None:
+            suspended = (
+                new.get("cmi.exit") == "suspend"
+                or (request is not None and request[0] == "suspendAll")
+                or _suspended_by_all(tracking, item["identifier"])
+            )
+            if suspended:
+                # Suspend All keeps the SCO's run-time data for the resume, whatever its
+                # exit; so does a finish that arrives after the player suspended all.
+                new["cmi.exit"] = "suspend"
+        # An abandoned attempt does not end (SN TB.2.3): the LMS decides nothing for it.
+        abandoned = request is not None and request[0] in ("abandon", "abandonAll")
         new = finish(
             version.kind,  # type: ignore[arg-type]
             new,
-            completion_set_by_content=bool(activity and activity.completion_set_by_content),
-            objective_set_by_content=bool(activity and activity.objective_set_by_content),
+            completion_set_by_content=abandoned
+            or bool(activity and activity.completion_set_by_content),
+            objective_set_by_content=abandoned
+            or bool(activity and activity.objective_set_by_content),
         )
         new[FINISHED] = finish_session
     state[item["identifier"]] = new
-    if tree is not None:
-        tracking = _tracking(state)
-        sequencing.report(tree, tracking, item["identifier"], new)
+    if tree is not None and tracking is not None:
+        sequencing.report(tree, tracking, item["identifier"], new, suspended=suspended)
         if request is not None:
             nav = sequencing.navigate(tree, tracking, *request)
             _fresh_runtime_data(attempt, state, nav)
-        state[SEQUENCING] = tracking
+            _resume_entry(state, tracking, request[0])
+        _store_tracking(attempt, tree, state, tracking)
     attempt.cmi = json.dumps(state)
     attempt.updated_at = utcnow()
-    rollup(attempt, state)
+    rollup(attempt, state, tracking)
     return new, nav
+
+
+def _suspended_by_all(tracking: sequencing.Tracking | None, identifier: str) -> bool:
+    """Whether Suspend All already suspended this (no longer active) activity."""
+    record = (tracking or {}).get("activities", {}).get(identifier)
+    return bool(record and record["suspended"] and not record["active"])
 
 
 def _pending_request(kind: str, cmi: dict[str, str]) -> tuple[str, str | None] | None:
@@ -328,14 +401,29 @@ def navigate(attempt: Attempt, request: str, target: str | None) -> sequencing.R
             422, "target: not an activity of this module", errors={"target": ["unknown"]}
         )
     state = attempt.state
-    tracking = _tracking(state)
+    tracking = _load_tracking(attempt, tree, state)
     result = sequencing.navigate(tree, tracking, request, target)
     _fresh_runtime_data(attempt, state, result)
-    state[SEQUENCING] = tracking
+    _resume_entry(state, tracking, request)
+    _store_tracking(attempt, tree, state, tracking)
     attempt.cmi = json.dumps(state)
     attempt.updated_at = utcnow()
-    rollup(attempt, state)
+    rollup(attempt, state, tracking)
     return result
+
+
+def _resume_entry(state: dict[str, Any], tracking: sequencing.Tracking, request: str) -> None:
+    """After Suspend All the suspended SCO is resumed next time (cmi.entry "resume"),
+    even if its session had already ended with another exit."""
+    leaf = tracking.get("suspended")
+    if request != "suspendAll" or not leaf or leaf not in state:
+        return
+    entry = state[leaf]
+    if ACTIVE in entry:
+        # Its session is still open: whenever it ends, it ends suspended.
+        entry["cmi.exit"] = "suspend"
+    elif FINISHED in entry:
+        entry["cmi.entry"] = "resume"
 
 
 def _fresh_runtime_data(attempt: Attempt, state: dict[str, Any], nav: sequencing.Result) -> None:
@@ -362,11 +450,19 @@ def controls(attempt: Attempt) -> dict[str, Any] | None:
     tree = activity_tree(attempt.version)
     if tree is None:
         return None
-    return sequencing.controls(tree, _tracking(attempt.state))
+    state = attempt.state
+    return sequencing.controls(tree, _load_tracking(attempt, tree, state))
 
 
-def rollup(attempt: Attempt, state: Mapping[str, Mapping[str, str]]) -> None:
-    """Completion, success, score and time of the whole attempt from its items."""
+def rollup(
+    attempt: Attempt,
+    state: Mapping[str, Mapping[str, str]],
+    tracking: sequencing.Tracking | None = None,
+) -> None:
+    """Completion, success, score and time of the whole attempt from its items.
+
+    `tracking` is the 2004 sequencing state with its global objectives loaded.
+    """
     version = attempt.version
     completions: list[str] = []
     successes: list[str] = []
@@ -390,7 +486,8 @@ def rollup(attempt: Attempt, state: Mapping[str, Mapping[str, str]]) -> None:
     if tree is not None:
         # SCORM 2004: the module's result is the root activity's rollup (SN 4.6), not
         # "every item completed".
-        tracking = _tracking(state)
+        if tracking is None:
+            tracking = _load_tracking(attempt, tree, state)
         completion, success, measure = sequencing.root_status(tree, tracking)
         if not sequencing.result_is_final(tree, tracking):
             # Exit and post-condition rules (e.g. retry for remediation) may still undo
@@ -400,6 +497,10 @@ def rollup(attempt: Attempt, state: Mapping[str, Mapping[str, str]]) -> None:
         attempt.completion, attempt.success = completion, success
         if measure is not None:
             scores = [measure * 100]
+        if tracking.get("ended") and attempt.status == "open":
+            # The course's attempt ended (exit all, abandon all, past the last activity):
+            # the next launch is a new attempt, whatever this one achieved.
+            attempt.status, attempt.open_slot = "closed", None
     else:
         attempt.completion, attempt.success = _flat_result(completions, successes)
     attempt.score = round(sum(scores) / len(scores), 2) if scores else None

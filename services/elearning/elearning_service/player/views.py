@@ -188,6 +188,11 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
     mimetype = mimetypes.guess_type(relpath)[0] or "application/octet-stream"
     try:
         if mimetype == "text/html":  # read whole: the runtime shim goes into a SCO's page
+            # A content credential lives as long as the launch; a page of the package is
+            # only served while the attempt is open (or just completed) and its learner
+            # enrolled. Checked per page, not per image or script: they run inside a page
+            # served so.
+            require_in_use(attempt, commit=True)
             with content.store().open(version.storage_key, relpath) as fh:
                 data = fh.read()
             item = all_items[claims.sco]

@@ -661,8 +661,8 @@ def end_session(version: Version, state: Mapping[str, str]) -> dict[str, str]:
     """Close a session: the next entry follows this exit; session values are cleared.
 
     cmi.core.exit / cmi.exit "suspend" makes the next entry "resume" (bookmark and
-    suspend_data kept); any other exit makes it "" and drops suspend_data (RTE 1.2
-    3.4.4, 2004 RTE 4.2.8).
+    suspend_data kept); any other exit makes it "" and, in 1.2, drops suspend_data (RTE
+    1.2 3.4.4, 2004 RTE 4.2.8).
     """
     total, session, exit_ = _keys(version)
     new = dict(state)
@@ -672,7 +672,9 @@ def end_session(version: Version, state: Mapping[str, str]) -> dict[str, str]:
     new.pop(session, None)
     new.pop(ACTIVE, None)
     new[SESSION_BASE] = new.get(total, format_duration(version, 0))
-    if not suspended:
+    if not suspended and version == "scorm12":
+        # In 2004 the sequencer decides: a new attempt on the activity starts from fresh
+        # data, and a Suspend All after this exit resumes it with what it had.
         new.pop("cmi.suspend_data", None)
     return new
 
@@ -703,9 +705,12 @@ def finish(
     mode); with credit, a mastery score and a raw score decide passed/failed.
     SCORM 2004 (SN 4th ed. 4.6, delivery controls): unless the package says the content
     sets them, an unreported completion becomes "completed" and an unreported success
-    "passed". The session then ends (exit -> next entry).
+    "passed", unless the SCO exits with "suspend": its attempt is not over, so nothing
+    is decided for it yet (SN UP.4). The session then ends (exit -> next entry).
     """
     new = dict(state)
+    if version != "scorm12" and new.get("cmi.exit") == "suspend":
+        return end_session(version, new)
     if version == "scorm12":
         if new.get("cmi.core.lesson_status", "not attempted") == "not attempted":
             browse = new.get("cmi.core.lesson_mode") == "browse"

@@ -271,7 +271,7 @@ def _parse_item(el: Element, family: ScormFamily, shared: dict[str, Element] | N
     else:
         item.scaled_passing_score = _scaled_passing_score(el)
         item.completion_threshold = _completion_threshold(el)
-        item.sequencing = read_sequencing(el, shared or {})
+        item.sequencing = {**read_sequencing(el, shared or {}), **_completion_by_measure(el)}
     item.children = [_parse_item(c, family, shared) for c in _children(el, "item")]
     return item
 
@@ -300,6 +300,23 @@ def _completion_threshold(item: Element) -> float | None:
             return None
         return _float_or_none(_attr(el, "minProgressMeasure") or "1.0")
     return _float_or_none(_text(el))
+
+
+def _completion_by_measure(item: Element) -> dict[str, Any]:
+    """4th ed. adlcp:completionThreshold attributes as the sequencing engine takes them."""
+    el = _child(item, "completionThreshold")
+    if el is None:
+        return {}
+    out: dict[str, Any] = {}
+    by_measure = (_attr(el, "completedByMeasure") or "").strip().lower()
+    if by_measure in ("true", "1"):
+        out["completed_by_measure"] = True
+        minimum = _float_or_none((_attr(el, "minProgressMeasure") or "").strip())
+        out["min_progress_measure"] = 1.0 if minimum is None else minimum
+    weight = _float_or_none((_attr(el, "progressWeight") or "").strip())
+    if weight is not None:
+        out["progress_weight"] = weight
+    return out
 
 
 def _parse_resources(root: Element, family: ScormFamily) -> dict[str, Resource]:
@@ -414,6 +431,10 @@ def parse_manifest(data: bytes, read_file: Callable[[str], bytes | None] | None 
             raise ManifestError(f"organization {identifier!r} has no <title>")
         items = [_parse_item(c, version.family, shared) for c in _children(el, "item")]
         org_seq = read_sequencing(el, shared) if version.family == "scorm2004" else {}
+        if version.family == "scorm2004":
+            # SN 4th ed.: true unless the organization says otherwise.
+            shared_globals = (_attr(el, "objectivesGlobalToSystem") or "true").strip().lower()
+            org_seq["objectives_global_to_system"] = shared_globals not in ("false", "0")
         orgs.append(Organization(identifier, title, items, org_seq))
     default = _pick_default(organizations_el, orgs, warnings)
     resources = _parse_resources(root, version.family)

@@ -10,9 +10,12 @@ activity (RTE 4.2 -> SN 4.2) and rolls it up (RB.1.5).
 Implemented: control modes (choice, choiceExit, flow, forwardOnly), preconditions
 (skip, disabled, hiddenFromChoice), limit conditions (attemptLimit), exit and
 post-condition rules (exit, exitParent, exitAll, retry, retryAll, continue, previous),
-rollup rules and the default rollup of satisfaction, completion and measure with the
-rollup considerations, objectives with read/write maps to global objectives, suspendAll
-and resumeAll. Not implemented: time limits (always within limits), randomization and
+rollup rules and the default rollup of satisfaction, completion, objective measure
+(weighted) and completion measure (4th ed. progress weights) with the rollup
+considerations, objectives with read/write maps to global objectives (where the globals
+live, per attempt or per learner, is the caller's: `Tree.global_to_system`), suspended
+activities (cmi.exit suspend), suspendAll/resumeAll, exit, exitAll, abandon and
+abandonAll. Not implemented: time limits (always within limits), randomization and
 selection (children keep manifest order), jump, constrainChoice/preventActivation.
 """
 
@@ -74,6 +77,10 @@ class Activity:
     tracked: bool = True
     completion_set_by_content: bool = False
     objective_set_by_content: bool = False
+    # adlcp:completionThreshold (4th ed.): completion decided by the completion measure.
+    completed_by_measure: bool = False
+    min_progress_measure: float = 1.0
+    progress_weight: float = 1.0
 
     @property
     def is_leaf(self) -> bool:
@@ -120,6 +127,9 @@ def activity_from_dict(data: dict[str, Any], parent: Activity | None = None) -> 
         tracked=data.get("tracked", True),
         completion_set_by_content=data.get("completion_set_by_content", False),
         objective_set_by_content=data.get("objective_set_by_content", False),
+        completed_by_measure=data.get("completed_by_measure", False),
+        min_progress_measure=data.get("min_progress_measure", 1.0),
+        progress_weight=data.get("progress_weight", 1.0),
     )
     act.primary()
     act.children = [activity_from_dict(c, act) for c in data.get("children", [])]
@@ -129,15 +139,22 @@ def activity_from_dict(data: dict[str, Any], parent: Activity | None = None) -> 
 class Tree:
     """The activity tree with lookups by identifier and preorder position."""
 
-    def __init__(self, root: Activity) -> None:
+    def __init__(self, root: Activity, global_to_system: bool = True) -> None:
         self.root = root
+        # adlseq:objectivesGlobalToSystem (default true): the global objectives this tree
+        # maps to are the learner's across every tree, not only this attempt's.
+        self.global_to_system = global_to_system
         self.order: list[Activity] = list(_preorder(root))
         self.by_id = {a.id: a for a in self.order}
         self.position = {a.id: i for i, a in enumerate(self.order)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tree:
-        return cls(activity_from_dict(data))
+        return cls(activity_from_dict(data), data.get("objectives_global_to_system", True))
+
+    def global_targets(self) -> set[str]:
+        """Every global objective some activity of the tree maps to."""
+        return {m["target"] for a in self.order for o in a.objectives for m in o.maps}
 
     def leaves(self) -> list[Activity]:
         return [a for a in self.order if a.is_leaf]
@@ -182,6 +199,8 @@ def _blank_activity() -> dict[str, Any]:
         "suspended": False,
         "progress_known": False,
         "completed": False,
+        "amount_known": False,  # attempt completion amount (4th ed. progress measure)
+        "amount": 0.0,
         "objectives": {},
     }
 
@@ -434,7 +453,11 @@ def _objective_rollup(tracking: Tracking, act: Activity) -> None:
     primary = act.primary()
     status = objective_status(tracking, act, primary)
     if primary.satisfied_by_measure:
-        if status["measure_known"]:
+        # RB.1.2a: an active activity is judged by its measure only if the package says so.
+        judged = not _t(tracking, act)["active"] or act.considerations.get(
+            "measureSatisfactionIfActive", True
+        )
+        if status["measure_known"] and judged:
             _set_objective(
                 tracking, act, primary, satisfied=status["measure"] >= primary.min_measure
             )
@@ -456,8 +479,36 @@ def _objective_rollup(tracking: Tracking, act: Activity) -> None:
         _set_objective(tracking, act, primary, satisfied=result)
 
 
+def _completion_measure_rollup(tracking: Tracking, act: Activity) -> None:
+    """Completion Measure Rollup Process (RB.1.1b): the children's completion amounts,
+    weighted by their progress weights."""
+    total = counted = 0.0
+    known = False
+    for child in act.children:
+        if not child.tracked:
+            continue
+        counted += child.progress_weight
+        t = _t(tracking, child)
+        if t.get("amount_known"):
+            known = True
+            total += t["amount"] * child.progress_weight
+    t = _t(tracking, act)
+    if known and counted > 0:
+        t["amount_known"], t["amount"] = True, total / counted
+    else:
+        t["amount_known"] = False
+
+
 def _progress_rollup(tracking: Tracking, act: Activity) -> None:
-    """Activity Progress Rollup Process (RB.1.3)."""
+    """Activity Progress Rollup Process (RB.1.3): by measure (RB.1.3a) or by rules."""
+    t = _t(tracking, act)
+    if act.completed_by_measure:
+        if t.get("amount_known"):
+            t["progress_known"] = True
+            t["completed"] = t["amount"] >= act.min_progress_measure
+        else:
+            t["progress_known"] = False
+        return
     rules = [r for r in act.rollup_rules if r["action"] in ("completed", "incomplete")]
     rules = rules or _DEFAULT_COMPLETION
     result: bool | None = None
@@ -466,7 +517,6 @@ def _progress_rollup(tracking: Tracking, act: Activity) -> None:
             if rule["action"] == action and _rollup_rule_fires(tracking, act, rule, "completed"):
                 result = action == "completed"
                 break
-    t = _t(tracking, act)
     if result is None:
         t["progress_known"] = False
     else:
@@ -477,10 +527,16 @@ def rollup(tree: Tree, tracking: Tracking, act: Activity) -> None:
     """Overall Rollup Process (RB.1.5): from act's parent up to the root."""
     node = act.parent
     while node is not None:
-        _measure_rollup(tracking, node)
-        _objective_rollup(tracking, node)
-        _progress_rollup(tracking, node)
+        _rollup_node(tracking, node)
         node = node.parent
+
+
+def _rollup_node(tracking: Tracking, act: Activity) -> None:
+    """Measure, completion measure, objective and progress rollup of one cluster."""
+    _measure_rollup(tracking, act)
+    _completion_measure_rollup(tracking, act)
+    _objective_rollup(tracking, act)
+    _progress_rollup(tracking, act)
 
 
 def root_status(tree: Tree, tracking: Tracking) -> tuple[str, str, float | None]:
@@ -512,24 +568,39 @@ def result_is_final(tree: Tree, tracking: Tracking) -> bool:
 # ---------------------------------------------------------------- run-time data
 
 
-def report(tree: Tree, tracking: Tracking, activity_id: str, cmi: dict[str, str]) -> None:
-    """Map a SCO's run-time data onto its activity (RTE 4.2 -> SN) and roll up."""
+def report(
+    tree: Tree,
+    tracking: Tracking,
+    activity_id: str,
+    cmi: dict[str, str],
+    *,
+    suspended: bool | None = None,
+) -> None:
+    """Map a SCO's run-time data onto its activity (RTE 4.2 -> SN 4.2) and roll up.
+
+    The statuses are the ones the LMS evaluates (RTE 4.2.4.1, 4.2.22): with a completion
+    threshold the progress measure decides completion, with a scaled passing score the
+    scaled score decides success. `suspended` is given when the SCO's session ends:
+    whether it exited with cmi.exit "suspend", which suspends its activity's attempt.
+    """
     act = tree.by_id.get(activity_id)
     if act is None or not act.tracked:
         return
     t = _t(tracking, act)
-    completion = cmi.get("cmi.completion_status", "unknown")
+    completion, success = evaluated_status(cmi)
     if completion in ("completed", "incomplete"):
         t["progress_known"], t["completed"] = True, completion == "completed"
     elif completion == "not attempted":
         t["progress_known"], t["completed"] = True, False
-    success = cmi.get("cmi.success_status", "unknown")
-    scaled = cmi.get("cmi.score.scaled")
+    progress = _number(cmi.get("cmi.progress_measure"))
+    if progress is not None:
+        t["amount_known"], t["amount"] = True, progress
+    scaled = _number(cmi.get("cmi.score.scaled"))
     primary = act.primary()
     if success in ("passed", "failed"):
         _set_objective(tracking, act, primary, satisfied=success == "passed")
-    if scaled not in (None, ""):
-        _set_objective(tracking, act, primary, measure=float(scaled))
+    if scaled is not None:
+        _set_objective(tracking, act, primary, measure=scaled)
     for key, value in cmi.items():
         # cmi.objectives.n.id names a non-primary objective of the activity.
         if not (key.startswith("cmi.objectives.") and key.endswith(".id")):
@@ -541,10 +612,36 @@ def report(tree: Tree, tracking: Tracking, activity_id: str, cmi: dict[str, str]
         status = cmi.get(prefix + "success_status", "unknown")
         if status in ("passed", "failed"):
             _set_objective(tracking, act, objective, satisfied=status == "passed")
-        measure = cmi.get(prefix + "score.scaled")
-        if measure not in (None, ""):
-            _set_objective(tracking, act, objective, measure=float(measure))
+        measure = _number(cmi.get(prefix + "score.scaled"))
+        if measure is not None:
+            _set_objective(tracking, act, objective, measure=measure)
+    if suspended is not None:
+        t["suspended"] = suspended
     rollup(tree, tracking, act)
+
+
+def _number(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None
+
+
+def evaluated_status(cmi: dict[str, str]) -> tuple[str, str]:
+    """(completion_status, success_status) as the LMS evaluates them (RTE 4.2.4.1, 4.2.22)."""
+    completion = cmi.get("cmi.completion_status", "unknown")
+    threshold = _number(cmi.get("cmi.completion_threshold"))
+    progress = _number(cmi.get("cmi.progress_measure"))
+    if threshold is not None:
+        # With a threshold the progress measure alone decides (unknown without one).
+        completion = (
+            "unknown"
+            if progress is None
+            else ("completed" if progress >= threshold else "incomplete")
+        )
+    success = cmi.get("cmi.success_status", "unknown")
+    passing = _number(cmi.get("cmi.scaled_passing_score"))
+    scaled = _number(cmi.get("cmi.score.scaled"))
+    if passing is not None:
+        success = "unknown" if scaled is None else ("passed" if scaled >= passing else "failed")
+    return completion, success
 
 
 # ---------------------------------------------------------------- attempts
@@ -565,9 +662,7 @@ def _end_attempt(tree: Tree, tracking: Tracking, act: Activity) -> None:
     t["active"] = False
     rollup(tree, tracking, act)
     if not act.is_leaf:
-        _objective_rollup(tracking, act)
-        _progress_rollup(tracking, act)
-        _measure_rollup(tracking, act)
+        _rollup_node(tracking, act)
         rollup(tree, tracking, act)
 
 
@@ -586,7 +681,7 @@ def _reset_for_new_attempt(tracking: Tracking, act: Activity) -> None:
     """A new attempt on a cluster starts its descendants' progress and objectives afresh."""
     for node in _preorder(act):
         t = _t(tracking, node)
-        t["progress_known"] = t["completed"] = False
+        t["progress_known"] = t["completed"] = t["amount_known"] = False
         t["objectives"] = {}
         t["suspended"] = False
 
@@ -706,14 +801,12 @@ def _deliver(tree: Tree, tracking: Tracking, act: Activity) -> Result:
                     _reset_for_new_attempt(tracking, node)
                     reset.append(node)
                 else:
-                    t["progress_known"] = t["completed"] = False
+                    t["progress_known"] = t["completed"] = t["amount_known"] = False
                     t["objectives"] = {}
             t["active"] = True
     for node in reversed(reset):
         # The new attempt's blank state is what the parents roll up from now on.
-        _measure_rollup(tracking, node)
-        _objective_rollup(tracking, node)
-        _progress_rollup(tracking, node)
+        _rollup_node(tracking, node)
         rollup(tree, tracking, node)
     tracking["current"] = act.id
     tracking["suspended"] = None
@@ -917,12 +1010,18 @@ def navigate(tree: Tree, tracking: Tracking, request: str, target: str | None = 
         return Result(error=error)
     if request == "suspendAll":
         return _suspend_all(tree, tracking)
-    if request in ("abandon", "abandonAll"):
-        if current is not None:
-            for node in _path_to_root(current):
-                _t(tracking, node)["active"] = False
+    if request == "abandon":
+        # TB.2.3: the current attempt is given up, nothing is rolled up, nothing delivered;
+        # the learner chooses where to go next.
+        _t(tracking, current)["active"] = False  # type: ignore[arg-type]
+        return Result()
+    if request == "abandonAll":
+        # The whole attempt is given up as it stands: no rollup, the session ends.
+        for node in _path_to_root(current):  # type: ignore[arg-type]
+            _t(tracking, node)["active"] = False
+        tracking["ended"] = True
         tracking["current"] = None
-        return Result(ended=request == "abandonAll")
+        return Result(ended=True)
     if request == "choice":
         return _choice(tree, tracking, target)
     if request == "exitAll":
@@ -985,10 +1084,16 @@ def controls(tree: Tree, tracking: Tracking) -> dict[str, Any]:
     previous_ok = continue_ok and not (
         current is not None and current.parent is not None and current.parent.control["forwardOnly"]
     )
+    active = current is not None and _t(tracking, current)["active"]
     return {
         "continue": bool(continue_ok),
         "previous": bool(previous_ok),
+        # Exit ends the current activity's attempt; exitAll and suspendAll the course's.
+        "exit": bool(active),
+        "exitAll": current is not None,
+        "suspendAll": current is not None,
         "items": items,
         "current": tracking["current"],
         "ended": tracking.get("ended", False),
+        "suspended": bool(tracking.get("suspended")),
     }

@@ -21,7 +21,15 @@
   cfg.items.forEach(function (it, i) { byId[it.identifier] = i; });
   var prevBtn = document.getElementById("prev");
   var nextBtn = document.getElementById("next");
-  var endedEl = document.getElementById("ended");
+  var exitBtn = document.getElementById("exit");
+  var suspendBtn = document.getElementById("suspend-all");
+  var exitAllBtn = document.getElementById("exit-all");
+  // The notices that take the lesson's place once nothing is delivered.
+  var notices = ["ended", "ended-early", "suspended", "choose"].map(function (id) {
+    return document.getElementById(id);
+  }).filter(Boolean);
+  // The sequencing session ended or was suspended: leaving the page has nothing to keep.
+  var sessionOver = false;
 
   function say(text) { statusEl.textContent = text; }
 
@@ -132,7 +140,8 @@
     document.querySelectorAll("nav button").forEach(function (b) {
       var state = controls && controls.items ? controls.items[b.dataset.id] : null;
       if (!state) return;
-      b.disabled = !state.enabled;
+      // Once the course's attempt ended nothing can be chosen in it any more.
+      b.disabled = !state.enabled || !!controls.ended;
       b.closest("li").hidden = state.hidden;
       b.classList.toggle("done", !!state.completed);
     });
@@ -143,6 +152,11 @@
     if (cfg.sequenced) {
       prevBtn.disabled = !(controls && controls.previous);
       nextBtn.disabled = !(controls && controls.continue);
+      if (exitBtn) {
+        exitBtn.disabled = !(controls && controls.exit);
+        suspendBtn.disabled = !(controls && controls.suspendAll);
+        exitAllBtn.disabled = !(controls && controls.exitAll);
+      }
     } else {
       prevBtn.disabled = current <= 0;
       nextBtn.disabled = current >= cfg.items.length - 1;
@@ -154,7 +168,7 @@
     if (!item) return;
     current = index;
     shown = item.identifier;
-    if (endedEl) endedEl.hidden = true;
+    notices.forEach(function (el) { el.hidden = true; });
     if (frame) frame.hidden = false;
     document.querySelectorAll("nav button").forEach(function (b) {
       b.setAttribute("aria-current", String(Number(b.dataset.index) === index));
@@ -166,11 +180,18 @@
     }
   }
 
-  function showEnded() {
+  // Nothing is delivered now: the frame rests and one notice says why.
+  function showNotice(id) {
     shown = null;
     if (frame) { frame.src = cfg.blankUrl; frame.hidden = true; }
-    if (endedEl) endedEl.hidden = false;
-    say("Selesai");
+    notices.forEach(function (el) { el.hidden = el.id !== id; });
+  }
+
+  function showEnded(attempt) {
+    sessionOver = true;
+    var completed = !attempt || attempt.completion === "completed";
+    showNotice(completed || !cfg.sequenced ? "ended" : "ended-early");
+    say(completed ? "Selesai" : "Sesi diakhiri");
   }
 
   // Take the current SCO away and wait until its last commit is stored, so the next
@@ -193,13 +214,26 @@
     markToc(nav.controls);
     setButtons(nav.controls);
     if (nav.deliver) {
+      sessionOver = false;  // e.g. chosen again from the contents after Suspend All
       if (nav.deliver !== shown && byId[nav.deliver] !== undefined) show(byId[nav.deliver]);
+    } else if (nav.ended && nav.controls && nav.controls.suspended) {
+      sessionOver = true;
+      showNotice("suspended");
+      say("Tersimpan");
     } else if (nav.ended) {
-      showEnded();
+      showEnded(nav.attempt);
     } else if (nav.error) {
       say("Navigasi ini tidak diizinkan oleh modul ini.");
       var back = nav.controls && nav.controls.current;
       if (!shown && back && byId[back] !== undefined) show(byId[back]);
+    } else {
+      // Exit (or abandon) ended this activity and nothing follows by itself: the
+      // learner chooses where to go next.
+      showNotice("choose");
+      var toc = document.getElementById("toc");
+      var toggle = document.getElementById("toc-toggle");
+      if (toc) toc.classList.add("open");
+      if (toggle) toggle.setAttribute("aria-expanded", "true");
     }
     return nav;
   }
@@ -240,6 +274,29 @@
       else go(Number(b.dataset.index));
     });
   });
+  if (exitBtn) {
+    exitBtn.addEventListener("click", function () { navigate("exit"); });
+    suspendBtn.addEventListener("click", function () { navigate("suspendAll"); });
+    exitAllBtn.addEventListener("click", function () {
+      if (window.confirm("Akhiri modul ini? Bagian yang belum selesai tidak dapat dilanjutkan; " +
+                         "membuka modul lagi memulai percobaan baru.")) navigate("exitAll");
+    });
+  }
+  if (cfg.sequenced) {
+    // Closing the player without ending the session suspends it (SN Suspend All), so the
+    // next launch resumes where the learner was instead of starting the course over.
+    // A keepalive request outlives the page and, unlike a beacon, carries the header.
+    window.addEventListener("pagehide", function () {
+      if (sessionOver) return;
+      try {
+        fetch(cfg.navigationUrl, {
+          method: "POST", keepalive: true, credentials: "omit",
+          headers: { "Content-Type": "application/json", "X-Launch-Token": cfg.launch },
+          body: JSON.stringify({ request: "suspendAll" })
+        });
+      } catch (e) { /* best effort */ }
+    });
+  }
   if (prevBtn) {
     prevBtn.addEventListener("click", function () {
       if (cfg.sequenced) navigate("previous"); else go(current - 1);
