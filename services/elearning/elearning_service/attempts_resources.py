@@ -14,6 +14,7 @@ from cakap_shared.problems import CakapError
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import runtime
