@@ -1,7 +1,9 @@
 """The people list: filters, the below-JP-target test in SQL, sorting and paging.
 
-Every filter is a WHERE clause and the page is one LIMIT/OFFSET query plus a count,
-so a list of 50,000 people costs two indexed queries, never a walk in Python.
+Every filter is a WHERE clause on `people` alone (no join), so the count is one scan and
+a page is found on an index: the page's ids come from a LIMIT/OFFSET over the sort key's
+index (`ix_people_name_id` holds name and id, so paging by name never reads a row it
+skips), and only those rows are then loaded. A list of 50,000 people never walks Python.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from cakap_shared.auth import Principal
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import rights
@@ -33,65 +35,76 @@ SORTS: dict[str, Any] = {
 def list_people(principal: Principal, args: dict[str, Any], per_page: int) -> dict[str, Any]:
     """{"rows", "total"} of the people the caller may see that match `args`."""
     everyone = principal.is_admin or principal.is_service
-    query = select(Person)
+    conditions = _conditions(args, everyone)
     if not everyone:
-        query = query.where(
+        conditions.append(
             or_(Person.id == principal.id, Person.id.in_(rights.subordinate_ids(principal.id)))
         )
-    query = _filtered(query, args, everyone)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.options(selectinload(Person.account))
+    total = db.session.scalar(select(func.count(Person.id)).where(*conditions))
+    page_ids = db.session.scalars(
+        select(Person.id)
+        .where(*conditions)
         .order_by(*_order(args.get("sort") or "name"))
         .limit(per_page)
         .offset((args["page"] - 1) * per_page)
     ).all()
-    return {"rows": rows, "total": total}
+    loaded = db.session.scalars(
+        select(Person).where(Person.id.in_(page_ids)).options(selectinload(Person.account))
+    ).all()
+    by_id = {person.id: person for person in loaded}
+    return {"rows": [by_id[i] for i in page_ids if i in by_id], "total": total}
 
 
-def _filtered(query: Select, args: dict[str, Any], everyone: bool) -> Select:
+def _conditions(args: dict[str, Any], everyone: bool) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if args.get("q"):
         words = args["q"].strip()
         match = func.lower(Person.name).contains(words.lower(), autoescape=True)
         if everyone and words.isdigit():
             match = or_(match, Person.nip.startswith(words, autoescape=True))
-        query = query.where(match)
+        conditions.append(match)
     if args.get("unit_code"):
         codes = (
             unit_tree.subtree_codes(args["unit_code"])
             if args.get("include_subunits")
             else {args["unit_code"]}
         )
-        query = query.where(Person.unit_code.in_(sorted(codes)))
+        conditions.append(Person.unit_code.in_(sorted(codes)))
     for field in ("grade", "position_type", "status", "employment_type"):
         if args.get(field):
-            query = query.where(getattr(Person, field) == args[field])
+            conditions.append(getattr(Person, field) == args[field])
     if args.get("role"):
         # Roles are stored comma-separated; matching ",role," on a padded list is exact.
         padded = literal(",").concat(Account.roles).concat(",")
-        query = query.where(
+        conditions.append(
             Person.id.in_(select(Account.person_id).where(padded.contains(f",{args['role']},")))
         )
     if args.get("below_target"):
+        # A correlated sum read from the covering index (person_id, year, jp): the first
+        # page stops after per_page matches in name order, where a grouped subquery joined
+        # to people summed the whole year's ledger (and SQLite indexed it) on every request.
         earned = (
-            select(JpEntry.person_id, func.sum(JpEntry.jp).label("jp"))
-            .where(JpEntry.year == args["year"])
-            .group_by(JpEntry.person_id)
-            .subquery()
+            select(func.coalesce(func.sum(JpEntry.jp), 0))
+            .where(JpEntry.person_id == Person.id, JpEntry.year == args["year"])
+            .scalar_subquery()
         )
-        query = query.outerjoin(earned, earned.c.person_id == Person.id).where(
+        conditions += [
             Person.status == "active",
             Person.nip.is_not(None),
-            func.coalesce(earned.c.jp, 0) < target_expression(),
-        )
-    return query
+            earned < target_expression(),
+        ]
+    return conditions
 
 
 def _order(sort: str) -> list[Any]:
     descending = sort.startswith("-")
     column = SORTS[sort.lstrip("-")]
     first = column.desc() if descending else column.asc()
-    return [first.nulls_last(), Person.id]
+    # The id runs the same way as the key, so one (key, id) index serves both directions;
+    # NULLS LAST only where the column may be null (it keeps PostgreSQL off that index).
+    if Person.__table__.c[column.key].nullable:
+        first = first.nulls_last()
+    return [first, Person.id.desc() if descending else Person.id.asc()]
 
 
 def target_expression() -> ColumnElement[int]:
