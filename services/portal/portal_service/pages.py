@@ -87,6 +87,13 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     "account-self": lambda: _("Anda tidak dapat menonaktifkan akun Anda sendiri."),
     "account-none": lambda: _("Pegawai ini belum memiliki akun."),
     "username-taken": lambda: _("NIP ini sudah dipakai sebagai nama pengguna akun lain."),
+    "capacity-below-enrolled": lambda: _(
+        "Kapasitas tidak boleh kurang dari jumlah peserta yang sudah terdaftar."
+    ),
+    "attendance-outside-dates": lambda: _(
+        "Sudah ada kehadiran tercatat di luar tanggal baru. Pilih tanggal yang mencakupnya."
+    ),
+    "course-archived": lambda: _("Pelatihan ini sudah diarsipkan: kelasnya tidak dapat diubah."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {
