@@ -31,6 +31,7 @@ PAGES = {
     "pegawai-tambah": "/admin/pegawai/baru",
     "pegawai-impor": "/admin/pegawai/impor",
     "pelatihan": "/admin/pelatihan",
+    "pelatihan-tambah": "/admin/pelatihan/baru",
     "anggaran": "/admin/anggaran",
     "laporan-kepatuhan-jp": "/admin/laporan/kepatuhan-jp",
     "laporan-kepatuhan-jp-unit": "/admin/laporan/kepatuhan-jp/unit/DISKOMINFO",

@@ -56,6 +56,7 @@ class Gateway:
             "/health/ready": self.ready,
             "/api/openapi.json": self.openapi_json,
             "/api/docs": self.docs_page,
+            "/api/v1/services": self.services,
         }
         # A service down at start is retried by the refresher; the gateway starts anyway.
         self.registry.refresh()
@@ -197,8 +198,8 @@ class Gateway:
         """The process answers."""
         return self.json_answer(200, {"status": "ok", "service": "gateway"})
 
-    def ready(self, environ: dict[str, Any], request_id: str) -> Any:
-        """200 only when every service's /health/ready answers 200; else 503, per service."""
+    def _health(self, request_id: str) -> dict[str, dict[str, Any]]:
+        """Each service's /health/ready, asked in parallel: ok, unavailable or unreachable."""
 
         def check(name: str) -> tuple[str, dict[str, Any]]:
             try:
@@ -211,7 +212,11 @@ class Gateway:
 
         names = list(self.upstreams)
         with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
-            services = dict(pool.map(check, names))
+            return dict(pool.map(check, names))
+
+    def ready(self, environ: dict[str, Any], request_id: str) -> Any:
+        """200 only when every service's /health/ready answers 200; else 503, per service."""
+        services = self._health(request_id)
         if self.registry.missing:
             self.registry.refresh_if_due()
         # Ready means routable too: a service whose manifest is unknown cannot be reached.
@@ -220,6 +225,38 @@ class Gateway:
         ok = all(s["status"] == "ok" for s in services.values())
         document = {"status": "ok" if ok else "unavailable", "services": services}
         return self.json_answer(200 if ok else 503, document)
+
+    def services(self, environ: dict[str, Any], request_id: str) -> Any:
+        """Every service the gateway routes to (admins): its manifest's version and routes, its
+        health, and where its event outbox is read, so a page listing services needs no list
+        of its own and a new service appears once it is in SERVICE_URLS."""
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            return self.problem(405, "Only GET.", request_id, ("Allow", "GET, HEAD"))
+        claims = self.auth.claims(environ.get("HTTP_AUTHORIZATION"))
+        if claims is None:
+            return self.problem(
+                401, "A valid access token is required.", request_id, _WWW_AUTHENTICATE
+            )
+        roles = claims.get("roles")
+        if not (isinstance(roles, list) and "admin" in roles):
+            return self.problem(403, "Only administrators read the service registry.", request_id)
+        health = self._health(request_id)
+        manifests = self.registry.manifests
+        items = []
+        for name in self.upstreams:
+            manifest = manifests.get(name)
+            outbox = f"/api/v1/outbox/{name}"
+            items.append(
+                {
+                    "name": name,
+                    "version": manifest.version if manifest else None,
+                    "manifest": "known" if manifest else "unknown",
+                    "status": health[name]["status"],
+                    "routes": list(manifest.routes) if manifest else [],
+                    "outbox": outbox if manifest and outbox in manifest.routes else None,
+                }
+            )
+        return self.json_answer(200, {"items": items, "total": len(items)})
 
     def merged_openapi(self, request_id: str = "") -> dict[str, Any]:
         """Every service's OpenAPI document merged (cached for the manifest TTL)."""

@@ -170,6 +170,9 @@ def http_exception_to_problem(error: HTTPException) -> Response:
     extra_headers = data.get("headers") if isinstance(data, dict) else None
     headers.update(extra_headers or {})
     extra = data.get("extra") if isinstance(data, dict) else None
+    if isinstance(data, dict) and data.get("messages") and not (extra or {}).get("code"):
+        # A schema's refusal (webargs) has no code of its own: clients map this one.
+        extra = {**(extra or {}), "code": "invalid-fields"}
     return problem_response(
         status, detail, title=error.name, errors=errors, headers=headers, **(extra or {})
     )

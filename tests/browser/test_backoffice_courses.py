@@ -104,3 +104,91 @@ def test_no_back_office_for_others(page_as) -> None:
     page = page_as("atasan")
     assert page.goto("/admin/pelatihan").status == 403
     assert page.locator("a[href='/admin']").count() == 0
+
+
+def test_course_form_picks_modules_and_tests_by_title(suite, page_as) -> None:
+    """Modules and pre/post tests are chosen from e-learning's and evaluation's lists."""
+    admin = suite.api("admin")
+    modules = admin.get("/api/v1/modules", params={"per_page": 100}).json()["items"]
+    posts = admin.get("/api/v1/assessments", params={"kind": "post_test"}).json()["items"]
+    assert modules and posts, "the demo data has modules and post tests"
+    page = page_as("admin")
+    page.goto("/admin/pelatihan/baru")
+    code = _code()
+    page.fill("#f-code", code)
+    page.fill("#f-title", "Literasi Data untuk ASN")
+    page.fill("#f-jp", "8")
+    page.select_option("#f-form", "e_learning")
+    page.locator("#f-module_ids label").filter(has_text=modules[0]["title"]).first.click()
+    page.select_option("#f-post_test_id", label=posts[0]["title"])
+    page.click("form.form button[type=submit]")
+    assert page.locator("h1").inner_text() == "Literasi Data untuk ASN"
+    course = {"id": page.url.rstrip("/").rsplit("/", 1)[-1]}
+    saved = admin.get(f"/api/v1/courses/{course['id']}").json()
+    assert saved["code"] == code
+    assert saved["module_ids"] == [modules[0]["id"]]
+    assert saved["post_test_id"] == posts[0]["id"] and saved["pre_test_id"] is None
+    # editing shows the choices made, by title, and can take the module away again
+    page.goto(f"/admin/pelatihan/{course['id']}/ubah")
+    chosen = page.locator("#f-module_ids input:checked")
+    assert chosen.count() == 1 and chosen.get_attribute("value") == modules[0]["id"]
+    picked = page.locator("#f-post_test_id option:checked").inner_text()
+    assert picked == posts[0]["title"]
+    chosen.uncheck()
+    page.click("form.form button[type=submit]")
+    assert admin.get(f"/api/v1/courses/{course['id']}").json()["module_ids"] == []
+
+
+@pytest.fixture
+def open_class(suite) -> dict:
+    """A published classroom course with a class starting in a month."""
+    admin = suite.api("admin")
+    course = admin.post(
+        "/api/v1/courses", json={"code": _code(), "title": "Pelayanan Prima", "jp": 16}
+    ).json()
+    assert admin.post(f"/api/v1/courses/{course['id']}/publish").status_code == 200
+    start = date.today() + timedelta(days=30)
+    klass = admin.post(
+        f"/api/v1/courses/{course['id']}/classes",
+        json={"name": "Angkatan Lama", "starts_on": start.isoformat(),
+              "ends_on": (start + timedelta(days=2)).isoformat(), "capacity": 10},
+    ).json()  # fmt: skip
+    return klass
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_edit_a_class(suite, page_as, assert_fits, open_class, phone: bool) -> None:
+    page = page_as("admin", phone=phone)
+    page.goto(f"/admin/kelas/{open_class['id']}")
+    page.click("#edit-class")
+    assert page.locator("#f-name").input_value() == "Angkatan Lama"
+    assert page.locator("#f-capacity").input_value() == "10"
+    assert_fits(page)
+    start = date.fromisoformat(open_class["starts_on"])
+    page.fill("#f-ends_on", (start - timedelta(days=1)).isoformat())
+    page.fill("#f-capacity", "0")
+    page.click("form.form button[type=submit]")
+    # refused by the catalog, each next to its field; nothing was saved
+    assert page.locator("#e-capacity").is_visible()
+    assert suite.api("admin").get(f"/api/v1/classes/{open_class['id']}").json()["capacity"] == 10
+    page.fill("#f-capacity", "30")
+    page.click("form.form button[type=submit]")
+    assert page.locator("#e-ends_on").is_visible()
+    assert_fits(page)
+    page.fill("#f-name", "Angkatan Baru")
+    page.fill("#f-ends_on", (start + timedelta(days=4)).isoformat())
+    page.fill("#f-place", "Aula Rumah Dinas Walikota")
+    page.locator("input[name=trainer_ids]").first.check()
+    page.click("form.form button[type=submit]")
+    assert page.locator("h1").inner_text() == "Angkatan Baru"
+    assert page.locator("#seats").inner_text() == "0 / 30"
+    assert "Aula Rumah Dinas Walikota" in page.locator(".facts").inner_text()
+    saved = suite.api("admin").get(f"/api/v1/classes/{open_class['id']}").json()
+    assert saved["ends_on"] == (start + timedelta(days=4)).isoformat()
+    assert len(saved["trainer_ids"]) == 1
+    assert_fits(page)
+
+
+def test_class_edit_is_not_offered_to_others(page_as, open_class) -> None:
+    page = page_as("trainer")
+    assert page.goto(f"/admin/kelas/{open_class['id']}/ubah").status == 403

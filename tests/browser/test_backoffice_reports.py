@@ -93,13 +93,24 @@ def test_budget_set_and_changed_with_field_error(page_as) -> None:
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-def test_operations_show_each_services_delivery(page_as, assert_fits, phone: bool) -> None:
+def test_operations_show_each_services_health_version_and_delivery(
+    page_as, assert_fits, phone: bool
+) -> None:
     page = page_as("admin", phone=phone)
-    assert page.goto("/admin/operasi?layanan=catalog").status == 200
-    for name in ("personnel", "catalog", "elearning", "evaluation"):
+    assert page.goto("/admin/operasi?layanan=notification").status == 200
+    # Every service of the suite, from the gateway's registry (the portal keeps no list).
+    rows = page.locator("#services tbody tr")
+    names = {rows.nth(i).get_attribute("data-service") for i in range(rows.count())}
+    assert {"personnel", "catalog", "elearning", "evaluation", "notification", "planning"} <= names
+    for name in ("personnel", "catalog", "elearning", "evaluation", "notification"):
         cells = page.locator(f"#services tr[data-service={name}] td").all_inner_texts()
-        assert len(cells) == 6 and all(c.strip().isdigit() for c in cells[1:]), cells
-    assert page.locator("#dead-h").is_visible()
+        assert len(cells) == 8 and cells[1] == "Sehat" and cells[2].strip() not in ("", "—")
+        assert all(c.strip().isdigit() for c in cells[3:]), cells
+    planning = page.locator("#services tr[data-service=planning] td").all_inner_texts()
+    assert planning[1] == "Sehat" and planning[2].strip() not in ("", "—")
+    assert planning[3] == "Tidak mengirim peristiwa."
+    assert page.locator("#services tr[data-service=planning] a").count() == 0
+    assert "notification" in page.locator("#dead-h").inner_text()
     assert_fits(page)
 
 

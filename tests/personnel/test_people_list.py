@@ -34,6 +34,30 @@ def test_sorting_and_paging_never_overlap(org):
     assert by_grade == ["Staff", "Peer", "Kabid", "Kadis"]
 
 
+def test_pages_of_equal_names_cover_everyone_once_in_both_directions(app, org):
+    """Ties on the sort key break on the id, the same way as the key, and each page's rows
+    come back in the page's order (they are loaded after the page's ids are found)."""
+    from personnel_service.models import Person
+
+    with app.app_context():
+        db.session.add_all(
+            Person(name="Sama Nama", unit_code="OPD-B", status="active") for _ in range(7)
+        )
+        db.session.commit()
+
+    def pages(sort: str) -> list[str]:
+        seen = []
+        for page in (1, 2, 3, 4):
+            body = org.get(f"/api/v1/people?q=sama&sort={sort}&per_page=2&page={page}").get_json()
+            assert body["total"] == 7
+            seen += [p["id"] for p in body["items"]]
+        return seen
+
+    ascending, descending = pages("name"), pages("-name")
+    assert len(set(ascending)) == 7 and len(ascending) == 7
+    assert ascending == sorted(ascending) and descending == ascending[::-1]
+
+
 def test_below_target_counts_jp_of_the_year_and_agency_targets(app, org):
     year = date.today().year
     with app.app_context():

@@ -1,11 +1,11 @@
-"""Classes across courses, and a class's roster for its trainers, admins and services."""
+"""Classes across courses, changing one (admin), and a class's roster for its trainers."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from cakap_shared.auth import Principal, current_principal
+from cakap_shared.auth import Principal, current_principal, require_roles
 from cakap_shared.db import paginate
 from cakap_shared.problems import CakapError
 from flask.views import MethodView
@@ -13,12 +13,14 @@ from flask_smorest import Blueprint
 from sqlalchemy import case, select
 
 from . import clock
+from .domain import classes as class_rules
 from .enrolment_logic import is_trainer_of
 from .extensions import db
 from .models import Course, CourseClass, Enrolment
 from .schemas import (
     ClassQueryArgsSchema,
     ClassSchema,
+    ClassUpdateSchema,
     RosterEntrySchema,
     RosterQueryArgsSchema,
     page_of,
@@ -91,6 +93,14 @@ class ClassesById(MethodView):
     def get(self, class_id: str) -> CourseClass:
         """A class with its seats and enrolment window."""
         return _class(class_id, current_principal())
+
+    @blp.arguments(ClassUpdateSchema)
+    @blp.response(200, ClassSchema)
+    @blp.alt_response(409, description="Capacity below the enrolled, attendance outside new dates")
+    def patch(self, body: dict[str, Any], class_id: str) -> CourseClass:
+        """Change a class (admin): name, dates, place, capacity, enrolment window, trainers."""
+        who = require_roles("admin")
+        return class_rules.update_class(_class(class_id, who), body, who.id)
 
 
 @blp.route("/classes/<class_id>/roster")

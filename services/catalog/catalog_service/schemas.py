@@ -258,6 +258,22 @@ class ClassCreateSchema(ma.Schema):
             raise ma.ValidationError("enrolment closes after the class ends", "enrolment_closes_on")
 
 
+class ClassUpdateSchema(ma.Schema):
+    """Changes to a class (admin): any of its fields; dates are checked with the kept ones."""
+
+    name = ma.fields.String(validate=V.Length(min=1, max=200))
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
+    capacity = ma.fields.Integer(
+        strict=True, validate=V.Range(min=1, max=100000, error="capacity must be at least 1")
+    )
+    place = ma.fields.String(allow_none=True, validate=V.Length(max=300))
+    online = ma.fields.Boolean()
+    enrolment_opens_on = ma.fields.Date()
+    enrolment_closes_on = ma.fields.Date()
+    trainer_ids = ma.fields.List(ma.fields.String(validate=_ID))
+
+
 class ClassSchema(ma.Schema):
     """A class (angkatan)."""
 

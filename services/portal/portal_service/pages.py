@@ -117,6 +117,13 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     ),
     "unit-unknown": lambda: _("Unit kerja tidak dikenal."),
     "no-recipients": lambda: _("Tidak ada pegawai aktif di unit ini atau sub-unitnya."),
+    "capacity-below-enrolled": lambda: _(
+        "Kapasitas tidak boleh kurang dari jumlah peserta yang sudah terdaftar."
+    ),
+    "attendance-outside-dates": lambda: _(
+        "Sudah ada kehadiran tercatat di luar tanggal baru. Pilih tanggal yang mencakupnya."
+    ),
+    "course-archived": lambda: _("Pelatihan ini sudah diarsipkan: kelasnya tidak dapat diubah."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth import api_get, roles_required
 from ..forms import ActionForm, page_number
 from ..gateway import ApiError, path
-from ..pages import items_of, load_part, pagination
+from ..pages import coded_message, items_of, load_part, pagination
 from . import bp
 from .api import call, field_errors, problem_message
 
@@ -90,6 +90,10 @@ def _course_body(form: Any, course: dict[str, Any] | None) -> tuple[dict[str, An
         c.strip() for c in (form.get("prerequisites") or "").replace("\n", ",").split(",")
         if c.strip()
     ]  # fmt: skip
+    # Picked from the lists (form order is the course's module order); duplicates dropped.
+    body["module_ids"] = list(dict.fromkeys(m for m in form.getlist("module_ids") if m))
+    for field in ("pre_test_id", "post_test_id"):
+        body[field] = (form.get(field) or "").strip() or None
     if course is not None and course.get("status") == "published":
         body = {k: v for k, v in body.items() if k in EDITABLE_WHEN_PUBLISHED}
     elif course is not None:
@@ -103,7 +107,35 @@ def _course_values(course: dict[str, Any]) -> dict[str, Any]:
         f"{c.get('code')}:{c.get('level')}" for c in course.get("competencies") or []
     )
     values["prerequisites"] = ", ".join(course.get("prerequisites") or [])
+    values["module_ids"] = list(course.get("module_ids") or [])
     return values
+
+
+def _picked_modules(values: Any) -> list[str]:
+    """The module ids the form holds, in order (a resent form or the course's own)."""
+    if hasattr(values, "getlist"):
+        return [m for m in values.getlist("module_ids") if m]
+    return list(values.get("module_ids") or [])
+
+
+def _module_choices(values: Any) -> tuple[list[dict[str, Any]], list[str], str | None]:
+    """Modules to pick from (the chosen first, in course order), chosen ids the list does not
+    show (kept as they are), and the message when e-learning could not be read."""
+    data, error = load_part(lambda: api_get("/api/v1/modules", params={"per_page": 100}))
+    modules = [m for m in items_of(data) if isinstance(m, dict) and m.get("id")]
+    picked = _picked_modules(values)
+    by_id = {m["id"]: m for m in modules}
+    first = [by_id[m] for m in picked if m in by_id]
+    rest = [m for m in modules if m["id"] not in set(picked)]
+    unlisted = [m for m in picked if m not in by_id]
+    return first + rest, unlisted, error
+
+
+def _tests(kind: str) -> tuple[list[dict[str, Any]], str | None]:
+    data, error = load_part(
+        lambda: api_get("/api/v1/assessments", params={"kind": kind, "per_page": 100})
+    )
+    return [a for a in items_of(data) if isinstance(a, dict) and a.get("id")], error
 
 
 def _course_form(course: dict[str, Any] | None, values: Any, errors: dict[str, str]):
@@ -111,6 +143,9 @@ def _course_form(course: dict[str, Any] | None, values: Any, errors: dict[str, s
     competencies, _error = load_part(
         lambda: api_get("/api/v1/competencies", params={"per_page": 100})
     )
+    modules, unlisted_modules, modules_error = _module_choices(values)
+    pre_tests, pre_error = _tests("pre_test")
+    post_tests, post_error = _tests("post_test")
     return render_template(
         "admin/course_form.html",
         course=course,
@@ -119,6 +154,13 @@ def _course_form(course: dict[str, Any] | None, values: Any, errors: dict[str, s
         forms=FORMS,
         providers=items_of(providers),
         competencies=items_of(competencies),
+        modules=modules,
+        picked_modules=set(_picked_modules(values)),
+        unlisted_modules=unlisted_modules,
+        modules_error=modules_error,
+        pre_tests=pre_tests,
+        post_tests=post_tests,
+        tests_error=pre_error or post_error,
         locked=course is not None and course.get("status") == "published",
         editable=EDITABLE_WHEN_PUBLISHED,
     )
@@ -218,35 +260,71 @@ def _trainers() -> list[dict[str, Any]]:
 def create_class(course_id: str):
     """Open a class: dates, capacity, enrolment window, trainers."""
     course = api_get(path("/api/v1/courses/{}", course_id)) or {}
-    values: Any = request.form if request.method == "POST" else {}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        if not ActionForm().validate():
-            flash(_("Formulir kedaluwarsa. Silakan kirim ulang."), "error")
-        else:
-            body, errors = _class_body(request.form)
-            if not errors:
-                try:
-                    created = call("POST", path("/api/v1/courses/{}/classes", course_id), json=body)
-                except ApiError as error:
-                    if error.status == 401 or error.unavailable:
-                        raise
-                    errors = field_errors(error)
-                    if not errors:
-                        flash(problem_message(error), "error")
-                else:
-                    flash(_("Kelas dibuka."), "success")
-                    return redirect(
-                        url_for("backoffice.course_class", class_id=created["id"]), code=303
-                    )
+    if request.method == "GET":
+        return _class_form(course, None, {}, {})
+    return _save_class(course, None)
+
+
+@bp.route("/kelas/<class_id>/ubah", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_class(class_id: str):
+    """Change a class: name, dates, capacity, enrolment window, place, trainers."""
+    course_class = api_get(path("/api/v1/classes/{}", class_id)) or {}
+    course = {"id": course_class.get("course_id"), "title": course_class.get("course_title")}
+    if request.method == "GET":
+        values = {**course_class, "capacity": str(course_class.get("capacity") or "")}
+        return _class_form(course, course_class, values, {})
+    return _save_class(course, course_class)
+
+
+def _class_form(
+    course: dict[str, Any],
+    course_class: dict[str, Any] | None,
+    values: Any,
+    errors: dict[str, str],
+    status: int = 200,
+):
+    if hasattr(values, "getlist"):
+        chosen = set(values.getlist("trainer_ids"))
+    else:
+        chosen = set(values.get("trainer_ids") or [])
     return render_template(
         "admin/class_form.html",
         course=course,
+        course_class=course_class,
         values=values,
         errors=errors,
         trainers=_trainers(),
-        chosen=set(values.getlist("trainer_ids")) if hasattr(values, "getlist") else set(),
-    ), (422 if errors else 200)
+        chosen=chosen,
+    ), status
+
+
+def _save_class(course: dict[str, Any], course_class: dict[str, Any] | None):
+    """Create (course_class None) or change a class; the form again with the refusals."""
+    if not ActionForm().validate():
+        flash(_("Formulir kedaluwarsa. Silakan kirim ulang."), "error")
+        return _class_form(course, course_class, request.form, {}, 400)
+    body, errors = _class_body(request.form)
+    if errors:
+        return _class_form(course, course_class, request.form, errors, 422)
+    try:
+        if course_class is None:
+            saved = call("POST", path("/api/v1/courses/{}/classes", course["id"]), json=body)
+        else:
+            saved = call("PATCH", path("/api/v1/classes/{}", course_class["id"]), json=body)
+    except ApiError as error:
+        if error.status == 401 or error.unavailable:
+            raise
+        errors = field_errors(error)
+        coded = coded_message(error)
+        if coded and errors:
+            # A conflict with the class's state (seats taken, attendance): say which.
+            errors = dict.fromkeys(errors, coded)
+        if not errors:
+            flash(problem_message(error), "error")
+        return _class_form(course, course_class, request.form, errors, error.status)
+    flash(_("Kelas dibuka.") if course_class is None else _("Kelas disimpan."), "success")
+    return redirect(url_for("backoffice.course_class", class_id=saved["id"]), code=303)
 
 
 def _class_body(form: Any) -> tuple[dict[str, Any], dict[str, str]]:

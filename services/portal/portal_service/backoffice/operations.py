@@ -1,4 +1,5 @@
-"""Operations: each service's event delivery (pending, failing, dead letters) and retry."""
+"""Operations: each service's health and version, its event delivery (pending, failing, dead
+letters) and retry; the services come from the gateway's registry of manifests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..auth import api_get, roles_required
 from ..forms import ActionForm
@@ -14,22 +16,36 @@ from ..pages import items_of, load_part
 from . import bp
 from .api import call, problem_message
 
-# Services that publish events through an outbox (the gateway routes /api/v1/outbox/<name>).
-PRODUCERS = ("personnel", "catalog", "elearning", "evaluation")
+HEALTH = {
+    "ok": _l("Sehat"),
+    "unavailable": _l("Tidak siap"),
+    "unreachable": _l("Tidak terjangkau"),
+}
+
+
+def _registry() -> tuple[list[dict[str, Any]], str | None]:
+    """Every service the gateway routes to, from its manifest registry (no list of our own:
+    a new service shows up here once the gateway knows it)."""
+    data, error = load_part(lambda: api_get("/api/v1/services"))
+    return [s for s in items_of(data) if isinstance(s, dict) and s.get("name")], error
 
 
 @bp.get("/operasi")
 @roles_required("admin")
 def operations():
-    """Delivery state per service, and the dead letters of the one asked for."""
+    """Health and version per service, delivery state of those with an outbox, dead letters."""
     shown = request.args.get("layanan", "")
+    registry, registry_error = _registry()
     services: list[dict[str, Any]] = []
-    for name in PRODUCERS:
-        stats, error = load_part(lambda n=name: api_get(path("/api/v1/outbox/{}", n)))
-        services.append({"name": name, "stats": stats if isinstance(stats, dict) else None,
+    for entry in registry:
+        stats, error = None, None
+        if entry.get("outbox"):
+            stats, error = load_part(lambda e=entry: api_get(path("/api/v1/outbox/{}", e["name"])))
+        services.append({**entry, "stats": stats if isinstance(stats, dict) else None,
                          "error": error})  # fmt: skip
+    producers = {s["name"] for s in services if s.get("outbox")}
     letters, letters_error = [], None
-    if shown in PRODUCERS:
+    if shown in producers:
         data, letters_error = load_part(
             lambda: api_get(path("/api/v1/outbox/{}/dead-letters", shown))
         )
@@ -37,7 +53,9 @@ def operations():
     return render_template(
         "admin/operations.html",
         services=services,
-        shown=shown if shown in PRODUCERS else "",
+        registry_error=registry_error,
+        health=HEALTH,
+        shown=shown if shown in producers else "",
         letters=letters,
         letters_error=letters_error,
         form=ActionForm(),
@@ -48,7 +66,8 @@ def operations():
 @roles_required("admin")
 def retry(service: str, delivery_id: int):
     """Put one dead letter back in its service's queue."""
-    if service not in PRODUCERS or not ActionForm().validate():
+    producers = {s["name"] for s in _registry()[0] if s.get("outbox")}
+    if service not in producers or not ActionForm().validate():
         flash(_("Permintaan tidak dapat diproses."), "error")
         return redirect(url_for("backoffice.operations"), code=303)
     try:

@@ -1,0 +1,136 @@
+"""Changing a class after it was opened: name, dates, place, capacity, window, trainers.
+
+The new values are checked together with the ones kept (a new end date against the old
+start), the capacity never drops below the seats already taken (one conditional UPDATE,
+so an approval racing the change cannot slip past it), added seats go to the waitlist in
+its order, and a classroom class's session days follow its dates: days no longer inside
+are removed, new working days are added, and a day that already has attendance is never
+dropped (the change is refused instead).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError
+from sqlalchemy import delete, select, update
+
+from ..enrolment_logic import promote_next
+from ..extensions import db
+from ..models import Attendance, ClassSession, CourseClass
+from .attendance import weekdays
+
+# The fields a class's PATCH may carry (all optional).
+FIELDS = (
+    "name",
+    "starts_on",
+    "ends_on",
+    "place",
+    "online",
+    "capacity",
+    "enrolment_opens_on",
+    "enrolment_closes_on",
+    "trainer_ids",
+)
+
+
+def _invalid(field: str, message: str) -> CakapError:
+    return CakapError(422, f"{field}: {message}", errors={field: [message]}, code="invalid-class")
+
+
+def _check_dates(merged: dict[str, Any]) -> None:
+    starts, ends = merged["starts_on"], merged["ends_on"]
+    opens, closes = merged["enrolment_opens_on"], merged["enrolment_closes_on"]
+    if ends < starts:
+        raise _invalid("ends_on", "the class ends before it starts")
+    if closes < opens:
+        raise _invalid("enrolment_closes_on", "enrolment closes before it opens")
+    if closes > ends:
+        raise _invalid("enrolment_closes_on", "enrolment closes after the class ends")
+
+
+def update_class(course_class: CourseClass, body: dict[str, Any], actor: str) -> CourseClass:
+    """Apply `body` to the class (admin), in one transaction; 409/422 name the field."""
+    if course_class.course.status == "archived":
+        raise CakapError(
+            409,
+            f"Course {course_class.course.code} is archived: its classes are kept as they were.",
+            code="course-archived",
+        )
+    merged = {name: body.get(name, getattr(course_class, name)) for name in FIELDS}
+    _check_dates(merged)
+    old_days = (course_class.starts_on, course_class.ends_on)
+    old_capacity, capacity = course_class.capacity, merged["capacity"]
+    if capacity != old_capacity:
+        # Conditional: a seat taken meanwhile is counted here, never overbooked.
+        changed = db.session.execute(
+            update(CourseClass)
+            .where(CourseClass.id == course_class.id, CourseClass.seats_taken <= capacity)
+            .values(capacity=capacity)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:
+            db.session.rollback()
+            raise CakapError(
+                409,
+                f"capacity: {course_class.seats_taken} learners are enrolled; withdraw some "
+                "before lowering the capacity below that.",
+                errors={"capacity": ["below the learners already enrolled"]},
+                code="capacity-below-enrolled",
+            )
+    for name in FIELDS:
+        if name != "capacity" and name in body:
+            setattr(course_class, name, body[name])
+    if (course_class.starts_on, course_class.ends_on) != old_days:
+        _follow_dates(course_class, old_days)
+    db.session.flush()
+    if capacity > old_capacity:
+        # Seats added: the waitlist gets them, first come first served.
+        while promote_next(course_class.id):
+            pass
+    db.session.commit()
+    audit("class.updated", actor=actor, class_id=course_class.id, fields=sorted(body))
+    db.session.refresh(course_class)
+    return course_class
+
+
+def _follow_dates(course_class: CourseClass, old_days: tuple[date, date]) -> None:
+    """Session days of a classroom class follow new dates; attended days are never dropped."""
+    if not course_class.course.is_classroom:
+        return
+    starts, ends = course_class.starts_on, course_class.ends_on
+    outside = select(ClassSession.id).where(
+        ClassSession.class_id == course_class.id,
+        (ClassSession.day < starts) | (ClassSession.day > ends),
+    )
+    attended = db.session.scalar(
+        select(ClassSession.day)
+        .join(Attendance, Attendance.session_id == ClassSession.id)
+        .where(ClassSession.id.in_(outside))
+        .order_by(ClassSession.day)
+        .limit(1)
+    )
+    if attended is not None:
+        db.session.rollback()
+        field = "starts_on" if attended < starts else "ends_on"
+        raise CakapError(
+            409,
+            f"{field}: attendance is recorded on {attended.isoformat()}, outside the new dates.",
+            errors={field: [f"attendance is recorded on {attended.isoformat()}"]},
+            code="attendance-outside-dates",
+        )
+    db.session.execute(
+        delete(ClassSession)
+        .where(ClassSession.id.in_(outside))
+        .execution_options(synchronize_session=False)
+    )
+    old_starts, old_ends = old_days
+    kept = set(
+        db.session.scalars(select(ClassSession.day).where(ClassSession.class_id == course_class.id))
+    )
+    # Only days the old dates did not cover: days a trainer removed inside them stay removed.
+    for day in weekdays(starts, ends):
+        if day not in kept and not old_starts <= day <= old_ends:
+            db.session.add(ClassSession(class_id=course_class.id, day=day))
