@@ -12,7 +12,7 @@ def _code() -> str:
     return f"BO-{uuid.uuid4().hex[:6].upper()}"
 
 
-def test_create_publish_and_open_a_class(page_as, assert_fits) -> None:
+def test_create_publish_and_open_a_class(suite, page_as, assert_fits) -> None:
     page = page_as("admin")
     page.goto("/admin/pelatihan/baru")
     code = _code()
@@ -23,8 +23,15 @@ def test_create_publish_and_open_a_class(page_as, assert_fits) -> None:
     assert page.locator("#e-jp").is_visible()  # the catalog refused jp=0, next to the field
     page.fill("#f-jp", "12")
     page.fill("#f-competencies", "T-DKI-SPBE:2")
+    page.fill("#f-min_attendance_percent", "150")  # the completion rule, in percent
+    page.click("form.form button[type=submit]")
+    assert page.locator("#e-min_attendance_percent").is_visible()
+    page.fill("#f-min_attendance_percent", "90")
     page.click("form.form button[type=submit]")
     assert page.locator("h1").inner_text() == "Tata Naskah Dinas Elektronik"
+    course_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    stored = suite.api("admin").get(f"/api/v1/courses/{course_id}").json()
+    assert stored["min_attendance_percent"] == 90
     assert page.locator("#course-status").inner_text() == "Draf"
     page.click("#publish")
     assert page.locator("#course-status").inner_text() == "Terbit"

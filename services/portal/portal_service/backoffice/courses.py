@@ -76,6 +76,15 @@ def _course_body(form: Any, course: dict[str, Any] | None) -> tuple[dict[str, An
                 body[field] = int(raw)
             else:
                 errors[field] = _("Isi dengan bilangan bulat.")
+    # The classroom completion rule: empty on a new course takes catalog's default (80 for
+    # klasikal and blended); emptied on an existing one, attendance is not required.
+    attendance = (form.get("min_attendance_percent") or "").strip()
+    if attendance.isdigit() and int(attendance) <= 100:
+        body["min_attendance_percent"] = int(attendance)
+    elif attendance:
+        errors["min_attendance_percent"] = _("Isi dengan bilangan bulat 0 sampai 100.")
+    elif course is not None:
+        body["min_attendance_percent"] = None
     competencies = []
     for line in (form.get("competencies") or "").replace(",", "\n").splitlines():
         if not line.strip():
