@@ -89,6 +89,14 @@ def test_a_code_of_a_draft_stays_hidden_from_learners(cat, who, catalog):
     assert codes(cat, who, "q=TIK-999") == []
 
 
+def test_an_archived_course_leaves_the_learners_list(cat, who, catalog):
+    course = cat.course(code="TIK-998", title="Sudah diarsipkan")
+    assert codes(cat, who, "q=TIK-998") == ["TIK-998"]
+    cat.ok(cat.client.post(f"/api/v1/courses/{course['id']}/archive", headers=cat.admin))
+    assert codes(cat, who, "q=TIK-998") == []
+    assert "TIK-998" not in codes(cat, who, "")
+
+
 def test_filters(cat, who, catalog):
     assert sorted(codes(cat, who, "competency=M-KOM")) == ["KOM-01", "TIK-101"]
     assert sorted(codes(cat, who, "competency=M-PP,T-SPBE")) == ["PM-01", "TIK-101", "TIK-102"]
