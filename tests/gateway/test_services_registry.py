@@ -49,16 +49,18 @@ def test_admin_reads_every_service_with_version_health_and_outbox(line_up):
 
 
 @pytest.mark.parametrize(
-    ("headers", "status"),
-    [
-        ({}, 401),
-        (bearer("not-a-token"), 401),
-        (bearer(mint_token("p-1", ["asn", "supervisor"])), 403),
-        (bearer(mint_token("t-1", ["trainer"])), 403),
-    ],
+    ("who", "status"),
+    [(None, 401), ("not-a-token", 401), (["asn", "supervisor"], 403), (["trainer"], 403)],
 )
-def test_only_admins_read_the_registry(line_up, headers, status):
+def test_only_admins_read_the_registry(line_up, who, status):
+    """Tokens are minted when the test runs: one minted at collection may have expired."""
     client, _ = line_up
+    if who is None:
+        headers = {}
+    elif isinstance(who, str):
+        headers = bearer(who)
+    else:
+        headers = bearer(mint_token("p-1", who))
     answer = client.get("/api/v1/services", headers=headers)
     assert answer.status_code == status
     assert answer.headers["Content-Type"].startswith("application/problem+json")
