@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.security
+
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -30,8 +32,6 @@ needs_nginx = pytest.mark.skipif(
 
 ECHO = """
 import json
-
-pytestmark = pytest.mark.security
 
 def app(environ, start_response):
     seen = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k[:5] == "HTTP_"}
