@@ -170,3 +170,21 @@ def test_a_supervisor_outside_the_line_sees_nothing(cat, people, line):
     assert cat.client.get(f"{BASE}/{plan['id']}", headers=cat.who["trainer"]).status_code == 404
     _refused(cat.client.post(BASE, json={"year": 2027}, headers=cat.who["trainer"]), 403,
              "plan-asn-only")  # fmt: skip
+
+
+def test_without_a_supervisor_on_record_the_plan_stays_a_draft(cat):
+    # The `supervisor` token has no supervisor of their own.
+    plan = _plan(cat, as_="supervisor")
+    cat.ok(_add(cat, plan["id"], cat.course()["id"], as_="supervisor"), 201)
+    _refused(_post(cat, plan["id"], "submit", as_="supervisor"), 409, "plan-no-supervisor")
+    again = cat.ok(cat.client.get(f"{BASE}/{plan['id']}", headers=cat.who["supervisor"]))
+    assert (again["status"], again["supervisor_id"]) == ("draft", None)
+
+
+def test_an_admin_reads_and_decides_any_plan(cat):
+    plan = _plan(cat)
+    cat.ok(_add(cat, plan["id"], cat.course()["id"]), 201)
+    cat.ok(_post(cat, plan["id"], "submit"))
+    assert cat.ok(cat.client.get(f"{BASE}/{plan['id']}", headers=cat.admin))["id"] == plan["id"]
+    returned = cat.ok(_post(cat, plan["id"], "return", as_="admin", comment="Lengkapi"))
+    assert returned["status"] == "returned"

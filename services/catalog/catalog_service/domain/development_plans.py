@@ -181,13 +181,14 @@ def submit(plan_id: str, who: Principal) -> DevelopmentPlan:
             code="plan-empty",
         )
     # The supervisor may have changed since the draft began: the current one decides.
-    plan.supervisor_id = who.claims.get("supervisor_id")
-    if not plan.supervisor_id:
+    supervisor_id = who.claims.get("supervisor_id")
+    if not supervisor_id:
         raise CakapError(
             409,
             "You have no supervisor on record to approve the plan.",
             code="plan-no-supervisor",
         )
+    plan.supervisor_id = supervisor_id
     plan.status = "submitted"
     plan.submitted_at = utcnow()
     audit("development_plan.submitted", plan_id=plan.id)
