@@ -68,3 +68,12 @@ def test_returning_a_plan_needs_a_comment(client, sign_in, gw, api, csrf_of):
     assert empty.status_code == 303 and not sent.calls
     client.post(f"/tim/rencana/{PLAN}/kembalikan", data={"csrf_token": token, "comment": "Ubah"})
     assert json.loads(sent.calls[0].request.body) == {"comment": "Ubah"}
+
+
+def test_removing_a_course_asks_catalog_to_take_it_out(client, sign_in, gw, api, csrf_of):
+    sign_in(["asn"])
+    gw.add(responses.GET, api(PLANS), json={"items": []})
+    removed = gw.add(responses.DELETE, api(f"{PLANS}/{PLAN}/items/{COURSE}"), json={"id": PLAN})
+    token = csrf_of(client, "/pengembangan")
+    answer = client.post(f"/pengembangan/rencana/{PLAN}/hapus/{COURSE}", data={"csrf_token": token})
+    assert answer.status_code == 303 and len(removed.calls) == 1
