@@ -23,6 +23,7 @@ ROUTES = [
     "/api/v1/budgets",
     "/api/v1/recommendations",
     "/api/v1/learning-access",
+    "/api/v1/development-plans",
 ]
 
 
@@ -54,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Mount the API resources and the event handlers."""
     from . import access, budgets, classes, competencies, courses, enrolments, providers
-    from .api import attendance
+    from .api import attendance, development_plans
 
     for module in (
         competencies,
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
         enrolments,
         budgets,
         access,
+        development_plans,
     ):
         extensions.api.register_blueprint(module.blp)
 

@@ -311,6 +311,66 @@ class Attendance(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+PLAN_STATUSES = ("draft", "submitted", "approved", "returned")
+
+
+class DevelopmentPlan(db.Model):
+    """An ASN's personal development plan for a year: courses they intend to take, which
+    their supervisor approves or returns with a comment."""
+
+    __tablename__ = "development_plans"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(String(36))
+    year: Mapped[int] = mapped_column(Integer)
+    # Snapshots from the person's token (as on enrolments): who decides, and the team lists.
+    person_name: Mapped[str] = mapped_column(String(200), default="")
+    unit_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    supervisor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    supervisor_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    items: Mapped[list[DevelopmentPlanItem]] = relationship(
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="DevelopmentPlanItem.added_at, DevelopmentPlanItem.id",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "year", name="uq_development_plans_person_year"),
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'approved', 'returned')",
+            name="ck_development_plans_status",
+        ),
+        Index("ix_development_plans_supervisor_status", "supervisor_id", "status"),
+    )
+
+
+class DevelopmentPlanItem(db.Model):
+    """A course in a development plan, with the person's note on why."""
+
+    __tablename__ = "development_plan_items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    plan_id: Mapped[str] = mapped_column(
+        ForeignKey("development_plans.id", ondelete="CASCADE"), index=True
+    )
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    course: Mapped[Course] = relationship(lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "course_id", name="uq_development_plan_items_course"),
+    )
+
+
 class Budget(db.Model):
     """A unit's training budget for one year (rupiah); `reserved` moves only atomically."""
 

@@ -13,8 +13,8 @@ from uuid import UUID
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .auth import api_get, api_post, current_user, roles_required
-from .gateway import ApiError, path
+from .auth import access_token, api_get, api_post, current_user, roles_required
+from .gateway import ApiError, gateway, path
 from .learner_views import _this_year
 from .pages import competency_names, field_messages, friendly, items_of, load_part
 
@@ -117,6 +117,15 @@ def mine():
     appreciations, appreciations_error = load_part(
         lambda: items_of(api_get(path("/api/v1/people/{}/appreciations", user.id)))
     )
+    plan, plan_error = load_part(lambda: _my_plan(this_year))
+    search = (request.args.get("cari") or "").strip()[:200]
+    found, found_error = (
+        load_part(
+            lambda: items_of(api_get("/api/v1/courses", params={"q": search, "per_page": 10}))
+        )
+        if search
+        else ([], None)
+    )
     profile = profile if isinstance(profile, dict) else {}
     own = {str(a.get("code")): a for a in items_of(profile.get("self_assessments"))}
     jp = jp if isinstance(jp, dict) else None
@@ -144,7 +153,121 @@ def mine():
         appreciations=appreciations or [],
         appreciations_error=appreciations_error,
         names=competency_names(),
+        plan=plan,
+        plan_error=plan_error,
+        plan_year=this_year,
+        search=search,
+        found=found or [],
+        found_error=found_error,
     )
+
+
+# --- the development plan (catalog): the ASN's courses for the year ---------------
+
+
+def _my_plan(year: int) -> dict[str, Any] | None:
+    """My plan for the year, or None before I put a first course in it."""
+    found = items_of(api_get("/api/v1/development-plans", params={"year": year}))
+    return found[0] if found else None
+
+
+def _back_to_plan():
+    return redirect(url_for("development.mine", _anchor="rencana-h"), code=303)
+
+
+def _plan_refused(error: ApiError, to: str = "development.mine"):
+    """Flash the portal's own message for a refusal (never the API's detail)."""
+    if error.status == 401 or error.unavailable:
+        raise error
+    flash(friendly(error), "error")
+    return redirect(url_for(to), code=303)
+
+
+@bp.post("/pengembangan/rencana")
+@roles_required("asn")
+def plan_add():
+    """Put a course in my plan for this year (the plan starts with its first course)."""
+    course_id = (request.form.get("course_id") or "").strip()[:36]
+    note = (request.form.get("note") or "").strip()[:500] or None
+    if not course_id:
+        flash(_("Pilih pelatihan yang akan dimasukkan ke rencana."), "error")
+        return _back_to_plan()
+    try:
+        plan = _my_plan(_this_year()) or api_post(
+            "/api/v1/development-plans", json={"year": _this_year()}
+        )
+        api_post(
+            path("/api/v1/development-plans/{}/items", plan["id"]),
+            json={"course_id": course_id, "note": note},
+        )
+    except ApiError as error:
+        return _plan_refused(error)
+    flash(_("Pelatihan dimasukkan ke rencana pengembangan."), "success")
+    return _back_to_plan()
+
+
+@bp.post("/pengembangan/rencana/<uuid:plan_id>/hapus/<uuid:course_id>")
+@roles_required("asn")
+def plan_remove(plan_id: UUID, course_id: UUID):
+    """Take a course out of my plan."""
+    try:
+        gateway().request(
+            "DELETE",
+            path("/api/v1/development-plans/{}/items/{}", plan_id, course_id),
+            token=access_token(),
+        )
+    except ApiError as error:
+        return _plan_refused(error)
+    flash(_("Pelatihan dikeluarkan dari rencana."), "info")
+    return _back_to_plan()
+
+
+@bp.post("/pengembangan/rencana/<uuid:plan_id>/ajukan")
+@roles_required("asn")
+def plan_submit(plan_id: UUID):
+    """Send my plan to my supervisor."""
+    try:
+        api_post(path("/api/v1/development-plans/{}/submit", plan_id), json={})
+    except ApiError as error:
+        return _plan_refused(error)
+    flash(_("Rencana pengembangan diajukan ke atasan."), "success")
+    return _back_to_plan()
+
+
+@bp.get("/tim/rencana")
+@roles_required("supervisor")
+def team_plans():
+    """My team's development plans waiting for my decision."""
+    data = api_get("/api/v1/development-plans", params={"scope": "team", "status": "submitted"})
+    return render_template("team_plans.html", plans=items_of(data))
+
+
+@bp.post("/tim/rencana/<uuid:plan_id>/setujui")
+@roles_required("supervisor")
+def plan_approve(plan_id: UUID):
+    """Approve a plan."""
+    try:
+        api_post(path("/api/v1/development-plans/{}/approve", plan_id), json={})
+    except ApiError as error:
+        return _plan_refused(error, "development.team_plans")
+    flash(_("Rencana pengembangan disetujui."), "success")
+    return redirect(url_for("development.team_plans"), code=303)
+
+
+@bp.post("/tim/rencana/<uuid:plan_id>/kembalikan")
+@roles_required("supervisor")
+def plan_return(plan_id: UUID):
+    """Return a plan with what the person should change (the comment is required)."""
+    comment = (request.form.get("comment") or "").strip()[:2000]
+    if not comment:
+        flash(_("Tuliskan catatan untuk pegawai sebelum mengembalikan rencana."), "error")
+        return redirect(url_for("development.team_plans"), code=303)
+    try:
+        api_post(path("/api/v1/development-plans/{}/return", plan_id), json={"comment": comment})
+    except ApiError as error:
+        return _plan_refused(error, "development.team_plans")
+    flash(_("Rencana dikembalikan kepada pegawai dengan catatan."), "info")
+    return redirect(url_for("development.team_plans"), code=303)
 
 
 # The apresiasi form's fields, by the API's names.

@@ -124,6 +124,27 @@ _BY_CODE: dict[str, Callable[[], str]] = {
         "Sudah ada kehadiran tercatat di luar tanggal baru. Pilih tanggal yang mencakupnya."
     ),
     "course-archived": lambda: _("Pelatihan ini sudah diarsipkan: kelasnya tidak dapat diubah."),
+    # Development plans (catalog).
+    "plan-exists": lambda: _("Anda sudah punya rencana pengembangan untuk tahun ini."),
+    "plan-asn-only": lambda: _("Rencana pengembangan hanya untuk ASN."),
+    "plan-not-yours": lambda: _("Hanya pemilik rencana yang dapat mengubah atau mengajukannya."),
+    "plan-not-editable": lambda: _(
+        "Rencana ini sedang menunggu persetujuan atau sudah disetujui, jadi tidak dapat diubah."
+    ),
+    "unknown-course": lambda: _("Pelatihan tidak ditemukan."),
+    "course-not-published": lambda: _("Pelatihan ini belum diterbitkan."),
+    "plan-duplicate-course": lambda: _("Pelatihan ini sudah ada di rencana Anda."),
+    "plan-full": lambda: _("Rencana pengembangan paling banyak berisi 10 pelatihan."),
+    "plan-item-not-found": lambda: _("Pelatihan ini tidak ada di rencana."),
+    "plan-empty": lambda: _("Masukkan minimal satu pelatihan sebelum mengajukan rencana."),
+    "plan-no-supervisor": lambda: _(
+        "Atasan Anda belum tercatat, jadi rencana belum dapat diajukan. Hubungi BKPSDM."
+    ),
+    "plan-not-your-decision": lambda: _(
+        "Hanya atasan langsung pegawai atau admin yang dapat memutuskan rencana ini."
+    ),
+    "plan-not-submitted": lambda: _("Rencana ini tidak sedang menunggu persetujuan."),
+    "plans-all-admin": lambda: _("Hanya admin yang dapat melihat semua rencana."),
 }
 
 _BY_STATUS: dict[int, Callable[[], str]] = {
