@@ -3,6 +3,9 @@ e-mail as each chose; only admins send; bad input leaves nothing behind."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from cakap_shared.db import local_date, utcnow
 from notification_service.clients import personnel
 from notification_service.domain.delivery import send_due
 from notification_service.extensions import db
@@ -10,6 +13,7 @@ from notification_service.models import Announcement, Notification
 from sqlalchemy import func, select
 
 ADMIN = ("admin-1", ["admin"])
+TODAY = local_date(utcnow())
 
 
 def announce(client, kit, body, who=ADMIN):
@@ -88,6 +92,8 @@ def test_refusals_write_nothing(app, client, kit, with_personnel):
         ({"title": "x"}, "body"),
         ({"title": "x" * 201, "body": "y"}, "title"),
         ({"title": "Rapat\r\nBcc: semua@palembang.go.id", "body": "y"}, "title"),
+        ({"title": "x", "body": "y", "expires_on": str(TODAY - timedelta(days=1))}, "expires_on"),
+        ({"title": "x", "body": "y", "expires_on": "besok"}, "expires_on"),
     ):
         refused = announce(client, kit, body)
         assert refused.status_code == 422, body
@@ -103,3 +109,23 @@ def test_refusals_write_nothing(app, client, kit, with_personnel):
     down = announce(client, kit, {"title": "x", "body": "y"})
     assert down.status_code == 503 and down.get_json()["code"] == "unavailable"
     assert counts(app) == (0, 0)
+
+
+def test_the_beranda_list_drops_an_announcement_after_its_last_day(
+    app, client, kit, with_personnel
+):
+    ids = with_personnel
+    body = {"title": "Batas usulan diklat", "body": "Sampai hari ini.", "expires_on": str(TODAY)}
+    sent = announce(client, kit, body)
+    assert sent.status_code == 201 and sent.get_json()["expires_on"] == str(TODAY)
+    lasting = announce(client, kit, {"title": "Beasiswa Unsri", "body": "Dibuka."})
+    assert lasting.get_json()["expires_on"] is None
+    current = mine(client, kit, ids["staf"], current="true", unread="true")["items"]
+    assert sorted(i["title"] for i in current) == ["Batas usulan diklat", "Beasiswa Unsri"]
+    with app.app_context():  # a day later
+        db.session.get(Announcement, sent.get_json()["id"]).expires_on = TODAY - timedelta(days=1)
+        db.session.commit()
+    current = mine(client, kit, ids["staf"], current="true", unread="true")["items"]
+    assert [i["title"] for i in current] == ["Beasiswa Unsri"]
+    # still in the person's list of announcements, only off the beranda
+    assert len(mine(client, kit, ids["staf"])["items"]) == 2

@@ -160,3 +160,5 @@ class Announcement(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+    # The last local day it is shown on the beranda (None: until read).
+    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)

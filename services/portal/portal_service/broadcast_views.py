@@ -20,14 +20,15 @@ BANNER_SIZE = 3  # the beranda shows the newest unread few; the rest are on /pen
 
 @bp.app_template_global("unread_announcements")
 def unread_announcements() -> list[dict[str, Any]]:
-    """The newest unread announcements for the beranda's banner; none when the notification
-    service does not answer (the beranda never fails because of it)."""
+    """The newest unread announcements not past their expiry day, for the beranda's banner;
+    none when the notification service does not answer (the beranda never fails for it)."""
     if current_user() is None:
         return []
     if "unread_announcements" not in g:
         try:
             data = api_get(
-                "/api/v1/announcements", params={"unread": "true", "per_page": BANNER_SIZE}
+                "/api/v1/announcements",
+                params={"unread": "true", "current": "true", "per_page": BANNER_SIZE},
             )
             g.unread_announcements = items_of(data)
         except ApiError:

@@ -112,6 +112,7 @@ _BY_CODE: dict[str, Callable[[], str]] = {
     # Nudges and announcements (notification).
     "not-in-team": lambda: _("Pegawai ini bukan anggota tim Anda."),
     "target-met": lambda: _("Pegawai ini sudah mencapai target JP tahun ini."),
+    "expires-in-the-past": lambda: _("Tanggal itu sudah lewat. Pilih hari ini atau sesudahnya."),
     "nudge-too-soon": lambda: _(
         "Pegawai ini sudah diingatkan minggu ini. Pengingat berikutnya dapat dikirim minggu depan."
     ),

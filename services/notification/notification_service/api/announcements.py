@@ -44,6 +44,11 @@ class AnnouncementInSchema(ma.Schema):
         validate=V.Length(min=1, max=50),
         metadata={"description": "a unit: it and all its sub-units; null: everyone"},
     )
+    expires_on = F.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "last day it is shown on the beranda (local); null: until read"},
+    )
 
 
 class AnnouncementSchema(ma.Schema):
@@ -54,6 +59,7 @@ class AnnouncementSchema(ma.Schema):
     body = F.String()
     unit_code = F.String(allow_none=True)
     created_at = UtcDateTime()
+    expires_on = F.Date(allow_none=True)
     recipients = F.Integer()
     notification_id = F.String(metadata={"description": "mark read through the inbox"})
     read = F.Boolean()
@@ -64,6 +70,7 @@ class AnnouncementArgsSchema(PageArgsSchema):
 
     scope = F.String(load_default="mine", validate=V.OneOf(["mine", "all"]))
     unread = F.Boolean(load_default=False)
+    current = F.Boolean(load_default=False, metadata={"description": "only those not expired"})
 
 
 AnnouncementPageSchema = page_schema(AnnouncementSchema, "AnnouncementPage")
@@ -81,7 +88,11 @@ class Announcements(MethodView):
             require_roles("admin")
             return announcements.sent(args["page"], args["per_page"])
         return announcements.for_reader(
-            current_principal().id, args["unread"], args["page"], args["per_page"]
+            current_principal().id,
+            args["unread"],
+            args["page"],
+            args["per_page"],
+            current_only=args["current"],
         )
 
     @blp.arguments(AnnouncementInSchema)
@@ -98,6 +109,7 @@ class Announcements(MethodView):
                 body["unit_code"],
                 personnel.people_in,
                 personnel.unit_exists,
+                expires_on=body["expires_on"],
             )
         except ServiceUnavailable as exc:
             raise CakapError(

@@ -8,11 +8,12 @@ Nothing is written unless the whole audience was read.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
-from cakap_shared.db import paginate
+from cakap_shared.db import local_date, paginate, utcnow
 from cakap_shared.problems import CakapError
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from ..extensions import db
 from ..models import Announcement, Notification
@@ -43,8 +44,17 @@ def publish(
     unit_code: str | None,
     people_page: PeoplePage,
     unit_exists: UnitExists,
+    expires_on: date | None = None,
 ) -> Announcement:
-    """Send the announcement to its audience; 422 for an unknown unit or an empty one."""
+    """Send the announcement to its audience; 422 for an unknown unit or an empty one, or
+    for an expiry day already past."""
+    if expires_on is not None and expires_on < local_date(utcnow()):
+        raise CakapError(
+            422,
+            "expires_on: the day has passed",
+            errors={"expires_on": ["the day has passed"]},
+            code="expires-in-the-past",
+        )
     if unit_code and not unit_exists(unit_code):
         raise CakapError(
             422,
@@ -61,7 +71,11 @@ def publish(
             code="no-recipients",
         )
     announcement = Announcement(
-        author_id=author_id, title=title, body=body, unit_code=unit_code or None
+        author_id=author_id,
+        title=title,
+        body=body,
+        unit_code=unit_code or None,
+        expires_on=expires_on,
     )
     db.session.add(announcement)
     db.session.flush()
@@ -80,8 +94,11 @@ def publish(
     return announcement
 
 
-def for_reader(person_id: str, unread_only: bool, page_no: int, per_page: int) -> dict[str, Any]:
-    """The announcements sent to the person, newest first, with their read state."""
+def for_reader(
+    person_id: str, unread_only: bool, page_no: int, per_page: int, current_only: bool = False
+) -> dict[str, Any]:
+    """The announcements sent to the person, newest first, with their read state
+    (`current_only`: not past their expiry day)."""
     query = (
         select(Announcement)
         .join(
@@ -92,6 +109,11 @@ def for_reader(person_id: str, unread_only: bool, page_no: int, per_page: int) -
     )
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
+    if current_only:
+        today = local_date(utcnow())
+        query = query.where(
+            or_(Announcement.expires_on.is_(None), Announcement.expires_on >= today)
+        )
     result = paginate(db, query, page_no, per_page)
     # paginate yields the announcements; their inbox items come in one more query
     notes = {
@@ -114,6 +136,7 @@ def _reader_view(announcement: Announcement, notification: Notification) -> dict
         "body": announcement.body,
         "unit_code": announcement.unit_code,
         "created_at": announcement.created_at,
+        "expires_on": announcement.expires_on,
         "notification_id": notification.id,
         "read": notification.read,
     }

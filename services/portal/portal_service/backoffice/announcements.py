@@ -43,19 +43,24 @@ def announcements():
 @roles_required("admin")
 def announce():
     """Send an announcement; a refused one comes back with the form as it was written."""
-    values = {k: request.form.get(k, "") for k in ("title", "body", "unit_code")}
+    values = {k: request.form.get(k, "") for k in ("title", "body", "unit_code", "expires_on")}
     if not ActionForm().validate_on_submit():
         flash(_("Sesi formulir habis. Silakan coba lagi."), "error")
         return _page(values, {}), 400
-    body = {**values, "unit_code": values["unit_code"].strip() or None}
+    body = {
+        **values,
+        "unit_code": values["unit_code"].strip() or None,
+        "expires_on": values["expires_on"].strip() or None,
+    }
     try:
         sent = call("POST", "/api/v1/announcements", json=body)
     except ApiError as error:
         if error.status == 401 or error.unavailable:
             raise
         errors = field_errors(error)
-        if "unit_code" in errors:  # unknown unit or nobody in it: the code says which
-            errors["unit_code"] = coded_message(error) or errors["unit_code"]
+        for field in ("unit_code", "expires_on"):  # the code says which refusal it was
+            if field in errors:
+                errors[field] = coded_message(error) or errors[field]
         if not errors:
             flash(coded_message(error) or _("Pengumuman tidak dapat dikirim."), "error")
         return _page(values, errors), 422
