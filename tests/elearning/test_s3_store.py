@@ -85,6 +85,16 @@ def test_round_trip_of_a_module_tree(s3, tmp_path: Path) -> None:
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
 
+def _content_base(client, launch_url: str) -> tuple[str, str]:
+    """The player page's first item URL and the base its other files hang from."""
+    answer = client.get(launch_url)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200, html[:500]
+    player = json.loads(html.split("window.CAKAP_PLAYER = ", 1)[1].split(";</script>", 1)[0])
+    first = player["items"][0]["url"]
+    return first, first.rsplit("/content/", 1)[0]
+
+
 def _package_with_media(sample_zip: bytes, media: bytes) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(sample_zip)) as src, zipfile.ZipFile(buf, "w") as out:
@@ -134,12 +144,8 @@ def test_a_replica_plays_what_another_uploaded_with_ranges(
     second.extensions["elearning_catalog"] = fake_catalog
     second.extensions["elearning_launch"].clock = app.extensions["elearning_launch"].clock
     other = second.test_client()
-    answer = other.get(launch_url)
-    html = answer.get_data(as_text=True)
-    assert answer.status_code == 200, html[:500]
-    player = json.loads(html.split("window.CAKAP_PLAYER = ", 1)[1].split(";</script>", 1)[0])
-    base = player["items"][0]["url"].rsplit("/content/", 1)[0]
-    page = other.get(player["items"][0]["url"])
+    first, base = _content_base(other, launch_url)
+    page = other.get(first)
     assert page.status_code == 200 and b"window.API = api" in page.get_data()
     whole = other.get(f"{base}/content/media/klip.mp4")
     assert whole.status_code == 200 and whole.get_data() == media
@@ -164,9 +170,7 @@ def test_the_local_store_answers_ranges_too(client, upload, as_user, sample_zip)
     media = os.urandom(4096)
     module = upload(_package_with_media(sample_zip, media)).get_json()
     launched = client.post(f"/api/v1/modules/{module['id']}/attempts", headers=as_user("learner"))
-    html = client.get(launched.get_json()["launch_url"]).get_data(as_text=True)
-    player = json.loads(html.split("window.CAKAP_PLAYER = ", 1)[1].split(";</script>", 1)[0])
-    base = player["items"][0]["url"].rsplit("/content/", 1)[0]
+    _, base = _content_base(client, launched.get_json()["launch_url"])
     part = client.get(f"{base}/content/media/klip.mp4", headers={"Range": "bytes=100-199"})
     assert part.status_code == 206 and part.get_data() == media[100:200]
     assert client.get(f"{base}/content/media/klip.mp4").get_data() == media

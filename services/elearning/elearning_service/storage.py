@@ -124,6 +124,10 @@ class LocalContentStore:
         shutil.rmtree(self._path(module_key), ignore_errors=True)
 
 
+# What S3-compatible stores answer for a missing object (GET: NoSuchKey; HEAD: 404/NotFound).
+_ABSENT = ("NoSuchKey", "404", "NotFound")
+
+
 class S3ContentStore:
     """ContentStore in an S3-compatible bucket: `<prefix><module_key>/<relpath>` per file.
 
@@ -166,7 +170,7 @@ class S3ContentStore:
                 Bucket=self.bucket, Key=self._key(module_key, relpath), **extra
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if exc.response.get("Error", {}).get("Code") in _ABSENT:
                 raise FileNotFoundError(relpath) from None
             raise
 
@@ -181,7 +185,7 @@ class S3ContentStore:
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=self._key(module_key, relpath))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            if exc.response.get("Error", {}).get("Code") in _ABSENT:
                 raise FileNotFoundError(relpath) from None
             raise
         return int(head["ContentLength"])
