@@ -51,12 +51,13 @@ run: venv ## Migrate, load demo data into empty databases, start every service (
 .PHONY: test
 # The browser tests drive the portal, which has no database of its own: they run once, in one
 # process against one running suite, on PostgreSQL (production's database) when it is
-# reachable, else on SQLite.
+# reachable, else on SQLite. Tests marked `database_free` (the gateway, the portal, static
+# checks) would do the same thing twice, so the PostgreSQL pass leaves them out.
 test: venv browser-deps edge-deps compose-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
 	@if scripts/postgres-available.sh; then \
 		TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
-		echo "== again on PostgreSQL ==" && \
-		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
+		echo "== again on PostgreSQL, the tests that open a database ==" && \
+		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS) -m "not browser and not database_free" && \
 		echo "== the browser tests, one process and one suite, on PostgreSQL ==" && \
 		TEST_DB=postgres $(PY) -m pytest -q -p no:xdist -m browser; \
 	elif [ -n "$${REQUIRE_POSTGRES:-}" ]; then \

@@ -9,8 +9,19 @@ from typing import Any
 import pytest
 from cakap_shared.testing import mint_token
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+REPO_ROOT = TESTS.parent
 SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+
+# The gateway and the portal have no database: their tests are `database_free`, like any
+# module that says so with `pytestmark`. `make test` runs those once, not again on PostgreSQL.
+DATABASE_FREE_DIRS = {"gateway", "portal"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(TESTS).parts[0] in DATABASE_FREE_DIRS:
+            item.add_marker(pytest.mark.database_free)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
 from conftest import REPO_ROOT
+
+pytestmark = pytest.mark.database_free
 
 spec = importlib.util.spec_from_file_location("run_all", REPO_ROOT / "bench" / "run_all.py")
 assert spec is not None and spec.loader is not None

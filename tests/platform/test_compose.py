@@ -10,8 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import REPO_ROOT, need
+
+pytestmark = pytest.mark.database_free
 
 # What docker-compose.yml requires from the operator (its `${NAME:?...}` variables).
 REQUIRED = ("SERVICE_SECRET", "GATEWAY_FORWARDER_SECRET", "JWT_PRIVATE_KEY", "LAUNCH_SECRET",

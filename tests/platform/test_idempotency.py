@@ -14,6 +14,8 @@ from cakap_shared.testing import bearer, mint_token, service_test_config
 from flask import Flask, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
 
+pytestmark = pytest.mark.database_free
+
 
 @pytest.fixture
 def toy(tmp_path):

@@ -18,6 +18,8 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, need
 
+pytestmark = pytest.mark.database_free
+
 KUSTOMIZE = REPO_ROOT / "deploy" / "kubernetes"
 OVERLAYS = ("dev", "production")
 KUBERNETES_VERSION = "1.32.0"

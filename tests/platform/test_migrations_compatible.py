@@ -17,6 +17,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from conftest import REPO_ROOT
 
+pytestmark = pytest.mark.database_free
+
 RELEASED = json.loads((REPO_ROOT / "deploy" / "released-migrations.json").read_text())["heads"]
 DESTRUCTIVE_CALLS = {"drop_column", "drop_table", "rename_table"}
 DESTRUCTIVE_SQL = re.compile(

@@ -10,7 +10,7 @@ from cakap_shared.http import path_segment, quoted_path
 from cakap_shared.testing import service_test_config
 from flask import Flask
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.database_free]
 
 TRICKS = ["../units", "..", ".", "a?b=1", "x#y", "a/b", "%2e%2e", "a\\b", "ü d", "%"]
 

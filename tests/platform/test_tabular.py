@@ -10,7 +10,7 @@ import pytest
 from cakap_shared.tabular import csv_response, csv_text, safe_cell, xlsx_bytes
 from flask import Flask
 
-pytestmark = pytest.mark.security
+pytestmark = [pytest.mark.security, pytest.mark.database_free]
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
