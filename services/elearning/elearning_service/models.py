@@ -65,6 +65,18 @@ class Module(db.Model):
         wanted = number or self.current_version
         return next(v for v in self.versions if v.number == wanted)
 
+    @property
+    def launch_url(self) -> str:
+        """Where a learner POSTs to launch the module (the API's public address)."""
+        return f"/api/v1/modules/{self.id}/attempts"
+
+    @property
+    def scos(self) -> list[dict[str, Any]] | None:
+        """The current version's launchable items for SCORM, in manifest order; else None."""
+        if self.kind not in ("scorm12", "scorm2004"):
+            return None
+        return self.version().info["scos"]
+
 
 class ModuleVersion(db.Model):
     """One upload of a module: where its files are and what its manifest says."""

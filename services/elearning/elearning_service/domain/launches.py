@@ -8,17 +8,31 @@ published course holding the module. Two launches never count (no credit, no eve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any
 
 from cakap_shared.auth import Principal
+from cakap_shared.db import utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from .. import runtime
-from ..catalog import ServiceUnavailable, catalog, unavailable
+from ..clients.catalog import ServiceUnavailable, catalog, unavailable
 from ..extensions import db
 from ..models import Attempt, Module
+from . import runtime
+from .credentials import launch_url, tokens
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A started or resumed attempt and where the browser opens it."""
+
+    attempt: Attempt
+    launch_url: str
+    launch_expires_in: int
 
 
 def may_preview(who: Principal, module: Module) -> bool:
@@ -67,7 +81,7 @@ def check_launch(who: Principal, module: Module, mode: str) -> None:
         )
 
 
-def launch(module_id: str, who: Principal, mode: str) -> Attempt:
+def launch(module_id: str, who: Principal, mode: str) -> Launch:
     """Check the caller's right on this module, then start or resume their attempt of
     this mode (a twin request that opened it first is resumed)."""
     module = db.session.get(Module, module_id)
@@ -84,7 +98,7 @@ def launch(module_id: str, who: Principal, mode: str) -> Attempt:
         db.session.commit()
     if mode != "normal":
         audit(f"module.{mode}_launched", module_id=module.id, attempt_id=attempt.id)
-    return attempt
+    return Launch(attempt, launch_url(attempt), tokens().ttl)
 
 
 def still_usable(attempt: Attempt) -> tuple[bool, str]:
@@ -100,3 +114,43 @@ def still_usable(attempt: Attempt) -> tuple[bool, str]:
     if attempt.mode == "review":
         return access.get("reviewable") is True, "not-completed"
     return access.get("allowed") is True, "not-enrolled"
+
+
+def require_in_use(attempt: Attempt, *, commit: bool) -> None:
+    """Refuse a player page or a commit unless the attempt is open and its learner may
+    still take the module: checked on every use, because a launch credential stays
+    valid for hours after a withdrawal or after the attempt closed.
+
+    The one exception: the session that completed the attempt may commit for
+    LAUNCH_CLOSED_GRACE_SECONDS more (SCORM content sends its session time on finish).
+    """
+    if attempt.status != "open":
+        if commit and _closed_moments_ago(attempt):
+            return
+        audit("module.closed_attempt_refused", attempt_id=attempt.id)
+        raise CakapError(
+            409,
+            "This attempt is already finished; open the module again from your course.",
+            code="attempt-closed",
+        )
+    allowed, code = still_usable(attempt)
+    if not allowed:
+        audit("module.use_refused", attempt_id=attempt.id, mode=attempt.mode)
+        raise CakapError(
+            403,
+            "You are no longer enrolled in a course with this module (withdrawn or ended), "
+            "so this attempt cannot be played or saved."
+            if code == "not-enrolled"
+            else "You have not completed a course with this module, so it cannot be reviewed.",
+            code=code,
+        )
+
+
+def _closed_moments_ago(attempt: Attempt) -> bool:
+    closed = attempt.completed_at
+    if closed is None:
+        return False
+    if closed.tzinfo is None:  # SQLite gives naive UTC datetimes back
+        closed = closed.replace(tzinfo=UTC)
+    grace = timedelta(seconds=current_app.config["LAUNCH_CLOSED_GRACE_SECONDS"])
+    return utcnow() - closed <= grace

@@ -27,12 +27,13 @@ from cakap_shared.auth import public
 from cakap_shared.problems import CakapError
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import content
-from ..attempts_resources import credential_attempt, require_in_use, tokens
+from ..domain import storage
+from ..domain.credentials import credential_attempt, tokens
+from ..domain.launches import require_in_use
+from ..domain.runtime import SCORM_KINDS, items
+from ..domain.storage import UnsafePath
 from ..models import Attempt
-from ..runtime import SCORM_KINDS, items
 from ..scorm.datamodel import MODELS
-from ..storage import UnsafePath
 from .ranges import file_response
 
 bp = Blueprint("player", __name__, url_prefix="/play", template_folder="templates")
@@ -193,14 +194,14 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
             # enrolled. Checked per page, not per image or script: they run inside a page
             # served so.
             require_in_use(attempt, commit=True)
-            with content.store().open(version.storage_key, relpath) as fh:
+            with storage.store().open(version.storage_key, relpath) as fh:
                 data = fh.read()
             item = all_items[claims.sco]
             if version.kind in SCORM_KINDS and item.get("scorm_type") == "sco":
                 data = inject_shim(data, shim_for(attempt, item, token))
             response = Response(data, mimetype=mimetype)
         else:
-            response = file_response(content.store(), version.storage_key, relpath, mimetype)
+            response = file_response(storage.store(), version.storage_key, relpath, mimetype)
     except (FileNotFoundError, UnsafePath):
         raise CakapError(404, "No such file in this module.") from None
     if (

@@ -11,16 +11,10 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
-from .extensions import db, events
-from .models import OPEN_SLOTS, Attempt, LearnerObjective, Module, ModuleVersion
-from .progress_model import (
-    apply_progress,
-    begin_progress_session,
-    progress_completion,
-    progress_seconds,
-)
-from .scorm import sequencing
-from .scorm.datamodel import (
+from ..extensions import db, events
+from ..models import OPEN_SLOTS, Attempt, LearnerObjective, Module, ModuleVersion
+from ..scorm import sequencing
+from ..scorm.datamodel import (
     ACTIVE,
     FINISHED,
     CmiError,
@@ -30,6 +24,12 @@ from .scorm.datamodel import (
     finish,
     initial_state,
     parse_duration,
+)
+from .progress_elements import (
+    apply_progress,
+    begin_progress_session,
+    progress_completion,
+    progress_seconds,
 )
 
 SCORM_KINDS = ("scorm12", "scorm2004")
@@ -303,46 +303,14 @@ def commit(
             return current, None
         tracking = _tracking(state)
         return current, sequencing.Result(deliver=tracking["current"], ended=tracking["ended"])
-    try:
-        if _is_sco(version, item):
-            new = apply_commit(version.kind, current, updates)  # type: ignore[arg-type]
-        else:
-            new = apply_progress(current, updates)
-    except CmiError as err:
-        raise CakapError(
-            422,
-            f"{err.element}: {err.message}",
-            errors={err.element: [f"{err.message} (SCORM error {err.code})"]},
-            cmi_error=err.code,
-        ) from None
-    nav: sequencing.Result | None = None
+    new = _apply(version, item, current, updates)
     request: tuple[str, str | None] | None = None
     suspended: bool | None = None
     tracking = _load_tracking(attempt, tree, state) if tree is not None else None
     if finish_session and _is_sco(version, item) and new.get(FINISHED) != finish_session:
-        activity = tree.by_id.get(item["identifier"]) if tree else None
-        request = _pending_request(version.kind, new)
-        if tree is not None:
-            suspended = (
-                new.get("cmi.exit") == "suspend"
-                or (request is not None and request[0] == "suspendAll")
-                or _suspended_by_all(tracking, item["identifier"])
-            )
-            if suspended:
-                # Suspend All keeps the SCO's run-time data for the resume, whatever its
-                # exit; so does a finish that arrives after the player suspended all.
-                new["cmi.exit"] = "suspend"
-        # An abandoned attempt does not end (SN TB.2.3): the LMS decides nothing for it.
-        abandoned = request is not None and request[0] in ("abandon", "abandonAll")
-        new = finish(
-            version.kind,  # type: ignore[arg-type]
-            new,
-            completion_set_by_content=abandoned
-            or bool(activity and activity.completion_set_by_content),
-            objective_set_by_content=abandoned
-            or bool(activity and activity.objective_set_by_content),
-        )
+        new, request, suspended = _finish(version, item, new, tree, tracking)
         new[FINISHED] = finish_session
+    nav: sequencing.Result | None = None
     state[item["identifier"]] = new
     if tree is not None and tracking is not None:
         sequencing.report(tree, tracking, item["identifier"], new, suspended=suspended)
@@ -355,6 +323,60 @@ def commit(
     attempt.updated_at = utcnow()
     rollup(attempt, state, tracking)
     return new, nav
+
+
+def _apply(
+    version: ModuleVersion,
+    item: Mapping[str, Any],
+    current: dict[str, str],
+    updates: dict[str, str],
+) -> dict[str, str]:
+    """The item's state with the updates applied; 422 naming the first bad element."""
+    try:
+        if _is_sco(version, item):
+            return apply_commit(version.kind, current, updates)  # type: ignore[arg-type]
+        return apply_progress(current, updates)
+    except CmiError as err:
+        raise CakapError(
+            422,
+            f"{err.element}: {err.message}",
+            errors={err.element: [f"{err.message} (SCORM error {err.code})"]},
+            cmi_error=err.code,
+        ) from None
+
+
+def _finish(
+    version: ModuleVersion,
+    item: Mapping[str, Any],
+    new: dict[str, str],
+    tree: sequencing.Tree | None,
+    tracking: sequencing.Tracking | None,
+) -> tuple[dict[str, str], tuple[str, str | None] | None, bool | None]:
+    """A SCO's session ended: its state after the finish rules, the navigation request it
+    left, and (2004) whether it ended suspended."""
+    activity = tree.by_id.get(item["identifier"]) if tree else None
+    request = _pending_request(version.kind, new)
+    suspended: bool | None = None
+    if tree is not None:
+        suspended = (
+            new.get("cmi.exit") == "suspend"
+            or (request is not None and request[0] == "suspendAll")
+            or _suspended_by_all(tracking, item["identifier"])
+        )
+        if suspended:
+            # Suspend All keeps the SCO's run-time data for the resume, whatever its
+            # exit; so does a finish that arrives after the player suspended all.
+            new["cmi.exit"] = "suspend"
+    # An abandoned attempt does not end (SN TB.2.3): the LMS decides nothing for it.
+    abandoned = request is not None and request[0] in ("abandon", "abandonAll")
+    finished = finish(
+        version.kind,  # type: ignore[arg-type]
+        new,
+        completion_set_by_content=abandoned
+        or bool(activity and activity.completion_set_by_content),
+        objective_set_by_content=abandoned or bool(activity and activity.objective_set_by_content),
+    )
+    return finished, request, suspended
 
 
 def _suspended_by_all(tracking: sequencing.Tracking | None, identifier: str) -> bool:
