@@ -13,7 +13,8 @@ from flask_smorest import Blueprint
 
 from ..domain import attempts as domain
 from ..domain import launches
-from ..models import MODES, Attempt
+from ..models import Attempt, AttemptStatus, Completion, Mode, Success
+from ._fields import state
 
 blp = Blueprint(
     "attempts", __name__, url_prefix="/api/v1", description="Module attempts and runtime"
@@ -26,7 +27,7 @@ class LaunchArgsSchema(ma.Schema):
 
     mode = ma.fields.String(
         load_default="normal",
-        validate=ma.validate.OneOf(MODES),
+        validate=ma.validate.OneOf([m.value for m in Mode]),
         metadata={
             "description": "normal: counts toward completion (an enrolled learner); review: "
             "no credit, a learner who completed a course holding the module; preview: no "
@@ -41,9 +42,7 @@ class LaunchSchema(ma.Schema):
     id = ma.fields.String(attribute="attempt.id")
     module_id = ma.fields.String(attribute="attempt.module_id")
     version = ma.fields.Integer(attribute="attempt.version.number")
-    mode = ma.fields.String(
-        attribute="attempt.mode", metadata={"description": "normal, review or preview"}
-    )
+    mode = state(Mode, "normal, review or preview", attribute="attempt.mode")
     counts = ma.fields.Boolean(
         attribute="attempt.counts",
         metadata={"description": "whether it counts toward completion"},
@@ -60,11 +59,11 @@ class AttemptSchema(ma.Schema):
     learner_id = ma.fields.String()
     version = ma.fields.Integer(attribute="version.number")
     number = ma.fields.Integer()
-    status = ma.fields.String(metadata={"description": "open or closed"})
-    mode = ma.fields.String(metadata={"description": "normal, review or preview"})
+    status = state(AttemptStatus, "open or closed")
+    mode = state(Mode, "normal, review or preview")
     counts = ma.fields.Boolean(metadata={"description": "whether it counts toward completion"})
-    completion = ma.fields.String(metadata={"description": "not_attempted, incomplete, completed"})
-    success = ma.fields.String(metadata={"description": "unknown, passed, failed"})
+    completion = state(Completion, "not_attempted, incomplete, completed")
+    success = state(Success, "unknown, passed, failed")
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float(attribute="total_seconds", metadata={"description": "seconds"})
     started_at = UtcDateTime()

@@ -15,7 +15,8 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from ..domain import modules as domain
-from ..models import Module
+from ..models import Module, ModuleKind
+from ._fields import state
 
 
 class _UploadParser(FlaskParser):
@@ -58,7 +59,7 @@ class ModuleSchema(ma.Schema):
 
     id = ma.fields.String()
     title = ma.fields.String()
-    kind = ma.fields.String(metadata={"description": "scorm12, scorm2004, pdf, video or page"})
+    kind = state(ModuleKind, "scorm12, scorm2004, pdf, video or page")
     version = ma.fields.Integer(attribute="current_version")
     owner_id = ma.fields.String()
     launch_url = ma.fields.String(

@@ -11,6 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import progress as domain
+from ..models import Completion, ModuleKind, Success
+from ._fields import state
 
 blp = Blueprint("progress", __name__, url_prefix="/api/v1", description="Learning progress")
 
@@ -26,9 +28,9 @@ class ModuleProgressSchema(ma.Schema):
 
     module_id = ma.fields.String()
     title = ma.fields.String()
-    kind = ma.fields.String()
-    status = ma.fields.String(metadata={"description": "not_attempted, incomplete, completed"})
-    success = ma.fields.String()
+    kind = state(ModuleKind)
+    status = state(Completion, "not_attempted, incomplete, completed")
+    success = state(Success)
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float(metadata={"description": "seconds, all attempts"})
     attempts = ma.fields.Integer()
@@ -55,7 +57,7 @@ class RosterProgressSchema(ma.Schema):
     name = ma.fields.String()
     started = ma.fields.Boolean()
     completed = ma.fields.Boolean()
-    status = ma.fields.String()
+    status = state(Completion)
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float()
     attempts = ma.fields.Integer()

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clients.catalog import ServiceUnavailable, catalog, unavailable
 from ..extensions import db
-from ..models import Attempt, Module
+from ..models import Attempt, AttemptStatus, Mode, Module
 from . import runtime
 from .credentials import launch_url, tokens
 
@@ -53,7 +53,7 @@ def check_launch(who: Principal, module: Module, mode: str) -> None:
     """Refuse (403 with a `code`) a launch the caller may not make in this mode."""
     if who.is_service:
         raise CakapError(403, "Only people launch modules.", code="not-a-person")
-    if mode == "preview":
+    if mode == Mode.PREVIEW:
         if not may_preview(who, module):
             audit("module.preview_refused", module_id=module.id)
             raise CakapError(
@@ -63,7 +63,7 @@ def check_launch(who: Principal, module: Module, mode: str) -> None:
             )
         return
     access = _access(who.id, module.id, "module.launch_unavailable")
-    if mode == "review":
+    if mode == Mode.REVIEW:
         if access.get("reviewable") is not True:
             audit("module.review_refused", module_id=module.id)
             raise CakapError(
@@ -96,7 +96,7 @@ def launch(module_id: str, who: Principal, mode: str) -> Launch:
         db.session.rollback()
         attempt = runtime.start_or_resume(module, who.id, name, mode)
         db.session.commit()
-    if mode != "normal":
+    if mode != Mode.NORMAL:
         audit(f"module.{mode}_launched", module_id=module.id, attempt_id=attempt.id)
     return Launch(attempt, launch_url(attempt), tokens().ttl)
 
@@ -108,10 +108,10 @@ def still_usable(attempt: Attempt) -> tuple[bool, str]:
     withdrawal. A preview's right (owner or admin of the module) was checked on the module
     at launch and does not lapse the way an enrolment does, so catalog is not asked.
     """
-    if attempt.mode == "preview":
+    if attempt.mode == Mode.PREVIEW:
         return True, ""
     access = _access(attempt.learner_id, attempt.module_id, "module.use_unavailable")
-    if attempt.mode == "review":
+    if attempt.mode == Mode.REVIEW:
         return access.get("reviewable") is True, "not-completed"
     return access.get("allowed") is True, "not-enrolled"
 
@@ -124,7 +124,7 @@ def require_in_use(attempt: Attempt, *, commit: bool) -> None:
     The one exception: the session that completed the attempt may commit for
     LAUNCH_CLOSED_GRACE_SECONDS more (SCORM content sends its session time on finish).
     """
-    if attempt.status != "open":
+    if attempt.status != AttemptStatus.OPEN:
         if commit and _closed_moments_ago(attempt):
             return
         audit("module.closed_attempt_refused", attempt_id=attempt.id)

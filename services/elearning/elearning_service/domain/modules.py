@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
-from ..models import Module, ModuleVersion
+from ..models import SCORM_KINDS, Module, ModuleVersion
 from ..scorm.package import PackageError
 from . import content, storage
 
@@ -60,7 +60,7 @@ def add_version(who: Principal, module_id: str, upload: FileStorage, title: str 
         raise CakapError(403, "Only the module's owner or an administrator may replace it.")
     number = max(v.number for v in module.versions) + 1
     key = f"{module.id}-v{number}"
-    family = ("scorm12", "scorm2004") if module.kind.startswith("scorm") else (module.kind,)
+    family = SCORM_KINDS if module.kind in SCORM_KINDS else (module.kind,)
     result = _store_upload(upload, title, key, expected=family)
     if title:
         module.title = result.title

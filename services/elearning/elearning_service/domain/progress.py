@@ -17,18 +17,18 @@ from sqlalchemy import select
 
 from ..clients.catalog import ServiceUnavailable, catalog, unavailable
 from ..extensions import db
-from ..models import Attempt, Module
+from ..models import Attempt, Completion, Mode, Module, ModuleKind, Success
 from .modules import get_module
 
-_RANK = {"not_attempted": 0, "incomplete": 1, "completed": 2}
+_RANK = {Completion.NOT_ATTEMPTED: 0, Completion.INCOMPLETE: 1, Completion.COMPLETED: 2}
 
 
 @dataclass(frozen=True)
 class Summary:
     """Best status and score over a learner's attempts on one module, total time of all."""
 
-    status: str = "not_attempted"
-    success: str = "unknown"
+    status: Completion = Completion.NOT_ATTEMPTED
+    success: Success = Success.UNKNOWN
     score: float | None = None
     total_time: float = 0.0
     attempts: int = 0
@@ -41,9 +41,9 @@ class ModuleProgress:
 
     module_id: str
     title: str
-    kind: str
-    status: str
-    success: str
+    kind: ModuleKind
+    status: Completion
+    success: Success
     score: float | None
     total_time: float
     attempts: int
@@ -64,7 +64,7 @@ class RosterProgress:
 
     learner_id: str
     name: str
-    status: str
+    status: Completion
     score: float | None
     total_time: float
     attempts: int
@@ -77,7 +77,7 @@ class RosterProgress:
     @property
     def completed(self) -> bool:
         """Whether one of the learner's attempts completed the module."""
-        return self.status == "completed"
+        return self.status == Completion.COMPLETED
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,9 @@ def summarise(attempts: Iterable[Attempt]) -> Summary:
     rows = list(attempts)
     if not rows:
         return Summary()
-    best = max(rows, key=lambda a: (_RANK[a.completion], a.success == "passed", a.score or -1))
+    best = max(
+        rows, key=lambda a: (_RANK[a.completion], a.success == Success.PASSED, a.score or -1)
+    )
     scores = [a.score for a in rows if a.score is not None]
     return Summary(
         status=best.completion,
@@ -139,7 +141,7 @@ def learner_progress(who: Principal, learner_id: str | None) -> LearnerProgress:
         raise CakapError(403, "You may only see your own progress.")
     attempts = db.session.scalars(
         select(Attempt)
-        .where(Attempt.learner_id == learner_id, Attempt.mode == "normal")
+        .where(Attempt.learner_id == learner_id, Attempt.mode == Mode.NORMAL)
         .order_by(Attempt.started_at)
     ).all()
     by_module: dict[str, list[Attempt]] = defaultdict(list)
@@ -173,7 +175,7 @@ def class_progress(who: Principal, module_id: str, class_id: str) -> ClassProgre
             select(Attempt).where(
                 Attempt.module_id == module.id,
                 Attempt.learner_id.in_(ids),
-                Attempt.mode == "normal",
+                Attempt.mode == Mode.NORMAL,
             )
         ).all()
         if ids

@@ -12,7 +12,19 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
 from ..extensions import db, events
-from ..models import OPEN_SLOTS, Attempt, LearnerObjective, Module, ModuleVersion
+from ..models import (
+    OPEN_SLOTS,
+    SCORM_KINDS,
+    Attempt,
+    AttemptStatus,
+    Completion,
+    LearnerObjective,
+    Mode,
+    Module,
+    ModuleKind,
+    ModuleVersion,
+    Success,
+)
 from ..scorm import sequencing
 from ..scorm.datamodel import (
     ACTIVE,
@@ -32,10 +44,9 @@ from .progress_elements import (
     progress_seconds,
 )
 
-SCORM_KINDS = ("scorm12", "scorm2004")
 # cmi.core.lesson_mode / cmi.mode a SCO is given per launch mode (RTE 1.2 3.4.4, 2004
 # RTE 4.2.18): a completed course is reviewed, a trainer's preview browses.
-CMI_MODES = {"normal": "normal", "review": "review", "preview": "browse"}
+CMI_MODES = {Mode.NORMAL: "normal", Mode.REVIEW: "review", Mode.PREVIEW: "browse"}
 MAIN = "main"  # the one item of a PDF, video or page module
 # Where a SCORM 2004 attempt keeps its sequencing tracking in the state; "#" cannot start
 # an item identifier (an XML ID), so it never collides with one.
@@ -75,7 +86,7 @@ def activity_tree(version: ModuleVersion) -> sequencing.Tree | None:
     Versions uploaded before sequencing was read have no tree in their summary; their
     items become the children of one root with the default sequencing.
     """
-    if version.kind != "scorm2004":
+    if version.kind != ModuleKind.SCORM2004:
         return None
     info = version.info
     data = info.get("sequencing") or {
@@ -159,7 +170,7 @@ def _initial(
         learner_id=learner_id,
         learner_name=name,
         # Only a counting launch has credit: the others are told so (cmi.credit no-credit).
-        credit=mode == "normal",
+        credit=mode == Mode.NORMAL,
         mode=CMI_MODES[mode],
         launch_data=item.get("launch_data"),
         mastery_score=item.get("mastery_score"),
@@ -168,20 +179,20 @@ def _initial(
     )
 
 
-def open_attempt(module: Module, learner_id: str, mode: str = "normal") -> Attempt | None:
+def open_attempt(module: Module, learner_id: str, mode: str = Mode.NORMAL) -> Attempt | None:
     """The learner's open attempt on this module in this launch mode, if any."""
     return db.session.scalars(
         select(Attempt).where(
             Attempt.module_id == module.id,
             Attempt.learner_id == learner_id,
             Attempt.mode == mode,
-            Attempt.status == "open",
+            Attempt.status == AttemptStatus.OPEN,
         )
     ).first()
 
 
 def start_or_resume(
-    module: Module, learner_id: str, learner_name: str, mode: str = "normal"
+    module: Module, learner_id: str, learner_name: str, mode: str = Mode.NORMAL
 ) -> Attempt:
     """Resume the open attempt of this mode (its pinned version) or start one on the
     current version; attempts are numbered per mode, so reviews never shift the count.
@@ -387,7 +398,7 @@ def _suspended_by_all(tracking: sequencing.Tracking | None, identifier: str) -> 
 
 def _pending_request(kind: str, cmi: dict[str, str]) -> tuple[str, str | None] | None:
     """The navigation request a terminating 2004 SCO left (RTE 4.4, adl.nav.request)."""
-    if kind != "scorm2004":
+    if kind != ModuleKind.SCORM2004:
         return None
     value = cmi.pop("adl.nav.request", "_none_")
     exit_ = cmi.get("cmi.exit", "")
@@ -494,7 +505,9 @@ def rollup(
         s = state.get(item["identifier"], {})
         if _is_sco(version, item):
             completion, success, score = derive_status(version.kind, s)  # type: ignore[arg-type]
-            total = s.get("cmi.core.total_time" if version.kind == "scorm12" else "cmi.total_time")
+            total = s.get(
+                "cmi.core.total_time" if version.kind == ModuleKind.SCORM12 else "cmi.total_time"
+            )
             seconds += parse_duration(version.kind, total) if total else 0.0  # type: ignore[arg-type]
             successes.append(success)
             if score is not None:
@@ -514,15 +527,15 @@ def rollup(
         if not sequencing.result_is_final(tree, tracking):
             # Exit and post-condition rules (e.g. retry for remediation) may still undo
             # this rollup: nothing is announced until the course's attempt ends.
-            completion = "incomplete" if completion == "completed" else completion
-            success = "unknown"
+            completion = Completion.INCOMPLETE if completion == Completion.COMPLETED else completion
+            success = Success.UNKNOWN
         attempt.completion, attempt.success = completion, success
         if measure is not None:
             scores = [measure * 100]
-        if tracking.get("ended") and attempt.status == "open":
+        if tracking.get("ended") and attempt.status == AttemptStatus.OPEN:
             # The course's attempt ended (exit all, abandon all, past the last activity):
             # the next launch is a new attempt, whatever this one achieved.
-            attempt.status, attempt.open_slot = "closed", None
+            attempt.status, attempt.open_slot = AttemptStatus.CLOSED, None
     else:
         attempt.completion, attempt.success = _flat_result(completions, successes)
     attempt.score = round(sum(scores) / len(scores), 2) if scores else None
@@ -535,17 +548,17 @@ def rollup(
 
 def _flat_result(completions: list[str], successes: list[str]) -> tuple[str, str]:
     """Completion and success of a module without sequencing: every item counts."""
-    if all(c == "completed" for c in completions):
-        completion = "completed"
-    elif any(c != "not_attempted" for c in completions):
-        completion = "incomplete"
+    if all(c == Completion.COMPLETED for c in completions):
+        completion = Completion.COMPLETED
+    elif any(c != Completion.NOT_ATTEMPTED for c in completions):
+        completion = Completion.INCOMPLETE
     else:
-        completion = "not_attempted"
-    if "failed" in successes:
-        return completion, "failed"
-    if "passed" in successes and completion == "completed":
-        return completion, "passed"
-    return completion, "unknown"
+        completion = Completion.NOT_ATTEMPTED
+    if Success.FAILED in successes:
+        return completion, Success.FAILED
+    if Success.PASSED in successes and completion == Completion.COMPLETED:
+        return completion, Success.PASSED
+    return completion, Success.UNKNOWN
 
 
 def _claim(attempt: Attempt, flag: str) -> bool:
@@ -561,16 +574,16 @@ def _claim(attempt: Attempt, flag: str) -> bool:
 
 
 def _publish_once(attempt: Attempt) -> None:
-    if attempt.completion == "completed" and not attempt.completed_published:
+    if attempt.completion == Completion.COMPLETED and not attempt.completed_published:
         if attempt.completed_at is None:
             attempt.completed_at = utcnow()
         # A completed attempt is closed: the next launch starts a new attempt.
-        attempt.status, attempt.open_slot = "closed", None
+        attempt.status, attempt.open_slot = AttemptStatus.CLOSED, None
         if _claim(attempt, "completed_published"):
             attempt.completed_published = True
             events.publish("module.completed", event_data(attempt), attempt.id)
     if (
-        attempt.success == "passed"
+        attempt.success == Success.PASSED
         and not attempt.passed_published
         and _claim(attempt, "passed_published")
     ):
@@ -587,5 +600,5 @@ def event_data(attempt: Attempt) -> dict[str, Any]:
         "learner_id": attempt.learner_id,
         "completed_at": completed.isoformat(),
         "score": attempt.score,
-        "success": attempt.success,
+        "success": str(attempt.success),
     }

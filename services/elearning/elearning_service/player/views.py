@@ -30,9 +30,9 @@ from flask import Blueprint, Response, current_app, render_template, request
 from ..domain import storage
 from ..domain.credentials import credential_attempt, tokens
 from ..domain.launches import require_in_use
-from ..domain.runtime import SCORM_KINDS, items
+from ..domain.runtime import items
 from ..domain.storage import UnsafePath
-from ..models import Attempt
+from ..models import SCORM_KINDS, Attempt, Mode, ModuleKind
 from ..scorm.datamodel import MODELS
 from .ranges import file_response
 
@@ -139,7 +139,7 @@ def player(attempt_id: str) -> Response:
         "commitUrl": f"/api/v1/module-attempts/{attempt.id}/cmi",
         "attemptUrl": f"/api/v1/module-attempts/{attempt.id}",
         "navigationUrl": f"/api/v1/module-attempts/{attempt.id}/navigation",
-        "sequenced": version.kind == "scorm2004",
+        "sequenced": version.kind == ModuleKind.SCORM2004,
         "blankUrl": f"{content_origin()}/play/blank" if content_origin() else "about:blank",
     }
     page = render_template(
@@ -162,7 +162,7 @@ def player(attempt_id: str) -> Response:
 def _back_link(attempt: Attempt) -> str:
     """Where "Kembali ke Cakap" leads: the owner's preview to their modules, an admin's
     preview to the beranda, a learner to their enrolments."""
-    if attempt.mode != "preview":
+    if attempt.mode != Mode.PREVIEW:
         return "/pendaftaran"
     return "/pengajar/modul" if attempt.learner_id == attempt.module.owner_id else "/"
 
@@ -215,7 +215,7 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
         response.headers["Content-Type"] = "text/html"
     # Only a PDF module's own document goes unsandboxed: a ".pdf" inside a package is
     # the package author's file (it could be HTML named .pdf) and keeps the sandbox.
-    pdf_module = version.kind == "pdf" and mimetype == "application/pdf"
+    pdf_module = version.kind == ModuleKind.PDF and mimetype == "application/pdf"
     # Package pages get their origin back (allow-same-origin) only on the separate content
     # origin; reached through the portal's address they stay in an opaque origin.
     sandbox = SANDBOX + (" allow-same-origin" if _on_content_origin() else "")
