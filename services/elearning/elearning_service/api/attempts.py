@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 
 from ..domain import attempts as domain
 from ..domain import launches
+from ..domain.runtime import NAV_REQUESTS
 from ..models import Attempt, AttemptStatus, Completion, Mode, Success
 from ._fields import state
 
@@ -109,13 +110,7 @@ class NavigationResultSchema(ma.Schema):
 class NavigationSchema(ma.Schema):
     """A SCORM 2004 navigation request from the player's controls."""
 
-    request = ma.fields.String(
-        required=True,
-        validate=ma.validate.OneOf(
-            ["start", "resumeAll", "continue", "previous", "choice", "exit", "exitAll",
-             "suspendAll", "abandon", "abandonAll"]
-        ),
-    )  # fmt: skip
+    request = ma.fields.String(required=True, validate=ma.validate.OneOf(NAV_REQUESTS))
     target = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=255))
 
 
