@@ -21,7 +21,7 @@ MODULE = "11111111-0000-4000-8000-00000000000a"
 def elearning(app: Flask) -> Iterator[Flask]:
     """An elearning app whose catalog calls reach this catalog app with a service token."""
     from elearning_service import create_app
-    from elearning_service.catalog import HttpCatalog
+    from elearning_service.clients.catalog import HttpCatalog
 
     peer = create_app(
         service_test_config(
@@ -38,7 +38,7 @@ def elearning(app: Flask) -> Iterator[Flask]:
 
 
 def test_a_withdrawal_in_catalog_retires_the_attempt_in_elearning(cat, people, elearning):
-    from elearning_service.attempts_resources import require_in_use
+    from elearning_service.domain.launches import require_in_use
     from elearning_service.models import Attempt
 
     course = cat.course(code="TIK-201", module_ids=[MODULE])
@@ -58,7 +58,7 @@ def test_a_withdrawal_in_catalog_retires_the_attempt_in_elearning(cat, people, e
 
 
 def test_a_review_attempt_is_usable_only_after_the_course_is_completed(cat, people, elearning):
-    from elearning_service.attempts_resources import require_in_use
+    from elearning_service.domain.launches import require_in_use
     from elearning_service.models import Attempt
 
     course = cat.course(code="TIK-202", module_ids=[MODULE])

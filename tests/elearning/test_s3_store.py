@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from cakap_shared.testing import service_test_config
 from elearning_service import create_app
+from elearning_service.domain.storage import S3ContentStore, UnsafePath
 from elearning_service.extensions import db
-from elearning_service.storage import S3ContentStore, UnsafePath
 
 BUCKET = "cakap-konten"
 
@@ -116,7 +116,7 @@ def test_a_replica_plays_what_another_uploaded_with_ranges(
     first_store = app.extensions.pop("elearning_store")
     try:
         app.config.update(config)
-        from elearning_service.content import init_store
+        from elearning_service.domain.storage import init_store
 
         init_store(app)
         assert isinstance(app.extensions["elearning_store"], S3ContentStore)

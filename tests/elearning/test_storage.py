@@ -6,7 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from elearning_service.storage import ContentStore, LocalContentStore, UnsafePath, clean_relpath
+from elearning_service.domain.storage import (
+    ContentStore,
+    LocalContentStore,
+    UnsafePath,
+    clean_relpath,
+)
 
 
 @pytest.fixture

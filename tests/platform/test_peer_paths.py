@@ -60,7 +60,7 @@ class _Recorder(requests.adapters.BaseAdapter):
 @pytest.mark.parametrize("trick", ["../../people/x", "c?learner_id=y", "c#frag", ".."])
 def test_elearning_catalog_client_quotes_every_segment(trick):
     from elearning_service import create_app
-    from elearning_service.catalog import HttpCatalog
+    from elearning_service.clients.catalog import HttpCatalog
 
     app = create_app(
         service_test_config(

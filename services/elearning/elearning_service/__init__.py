@@ -8,8 +8,8 @@ from typing import Any
 from cakap_shared.platform import init_platform
 from flask import Flask
 
+from . import extensions
 from .config import load_config
-from .extensions import api, db, events
 
 ROUTES = ["/api/v1/modules", "/api/v1/module-attempts", "/api/v1/progress", "/play"]
 
@@ -26,12 +26,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_platform(
         app,
-        db=db,
-        api=api,
+        db=extensions.db,
+        api=extensions.api,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
-        events=events,
+        events=extensions.events,
         event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
     )
     register_blueprints(app)
@@ -41,10 +41,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the API resources, the player and the services they use."""
-    from . import attempts_resources, modules_resources, progress_resources
-    from .catalog import HttpCatalog
-    from .content import init_store
-    from .launch import LaunchTokens
+    # `api` is also this package's subpackage name: keep the extension under extensions.
+    from .api import attempts, modules, progress
+    from .clients.catalog import HttpCatalog
+    from .domain.credentials import LaunchTokens
+    from .domain.storage import init_store
     from .player.views import bp as player_bp
 
     init_store(app)
@@ -53,9 +54,8 @@ def register_blueprints(app: Flask) -> None:
         LaunchTokens(app.config["LAUNCH_SECRET"], app.config["LAUNCH_TTL_SECONDS"]),
     )
     app.extensions.setdefault("elearning_catalog", HttpCatalog(app))
-    api.register_blueprint(modules_resources.blp)
-    api.register_blueprint(attempts_resources.blp)
-    api.register_blueprint(progress_resources.blp)
+    for module in (modules, attempts, progress):
+        extensions.api.register_blueprint(module.blp)
     app.register_blueprint(player_bp)
 
 

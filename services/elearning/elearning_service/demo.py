@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from . import content
+from .domain import content, storage
 from .extensions import db
 from .models import Module, ModuleVersion
 
@@ -103,13 +103,13 @@ def seed_demo() -> bool:
         for slug, title, data, name in _demo_modules():
             module_id = demo_id(f"module:{slug}")
             key = f"{module_id}-v1"
-            content.store().delete(key)  # leftovers of an earlier, rolled-back seed
+            storage.store().delete(key)  # leftovers of an earlier, rolled-back seed
             result = content.ingest(
                 io.BytesIO(data),
                 name,
                 title,
                 key,
-                content.store(),
+                storage.store(),
                 max_bytes=current_app.config["MODULE_MAX_BYTES"],
                 limits=content.limits_from_config(),
             )
@@ -129,7 +129,7 @@ def seed_demo() -> bool:
     except Exception:
         db.session.rollback()
         for key in stored:
-            content.store().delete(key)
+            storage.store().delete(key)
         raise
     return True
 

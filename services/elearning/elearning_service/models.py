@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.db import new_id, utcnow
@@ -19,22 +20,81 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
 
-KINDS = ("scorm12", "scorm2004", "pdf", "video", "page")
-COMPLETIONS = ("not_attempted", "incomplete", "completed")
-# How an attempt was launched: "normal" counts toward completion; "review" (a learner
-# replaying a completed course) and "preview" (the module's owner or an admin seeing it as
-# a learner does) run with no credit and never change progress, completion, JP or certificates.
-MODES = ("normal", "review", "preview")
-NOT_COUNTING = ("review", "preview")
+
+class ModuleKind(StrEnum):
+    """What a module plays: a SCORM package or one PDF, video or Markdown page."""
+
+    SCORM12 = "scorm12"
+    SCORM2004 = "scorm2004"
+    PDF = "pdf"
+    VIDEO = "video"
+    PAGE = "page"
+
+
+SCORM_KINDS = (ModuleKind.SCORM12, ModuleKind.SCORM2004)
+
+
+class Mode(StrEnum):
+    """How an attempt was launched: "normal" counts toward completion; "review" (a learner
+    replaying a completed course) and "preview" (the module's owner or an admin seeing it
+    as a learner does) run with no credit and never change progress, completion, JP or
+    certificates."""
+
+    NORMAL = "normal"
+    REVIEW = "review"
+    PREVIEW = "preview"
+
+
 # The open_slot each mode takes: one open attempt per learner, module and mode.
-OPEN_SLOTS = {"normal": "1", "review": "r", "preview": "p"}
-SUCCESSES = ("unknown", "passed", "failed")
+OPEN_SLOTS = {Mode.NORMAL: "1", Mode.REVIEW: "r", Mode.PREVIEW: "p"}
+
+
+class AttemptStatus(StrEnum):
+    """An open attempt is resumed by the next launch; a closed one never again."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Completion(StrEnum):
+    """An attempt's (or a learner's best) completion."""
+
+    NOT_ATTEMPTED = "not_attempted"
+    INCOMPLETE = "incomplete"
+    COMPLETED = "completed"
+
+
+class Success(StrEnum):
+    """Whether the content says the learner passed."""
+
+    UNKNOWN = "unknown"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class EnumString(TypeDecorator[StrEnum]):
+    """A StrEnum kept as its plain value in a string column (the columns predate the enums):
+    rows read back as members, and only members' values can be written."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 class Module(db.Model):
@@ -43,7 +103,7 @@ class Module(db.Model):
     __tablename__ = "modules"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ModuleKind] = mapped_column(EnumString(ModuleKind, 20))
     owner_id: Mapped[str] = mapped_column(String(80), index=True)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -60,10 +120,26 @@ class Module(db.Model):
         ),
     )
 
+    @validates("kind")
+    def _kind(self, _: str, value: str) -> ModuleKind:
+        return ModuleKind(value)
+
     def version(self, number: int | None = None) -> ModuleVersion:
         """One version (the current one by default)."""
         wanted = number or self.current_version
         return next(v for v in self.versions if v.number == wanted)
+
+    @property
+    def launch_url(self) -> str:
+        """Where a learner POSTs to launch the module (the API's public address)."""
+        return f"/api/v1/modules/{self.id}/attempts"
+
+    @property
+    def scos(self) -> list[dict[str, Any]] | None:
+        """The current version's launchable items for SCORM, in manifest order; else None."""
+        if self.kind not in SCORM_KINDS:
+            return None
+        return self.version().info["scos"]
 
 
 class ModuleVersion(db.Model):
@@ -73,7 +149,7 @@ class ModuleVersion(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     module_id: Mapped[str] = mapped_column(ForeignKey("modules.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ModuleKind] = mapped_column(EnumString(ModuleKind, 20))
     storage_key: Mapped[str] = mapped_column(String(128), unique=True)
     # {"title", "scos": [{identifier, title, href, scorm_type, mastery_score, ...}],
     #  "mastery_score", "edition", "launch"} - what the player and the rollup need.
@@ -83,6 +159,10 @@ class ModuleVersion(db.Model):
     module: Mapped[Module] = relationship(back_populates="versions")
 
     __table_args__ = (UniqueConstraint("module_id", "number", name="uq_module_version_number"),)
+
+    @validates("kind")
+    def _kind(self, _: str, value: str) -> ModuleKind:
+        return ModuleKind(value)
 
     @property
     def info(self) -> dict[str, Any]:
@@ -101,15 +181,21 @@ class Attempt(db.Model):
     # Pinned at start: a re-upload never changes what an open attempt plays.
     version_id: Mapped[str] = mapped_column(ForeignKey("module_versions.id"))
     number: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(10), default="open")
-    mode: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
+    status: Mapped[AttemptStatus] = mapped_column(
+        EnumString(AttemptStatus, 10), default=AttemptStatus.OPEN
+    )
+    mode: Mapped[Mode] = mapped_column(
+        EnumString(Mode, 10), default=Mode.NORMAL, server_default="normal"
+    )
     # OPEN_SLOTS[mode] while open, NULL once closed: the unique constraint allows one open
     # attempt per mode (a review never resumes, or blocks, the counting attempt).
     open_slot: Mapped[str | None] = mapped_column(String(1), nullable=True, default="1")
     # {"<sco identifier>": {"cmi.element": "value", ...}}
     cmi: Mapped[str] = mapped_column(Text, default="{}")
-    completion: Mapped[str] = mapped_column(String(20), default="not_attempted")
-    success: Mapped[str] = mapped_column(String(10), default="unknown")
+    completion: Mapped[Completion] = mapped_column(
+        EnumString(Completion, 20), default=Completion.NOT_ATTEMPTED
+    )
+    success: Mapped[Success] = mapped_column(EnumString(Success, 10), default=Success.UNKNOWN)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     total_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     launch_nonce: Mapped[str] = mapped_column(String(40))
@@ -130,15 +216,29 @@ class Attempt(db.Model):
         Index("ix_attempts_module_learner", "module_id", "learner_id"),
     )
 
+    @validates("status", "mode", "completion", "success")
+    def _state(self, key: str, value: str) -> StrEnum:
+        # A state set from a plain string (an API argument, the SCORM engine's rollup)
+        # is a member at once, as it is when read back from the database.
+        return _STATES[key](value)
+
     @property
     def counts(self) -> bool:
         """Whether this attempt counts toward completion (only a normal launch does)."""
-        return self.mode not in NOT_COUNTING
+        return self.mode == Mode.NORMAL
 
     @property
     def state(self) -> dict[str, dict[str, str]]:
         """The runtime state per SCO."""
         return json.loads(self.cmi or "{}")
+
+
+_STATES: dict[str, type[StrEnum]] = {
+    "status": AttemptStatus,
+    "mode": Mode,
+    "completion": Completion,
+    "success": Success,
+}
 
 
 class LearnerObjective(db.Model):

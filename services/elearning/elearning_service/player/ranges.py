@@ -12,7 +12,7 @@ from typing import BinaryIO
 from cakap_shared.problems import CakapError
 from flask import Response, request
 
-from ..storage import ContentStore
+from ..domain.storage import ContentStore
 
 CHUNK = 256 * 1024
 

@@ -27,12 +27,13 @@ from cakap_shared.auth import public
 from cakap_shared.problems import CakapError
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .. import content
-from ..attempts_resources import credential_attempt, require_in_use, tokens
-from ..models import Attempt
-from ..runtime import SCORM_KINDS, items
+from ..domain import storage
+from ..domain.credentials import credential_attempt, tokens
+from ..domain.launches import require_in_use
+from ..domain.runtime import items
+from ..domain.storage import UnsafePath
+from ..models import SCORM_KINDS, Attempt, Mode, ModuleKind
 from ..scorm.datamodel import MODELS
-from ..storage import UnsafePath
 from .ranges import file_response
 
 bp = Blueprint("player", __name__, url_prefix="/play", template_folder="templates")
@@ -138,7 +139,7 @@ def player(attempt_id: str) -> Response:
         "commitUrl": f"/api/v1/module-attempts/{attempt.id}/cmi",
         "attemptUrl": f"/api/v1/module-attempts/{attempt.id}",
         "navigationUrl": f"/api/v1/module-attempts/{attempt.id}/navigation",
-        "sequenced": version.kind == "scorm2004",
+        "sequenced": version.kind == ModuleKind.SCORM2004,
         "blankUrl": f"{content_origin()}/play/blank" if content_origin() else "about:blank",
     }
     page = render_template(
@@ -161,7 +162,7 @@ def player(attempt_id: str) -> Response:
 def _back_link(attempt: Attempt) -> str:
     """Where "Kembali ke Cakap" leads: the owner's preview to their modules, an admin's
     preview to the beranda, a learner to their enrolments."""
-    if attempt.mode != "preview":
+    if attempt.mode != Mode.PREVIEW:
         return "/pendaftaran"
     return "/pengajar/modul" if attempt.learner_id == attempt.module.owner_id else "/"
 
@@ -193,14 +194,14 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
             # enrolled. Checked per page, not per image or script: they run inside a page
             # served so.
             require_in_use(attempt, commit=True)
-            with content.store().open(version.storage_key, relpath) as fh:
+            with storage.store().open(version.storage_key, relpath) as fh:
                 data = fh.read()
             item = all_items[claims.sco]
             if version.kind in SCORM_KINDS and item.get("scorm_type") == "sco":
                 data = inject_shim(data, shim_for(attempt, item, token))
             response = Response(data, mimetype=mimetype)
         else:
-            response = file_response(content.store(), version.storage_key, relpath, mimetype)
+            response = file_response(storage.store(), version.storage_key, relpath, mimetype)
     except (FileNotFoundError, UnsafePath):
         raise CakapError(404, "No such file in this module.") from None
     if (
@@ -214,7 +215,7 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
         response.headers["Content-Type"] = "text/html"
     # Only a PDF module's own document goes unsandboxed: a ".pdf" inside a package is
     # the package author's file (it could be HTML named .pdf) and keeps the sandbox.
-    pdf_module = version.kind == "pdf" and mimetype == "application/pdf"
+    pdf_module = version.kind == ModuleKind.PDF and mimetype == "application/pdf"
     # Package pages get their origin back (allow-same-origin) only on the separate content
     # origin; reached through the portal's address they stay in an opaque origin.
     sandbox = SANDBOX + (" allow-same-origin" if _on_content_origin() else "")

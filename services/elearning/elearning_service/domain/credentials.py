@@ -14,8 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cakap_shared.problems import CakapError
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
+
+from ..extensions import db
+from ..models import Attempt
 
 Clock = Callable[[], float]
 
@@ -79,3 +84,42 @@ class LaunchTokens:
             raise LaunchRefused("malformed launch credential")
         sco = data.get("s")
         return LaunchClaims(data["a"], data["u"], data["n"], sco if isinstance(sco, int) else None)
+
+
+def tokens() -> LaunchTokens:
+    """The app's launch credential issuer."""
+    return current_app.extensions["elearning_launch"]
+
+
+def launch_url(attempt: Attempt) -> str:
+    """The player URL of this launch (relative: the gateway's origin serves /play)."""
+    token = tokens().issue("launch", attempt.id, attempt.learner_id, attempt.launch_nonce)
+    return f"/play/{attempt.id}?launch={token}"
+
+
+def credential_attempt(
+    purpose: str, credential: str | None, attempt_id: str
+) -> tuple[Attempt, LaunchClaims]:
+    """The attempt a launch or content credential opens: valid, unexpired, current, this one."""
+    try:
+        claims = tokens().check(purpose, credential)
+    except LaunchRefused as exc:
+        raise CakapError(
+            401,
+            "The launch link is invalid or has expired; launch the module again.",
+            code="launch-expired",
+        ) from exc
+    attempt = db.session.get(Attempt, attempt_id)
+    if (
+        attempt is None
+        or claims.attempt_id != attempt.id
+        or claims.learner_id != attempt.learner_id
+    ):
+        raise CakapError(404, "No such attempt.")
+    if claims.nonce != attempt.launch_nonce:
+        raise CakapError(
+            401,
+            "This launch was replaced by a newer one; launch the module again.",
+            code="launch-expired",
+        )
+    return attempt, claims

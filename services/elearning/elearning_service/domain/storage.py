@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from flask import Flask, current_app
+
 DEFAULT_ROOT = Path("var") / "content"
 # Module keys become folder names: keep them boring.
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -214,3 +216,28 @@ class S3ContentStore:
             keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
             if keys:
                 self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
+
+
+def init_store(app: Flask) -> None:
+    """The content store of this app, as configured (CONTENT_STORE), unless a test set one."""
+    if "elearning_store" in app.extensions:
+        return
+    kind = app.config["CONTENT_STORE"]
+    if kind == "local":
+        app.extensions["elearning_store"] = LocalContentStore(app.config["CONTENT_DIR"])
+    elif kind == "s3":
+        if not app.config["CONTENT_S3_BUCKET"]:
+            raise RuntimeError("CONTENT_STORE=s3 needs CONTENT_S3_BUCKET")
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=app.config["CONTENT_S3_ENDPOINT_URL"])
+        app.extensions["elearning_store"] = S3ContentStore(
+            client, app.config["CONTENT_S3_BUCKET"], app.config["CONTENT_S3_PREFIX"]
+        )
+    else:
+        raise RuntimeError(f"CONTENT_STORE must be local or s3, not {kind!r}")
+
+
+def store() -> ContentStore:
+    """The current app's content store."""
+    return current_app.extensions["elearning_store"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .scorm.datamodel import SESSION_BASE, CmiError, Completion, format_duration, parse_duration
+from ..scorm.datamodel import SESSION_BASE, CmiError, Completion, format_duration, parse_duration
 
 TOTAL = "progress.total_time"
 # Watching this share of a video counts as having seen it.

@@ -11,16 +11,22 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
-from .extensions import db, events
-from .models import OPEN_SLOTS, Attempt, LearnerObjective, Module, ModuleVersion
-from .progress_model import (
-    apply_progress,
-    begin_progress_session,
-    progress_completion,
-    progress_seconds,
+from ..extensions import db, events
+from ..models import (
+    OPEN_SLOTS,
+    SCORM_KINDS,
+    Attempt,
+    AttemptStatus,
+    Completion,
+    LearnerObjective,
+    Mode,
+    Module,
+    ModuleKind,
+    ModuleVersion,
+    Success,
 )
-from .scorm import sequencing
-from .scorm.datamodel import (
+from ..scorm import sequencing
+from ..scorm.datamodel import (
     ACTIVE,
     FINISHED,
     CmiError,
@@ -31,11 +37,16 @@ from .scorm.datamodel import (
     initial_state,
     parse_duration,
 )
+from .progress_elements import (
+    apply_progress,
+    begin_progress_session,
+    progress_completion,
+    progress_seconds,
+)
 
-SCORM_KINDS = ("scorm12", "scorm2004")
 # cmi.core.lesson_mode / cmi.mode a SCO is given per launch mode (RTE 1.2 3.4.4, 2004
 # RTE 4.2.18): a completed course is reviewed, a trainer's preview browses.
-CMI_MODES = {"normal": "normal", "review": "review", "preview": "browse"}
+CMI_MODES = {Mode.NORMAL: "normal", Mode.REVIEW: "review", Mode.PREVIEW: "browse"}
 MAIN = "main"  # the one item of a PDF, video or page module
 # Where a SCORM 2004 attempt keeps its sequencing tracking in the state; "#" cannot start
 # an item identifier (an XML ID), so it never collides with one.
@@ -75,7 +86,7 @@ def activity_tree(version: ModuleVersion) -> sequencing.Tree | None:
     Versions uploaded before sequencing was read have no tree in their summary; their
     items become the children of one root with the default sequencing.
     """
-    if version.kind != "scorm2004":
+    if version.kind != ModuleKind.SCORM2004:
         return None
     info = version.info
     data = info.get("sequencing") or {
@@ -159,7 +170,7 @@ def _initial(
         learner_id=learner_id,
         learner_name=name,
         # Only a counting launch has credit: the others are told so (cmi.credit no-credit).
-        credit=mode == "normal",
+        credit=mode == Mode.NORMAL,
         mode=CMI_MODES[mode],
         launch_data=item.get("launch_data"),
         mastery_score=item.get("mastery_score"),
@@ -168,20 +179,20 @@ def _initial(
     )
 
 
-def open_attempt(module: Module, learner_id: str, mode: str = "normal") -> Attempt | None:
+def open_attempt(module: Module, learner_id: str, mode: str = Mode.NORMAL) -> Attempt | None:
     """The learner's open attempt on this module in this launch mode, if any."""
     return db.session.scalars(
         select(Attempt).where(
             Attempt.module_id == module.id,
             Attempt.learner_id == learner_id,
             Attempt.mode == mode,
-            Attempt.status == "open",
+            Attempt.status == AttemptStatus.OPEN,
         )
     ).first()
 
 
 def start_or_resume(
-    module: Module, learner_id: str, learner_name: str, mode: str = "normal"
+    module: Module, learner_id: str, learner_name: str, mode: str = Mode.NORMAL
 ) -> Attempt:
     """Resume the open attempt of this mode (its pinned version) or start one on the
     current version; attempts are numbered per mode, so reviews never shift the count.
@@ -303,46 +314,14 @@ def commit(
             return current, None
         tracking = _tracking(state)
         return current, sequencing.Result(deliver=tracking["current"], ended=tracking["ended"])
-    try:
-        if _is_sco(version, item):
-            new = apply_commit(version.kind, current, updates)  # type: ignore[arg-type]
-        else:
-            new = apply_progress(current, updates)
-    except CmiError as err:
-        raise CakapError(
-            422,
-            f"{err.element}: {err.message}",
-            errors={err.element: [f"{err.message} (SCORM error {err.code})"]},
-            cmi_error=err.code,
-        ) from None
-    nav: sequencing.Result | None = None
+    new = _apply(version, item, current, updates)
     request: tuple[str, str | None] | None = None
     suspended: bool | None = None
     tracking = _load_tracking(attempt, tree, state) if tree is not None else None
     if finish_session and _is_sco(version, item) and new.get(FINISHED) != finish_session:
-        activity = tree.by_id.get(item["identifier"]) if tree else None
-        request = _pending_request(version.kind, new)
-        if tree is not None:
-            suspended = (
-                new.get("cmi.exit") == "suspend"
-                or (request is not None and request[0] == "suspendAll")
-                or _suspended_by_all(tracking, item["identifier"])
-            )
-            if suspended:
-                # Suspend All keeps the SCO's run-time data for the resume, whatever its
-                # exit; so does a finish that arrives after the player suspended all.
-                new["cmi.exit"] = "suspend"
-        # An abandoned attempt does not end (SN TB.2.3): the LMS decides nothing for it.
-        abandoned = request is not None and request[0] in ("abandon", "abandonAll")
-        new = finish(
-            version.kind,  # type: ignore[arg-type]
-            new,
-            completion_set_by_content=abandoned
-            or bool(activity and activity.completion_set_by_content),
-            objective_set_by_content=abandoned
-            or bool(activity and activity.objective_set_by_content),
-        )
+        new, request, suspended = _finish(version, item, new, tree, tracking)
         new[FINISHED] = finish_session
+    nav: sequencing.Result | None = None
     state[item["identifier"]] = new
     if tree is not None and tracking is not None:
         sequencing.report(tree, tracking, item["identifier"], new, suspended=suspended)
@@ -357,6 +336,60 @@ def commit(
     return new, nav
 
 
+def _apply(
+    version: ModuleVersion,
+    item: Mapping[str, Any],
+    current: dict[str, str],
+    updates: dict[str, str],
+) -> dict[str, str]:
+    """The item's state with the updates applied; 422 naming the first bad element."""
+    try:
+        if _is_sco(version, item):
+            return apply_commit(version.kind, current, updates)  # type: ignore[arg-type]
+        return apply_progress(current, updates)
+    except CmiError as err:
+        raise CakapError(
+            422,
+            f"{err.element}: {err.message}",
+            errors={err.element: [f"{err.message} (SCORM error {err.code})"]},
+            cmi_error=err.code,
+        ) from None
+
+
+def _finish(
+    version: ModuleVersion,
+    item: Mapping[str, Any],
+    new: dict[str, str],
+    tree: sequencing.Tree | None,
+    tracking: sequencing.Tracking | None,
+) -> tuple[dict[str, str], tuple[str, str | None] | None, bool | None]:
+    """A SCO's session ended: its state after the finish rules, the navigation request it
+    left, and (2004) whether it ended suspended."""
+    activity = tree.by_id.get(item["identifier"]) if tree else None
+    request = _pending_request(version.kind, new)
+    suspended: bool | None = None
+    if tree is not None:
+        suspended = (
+            new.get("cmi.exit") == "suspend"
+            or (request is not None and request[0] == "suspendAll")
+            or _suspended_by_all(tracking, item["identifier"])
+        )
+        if suspended:
+            # Suspend All keeps the SCO's run-time data for the resume, whatever its
+            # exit; so does a finish that arrives after the player suspended all.
+            new["cmi.exit"] = "suspend"
+    # An abandoned attempt does not end (SN TB.2.3): the LMS decides nothing for it.
+    abandoned = request is not None and request[0] in ("abandon", "abandonAll")
+    finished = finish(
+        version.kind,  # type: ignore[arg-type]
+        new,
+        completion_set_by_content=abandoned
+        or bool(activity and activity.completion_set_by_content),
+        objective_set_by_content=abandoned or bool(activity and activity.objective_set_by_content),
+    )
+    return finished, request, suspended
+
+
 def _suspended_by_all(tracking: sequencing.Tracking | None, identifier: str) -> bool:
     """Whether Suspend All already suspended this (no longer active) activity."""
     record = (tracking or {}).get("activities", {}).get(identifier)
@@ -365,7 +398,7 @@ def _suspended_by_all(tracking: sequencing.Tracking | None, identifier: str) -> 
 
 def _pending_request(kind: str, cmi: dict[str, str]) -> tuple[str, str | None] | None:
     """The navigation request a terminating 2004 SCO left (RTE 4.4, adl.nav.request)."""
-    if kind != "scorm2004":
+    if kind != ModuleKind.SCORM2004:
         return None
     value = cmi.pop("adl.nav.request", "_none_")
     exit_ = cmi.get("cmi.exit", "")
@@ -472,7 +505,9 @@ def rollup(
         s = state.get(item["identifier"], {})
         if _is_sco(version, item):
             completion, success, score = derive_status(version.kind, s)  # type: ignore[arg-type]
-            total = s.get("cmi.core.total_time" if version.kind == "scorm12" else "cmi.total_time")
+            total = s.get(
+                "cmi.core.total_time" if version.kind == ModuleKind.SCORM12 else "cmi.total_time"
+            )
             seconds += parse_duration(version.kind, total) if total else 0.0  # type: ignore[arg-type]
             successes.append(success)
             if score is not None:
@@ -492,15 +527,15 @@ def rollup(
         if not sequencing.result_is_final(tree, tracking):
             # Exit and post-condition rules (e.g. retry for remediation) may still undo
             # this rollup: nothing is announced until the course's attempt ends.
-            completion = "incomplete" if completion == "completed" else completion
-            success = "unknown"
+            completion = Completion.INCOMPLETE if completion == Completion.COMPLETED else completion
+            success = Success.UNKNOWN
         attempt.completion, attempt.success = completion, success
         if measure is not None:
             scores = [measure * 100]
-        if tracking.get("ended") and attempt.status == "open":
+        if tracking.get("ended") and attempt.status == AttemptStatus.OPEN:
             # The course's attempt ended (exit all, abandon all, past the last activity):
             # the next launch is a new attempt, whatever this one achieved.
-            attempt.status, attempt.open_slot = "closed", None
+            attempt.status, attempt.open_slot = AttemptStatus.CLOSED, None
     else:
         attempt.completion, attempt.success = _flat_result(completions, successes)
     attempt.score = round(sum(scores) / len(scores), 2) if scores else None
@@ -513,17 +548,17 @@ def rollup(
 
 def _flat_result(completions: list[str], successes: list[str]) -> tuple[str, str]:
     """Completion and success of a module without sequencing: every item counts."""
-    if all(c == "completed" for c in completions):
-        completion = "completed"
-    elif any(c != "not_attempted" for c in completions):
-        completion = "incomplete"
+    if all(c == Completion.COMPLETED for c in completions):
+        completion = Completion.COMPLETED
+    elif any(c != Completion.NOT_ATTEMPTED for c in completions):
+        completion = Completion.INCOMPLETE
     else:
-        completion = "not_attempted"
-    if "failed" in successes:
-        return completion, "failed"
-    if "passed" in successes and completion == "completed":
-        return completion, "passed"
-    return completion, "unknown"
+        completion = Completion.NOT_ATTEMPTED
+    if Success.FAILED in successes:
+        return completion, Success.FAILED
+    if Success.PASSED in successes and completion == Completion.COMPLETED:
+        return completion, Success.PASSED
+    return completion, Success.UNKNOWN
 
 
 def _claim(attempt: Attempt, flag: str) -> bool:
@@ -539,16 +574,16 @@ def _claim(attempt: Attempt, flag: str) -> bool:
 
 
 def _publish_once(attempt: Attempt) -> None:
-    if attempt.completion == "completed" and not attempt.completed_published:
+    if attempt.completion == Completion.COMPLETED and not attempt.completed_published:
         if attempt.completed_at is None:
             attempt.completed_at = utcnow()
         # A completed attempt is closed: the next launch starts a new attempt.
-        attempt.status, attempt.open_slot = "closed", None
+        attempt.status, attempt.open_slot = AttemptStatus.CLOSED, None
         if _claim(attempt, "completed_published"):
             attempt.completed_published = True
             events.publish("module.completed", event_data(attempt), attempt.id)
     if (
-        attempt.success == "passed"
+        attempt.success == Success.PASSED
         and not attempt.passed_published
         and _claim(attempt, "passed_published")
     ):
@@ -565,5 +600,5 @@ def event_data(attempt: Attempt) -> dict[str, Any]:
         "learner_id": attempt.learner_id,
         "completed_at": completed.isoformat(),
         "score": attempt.score,
-        "success": attempt.success,
+        "success": str(attempt.success),
     }

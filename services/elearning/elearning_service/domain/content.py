@@ -17,10 +17,10 @@ from typing import IO, Any
 
 import markdown
 import nh3
-from flask import Flask, current_app
+from flask import current_app
 
-from .scorm.manifest import Manifest, activity_tree, launchable_items
-from .scorm.package import (
+from ..scorm.manifest import Manifest, activity_tree, launchable_items
+from ..scorm.package import (
     DetectedKind,
     ExtractLimits,
     PackageError,
@@ -28,7 +28,7 @@ from .scorm.package import (
     inspect_upload,
     says_zip,
 )
-from .storage import ContentStore, LocalContentStore, S3ContentStore
+from .storage import ContentStore
 
 PDF_FILE = "document.pdf"
 VIDEO_FILE = "video.mp4"
@@ -48,31 +48,6 @@ class Ingested:
     kind: str
     title: str
     summary: dict[str, Any]
-
-
-def init_store(app: Flask) -> None:
-    """The content store of this app, as configured (CONTENT_STORE), unless a test set one."""
-    if "elearning_store" in app.extensions:
-        return
-    kind = app.config["CONTENT_STORE"]
-    if kind == "local":
-        app.extensions["elearning_store"] = LocalContentStore(app.config["CONTENT_DIR"])
-    elif kind == "s3":
-        if not app.config["CONTENT_S3_BUCKET"]:
-            raise RuntimeError("CONTENT_STORE=s3 needs CONTENT_S3_BUCKET")
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=app.config["CONTENT_S3_ENDPOINT_URL"])
-        app.extensions["elearning_store"] = S3ContentStore(
-            client, app.config["CONTENT_S3_BUCKET"], app.config["CONTENT_S3_PREFIX"]
-        )
-    else:
-        raise RuntimeError(f"CONTENT_STORE must be local or s3, not {kind!r}")
-
-
-def store() -> ContentStore:
-    """The current app's content store."""
-    return current_app.extensions["elearning_store"]
 
 
 def limits_from_config() -> ExtractLimits:
