@@ -31,10 +31,6 @@ LEASE = timedelta(seconds=120)
 PersonLookup = contacts.PersonLookup
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def backoff(attempts: int, cap: float, base: float = 1.0) -> float:
     """Exponential backoff with jitter, capped (seconds)."""
     ceiling = min(cap, base * (2 ** max(attempts - 1, 0)))
