@@ -98,7 +98,9 @@ class UtcDateTime(ma.fields.DateTime):
     SQLite hands stored moments back naive; every stored moment is UTC.
     """
 
-    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: Any):
+    def _serialize(
+        self, value: datetime | None, attr: str | None, obj: object, **kwargs: Any
+    ) -> str | float | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
@@ -123,7 +125,7 @@ def paginate(db: SQLAlchemy, select: Any, page: int, per_page: int) -> dict[str,
 
 def page_schema(item_schema: type[ma.Schema], name: str | None = None) -> type[ma.Schema]:
     """A response schema for a page of `item_schema`."""
-    fields = {
+    fields: dict[str, ma.fields.Field[Any]] = {
         "items": ma.fields.List(ma.fields.Nested(item_schema)),
         "total": ma.fields.Integer(),
         "page": ma.fields.Integer(),

@@ -127,7 +127,7 @@ def _has_app_context() -> bool:
     return has_app_context()
 
 
-class ProblemApi(Api):
+class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest ships no types
     """flask-smorest Api whose errors are problem+json instead of its own shape."""
 
     ERROR_SCHEMA = ProblemSchema
@@ -141,7 +141,7 @@ class ProblemApi(Api):
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         """Answer any HTTPException (abort, validation, 404, 405 ...) as problem+json."""
         return http_exception_to_problem(error)
 
@@ -201,7 +201,7 @@ class CakapError(HTTPException):
         self.data = {"message": detail, "errors": errors, "headers": headers, "extra": extra}
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         """The status phrase, used as the problem title."""
         return _status_phrase(self.code or 500)
 
