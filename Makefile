@@ -100,9 +100,14 @@ compose-deps: ## Install Debian's docker-compose to check docker-compose.yml wit
 		else echo "docker-compose missing and not root: the compose check will skip"; fi; }
 
 .PHONY: lint
-lint: venv ## ruff check and format check
+lint: venv ## ruff check, format check and mypy (make typecheck)
 	ruff check .
 	ruff format --check .
+	mypy
+
+.PHONY: typecheck
+typecheck: venv ## mypy: strict on shared/ and gateway/, then the services listed in pyproject.toml
+	mypy
 
 .PHONY: bench
 bench: venv ## Run the benchmarks and write docs/BENCHMARKS.md

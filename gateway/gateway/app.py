@@ -6,7 +6,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -17,21 +19,29 @@ from . import docs
 from .accesslog import AccessLog
 from .auth import GatewayAuth
 from .config import GatewayConfig
-from .proxy import (
-    BadRequest,
-    BodyTooLarge,
-    ClientStalled,
-    Upstream,
-    UpstreamError,
-    forward,
-    simple_get,
-)
-from .routing import ManifestRegistry
+from .errors import BadRequest, BodyTooLarge, ClientStalled, UpstreamError
+from .pool import Upstream
+from .proxy import ForwardPolicy, forward, simple_get
+from .routing import ManifestRegistry, RouteTable
 
 log = logging.getLogger("cakap.gateway")
 JSON = "application/json"
 _PHRASES = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 _WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer error="invalid_token"')
+
+
+Answer = tuple[str, list[tuple[str, str]], Iterable[bytes]]
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request as the gateway handles it: who answers it, for the log and the problems."""
+
+    started: float
+    request_id: str
+    method: str
+    path: str
+    service: str = "gateway"  # the service it was forwarded to, once it is
 
 
 class Gateway:
@@ -43,6 +53,12 @@ class Gateway:
             name: Upstream(name, url, config.connect_timeout, config.read_timeout, config.pool_size)
             for name, url in config.service_urls.items()
         }
+        self.policy = ForwardPolicy(
+            trust_forwarded=config.trust_forwarded,
+            trusted_forwarders=config.trusted_forwarders,
+            forwarder_secret=config.forwarder_secret,
+            max_body=config.max_body,
+        )
         self.auth = GatewayAuth(config)
         self.registry = ManifestRegistry(
             self.upstreams, config.manifest_ttl, config.manifest_timeout, config.default_service
@@ -51,7 +67,7 @@ class Gateway:
         self.access_log = log_writer if config.access_log and log_writer.enabled else None
         self._openapi: tuple[float, dict[str, Any]] | None = None
         self._openapi_lock = threading.Lock()
-        self._own = {
+        self._own: dict[str, Callable[[dict[str, Any], str], Answer]] = {
             "/health/live": self.live,
             "/health/ready": self.ready,
             "/api/openapi.json": self.openapi_json,
@@ -64,52 +80,63 @@ class Gateway:
             self.registry.start()
 
     # -- the hot path -------------------------------------------------------------------
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        """Answer one request."""
-        started = time.perf_counter()
-        request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
-        path = environ.get("PATH_INFO") or "/"
-        method = environ["REQUEST_METHOD"]
-        service = "gateway"
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """Answer one request: route it, answer or forward it, log it."""
+        exchange = Exchange(
+            started=time.perf_counter(),
+            request_id=accept_request_id(environ.get("HTTP_X_REQUEST_ID")),
+            method=environ["REQUEST_METHOD"],
+            path=environ.get("PATH_INFO") or "/",
+        )
         try:
-            own = self._own.get(path)
-            if own is not None:
-                status, headers, body = own(environ, request_id)
-            elif _blocked(path, self.config.blocked_prefixes):
-                status, headers, body = self.problem(404, "No such resource.", request_id)
-            else:
-                table = self.registry.table
-                target = table.match(path)
-                if target is None and self.registry.missing and self.registry.refresh_if_due():
-                    table = self.registry.table
-                    target = table.match(path)
-                if target is None:
-                    status, headers, body = self.no_route(path, request_id)
-                elif (
-                    path.startswith("/api/")
-                    and self.auth.claims(environ.get("HTTP_AUTHORIZATION")) is None
-                    and not table.is_public(target, method, path)
-                ):
-                    status, headers, body = self.problem(
-                        401, "A valid access token is required.", request_id, _WWW_AUTHENTICATE
-                    )
-                else:
-                    service = target
-                    answer = forward(
-                        self.upstreams[target],
-                        environ,
-                        request_id,
-                        trust_forwarded=self.config.trust_forwarded,
-                        trusted_forwarders=self.config.trusted_forwarders,
-                        forwarder_secret=self.config.forwarder_secret,
-                        max_body=self.config.max_body,
-                    )
-                    status, headers, body = answer.status, answer.headers, answer.body
-        except UpstreamError as exc:
+            status, headers, body = self.answer(environ, exchange)
+        except Exception as exc:  # each failure is a problem answer, never a trace
+            status, headers, body = self.failure(exc, exchange)
+        headers.append(("X-Request-ID", exchange.request_id))
+        start_response(status, headers)
+        self.log_access(exchange, status)
+        return body
+
+    def answer(self, environ: dict[str, Any], exchange: Exchange) -> Answer:
+        """The gateway's own endpoint, a refusal, or the service's answer."""
+        path, request_id = exchange.path, exchange.request_id
+        own = self._own.get(path)
+        if own is not None:
+            return own(environ, request_id)
+        if _blocked(path, self.config.blocked_prefixes):
+            return self.problem(404, "No such resource.", request_id)
+        table, target = self.route(path)
+        if target is None:
+            return self.no_route(path, request_id)
+        if (
+            path.startswith("/api/")
+            and self.auth.claims(environ.get("HTTP_AUTHORIZATION")) is None
+            and not table.is_public(target, exchange.method, path)
+        ):
+            return self.problem(
+                401, "A valid access token is required.", request_id, _WWW_AUTHENTICATE
+            )
+        exchange.service = target
+        answer = forward(self.upstreams[target], environ, request_id, self.policy)
+        return answer.status, answer.headers, answer.body
+
+    def route(self, path: str) -> tuple[RouteTable, str | None]:
+        """The route table and the service serving `path`, re-reading missing manifests once."""
+        table = self.registry.table
+        target = table.match(path)
+        if target is None and self.registry.missing and self.registry.refresh_if_due():
+            table = self.registry.table
+            target = table.match(path)
+        return table, target
+
+    def failure(self, exc: Exception, exchange: Exchange) -> Answer:
+        """The problem answer for what went wrong while answering."""
+        request_id, service = exchange.request_id, exchange.service
+        if isinstance(exc, UpstreamError):
             log.warning(
                 "%s %s: %s",
-                method,
-                path,
+                exchange.method,
+                exchange.path,
                 exc,
                 extra={"request_id": request_id, "fields": {"service": service}},
             )
@@ -118,41 +145,45 @@ class Gateway:
                 if exc.status == 504
                 else f"The {service} service is unavailable."
             )
-            status, headers, body = self.problem(exc.status, detail, request_id)
-        except BodyTooLarge:
-            status, headers, body = self.problem(
+            return self.problem(exc.status, detail, request_id)
+        if isinstance(exc, BodyTooLarge):
+            return self.problem(
                 413,
                 f"The request body exceeds {self.config.max_body} bytes.",
                 request_id,
                 ("Connection", "close"),
             )
-        except BadRequest as exc:
-            status, headers, body = self.problem(400, str(exc), request_id)
-        except ClientStalled:
-            status, headers, body = self.problem(
+        if isinstance(exc, BadRequest):
+            return self.problem(400, str(exc), request_id)
+        if isinstance(exc, ClientStalled):
+            return self.problem(
                 408, "The request body was not sent in time.", request_id, ("Connection", "close")
             )
-        except Exception:
-            log.exception(
-                "gateway failure on %s %s", method, path, extra={"request_id": request_id}
-            )
-            status, headers, body = self.problem(
-                500,
-                "An unexpected error occurred. Quote the request id when reporting it.",
-                request_id,
-            )
-        headers.append(("X-Request-ID", request_id))
-        start_response(status, headers)
+        log.exception(
+            "gateway failure on %s %s",
+            exchange.method,
+            exchange.path,
+            extra={"request_id": request_id},
+            exc_info=exc,
+        )
+        return self.problem(
+            500,
+            "An unexpected error occurred. Quote the request id when reporting it.",
+            request_id,
+        )
+
+    def log_access(self, exchange: Exchange, status: str) -> None:
+        """One access log line (health probes are not logged; player credentials masked)."""
+        path = exchange.path
         if self.access_log and path[:8] != "/health/":
             self.access_log.write(
-                method,
+                exchange.method,
                 loggable_path(path) if path[:6] == "/play/" else path,
                 int(status[:3]),
-                service,
-                round((time.perf_counter() - started) * 1000, 2),
-                request_id,
+                exchange.service,
+                round((time.perf_counter() - exchange.started) * 1000, 2),
+                exchange.request_id,
             )
-        return body
 
     # -- answers --------------------------------------------------------------------------
     @staticmethod
@@ -194,7 +225,7 @@ class Gateway:
         return self.problem(404, "No service serves this path.", request_id)
 
     # -- own endpoints --------------------------------------------------------------------
-    def live(self, environ: dict[str, Any], request_id: str) -> Any:
+    def live(self, environ: dict[str, Any], request_id: str) -> Answer:
         """The process answers."""
         return self.json_answer(200, {"status": "ok", "service": "gateway"})
 
@@ -214,7 +245,7 @@ class Gateway:
         with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
             return dict(pool.map(check, names))
 
-    def ready(self, environ: dict[str, Any], request_id: str) -> Any:
+    def ready(self, environ: dict[str, Any], request_id: str) -> Answer:
         """200 only when every service's /health/ready answers 200; else 503, per service."""
         services = self._health(request_id)
         if self.registry.missing:
@@ -226,7 +257,7 @@ class Gateway:
         document = {"status": "ok" if ok else "unavailable", "services": services}
         return self.json_answer(200 if ok else 503, document)
 
-    def services(self, environ: dict[str, Any], request_id: str) -> Any:
+    def services(self, environ: dict[str, Any], request_id: str) -> Answer:
         """Every service the gateway routes to (admins): its manifest's version and routes, its
         health, and where its event outbox is read, so a page listing services needs no list
         of its own and a new service appears once it is in SERVICE_URLS."""
@@ -297,11 +328,11 @@ class Gateway:
             self._openapi = (time.monotonic(), merged)
             return merged
 
-    def openapi_json(self, environ: dict[str, Any], request_id: str) -> Any:
+    def openapi_json(self, environ: dict[str, Any], request_id: str) -> Answer:
         """GET /api/openapi.json."""
         return self.json_answer(200, self.merged_openapi(request_id))
 
-    def docs_page(self, environ: dict[str, Any], request_id: str) -> Any:
+    def docs_page(self, environ: dict[str, Any], request_id: str) -> Answer:
         """GET /api/docs: a server-rendered listing (no CDN assets)."""
         data = docs.render_docs(self.merged_openapi(request_id)).encode()
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(data)))]

@@ -32,21 +32,9 @@ def _prefixed(service: str, name: str) -> str:
     return f"{service[:1].upper()}{service[1:]}{name}"
 
 
-def merge_openapi(
-    documents: dict[str, dict[str, Any]],
-    missing: list[str] | None = None,
-    hidden: Callable[[str], bool] | None = None,
-) -> dict[str, Any]:
-    """Merge service documents: paths side by side, components without collisions.
-
-    Paths for which `hidden` is true (the gateway's blocked prefixes) are left out: the
-    public document lists only what can be called through the gateway.
-
-    A component that two services define identically is kept once (the shared error and
-    paging schemas); a name that means different things is prefixed with the later
-    service's name (`CatalogCourse`) and its references are rewritten.
-    """
-    merged: dict[str, Any] = {
+def _skeleton() -> dict[str, Any]:
+    """The merged document before any service is added."""
+    return {
         "openapi": "3.0.3",
         "info": {
             "title": "Cakap API",
@@ -64,50 +52,90 @@ def merge_openapi(
         "security": [{"bearerAuth": []}],
         "x-services": {},
     }
+
+
+def _renames(
+    service: str, own: dict[str, Any], components: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """ "kind/name" -> "kind/NewName" for each of the service's components whose name is taken
+    by a different one already merged."""
+    renames: dict[str, str] = {}
+    # Rename until stable: renaming a schema can make another one that refers to it differ.
+    changed = True
+    while changed:
+        changed = False
+        probe = _rename_refs(copy.deepcopy(own), renames)
+        for kind, items in probe.items():
+            if not isinstance(items, dict):
+                continue
+            for name, value in items.items():
+                key = f"{kind}/{name}"
+                if key in renames:
+                    continue
+                existing = components.get(kind, {}).get(name)
+                if existing is not None and existing != value:
+                    renames[key] = f"{kind}/{_prefixed(service, name)}"
+                    changed = True
+    return renames
+
+
+def _add_components(
+    doc: dict[str, Any], renames: dict[str, str], components: dict[str, dict[str, Any]]
+) -> None:
+    for kind, items in (doc.get("components") or {}).items():
+        if not isinstance(items, dict):
+            continue
+        target = components.setdefault(kind, {})
+        for name, value in items.items():
+            new_name = renames.get(f"{kind}/{name}", f"{kind}/{name}").split("/", 1)[1]
+            target.setdefault(new_name, value)
+
+
+def _add_paths(
+    service: str,
+    doc: dict[str, Any],
+    paths: dict[str, Any],
+    hidden: Callable[[str], bool] | None,
+) -> None:
+    for path, item in (doc.get("paths") or {}).items():
+        if path in paths or not isinstance(item, dict):
+            continue  # the gateway routes a path to one service only; first one wins
+        if hidden is not None and hidden(path):
+            continue
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                operation["x-service"] = service
+        paths[path] = item
+
+
+def merge_openapi(
+    documents: dict[str, dict[str, Any]],
+    missing: list[str] | None = None,
+    hidden: Callable[[str], bool] | None = None,
+) -> dict[str, Any]:
+    """Merge service documents: paths side by side, components without collisions.
+
+    Paths for which `hidden` is true (the gateway's blocked prefixes) are left out: the
+    public document lists only what can be called through the gateway.
+
+    A component that two services define identically is kept once (the shared error and
+    paging schemas); a name that means different things is prefixed with the later
+    service's name (`CatalogCourse`) and its references are rewritten.
+    """
+    merged = _skeleton()
     components: dict[str, dict[str, Any]] = merged["components"]
-    tag_names: set[str] = set()
+    tag_names: set[object] = set()
     for service, original in documents.items():
         doc = copy.deepcopy(original)
         merged["x-services"][service] = {
             "title": doc.get("info", {}).get("title", service),
             "version": doc.get("info", {}).get("version", ""),
         }
-        own = doc.get("components") or {}
-        renames: dict[str, str] = {}
-        # Rename until stable: renaming a schema can make another one that refers to it differ.
-        changed = True
-        while changed:
-            changed = False
-            probe = _rename_refs(copy.deepcopy(own), renames)
-            for kind, items in probe.items():
-                if not isinstance(items, dict):
-                    continue
-                for name, value in items.items():
-                    key = f"{kind}/{name}"
-                    if key in renames:
-                        continue
-                    existing = components.get(kind, {}).get(name)
-                    if existing is not None and existing != value:
-                        renames[key] = f"{kind}/{_prefixed(service, name)}"
-                        changed = True
+        renames = _renames(service, doc.get("components") or {}, components)
         _rename_refs(doc, renames)
-        for kind, items in (doc.get("components") or {}).items():
-            if not isinstance(items, dict):
-                continue
-            target = components.setdefault(kind, {})
-            for name, value in items.items():
-                new_name = renames.get(f"{kind}/{name}", f"{kind}/{name}").split("/", 1)[1]
-                target.setdefault(new_name, value)
-        for path, item in (doc.get("paths") or {}).items():
-            if path in merged["paths"] or not isinstance(item, dict):
-                continue  # the gateway routes a path to one service only; first one wins
-            if hidden is not None and hidden(path):
-                continue
-            for method in HTTP_METHODS:
-                operation = item.get(method)
-                if isinstance(operation, dict):
-                    operation["x-service"] = service
-            merged["paths"][path] = item
+        _add_components(doc, renames, components)
+        _add_paths(service, doc, merged["paths"], hidden)
         for tag in doc.get("tags") or []:
             if isinstance(tag, dict) and tag.get("name") not in tag_names:
                 tag_names.add(tag.get("name"))

@@ -12,7 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .proxy import Upstream, UpstreamError, simple_get
+from .errors import UpstreamError
+from .pool import Upstream
+from .proxy import simple_get
 
 log = logging.getLogger("cakap.gateway.routing")
 MANIFEST_PATH = "/.well-known/service.json"

@@ -71,6 +71,7 @@ class OneSendResponse(wsgi.Response):
     """A gunicorn Response that sends its head together with the first body bytes."""
 
     _head: bytes | None = None
+    headers_sent: bool  # gunicorn's
 
     def default_headers(self) -> list[str]:
         """gunicorn's status line, Server, Date and Connection, with a cached Date."""
@@ -229,7 +230,7 @@ class GatewayWorker(ThreadWorker):
     def init_process(self) -> None:
         """Use OneSendResponse for HTTP/1.x answers; read the client limits."""
         # wsgi.create() looks the class up at call time; HTTP/2 passes its own class.
-        wsgi.Response = OneSendResponse  # type: ignore[misc]
+        wsgi.Response = OneSendResponse
         self.limits = ClientLimits.from_env()
         self.waiting: dict[_Conn, None] = {}  # on the poller until their request is in
         self.per_address: dict[str, int] = {}

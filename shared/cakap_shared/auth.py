@@ -88,6 +88,7 @@ class TokenVerifier:
         self._keys: dict[str, Any] = {}
         for pem in public_keys:
             key = PyJWK.from_json(jwk_json_from_pem(pem))
+            assert key.key_id is not None  # jwk_json_from_pem always names the key
             self._keys[key.key_id] = key.key
         self._jwks = (
             PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=3) if jwks_url else None
@@ -140,6 +141,7 @@ def jwk_json_from_pem(pem: str) -> str:
     import json
 
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
     from jwt.algorithms import RSAAlgorithm
 
     data = pem.encode()
@@ -147,6 +149,8 @@ def jwk_json_from_pem(pem: str) -> str:
         public = serialization.load_pem_private_key(data, password=None).public_key()
     else:
         public = serialization.load_pem_public_key(data)
+    if not isinstance(public, RSAPublicKey):
+        raise ValueError("only RSA keys sign Cakap tokens")
     jwk = json.loads(RSAAlgorithm.to_jwk(public))
     jwk.update({"kid": key_thumbprint(jwk), "alg": ALGORITHM, "use": "sig"})
     return json.dumps(jwk)
@@ -247,7 +251,7 @@ def init_auth(app: Flask, verifier: TokenVerifier | TokenCache) -> None:
 
 def current_principal() -> Principal:
     """The caller of this request (init_auth guarantees one on protected routes)."""
-    principal = getattr(g, "principal", None)
+    principal: Principal | None = getattr(g, "principal", None)
     if principal is None:
         raise unauthorized()
     return principal

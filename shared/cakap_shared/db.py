@@ -9,7 +9,7 @@ import stat
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
@@ -73,6 +73,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
+def aware(moment: datetime | None) -> datetime | None:
+    """`moment` as aware UTC: SQLite hands stored moments back naive, and every one is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def local_date(moment: datetime) -> date:
     """The calendar date of `moment` where the city is (TIMEZONE, WIB by default)."""
     from flask import current_app, has_app_context
@@ -87,7 +98,9 @@ class UtcDateTime(ma.fields.DateTime):
     SQLite hands stored moments back naive; every stored moment is UTC.
     """
 
-    def _serialize(self, value: datetime | None, attr: str | None, obj: object, **kwargs: Any):
+    def _serialize(
+        self, value: datetime | None, attr: str | None, obj: object, **kwargs: Any
+    ) -> str | float | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
@@ -112,7 +125,7 @@ def paginate(db: SQLAlchemy, select: Any, page: int, per_page: int) -> dict[str,
 
 def page_schema(item_schema: type[ma.Schema], name: str | None = None) -> type[ma.Schema]:
     """A response schema for a page of `item_schema`."""
-    fields = {
+    fields: dict[str, ma.fields.Field[Any]] = {
         "items": ma.fields.List(ma.fields.Nested(item_schema)),
         "total": ma.fields.Integer(),
         "page": ma.fields.Integer(),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
 
@@ -54,12 +54,12 @@ def init_health(
     checks.extend(extra_checks)
 
     @bp.get("/health/live")
-    def live():
+    def live() -> Response:
         """The process answers."""
         return jsonify(status="ok", service=manifest.name)
 
     @bp.get("/health/ready")
-    def ready():
+    def ready() -> tuple[Response, int]:
         """Every dependency answers: 200, else 503 with the failing checks."""
         results: dict[str, str] = {}
         for name, check in checks:
@@ -74,7 +74,7 @@ def init_health(
         return jsonify(body), 200 if ok else 503
 
     @bp.get("/.well-known/service.json")
-    def service_manifest():
+    def service_manifest() -> Response:
         """This service's manifest, with the routes it serves without a token."""
         return jsonify({**manifest.as_json(), "public_routes": public_routes(current_app)})
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, Response, g, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Integer, String, Text, delete
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import utcnow
+from .db import aware, utcnow
 from .problems import problem_response
 
 HEADER = "Idempotency-Key"
@@ -26,6 +28,10 @@ _MAX_STORED_BODY = 1024 * 1024
 
 class IdempotencyRecordMixin:
     """Columns of the per-service `idempotency_records` table."""
+
+    if TYPE_CHECKING:  # the declarative base's keyword constructor, for the type checker only
+
+        def __init__(self, **columns: Any) -> None: ...
 
     __tablename__ = "idempotency_records"
     principal_id: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -51,17 +57,46 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+class _Guard:
+    """The steps of one keyed POST: claim the key, replay or refuse a repeat, remember."""
 
+    def __init__(self, db: SQLAlchemy, model: type[IdempotencyRecordMixin]) -> None:
+        self.db = db
+        self.model = model
 
-def init_idempotency(app: Flask, db: SQLAlchemy, model: type[IdempotencyRecordMixin]) -> None:
-    """Replay or refuse repeated POSTs that carry an Idempotency-Key."""
+    def before(self) -> Response | None:
+        """Let a first request through with its key claimed; answer a repeat from the record."""
+        key = request.headers.get(HEADER)
+        principal = getattr(g, "principal", None)
+        if request.method != "POST" or not key or principal is None:
+            return None
+        if len(key) > 200:
+            return problem_response(422, "Idempotency-Key is longer than 200 characters.")
+        request_hash = _request_hash()
+        record = self.live_record(principal.id, key)
+        if record is None:
+            if self.claim(principal.id, key, request_hash):
+                g.idempotency = (principal.id, key)
+                return None
+            record = self.db.session.get(self.model, (principal.id, key))  # a twin's claim
+        return self.repeat(record, request_hash)
 
-    def claim(principal_id: str, key: str, request_hash: str) -> bool:
+    def live_record(self, principal_id: str, key: str) -> IdempotencyRecordMixin | None:
+        """The key's record, unless expired or abandoned (those are deleted)."""
+        record = self.db.session.get(self.model, (principal_id, key))
+        if record is None:
+            return None
+        age = utcnow() - aware(record.created_at)
+        if age > RETENTION or (record.status == IN_PROGRESS and age > ABANDONED_AFTER):
+            self.db.session.delete(record)
+            self.db.session.commit()
+            return None
+        return record
+
+    def claim(self, principal_id: str, key: str, request_hash: str) -> bool:
         """Record the key as in progress; False when a twin holds it already."""
-        db.session.add(
-            model(
+        self.db.session.add(
+            self.model(
                 principal_id=principal_id,
                 key=key,
                 request_hash=request_hash,
@@ -71,35 +106,16 @@ def init_idempotency(app: Flask, db: SQLAlchemy, model: type[IdempotencyRecordMi
             )
         )
         try:
-            db.session.commit()
+            self.db.session.commit()
         except IntegrityError:
-            db.session.rollback()
+            self.db.session.rollback()
             return False
         return True
 
-    @app.before_request
-    def _replay() -> Response | None:
-        key = request.headers.get(HEADER)
-        principal = getattr(g, "principal", None)
-        if request.method != "POST" or not key or principal is None:
-            return None
-        if len(key) > 200:
-            return problem_response(422, "Idempotency-Key is longer than 200 characters.")
-        request_hash = _request_hash()
-        record = db.session.get(model, (principal.id, key))
-        if record is not None:
-            age = utcnow() - _aware(record.created_at)
-            stale = age > RETENTION or (record.status == IN_PROGRESS and age > ABANDONED_AFTER)
-            if stale:
-                db.session.delete(record)
-                db.session.commit()
-                record = None
-        if record is None:
-            if not claim(principal.id, key, request_hash):
-                record = db.session.get(model, (principal.id, key))
-            else:
-                g.idempotency = (principal.id, key)
-                return None
+    @staticmethod
+    def repeat(record: IdempotencyRecordMixin | None, request_hash: str) -> Response:
+        """The answer to a repeated key: 422 for another request, 409 while the first runs,
+        else the first answer again."""
         if record is None or record.request_hash != request_hash:
             return problem_response(
                 422,
@@ -116,13 +132,13 @@ def init_idempotency(app: Flask, db: SQLAlchemy, model: type[IdempotencyRecordMi
         response.headers["Idempotent-Replayed"] = "true"
         return response
 
-    @app.after_request
-    def _remember(response: Response) -> Response:
+    def after(self, response: Response) -> Response:
+        """Keep a success for replay; free the key of anything else."""
         claimed = getattr(g, "idempotency", None)
         if not claimed:
             return response
-        db.session.rollback()  # never carry the view's leftovers into this commit
-        record = db.session.get(model, claimed)
+        self.db.session.rollback()  # never carry the view's leftovers into this commit
+        record = self.db.session.get(self.model, claimed)
         if record is None:
             return response
         body = "" if response.is_streamed else response.get_data(as_text=True)
@@ -132,15 +148,25 @@ def init_idempotency(app: Flask, db: SQLAlchemy, model: type[IdempotencyRecordMi
             record.body = body
         else:
             # Only successes are replayed: a refused or failed request may be sent again.
-            db.session.delete(record)
-        db.session.commit()
+            self.db.session.delete(record)
+        self.db.session.commit()
         return response
+
+
+def init_idempotency(app: Flask, db: SQLAlchemy, model: type[IdempotencyRecordMixin]) -> None:
+    """Replay or refuse repeated POSTs that carry an Idempotency-Key."""
+    guard = _Guard(db, model)
+    app.before_request(guard.before)
+    app.after_request(guard.after)
 
 
 def purge_expired(db: SQLAlchemy, model: type[IdempotencyRecordMixin]) -> int:
     """Delete records older than the retention; returns how many."""
     cutoff = utcnow() - RETENTION
-    result = db.session.execute(delete(model).where(model.created_at < cutoff))
+    # A DELETE gives a CursorResult, which counts the rows.
+    result = cast(
+        "CursorResult[Any]", db.session.execute(delete(model).where(model.created_at < cutoff))
+    )
     db.session.commit()
     return result.rowcount or 0
 

@@ -11,6 +11,8 @@ from flask import Flask, Response, g, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .http import ServiceUnavailable
+
 PROBLEM_MIMETYPE = "application/problem+json"
 log = logging.getLogger("cakap.errors")
 
@@ -125,7 +127,7 @@ def _has_app_context() -> bool:
     return has_app_context()
 
 
-class ProblemApi(Api):
+class ProblemApi(Api):  # type: ignore[misc]  # flask-smorest ships no types
     """flask-smorest Api whose errors are problem+json instead of its own shape."""
 
     ERROR_SCHEMA = ProblemSchema
@@ -139,7 +141,7 @@ class ProblemApi(Api):
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         """Answer any HTTPException (abort, validation, 404, 405 ...) as problem+json."""
         return http_exception_to_problem(error)
 
@@ -179,7 +181,11 @@ def http_exception_to_problem(error: HTTPException) -> Response:
 
 
 class CakapError(HTTPException):
-    """An HTTP error raised by service code with a message for the client."""
+    """An HTTP error raised by service code with a message for the client.
+
+    `raise CakapError(409, "...", code="enrolment-exists")` is the one way service code
+    stops a request with a problem answer; `invalid()` builds the common 422.
+    """
 
     def __init__(
         self,
@@ -195,16 +201,9 @@ class CakapError(HTTPException):
         self.data = {"message": detail, "errors": errors, "headers": headers, "extra": extra}
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         """The status phrase, used as the problem title."""
         return _status_phrase(self.code or 500)
-
-
-def abort_problem(
-    status: int, detail: str, *, errors: dict[str, list[str]] | None = None, **extra: Any
-) -> None:
-    """Stop the request with a problem answer (the one way service code reports errors)."""
-    raise CakapError(status, detail, errors=errors, **extra)
 
 
 def invalid(field: str, message: str, status: int = 422) -> CakapError:
@@ -212,9 +211,20 @@ def invalid(field: str, message: str, status: int = 422) -> CakapError:
     return CakapError(status, f"{field}: {message}", errors={field: [message]})
 
 
+def peer_unavailable(error: ServiceUnavailable) -> Response:
+    """503 for a peer service that did not answer usefully, when the view did not say more.
+
+    Services name the peer in their own 503 where they catch it; this is the fallback
+    for one nobody caught, so it never becomes a 500.
+    """
+    log.warning("peer service unavailable on %s %s: %s", request.method, request.path, error)
+    return problem_response(503, "A service this request needs is unavailable. Try again.")
+
+
 def register_problem_handlers(app: Flask) -> None:
     """Make every error, including unexpected exceptions, a problem+json answer."""
     app.register_error_handler(HTTPException, http_exception_to_problem)
+    app.register_error_handler(ServiceUnavailable, peer_unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -39,6 +39,6 @@ class ServiceTokens:
             )
             response.raise_for_status()
             body = response.json()
-            token = body["access_token"]
+            token = str(body["access_token"])
             self._cache[audience] = (token, time.time() + int(body.get("expires_in", 300)))
             return token

@@ -55,7 +55,7 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Row], sheet: str = "Data") 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
 
-    def cell(value: Any) -> WriteOnlyCell:
+    def cell(value: Any) -> Any:  # a WriteOnlyCell (a factory function in openpyxl's types)
         if value is None or isinstance(value, list | tuple):
             value = safe_cell(value)
         if not isinstance(value, int | float):

@@ -1,13 +1,17 @@
-"""Test support shared by every service's tests: keys, tokens, throw-away databases."""
+"""Test support shared by every service's tests: keys, tokens, callers (`as_role`, `Cast`),
+a fake clock, event factories, throw-away databases."""
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,12 +21,15 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from sqlalchemy import text
+from werkzeug.test import TestResponse
 
 from .auth import ALGORITHM, USER_AUDIENCE, jwk_json_from_pem
+from .db import aware, local_date
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -44,9 +51,8 @@ def rsa_keypair() -> tuple[str, str]:
 
 def kid_of(pem: str) -> str:
     """The key id the verifier expects for this key."""
-    import json
-
-    return json.loads(jwk_json_from_pem(pem))["kid"]
+    kid: str = json.loads(jwk_json_from_pem(pem))["kid"]
+    return kid
 
 
 def mint_token(
@@ -84,6 +90,157 @@ def mint_token(
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header carrying `token`."""
     return {"Authorization": f"Bearer {token}"}
+
+
+# --- acting as someone -------------------------------------------------------------
+_PERSONA_NAMESPACE = uuid.UUID("3b7d6c1e-5a0f-4d8e-9c52-7e1f0a4b2c90")
+_TOKEN_LIFETIME = 3600  # seconds; a cached token is minted again in its last ten minutes
+_tokens: dict[str, tuple[str, float]] = {}
+
+
+def _cached_token(sub: str, roles: tuple[str, ...], audience: str, claims: dict[str, Any]) -> str:
+    # Minting signs with RSA (slow): one token per caller, reused until near its expiry.
+    key = json.dumps([sub, roles, audience, claims], sort_keys=True, default=str)
+    cached = _tokens.get(key)
+    if cached is not None and cached[1] - time.time() > 600:
+        return cached[0]
+    token = mint_token(sub, list(roles), audience=audience, expires_in=_TOKEN_LIFETIME, **claims)
+    _tokens[key] = (token, time.time() + _TOKEN_LIFETIME)
+    return token
+
+
+def as_role(
+    *roles: str, sub: str | None = None, audience: str = USER_AUDIENCE, **claims: Any
+) -> dict[str, str]:
+    """The Authorization header of a caller holding `roles`.
+
+    `as_role("admin")`; `as_role("asn", "supervisor", sub=person_id, unit_code="DISKOMINFO")`.
+    Without `sub` the caller is one stable person per set of roles, so two calls act as
+    the same person. Extra keyword arguments are token claims (name, unit_code ...).
+    """
+    if not roles:
+        raise ValueError("as_role needs at least one role")
+    if sub is None:
+        sub = str(uuid.uuid5(_PERSONA_NAMESPACE, ",".join(sorted(roles))))
+    return bearer(_cached_token(sub, roles, audience, claims))
+
+
+def service_token(caller: str, audience: str) -> str:
+    """The token service `caller` shows `audience` (a service's `cakap_service_tokens`)."""
+    return _cached_token(f"service:{caller}", ("service",), audience, {})
+
+
+def as_service(caller: str, audience: str) -> dict[str, str]:
+    """The Authorization header of service `caller` calling service `audience`."""
+    return bearer(service_token(caller, audience))
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A named test caller: who they are, their roles and the claims of their token."""
+
+    sub: str
+    roles: tuple[str, ...]
+    claims: dict[str, Any] = field(default_factory=dict)
+    audience: str = USER_AUDIENCE
+
+    def headers(self) -> dict[str, str]:
+        """This caller's Authorization header."""
+        return as_role(*self.roles, sub=self.sub, audience=self.audience, **self.claims)
+
+
+class Cast:
+    """The callers of a test module by name: `cast("trainer")` is the trainer's headers.
+
+    `Cast(admin=Persona(ADMIN, ("admin",)), learner=Persona(LEARNER, ("asn",),
+    {"unit_code": "DISKOMINFO"}))`; `cast["learner"].sub` is the learner's id.
+    """
+
+    def __init__(self, **people: Persona) -> None:
+        self.people = people
+
+    def __call__(self, who: str) -> dict[str, str]:
+        return self.people[who].headers()
+
+    def __getitem__(self, who: str) -> Persona:
+        return self.people[who]
+
+
+# --- time -------------------------------------------------------------------------
+class FakeClock:
+    """A clock the tests move by hand, instead of sleeping.
+
+    `now()` is aware UTC, `today()` the local date (TIMEZONE), `time()` (also the clock
+    called as a function) epoch seconds, for the components that take a
+    `Callable[[], float]`. `install(monkeypatch, module)` replaces a service's clock
+    module's `now`/`today` with this clock's for one test.
+    """
+
+    START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or self.START
+
+    def now(self) -> datetime:
+        """The current fake moment (aware UTC)."""
+        return self.current
+
+    def today(self) -> date:
+        """The fake moment's local date."""
+        return local_date(self.current)
+
+    def time(self) -> float:
+        """The fake moment in epoch seconds."""
+        return self.current.timestamp()
+
+    def __call__(self) -> float:
+        return self.time()
+
+    def advance(self, **delta: float) -> None:
+        """Move on: `clock.advance(minutes=5)` (timedelta's keywords)."""
+        self.current += timedelta(**delta)
+
+    def set(self, moment: datetime | date) -> None:
+        """Jump to a moment, or to 08:00 UTC of a date."""
+        if not isinstance(moment, datetime):
+            moment = datetime(moment.year, moment.month, moment.day, 8, tzinfo=UTC)
+        self.current = aware(moment)
+
+    def install(self, monkeypatch: Any, module: Any) -> FakeClock:
+        """Patch `module.now` and `module.today` (those it has) to read this clock."""
+        for name in ("now", "today"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, getattr(self, name))
+        return self
+
+
+# --- events -----------------------------------------------------------------------
+def event_envelope(
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    producer: str,
+    aggregate_id: str | None = None,
+    event_id: str | None = None,
+    version: int = 1,
+    occurred_at: str = "2026-11-30T01:00:00+00:00",
+) -> dict[str, Any]:
+    """An event as a producer's delivery loop sends it (new ids unless given)."""
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "type": event_type,
+        "version": version,
+        "occurred_at": occurred_at,
+        "producer": producer,
+        "aggregate_id": aggregate_id or str(uuid.uuid4()),
+        "data": data,
+    }
+
+
+def deliver_event(client: FlaskClient, envelope: dict[str, Any], audience: str) -> TestResponse:
+    """POST the event to the `audience` service's /internal/events as its producer would."""
+    headers = as_service(envelope["producer"], audience)
+    return client.post("/internal/events", json=envelope, headers=headers)
 
 
 def backend() -> str:
@@ -177,7 +334,9 @@ class FlaskTransport(BaseAdapter):
         self.app = app
         self.paths: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **_kwargs: Any) -> requests.Response:
+    def send(  # type: ignore[override]  # the transport options do not apply in-process
+        self, request: requests.PreparedRequest, **_kwargs: Any
+    ) -> requests.Response:
         """Run the prepared request through the app's test client."""
         parts = urlsplit(request.url or "")
         self.paths.append(parts.path + (f"?{parts.query}" if parts.query else ""))

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from cakap_shared.testing import bearer, mint_token
-from gateway.proxy import Upstream
+from gateway.pool import Upstream
 from gateway.routing import Manifest, RouteTable
 from werkzeug.test import Client
 

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from cakap_shared.testing import bearer, empty_tables, migrated_app, mint_token
+from cakap_shared.testing import (
+    as_role,
+    deliver_event,
+    empty_tables,
+    event_envelope,
+    migrated_app,
+    service_token,
+)
 from flask import Flask
 from flask.testing import FlaskClient
 from notification_service import create_app
@@ -112,25 +119,16 @@ ADMIN = str(uuid.uuid4())
 
 
 def user(person_id: str, roles: list[str] | None = None) -> dict[str, str]:
-    return bearer(mint_token(person_id, roles or ["asn"]))
+    return as_role(*(roles or ["asn"]), sub=person_id)
 
 
 def envelope(event_type: str, data: dict[str, Any], producer: str = "catalog") -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "type": event_type,
-        "version": 1,
-        "occurred_at": "2026-11-30T01:00:00+00:00",
-        "producer": producer,
-        "aggregate_id": str(uuid.uuid4()),
-        "data": data,
-    }
+    return event_envelope(event_type, data, producer=producer)
 
 
 def deliver(client: FlaskClient, event: dict[str, Any]) -> Any:
     """POST the event to /internal/events as its producer's delivery loop would."""
-    token = mint_token(f"service:{event['producer']}", ["service"], audience="notification")
-    return client.post("/internal/events", json=event, headers=bearer(token))
+    return deliver_event(client, event, "notification")
 
 
 def person_updated(person_id: str, name: str, email: str | None, **extra: Any) -> dict[str, Any]:
@@ -265,7 +263,7 @@ def with_personnel(app: Flask, client: FlaskClient, personnel_app: SimpleNamespa
     from cakap_shared.testing import FlaskTransport
     from notification_service.clients import personnel
 
-    token = mint_token("service:notification", ["service"], audience="personnel")
+    token = service_token("notification", "personnel")
     saved = app.config["SERVICE_URLS"]
     app.config["SERVICE_URLS"] = {**saved, "personnel": PERSONNEL_URL}
     app.extensions["cakap_service_tokens"] = lambda _audience: token

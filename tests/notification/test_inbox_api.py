@@ -104,11 +104,11 @@ def test_malformed_events_are_refused_for_dead_lettering(client, kit):
 
 
 def test_only_the_producer_may_deliver_its_events(client, kit):
-    from cakap_shared.testing import bearer, mint_token
+    from cakap_shared.testing import as_service
 
     event = kit.enrolment("enrolment.approved", "enrolled")
-    token = mint_token("service:elearning", ["service"], audience="notification")
-    answer = client.post("/internal/events", json=event, headers=bearer(token))
+    headers = as_service("elearning", "notification")
+    answer = client.post("/internal/events", json=event, headers=headers)
     assert answer.status_code == 403
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import catalog_service
 import personnel_service
 import pytest
-from cakap_shared.testing import bearer, empty_tables, migrated_app, mint_token, rsa_keypair
+from cakap_shared.testing import as_role, empty_tables, migrated_app, rsa_keypair, service_token
 from catalog_service.extensions import db as catalog_db
 from flask import Flask
 from flask.testing import FlaskClient
@@ -29,12 +29,6 @@ from planning_service.extensions import db
 from .peers import FlaskAdapter
 
 ADMIN = "0d2b4c11-0000-4000-8000-00000000a001"
-
-
-@functools.cache
-def service_token(audience: str) -> str:
-    """The token planning shows a peer (minting loads the key: once per audience)."""
-    return mint_token("service:planning", ["service"], audience=audience, expires_in=3600)
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +73,9 @@ def app(
         SERVICE_URLS={name: f"http://{name}.test" for name in adapters},
         PLANNING_TIME_LIMIT=5,
     ) as application:
-        application.extensions["cakap_service_tokens"] = service_token
+        application.extensions["cakap_service_tokens"] = functools.partial(
+            service_token, "planning"
+        )
         with application.app_context():
             for name, adapter in adapters.items():
                 peer(name).session.mount(f"http://{name}.test", adapter)
@@ -103,13 +99,13 @@ def client(app: Flask, personnel_app: Flask, catalog_app: Flask) -> FlaskClient:
 @pytest.fixture(scope="session")
 def admin() -> dict[str, str]:
     """An admin's headers (valid for every service)."""
-    return bearer(mint_token(ADMIN, ["admin"], name="Admin BKPSDM", expires_in=3600))
+    return as_role("admin", sub=ADMIN, name="Admin BKPSDM")
 
 
 @pytest.fixture(scope="session")
 def asn() -> dict[str, str]:
     """An ASN's headers."""
-    return bearer(mint_token(str(uuid.uuid4()), ["asn", "supervisor"], expires_in=3600))
+    return as_role("asn", "supervisor", sub=str(uuid.uuid4()))
 
 
 def ok(response: Any, status: int = 200) -> Any:

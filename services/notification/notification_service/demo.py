@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
+from cakap_shared import demo
 from sqlalchemy import func, select
 
 from .domain import inbox
@@ -50,10 +48,4 @@ def seed_demo() -> bool:
     return True
 
 
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo inbox into an empty database (never in production)."""
-    if current_app.config.get("CAKAP_ENV") == "production":
-        raise click.ClickException("demo data is never loaded in production")
-    click.echo("notification: demo data loaded" if seed_demo() else "notification: not empty")
+seed_demo_command = demo.seed_demo_command("notification", seed_demo)

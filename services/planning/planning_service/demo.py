@@ -5,9 +5,7 @@ Plans themselves are made by the admin from the demo people and classes.
 
 from __future__ import annotations
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
+from cakap_shared import demo
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -37,10 +35,4 @@ def seed_demo() -> bool:
     return True
 
 
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo data set into an empty database (never in production)."""
-    if current_app.config.get("CAKAP_ENV") == "production":
-        raise click.ClickException("demo data is never loaded in production")
-    click.echo("planning: demo data loaded" if seed_demo() else "planning: not empty, skipped")
+seed_demo_command = demo.seed_demo_command("planning", seed_demo)

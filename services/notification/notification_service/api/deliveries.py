@@ -46,7 +46,7 @@ class DeliveryArgsSchema(PageArgsSchema):
     )
 
 
-class DeliveryPageSchema(page_schema(DeliverySchema, "DeliveryPageBase")):
+class DeliveryPageSchema(page_schema(DeliverySchema, "DeliveryPageBase")):  # type: ignore[misc]
     counts = F.Dict(keys=F.String(), values=F.Integer())
 
 

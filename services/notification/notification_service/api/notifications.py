@@ -32,7 +32,7 @@ class NotificationSchema(ma.Schema):
     created_at = UtcDateTime()
 
 
-class InboxPageSchema(page_schema(NotificationSchema, "NotificationPageBase")):
+class InboxPageSchema(page_schema(NotificationSchema, "NotificationPageBase")):  # type: ignore[misc]
     """A page of the inbox and the caller's unread count (the bell)."""
 
     unread = F.Integer()

@@ -29,7 +29,7 @@ class QuietHoursSchema(ma.Schema):
     end = F.Integer(required=True, strict=True, validate=V.Range(min=0, max=23))
 
 
-_email_fields = {
+_email_fields: dict[str, ma.fields.Field[Any]] = {
     name: F.String(validate=V.OneOf(EMAIL_MODES), metadata={"description": "instant|digest|off"})
     for name in KINDS
 }

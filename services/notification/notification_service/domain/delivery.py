@@ -12,13 +12,15 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from cakap_shared.db import paginate, utcnow
 from cakap_shared.http import ServiceUnavailable
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from ..channels import Channel, Message, PermanentFailure, TemporaryFailure
 from ..extensions import db
@@ -31,10 +33,6 @@ LEASE = timedelta(seconds=120)
 PersonLookup = contacts.PersonLookup
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def backoff(attempts: int, cap: float, base: float = 1.0) -> float:
     """Exponential backoff with jitter, capped (seconds)."""
     ceiling = min(cap, base * (2 ** max(attempts - 1, 0)))
@@ -42,11 +40,14 @@ def backoff(attempts: int, cap: float, base: float = 1.0) -> float:
 
 
 def _claim(model: type[Delivery] | type[Digest], row_id: str, now: datetime) -> bool:
-    result = db.session.execute(
-        update(model)
-        .where(model.id == row_id, model.status == PENDING, model.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(model)
+            .where(model.id == row_id, model.status == PENDING, model.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ),
     )
     db.session.commit()
     return result.rowcount == 1
@@ -125,10 +126,8 @@ def send_due(channel: Channel, lookup: PersonLookup, limit: int = 100) -> int:
     for delivery_id in due:
         if not _claim(Delivery, delivery_id, now):
             continue
-        row = db.session.get(Delivery, delivery_id)
-        _attempt(
-            row, row.person_id, lambda row=row: [_item(row.notification)], channel, lookup, now
-        )
+        row = db.session.get_one(Delivery, delivery_id)  # claimed just now: it exists
+        _attempt(row, row.person_id, partial(_single_item, row), channel, lookup, now)
         db.session.commit()
         tried += 1
     digests = db.session.scalars(
@@ -140,9 +139,9 @@ def send_due(channel: Channel, lookup: PersonLookup, limit: int = 100) -> int:
     for digest_id in digests:
         if not _claim(Digest, digest_id, now):
             continue
-        digest = db.session.get(Digest, digest_id)
+        digest = db.session.get_one(Digest, digest_id)
         status = _attempt(
-            digest, digest.person_id, lambda d=digest: _digest_items(d.id), channel, lookup, now
+            digest, digest.person_id, partial(_digest_items, digest.id), channel, lookup, now
         )
         if status in (SENT, BOUNCED, FAILED, SKIPPED):
             db.session.execute(
@@ -153,6 +152,10 @@ def send_due(channel: Channel, lookup: PersonLookup, limit: int = 100) -> int:
         db.session.commit()
         tried += 1
     return tried
+
+
+def _single_item(delivery: Delivery) -> list[dict[str, str]]:
+    return [_item(delivery.notification)]
 
 
 def _digest_items(digest_id: str) -> list[dict[str, str]]:

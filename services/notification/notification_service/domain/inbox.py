@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.db import paginate, utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from ..extensions import db
 from ..models import DIGEST, PENDING, SKIPPED, Delivery, Notification
@@ -91,10 +92,13 @@ def mark_read(person_id: str, notification_id: str) -> Notification:
 
 def mark_all_read(person_id: str) -> int:
     """Mark every unread item of the person read; how many changed."""
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.person_id == person_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
+    result = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Notification)
+            .where(Notification.person_id == person_id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        ),
     )
     db.session.commit()
     return result.rowcount or 0

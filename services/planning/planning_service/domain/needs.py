@@ -92,7 +92,7 @@ def analysis(needs: Needs) -> dict[str, Any]:
         {"competency_code": code, "required_level": level, **row}
         for (code, level), row in sorted(by_level.items(), key=lambda kv: (-kv[1]["gap"], kv[0]))
     ]
-    below = [
+    below: list[dict[str, Any]] = [
         {
             "person_id": p.id,
             "name": p.name,

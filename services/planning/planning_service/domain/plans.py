@@ -188,7 +188,7 @@ def _explain(plan: Plan, problem: Problem, found: Solution) -> list[Assignment]:
     for person_id, class_id in found.chosen:
         person = problem.person_by_id[person_id]
         offer = offers[class_id]
-        closes = [
+        closes: list[dict[str, Any]] = [
             {"competency_code": code, "from_level": person.gaps[code][0], "to_level": to}
             for (pid, code), (to, cid) in sorted(best.items())
             if pid == person_id and cid == class_id
