@@ -13,9 +13,8 @@ import uuid
 import zipfile
 from pathlib import Path
 
-import click
+from cakap_shared import demo
 from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .domain import content, storage
@@ -134,10 +133,4 @@ def seed_demo() -> bool:
     return True
 
 
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo data set into an empty database (never in production)."""
-    if current_app.config.get("CAKAP_ENV") == "production":
-        raise click.ClickException("demo data is never loaded in production")
-    click.echo("elearning: demo data loaded" if seed_demo() else "elearning: not empty, skipped")
+seed_demo_command = demo.seed_demo_command("elearning", seed_demo)
