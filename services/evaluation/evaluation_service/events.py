@@ -1,4 +1,4 @@
-"""Consumers of catalog's and personnel's events (run inside the inbox transaction)."""
+"""Handlers of the events evaluation subscribes to (run inside the inbox transaction)."""
 
 from __future__ import annotations
 
