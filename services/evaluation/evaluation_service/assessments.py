@@ -14,10 +14,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import attempt_logic, clock, question_io
-from .access import author, get_owned, not_found
+from . import clock
 from .clients import clients, unavailable
 from .domain import assessments
+from .domain import attempts as attempt_logic
+from .domain import questions as question_io
+from .domain.access import author, get_owned, not_found
 from .extensions import db
 from .models import OPEN, Assessment, Attempt, Question
 from .schemas import (

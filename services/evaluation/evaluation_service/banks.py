@@ -13,8 +13,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from . import question_io
-from .access import author, get_owned
+from .domain import questions as question_io
+from .domain.access import author, get_owned
 from .extensions import db
 from .models import Question, QuestionBank
 from .questions.aiken import parse_aiken, to_aiken

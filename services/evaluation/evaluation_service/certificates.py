@@ -14,9 +14,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from . import certificate_pdf, clock
-from .access import not_found
+from . import clock
 from .clients import clients, unavailable
+from .domain import certificate_pdf
+from .domain.access import not_found
 from .extensions import db, events
 from .models import Certificate, Completion
 from .schemas import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .attempt_logic import close_overdue_attempts
+from .domain.attempts import close_overdue_attempts
 
 
 @click.command("close-overdue-attempts")

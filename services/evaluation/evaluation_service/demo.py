@@ -16,7 +16,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import attempt_logic, clock, surveys
+from . import clock, surveys
+from .domain import attempts as attempt_logic
 from .extensions import db
 from .models import (
     SUBMITTED,

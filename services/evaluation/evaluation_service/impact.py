@@ -22,8 +22,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import or_, select, update
 
 from . import clock
-from .access import not_found
 from .clients import SupervisorsLookup, clients, unavailable
+from .domain.access import not_found
 from .extensions import db, events
 from .models import Completion, ImpactEvaluation
 from .schemas import (

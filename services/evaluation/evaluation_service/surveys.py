@@ -15,8 +15,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
 from . import clock
-from .access import not_found
 from .clients import clients, unavailable
+from .domain.access import not_found
 from .extensions import db, events
 from .models import Completion, Survey, SurveyTemplate
 from .schemas import (

@@ -28,9 +28,10 @@ from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import func, select
 
-from .. import attempt_logic, question_io
 from ..extensions import db
 from ..models import OPEN, Assessment, Attempt, Question, QuestionBank
+from . import attempts as attempt_logic
+from . import questions as question_io
 
 SOURCES = ("questions", "question_ids", "draw")
 FROZEN_ONCE_USED = ("kind", "passing_score", *SOURCES)

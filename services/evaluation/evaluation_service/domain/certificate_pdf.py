@@ -9,7 +9,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-from .models import Certificate
+from ..models import Certificate
 
 MONTHS = (
     "Januari",

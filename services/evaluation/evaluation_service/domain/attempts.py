@@ -13,11 +13,11 @@ from typing import Any
 from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
-from . import clock
-from .extensions import db, events
-from .models import EXPIRED, OPEN, SUBMITTED, Assessment, Attempt, Question
-from .questions.grading import grade, grade_attempt, validate_response
-from .questions.model import is_number
+from .. import clock
+from ..extensions import db, events
+from ..models import EXPIRED, OPEN, SUBMITTED, Assessment, Attempt, Question
+from ..questions.grading import grade, grade_attempt, validate_response
+from ..questions.model import is_number
 
 _random = secrets.SystemRandom()
 CHOICE_TYPES = ("single", "multiple")
