@@ -20,8 +20,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .extensions import db
 
@@ -64,6 +66,15 @@ class Question(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     bank: Mapped[QuestionBank | None] = relationship(back_populates="questions")
+
+
+# How many questions a bank holds, loaded with the bank itself (a correlated subquery).
+QuestionBank.question_count = column_property(
+    select(func.count(Question.id))
+    .where(Question.bank_id == QuestionBank.id)
+    .correlate_except(Question)
+    .scalar_subquery()
+)
 
 
 class Assessment(db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
 
+from .api.shared import QuestionSchema
 from .models import ASSESSMENT_KINDS
 
 F = ma.fields
@@ -12,137 +13,6 @@ V = ma.validate
 
 
 # --- questions and banks -------------------------------------------------------
-
-
-class QuestionInSchema(ma.Schema):
-    """A question in the canonical shape (see questions/model.py); checked by validate_question."""
-
-    class Meta:
-        unknown = ma.INCLUDE
-
-    type = F.String(
-        required=True,
-        metadata={
-            "description": "single, multiple, true_false, short_answer, numeric, essay, description"
-        },
-    )
-    text = F.String(required=True)
-    title = F.Raw()
-    choices = F.Raw(metadata={"description": "list of choice texts (single, multiple)"})
-    answer = F.Raw(metadata={"description": "index, list of indexes, bool or number"})
-    answers = F.Raw(metadata={"description": "accepted short answers or numeric answers"})
-    tolerance = F.Raw()
-    credit = F.Raw()
-    feedback = F.Raw()
-    choice_feedback = F.Raw()
-    answer_feedback = F.Raw()
-    feedback_true = F.Raw()
-    feedback_false = F.Raw()
-    tags = F.Raw()
-    level = F.Raw()
-    format = F.Raw()
-    category = F.Raw()
-
-
-class QuestionSchema(ma.Schema):
-    """A stored question with its answers (for its owner and admins only)."""
-
-    id = F.String()
-    bank_id = F.String(allow_none=True)
-    type = F.String()
-    text = F.String()
-    title = F.Raw()
-    choices = F.Raw()
-    answer = F.Raw()
-    answers = F.Raw()
-    tolerance = F.Raw()
-    credit = F.Raw()
-    feedback = F.Raw()
-    choice_feedback = F.Raw()
-    answer_feedback = F.Raw()
-    feedback_true = F.Raw()
-    feedback_false = F.Raw()
-    tags = F.List(F.String())
-    level = F.Integer(allow_none=True)
-    format = F.Raw()
-    category = F.Raw()
-
-
-class BankInSchema(ma.Schema):
-    """Create or rename a question bank."""
-
-    title = F.String(required=True, validate=V.Length(min=1, max=200))
-    description = F.String(allow_none=True, validate=V.Length(max=5000))
-
-
-class BankPatchSchema(ma.Schema):
-    """Change a question bank."""
-
-    title = F.String(validate=V.Length(min=1, max=200))
-    description = F.String(allow_none=True, validate=V.Length(max=5000))
-
-
-class BankSchema(ma.Schema):
-    """A question bank."""
-
-    id = F.String()
-    owner_id = F.String()
-    title = F.String()
-    description = F.String(allow_none=True)
-    question_count = F.Integer()
-    created_at = UtcDateTime()
-
-
-class BankQueryArgsSchema(PageArgsSchema):
-    """Filters for question banks."""
-
-    owner_id = F.String()
-
-
-class QuestionQueryArgsSchema(PageArgsSchema):
-    """Filters for a bank's questions."""
-
-    tag = F.String()
-    level = F.Integer(validate=V.Range(min=1, max=5))
-
-
-class ImportFileSchema(ma.Schema):
-    """A GIFT or Aiken file."""
-
-    file = F.Raw(required=True, metadata={"type": "string", "format": "binary"})
-
-
-class ImportArgsSchema(ma.Schema):
-    """How to read the imported file."""
-
-    format = F.String(
-        validate=V.OneOf(["gift", "aiken"]),
-        metadata={
-            "description": "gift or aiken; guessed from the file name or content when absent"
-        },
-    )
-
-
-class ParseErrorSchema(ma.Schema):
-    """A question that could not be read."""
-
-    line = F.Integer()
-    message = F.String()
-
-
-class ImportResultSchema(ma.Schema):
-    """What an import created and what it could not read."""
-
-    format = F.String()
-    created = F.Integer()
-    question_ids = F.List(F.String())
-    errors = F.List(F.Nested(ParseErrorSchema))
-
-
-class ExportArgsSchema(ma.Schema):
-    """Which format to export."""
-
-    format = F.String(load_default="gift", validate=V.OneOf(["gift", "aiken"]))
 
 
 # --- assessments -----------------------------------------------------------------
@@ -560,8 +430,6 @@ class GainArgsSchema(ma.Schema):
     format = F.String(load_default="json", validate=V.OneOf(["json", "csv"]))
 
 
-BankPageSchema = page_schema(BankSchema)
-QuestionPageSchema = page_schema(QuestionSchema)
 AssessmentPageSchema = page_schema(AssessmentSummarySchema)
 AttemptPageSchema = page_schema(AttemptSchema)
 CertificatePageSchema = page_schema(CertificateSchema)
