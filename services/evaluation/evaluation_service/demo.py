@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import clock, surveys
-from .domain import attempts as attempt_logic
+from .domain import attempts
 from .extensions import db
 from .models import (
     SUBMITTED,
@@ -140,7 +140,7 @@ def _sit(assessment: Assessment, learner_id: str, right: int, when: datetime) ->
         status=SUBMITTED,
         submitted_at=when,
     )
-    attempt.score, attempt.results = attempt_logic.grade_responses(attempt, responses)
+    attempt.score, attempt.results = attempts.grade_responses(attempt, responses)
     attempt.passed = attempt.score >= assessment.passing_score
     db.session.add(attempt)
 

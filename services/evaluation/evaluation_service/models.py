@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.db import new_id, utcnow
@@ -27,8 +28,24 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .extensions import db
 
-ASSESSMENT_KINDS = ("pre_test", "post_test", "exam")
-OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
+
+class AssessmentKind(StrEnum):
+    """What an assessment is for (stored as its value)."""
+
+    PRE_TEST = "pre_test"
+    POST_TEST = "post_test"
+    EXAM = "exam"
+
+
+class AttemptStatus(StrEnum):
+    """An attempt is open until submitted, or expired when its deadline closed it."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    EXPIRED = "expired"
+
+
+OPEN, SUBMITTED, EXPIRED = AttemptStatus.OPEN, AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED
 
 
 class QuestionBank(db.Model):
