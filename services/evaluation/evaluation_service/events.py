@@ -8,7 +8,8 @@ from typing import Any
 from cakap_shared.events import EventRejected
 from sqlalchemy import select
 
-from . import certificates, impact, surveys
+from . import impact, surveys
+from .domain import certificates
 from .extensions import db, events
 from .models import Completion, Course, ImpactEvaluation
 

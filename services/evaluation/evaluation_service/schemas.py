@@ -21,47 +21,6 @@ V = ma.validate
 # --- certificates ----------------------------------------------------------------
 
 
-class CertificateSchema(ma.Schema):
-    """A certificate as its holder and admins see it."""
-
-    code = F.String()
-    number = F.String()
-    learner_id = F.String()
-    name = F.String()
-    nip = F.String(allow_none=True)
-    grade = F.String(allow_none=True)
-    position = F.String(allow_none=True)
-    agency = F.String(allow_none=True)
-    course_id = F.String()
-    course_code = F.String()
-    course_title = F.String()
-    class_name = F.String(allow_none=True)
-    jp = F.Integer()
-    starts_on = F.Date(allow_none=True)
-    ends_on = F.Date(allow_none=True)
-    completed_on = F.Date()
-    issued_on = F.Date()
-    verification_url = F.String()
-
-
-class CertificateQueryArgsSchema(PageArgsSchema):
-    """Filters for certificates (admins)."""
-
-    learner_id = F.String()
-    course_code = F.String()
-
-
-class VerificationSchema(ma.Schema):
-    """What anyone holding the code may learn: no more than the certificate shows."""
-
-    valid = F.Boolean()
-    number = F.String(metadata={"description": "The number printed on the certificate"})
-    name = F.String()
-    course_title = F.String()
-    jp = F.Integer()
-    issued_on = F.Date()
-
-
 # --- surveys -----------------------------------------------------------------------
 
 
@@ -211,7 +170,6 @@ class GainArgsSchema(ma.Schema):
     format = F.String(load_default="json", validate=V.OneOf(["json", "csv"]))
 
 
-CertificatePageSchema = page_schema(CertificateSchema)
 SurveyPageSchema = page_schema(SurveySchema)
 ImpactPageSchema = page_schema(ImpactEvaluationSchema)
 
