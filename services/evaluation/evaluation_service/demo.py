@@ -16,8 +16,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import clock, surveys
-from .domain import attempts
+from . import clock
+from .domain import attempts, surveys
 from .extensions import db
 from .models import (
     SUBMITTED,

@@ -8,8 +8,8 @@ from typing import Any
 from cakap_shared.events import EventRejected
 from sqlalchemy import select
 
-from . import impact, surveys
-from .domain import certificates
+from . import impact
+from .domain import certificates, surveys
 from .extensions import db, events
 from .models import Completion, Course, ImpactEvaluation
 

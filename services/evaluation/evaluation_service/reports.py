@@ -24,11 +24,11 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from . import clock
+from .domain.surveys import DIMENSIONS, dimension_scores
 from .extensions import db
 from .impact import SUPERVISOR, status_of
 from .models import OPEN, Assessment, Attempt, Completion, Course, ImpactEvaluation, Survey
 from .schemas import GainArgsSchema, ReportArgsSchema, YearArgsSchema
-from .surveys import DIMENSIONS, dimension_scores
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Evaluation reports")
 

@@ -24,51 +24,6 @@ V = ma.validate
 # --- surveys -----------------------------------------------------------------------
 
 
-class SurveyItemSchema(ma.Schema):
-    """One Likert statement, rated 1 (sangat tidak setuju) to 5 (sangat setuju)."""
-
-    key = F.String()
-    dimension = F.String()
-    text = F.String()
-
-
-class SurveySchema(ma.Schema):
-    """A reaction survey sent to a learner."""
-
-    id = F.String()
-    learner_id = F.String()
-    enrolment_id = F.String()
-    course_code = F.String()
-    course_title = F.String()
-    class_id = F.String(allow_none=True)
-    status = F.String()
-    sent_at = UtcDateTime()
-    answered_at = UtcDateTime(allow_none=True)
-    title = F.String()
-    items = F.List(F.Nested(SurveyItemSchema))
-    ratings = F.Dict(allow_none=True)
-    comment = F.String(allow_none=True)
-
-
-class SurveyQueryArgsSchema(PageArgsSchema):
-    """Filters for surveys."""
-
-    status = F.String(validate=V.OneOf(["pending", "done", "overdue"]))
-    learner_id = F.String(
-        validate=V.Length(min=1, max=80),
-        metadata={"description": "A learner in the caller's line (supervisors; admins: any)"},
-    )
-
-
-class SurveyResponseInSchema(ma.Schema):
-    """Answers to every item of the template, 1..5, and an optional comment."""
-
-    ratings = F.Dict(
-        keys=F.String(), values=F.Integer(strict=True, validate=V.Range(1, 5)), required=True
-    )
-    comment = F.String(allow_none=True, validate=V.Length(max=5000))
-
-
 # --- impact evaluations ----------------------------------------------------------------
 
 
@@ -170,7 +125,6 @@ class GainArgsSchema(ma.Schema):
     format = F.String(load_default="json", validate=V.OneOf(["json", "csv"]))
 
 
-SurveyPageSchema = page_schema(SurveySchema)
 ImpactPageSchema = page_schema(ImpactEvaluationSchema)
 
 
