@@ -4,8 +4,8 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from evaluation_service.domain.impact import run_reminders
 from evaluation_service.extensions import db
-from evaluation_service.impact import run_reminders
 from evaluation_service.models import Certificate, ImpactEvaluation, Survey
 from sqlalchemy import func, select
 

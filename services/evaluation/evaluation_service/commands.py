@@ -20,7 +20,7 @@ def close_overdue_attempts_command() -> None:
 def remind_impact_evaluations_command() -> None:
     """Remind supervisors of evaluations falling due, tell them on the due day; escalate
     those overdue 30 days."""
-    from .impact import run_reminders
+    from .domain.impact import run_reminders
 
     report = run_reminders()
     click.echo(

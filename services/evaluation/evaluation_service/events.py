@@ -8,8 +8,7 @@ from typing import Any
 from cakap_shared.events import EventRejected
 from sqlalchemy import select
 
-from . import impact
-from .domain import certificates, surveys
+from .domain import certificates, impact, surveys
 from .extensions import db, events
 from .models import Completion, Course, ImpactEvaluation
 

@@ -24,9 +24,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from . import clock
+from .domain.impact import SUPERVISOR, status_of
 from .domain.surveys import DIMENSIONS, dimension_scores
 from .extensions import db
-from .impact import SUPERVISOR, status_of
 from .models import OPEN, Assessment, Attempt, Completion, Course, ImpactEvaluation, Survey
 from .schemas import GainArgsSchema, ReportArgsSchema, YearArgsSchema
 
