@@ -50,8 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Mount the API features and the outbound clients they use (the `api` package
     shadows no extension: see extensions.api)."""
-    from . import reports
-    from .api import assessments, banks, certificates, impact, surveys
+    from .api import assessments, banks, certificates, impact, reports, surveys
     from .clients import init_clients
 
     init_clients(app)
