@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import OPEN, Assessment, Attempt, Question, QuestionBank
-from . import questions as question_io
+from . import questions
 from .access import author, get_owned
 
 SOURCES = ("questions", "question_ids", "draw")
@@ -76,7 +76,7 @@ def assessment_page(principal: Principal, args: dict[str, Any]) -> dict[str, Any
 def create(principal: Principal, body: dict[str, Any]) -> Assessment:
     """A new assessment owned by the caller; inline questions are stored outside any bank."""
     inline, ids = check_sources(body, principal)
-    rows = [question_io.new_question(q, principal.id, None, i) for i, q in enumerate(inline)]
+    rows = [questions.new_question(q, principal.id, None, i) for i, q in enumerate(inline)]
     db.session.add_all(rows)
     db.session.flush()
     assessment = Assessment(
@@ -92,9 +92,7 @@ def create(principal: Principal, body: dict[str, Any]) -> Assessment:
 
 def check_sources(body: dict[str, Any], principal: Principal) -> tuple[list[dict], list[str]]:
     """Validate inline questions, bank question ids and the draw rule; 422 naming the field."""
-    inline = [
-        question_io.check(q, prefix=f"questions.{i}.") for i, q in enumerate(body["questions"])
-    ]
+    inline = [questions.check(q, prefix=f"questions.{i}.") for i, q in enumerate(body["questions"])]
     ids = body["question_ids"]
     if ids:
         found = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
@@ -182,7 +180,7 @@ def update(assessment: Assessment, changes: dict[str, Any], principal: Principal
         }
         inline, ids = check_sources(source, principal)
         rows = [
-            question_io.new_question(q, assessment.owner_id, None, i) for i, q in enumerate(inline)
+            questions.new_question(q, assessment.owner_id, None, i) for i, q in enumerate(inline)
         ]
         db.session.add_all(rows)
         db.session.flush()
