@@ -314,7 +314,7 @@ class AssessmentsById(MethodView):
         Questions, passing score and kind cannot change after the first submitted attempt;
         attempts and the time limit may then only be loosened (domain/assessments.py).
         """
-        return assessments.update(assessments.load(assessment_id), body, author())
+        return assessments.update(assessment_id, body, author())
 
 
 @blp.route("/assessments/<assessment_id>/attempts")

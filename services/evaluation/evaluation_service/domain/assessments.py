@@ -147,12 +147,13 @@ def _unfair_changes(assessment: Assessment, changes: dict[str, Any]) -> list[str
     return refused
 
 
-def update(assessment: Assessment, changes: dict[str, Any], principal: Principal) -> Assessment:
+def update(assessment_id: str, changes: dict[str, Any], principal: Principal) -> Assessment:
     """Change an assessment's settings or questions (the caller owns it or is an admin).
 
     The row is locked first (PostgreSQL), so two editors do not interleave; what is
     refused is refused as a whole (module docstring for the rules).
     """
+    assessment = load(assessment_id)
     assessment = db.session.scalars(
         select(Assessment)
         .where(Assessment.id == assessment.id)
