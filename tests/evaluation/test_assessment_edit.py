@@ -270,7 +270,7 @@ def test_a_submission_waits_for_a_settings_change_in_flight(app, client, auth, f
 
 @pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
 def test_a_change_waits_for_a_submission_in_flight_and_is_refused(app, client, auth, fakes):
-    """A grading holds the test as attempt_logic.finalize does; the change sees its attempt."""
+    """A grading holds the test as domain.attempts.finalize does; the change sees its attempt."""
     test = create(client, auth)
     attempt = client.post(f"/api/v1/assessments/{test['id']}/attempts", headers=auth("learner"))
     with app.app_context():

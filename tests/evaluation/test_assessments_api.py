@@ -4,7 +4,7 @@ import json
 import uuid
 
 import pytest
-from evaluation_service.attempt_logic import close_overdue_attempts
+from evaluation_service.domain.attempts import close_overdue_attempts
 from evaluation_service.extensions import db
 from evaluation_service.models import OutboxEvent
 from sqlalchemy import select

@@ -4,8 +4,8 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from evaluation_service.domain.impact import run_reminders
 from evaluation_service.extensions import db
-from evaluation_service.impact import run_reminders
 from evaluation_service.models import Certificate, ImpactEvaluation, Survey
 from sqlalchemy import func, select
 
@@ -359,7 +359,7 @@ def test_an_evaluation_first_seen_overdue_is_told_due_not_due_soon(app, client, 
 def test_apresiasi_is_recorded_by_personnels_real_api(app, client, fakes, clock, tmp_path, token):
     """Evaluation's request is checked by personnel itself: a field it refuses fails here."""
     from cakap_shared.testing import bearer, migrated_app, rsa_keypair
-    from evaluation_service.clients import personnel_appreciation
+    from evaluation_service.clients.personnel import appreciation as personnel_appreciation
     from personnel_service import create_app as personnel_app
     from personnel_service.extensions import db as personnel_db
     from support.servers import serving

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from cakap_shared.testing import bearer, migrated_app, mint_token
+from evaluation_service.domain.impact import run_reminders
 from evaluation_service.extensions import db
-from evaluation_service.impact import run_reminders
 from evaluation_service.models import OutboxEvent
 from notification_service import create_app as create_notification
 from notification_service.extensions import db as notification_db

@@ -41,12 +41,12 @@ def catalog_side(app: Flask, org: Any) -> Iterator[tuple[Callable[..., Any], Fla
 
 @pytest.fixture
 def evaluation_side(app: Flask, org: Any) -> Iterator[tuple[Any, FlaskTransport]]:
-    from evaluation_service import clients
+    from evaluation_service.clients import _peer, personnel
 
     evaluation, transport = _peer_app("evaluation", app, org)
     with evaluation.app_context():
-        clients._client("personnel").session.mount(PERSONNEL_URL, transport)
-        yield clients, transport
+        _peer.peer("personnel").session.mount(PERSONNEL_URL, transport)
+        yield personnel, transport
 
 
 def test_catalog_client_reads_the_real_supervisors_and_gaps(org, catalog_side):
@@ -77,13 +77,13 @@ def test_catalog_client_keeps_a_hostile_id_in_one_segment(org, catalog_side, tri
 
 
 def test_evaluation_client_never_reads_another_person(org, evaluation_side):
-    clients, transport = evaluation_side
+    personnel, transport = evaluation_side
     ids = org.ids
-    assert clients.personnel_person(ids["staff"])["id"] == ids["staff"]
-    assert clients.personnel_person(f"{ids['other']}/../{ids['staff']}") is None
-    assert clients.personnel_person(f"{ids['staff']}?") is None
-    assert clients.personnel_supervisors(f"{ids['staff']}/supervisors#") == []
-    assert [p["id"] for p in clients.personnel_supervisors(ids["staff"])] == [
+    assert personnel.person(ids["staff"])["id"] == ids["staff"]
+    assert personnel.person(f"{ids['other']}/../{ids['staff']}") is None
+    assert personnel.person(f"{ids['staff']}?") is None
+    assert personnel.supervisors(f"{ids['staff']}/supervisors#") == []
+    assert [p["id"] for p in personnel.supervisors(ids["staff"])] == [
         ids["kabid"],
         ids["kadis"],
     ]

@@ -8,8 +8,8 @@ from typing import Any
 from cakap_shared.platform import init_platform
 from flask import Flask
 
+from . import extensions
 from .config import load_config
-from .extensions import api, db, events
 
 ROUTES = [
     "/api/v1/question-banks",
@@ -29,16 +29,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    from . import handlers, models  # noqa: F401  (handlers register before the manifest)
+    from . import events as handlers  # noqa: F401  (handlers register before the manifest)
+    from . import models
 
     init_platform(
         app,
-        db=db,
-        api=api,
+        db=extensions.db,
+        api=extensions.api,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
-        events=events,
+        events=extensions.events,
         event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
     )
     register_blueprints(app)
@@ -47,13 +48,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API resources and the outbound clients they use."""
-    from . import assessments, banks, certificates, impact, reports, surveys
+    """Mount the API features and the outbound clients they use (the `api` package
+    shadows no extension: see extensions.api)."""
+    from .api import assessments, banks, certificates, impact, reports, surveys
     from .clients import init_clients
 
     init_clients(app)
     for module in (banks, assessments, certificates, surveys, impact, reports):
-        api.register_blueprint(module.blp)
+        extensions.api.register_blueprint(module.blp)
 
 
 def register_commands(app: Flask) -> None:

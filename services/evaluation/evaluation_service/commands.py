@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .attempt_logic import close_overdue_attempts
+from .domain.attempts import close_overdue_attempts
 
 
 @click.command("close-overdue-attempts")
@@ -20,7 +20,7 @@ def close_overdue_attempts_command() -> None:
 def remind_impact_evaluations_command() -> None:
     """Remind supervisors of evaluations falling due, tell them on the due day; escalate
     those overdue 30 days."""
-    from .impact import run_reminders
+    from .domain.impact import run_reminders
 
     report = run_reminders()
     click.echo(

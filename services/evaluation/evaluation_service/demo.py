@@ -9,18 +9,21 @@ The demo ASN `pegawai` has nothing yet: the journey starts clean for them.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import attempt_logic, clock, surveys
+from . import clock
+from .domain import attempts, surveys
+from .domain.impact import EvaluatorRole
 from .extensions import db
 from .models import (
     SUBMITTED,
     Assessment,
+    AssessmentKind,
     Attempt,
     Completion,
     Course,
@@ -139,16 +142,13 @@ def _sit(assessment: Assessment, learner_id: str, right: int, when: datetime) ->
         status=SUBMITTED,
         submitted_at=when,
     )
-    attempt.score, attempt.results = attempt_logic.grade_responses(attempt, responses)
+    attempt.score, attempt.results = attempts.grade_responses(attempt, responses)
     attempt.passed = attempt.score >= assessment.passing_score
     db.session.add(attempt)
 
 
-def seed_demo() -> bool:
-    """Load the demo data when the database is empty; True if it loaded."""
-    if db.session.scalar(select(func.count()).select_from(QuestionBank)):
-        return False
-    trainer, supervisor = demo_id("trainer"), demo_id(SUPERVISOR_NIP)
+def _bank(trainer: str) -> list[str]:
+    """The trainer's bank of TIK-101 questions; their ids in order."""
     bank = QuestionBank(
         id=demo_id("bank:keamanan-informasi"),
         owner_id=trainer,
@@ -156,10 +156,11 @@ def seed_demo() -> bool:
         description="Soal pre test dan post test TIK-101",
     )
     db.session.add(bank)
+    ids = [demo_id(f"question:keamanan-informasi:{i}") for i in range(len(QUESTIONS))]
     for i, body in enumerate(QUESTIONS):
         db.session.add(
             Question(
-                id=demo_id(f"question:keamanan-informasi:{i}"),
+                id=ids[i],
                 bank_id=bank.id,
                 owner_id=trainer,
                 type=body["type"],
@@ -169,38 +170,41 @@ def seed_demo() -> bool:
                 position=i + 1,
             )
         )
-    ids = [demo_id(f"question:keamanan-informasi:{i}") for i in range(len(QUESTIONS))]
+    return ids
+
+
+def _tests(trainer: str, question_ids: list[str]) -> tuple[Assessment, Assessment]:
+    """TIK-101's pre test and post test on the bank's questions, and the course using them."""
+    common = {
+        "owner_id": trainer,
+        "course_code": COURSE_CODE,
+        "shuffle": True,
+        "question_ids": question_ids,
+    }
     pre = Assessment(
         id=demo_id("assessment:pre-test-keamanan-informasi"),
-        owner_id=trainer,
         title="Pre test Keamanan Informasi",
-        kind="pre_test",
-        course_code=COURSE_CODE,
+        kind=AssessmentKind.PRE_TEST,
         passing_score=0,
         time_limit_minutes=20,
         max_attempts=1,
-        shuffle=True,
         show_feedback=False,
-        question_ids=ids,
+        **common,
     )
     post = Assessment(
         id=demo_id("assessment:post-test-keamanan-informasi"),
-        owner_id=trainer,
         title="Post test Keamanan Informasi",
-        kind="post_test",
-        course_code=COURSE_CODE,
+        kind=AssessmentKind.POST_TEST,
         passing_score=70,
         time_limit_minutes=30,
         max_attempts=3,
-        shuffle=True,
         show_feedback=True,
-        question_ids=ids,
+        **common,
     )
     db.session.add_all([pre, post])
-    course_id, class_id = demo_id(f"course:{COURSE_CODE}"), demo_id(f"class:{COURSE_CODE}-1")
     db.session.add(
         Course(
-            id=course_id,
+            id=demo_id(f"course:{COURSE_CODE}"),
             code=COURSE_CODE,
             title=COURSE_TITLE,
             pre_test_id=pre.id,
@@ -208,62 +212,83 @@ def seed_demo() -> bool:
         )
     )
     db.session.flush()
-    today, now = clock.today(), clock.now()
+    return pre, post
+
+
+def _completion(trainer: str, name: str, nip: str, completed_on: date) -> Completion:
+    """A learner's completion of the demo class, as catalog's event would have told us."""
+    return Completion(
+        enrolment_id=demo_id(f"enrolment:{COURSE_CODE}:{nip}"),
+        learner_id=demo_id(nip),
+        learner_name=name,
+        unit_code=UNIT,
+        course_id=demo_id(f"course:{COURSE_CODE}"),
+        course_code=COURSE_CODE,
+        course_title=COURSE_TITLE,
+        jp=12,
+        class_id=demo_id(f"class:{COURSE_CODE}-1"),
+        class_name=f"{COURSE_CODE} Angkatan 1",
+        trainer_ids=[trainer],
+        competencies=[{"code": "T-DKI-KAMINFO", "level": 2}, {"code": "M-INT", "level": 2}],
+        starts_on=completed_on - timedelta(days=25),
+        ends_on=completed_on,
+        completed_on=completed_on,
+    )
+
+
+def _answer_survey(completion: Completion, days_ago: int, now: datetime) -> None:
+    survey = surveys.send(completion)
+    survey.ratings = {
+        item["key"]: 4 + (i + days_ago) % 2 for i, item in enumerate(surveys.TEMPLATE_ITEMS)
+    }
+    survey.answered_at = now - timedelta(days=days_ago - 1)
+
+
+def _impact(completion: Completion, supervisor: str, done: bool, now: datetime) -> None:
+    """The supervisor's impact evaluation of a completion, submitted when `done`."""
     delay = current_app.config["IMPACT_EVALUATION_DELAY_DAYS"]
-    for name, nip, days_ago, pre_right, post_right, done in LEARNERS:
-        learner = demo_id(nip)
-        completed_on = today - timedelta(days=days_ago)
-        _sit(pre, learner, pre_right, now - timedelta(days=days_ago + 20))
-        _sit(post, learner, post_right, now - timedelta(days=days_ago))
-        completion = Completion(
-            enrolment_id=demo_id(f"enrolment:{COURSE_CODE}:{nip}"),
-            learner_id=learner,
-            learner_name=name,
-            unit_code=UNIT,
-            course_id=course_id,
-            course_code=COURSE_CODE,
-            course_title=COURSE_TITLE,
-            jp=12,
-            class_id=class_id,
-            class_name=f"{COURSE_CODE} Angkatan 1",
-            trainer_ids=[trainer],
-            competencies=[{"code": "T-DKI-KAMINFO", "level": 2}, {"code": "M-INT", "level": 2}],
-            starts_on=completed_on - timedelta(days=25),
-            ends_on=completed_on,
-            completed_on=completed_on,
-        )
-        db.session.add(completion)
-        survey = surveys.send(completion)
-        survey.ratings = {
-            item["key"]: 4 + (i + days_ago) % 2 for i, item in enumerate(surveys.TEMPLATE_ITEMS)
+    evaluation = ImpactEvaluation(
+        enrolment_id=completion.enrolment_id,
+        evaluator_role=EvaluatorRole.SUPERVISOR,
+        evaluator_id=supervisor,
+        learner_id=completion.learner_id,
+        learner_name=completion.learner_name,
+        unit_code=UNIT,
+        course_id=completion.course_id,
+        course_code=COURSE_CODE,
+        course_title=COURSE_TITLE,
+        class_id=completion.class_id,
+        competencies=completion.competencies,
+        completed_on=completion.completed_on,
+        due_on=completion.completed_on + timedelta(days=delay),
+    )
+    if done:
+        evaluation.submitted_at, evaluation.submitted_by = now - timedelta(days=2), supervisor
+        evaluation.submission = {
+            "behaviour_ratings": [{"competency_code": "T-DKI-KAMINFO", "rating": 4}],
+            "evidence_text": "Menerapkan kebijakan kata sandi dan 2FA pada layanan "
+            "e-Government di Diskominfo",
+            "evidence_url": None,
+            "notes": None,
         }
-        survey.answered_at = now - timedelta(days=days_ago - 1)
-        evaluation = ImpactEvaluation(
-            enrolment_id=completion.enrolment_id,
-            evaluator_role="supervisor",
-            evaluator_id=supervisor,
-            learner_id=learner,
-            learner_name=name,
-            unit_code=UNIT,
-            course_id=course_id,
-            course_code=COURSE_CODE,
-            course_title=COURSE_TITLE,
-            class_id=class_id,
-            competencies=completion.competencies,
-            completed_on=completed_on,
-            due_on=completed_on + timedelta(days=delay),
-        )
-        if done:
-            evaluation.submitted_at, evaluation.submitted_by = now - timedelta(days=2), supervisor
-            evaluation.submission = {
-                "behaviour_ratings": [{"competency_code": "T-DKI-KAMINFO", "rating": 4}],
-                "evidence_text": "Menerapkan kebijakan kata sandi dan 2FA pada layanan "
-                "e-Government di Diskominfo",
-                "evidence_url": None,
-                "notes": None,
-            }
-            evaluation.impact_rating, evaluation.behaviour_average = 4, 4.0
-        db.session.add(evaluation)
+        evaluation.impact_rating, evaluation.behaviour_average = 4, 4.0
+    db.session.add(evaluation)
+
+
+def seed_demo() -> bool:
+    """Load the demo data when the database is empty; True if it loaded."""
+    if db.session.scalar(select(func.count()).select_from(QuestionBank)):
+        return False
+    trainer, supervisor = demo_id("trainer"), demo_id(SUPERVISOR_NIP)
+    pre, post = _tests(trainer, _bank(trainer))
+    today, now = clock.today(), clock.now()
+    for name, nip, days_ago, pre_right, post_right, done in LEARNERS:
+        _sit(pre, demo_id(nip), pre_right, now - timedelta(days=days_ago + 20))
+        _sit(post, demo_id(nip), post_right, now - timedelta(days=days_ago))
+        completion = _completion(trainer, name, nip, today - timedelta(days=days_ago))
+        db.session.add(completion)
+        _answer_survey(completion, days_ago, now)
+        _impact(completion, supervisor, done, now)
     db.session.commit()
     return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.db import new_id, utcnow
@@ -20,13 +21,31 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .extensions import db
 
-ASSESSMENT_KINDS = ("pre_test", "post_test", "exam")
-OPEN, SUBMITTED, EXPIRED = "open", "submitted", "expired"
+
+class AssessmentKind(StrEnum):
+    """What an assessment is for (stored as its value)."""
+
+    PRE_TEST = "pre_test"
+    POST_TEST = "post_test"
+    EXAM = "exam"
+
+
+class AttemptStatus(StrEnum):
+    """An attempt is open until submitted, or expired when its deadline closed it."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    EXPIRED = "expired"
+
+
+OPEN, SUBMITTED, EXPIRED = AttemptStatus.OPEN, AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED
 
 
 class QuestionBank(db.Model):
@@ -64,6 +83,15 @@ class Question(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     bank: Mapped[QuestionBank | None] = relationship(back_populates="questions")
+
+
+# How many questions a bank holds, loaded with the bank itself (a correlated subquery).
+QuestionBank.question_count = column_property(
+    select(func.count(Question.id))
+    .where(Question.bank_id == QuestionBank.id)
+    .correlate_except(Question)
+    .scalar_subquery()
+)
 
 
 class Assessment(db.Model):

@@ -24,24 +24,75 @@ from __future__ import annotations
 from typing import Any
 
 from cakap_shared.auth import Principal
+from cakap_shared.db import paginate
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import func, select
 
-from .. import attempt_logic, question_io
 from ..extensions import db
 from ..models import OPEN, Assessment, Attempt, Question, QuestionBank
+from . import questions
+from .access import author, get_owned
 
 SOURCES = ("questions", "question_ids", "draw")
 FROZEN_ONCE_USED = ("kind", "passing_score", *SOURCES)
 FREE = ("title", "shuffle", "show_feedback", "course_code")
+SETTINGS = (*FREE, "kind", "passing_score", "time_limit_minutes", "max_attempts", "draw")
+
+
+def load(assessment_id: str) -> Assessment:
+    """An assessment of the calling trainer (admins: any); 404 otherwise."""
+    author()
+    return get_owned(Assessment, assessment_id, "assessment")
+
+
+def questions_of(assessment: Assessment) -> list[Question]:
+    """The fixed questions of an assessment in the order written (none for a draw rule)."""
+    ids = assessment.question_ids or []
+    rows = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def matching_bank_questions(bank_id: str, tags: list[str]) -> list[Question]:
+    """Questions of a bank carrying every tag (descriptions are never drawn)."""
+    rows = db.session.scalars(
+        select(Question).where(Question.bank_id == bank_id).order_by(Question.position)
+    )
+    wanted = set(tags)
+    return [q for q in rows if q.type != "description" and wanted <= set(q.tags or [])]
+
+
+def assessment_page(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """The caller's assessments (admins: all), by kind and course code."""
+    query = select(Assessment).order_by(Assessment.created_at, Assessment.id)
+    if not principal.is_admin:
+        query = query.where(Assessment.owner_id == principal.id)
+    for key in ("kind", "course_code"):
+        if args.get(key):
+            query = query.where(getattr(Assessment, key) == args[key])
+    return paginate(db, query, args["page"], args["per_page"])
+
+
+def create(principal: Principal, body: dict[str, Any]) -> Assessment:
+    """A new assessment owned by the caller; inline questions are stored outside any bank."""
+    inline, ids = check_sources(body, principal)
+    rows = [questions.new_question(q, principal.id, None, i) for i, q in enumerate(inline)]
+    db.session.add_all(rows)
+    db.session.flush()
+    assessment = Assessment(
+        owner_id=principal.id,
+        question_ids=[q.id for q in rows] + ids,
+        **{name: body.get(name) for name in SETTINGS},
+    )
+    db.session.add(assessment)
+    db.session.commit()
+    audit("assessment.created", assessment_id=assessment.id)
+    return assessment
 
 
 def check_sources(body: dict[str, Any], principal: Principal) -> tuple[list[dict], list[str]]:
     """Validate inline questions, bank question ids and the draw rule; 422 naming the field."""
-    inline = [
-        question_io.check(q, prefix=f"questions.{i}.") for i, q in enumerate(body["questions"])
-    ]
+    inline = [questions.check(q, prefix=f"questions.{i}.") for i, q in enumerate(body["questions"])]
     ids = body["question_ids"]
     if ids:
         found = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
@@ -58,7 +109,7 @@ def check_sources(body: dict[str, Any], principal: Principal) -> tuple[list[dict
         bank = db.session.get(QuestionBank, draw["bank_id"])
         if bank is None or not (principal.is_admin or bank.owner_id == principal.id):
             raise invalid("draw.bank_id", "no such question bank of yours")
-        available = len(attempt_logic.matching_bank_questions(bank.id, draw["tags"]))
+        available = len(matching_bank_questions(bank.id, draw["tags"]))
         if draw["count"] > available:
             raise invalid("draw.count", f"only {available} questions match the tags")
     elif not inline and not ids:
@@ -96,12 +147,13 @@ def _unfair_changes(assessment: Assessment, changes: dict[str, Any]) -> list[str
     return refused
 
 
-def update(assessment: Assessment, changes: dict[str, Any], principal: Principal) -> Assessment:
+def update(assessment_id: str, changes: dict[str, Any], principal: Principal) -> Assessment:
     """Change an assessment's settings or questions (the caller owns it or is an admin).
 
     The row is locked first (PostgreSQL), so two editors do not interleave; what is
     refused is refused as a whole (module docstring for the rules).
     """
+    assessment = load(assessment_id)
     assessment = db.session.scalars(
         select(Assessment)
         .where(Assessment.id == assessment.id)
@@ -129,7 +181,7 @@ def update(assessment: Assessment, changes: dict[str, Any], principal: Principal
         }
         inline, ids = check_sources(source, principal)
         rows = [
-            question_io.new_question(q, assessment.owner_id, None, i) for i, q in enumerate(inline)
+            questions.new_question(q, assessment.owner_id, None, i) for i, q in enumerate(inline)
         ]
         db.session.add_all(rows)
         db.session.flush()

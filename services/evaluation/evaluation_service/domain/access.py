@@ -7,7 +7,7 @@ from typing import Any
 from cakap_shared.auth import Principal, current_principal, require_roles
 from cakap_shared.problems import CakapError
 
-from .extensions import db
+from ..extensions import db
 
 
 def author() -> Principal:

@@ -1,4 +1,4 @@
-"""Consumers of catalog's and personnel's events (run inside the inbox transaction)."""
+"""Handlers of the events evaluation subscribes to (run inside the inbox transaction)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from cakap_shared.events import EventRejected
 from sqlalchemy import select
 
-from . import certificates, impact, surveys
+from .domain import certificates, impact, surveys
 from .extensions import db, events
 from .models import Completion, Course, ImpactEvaluation
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from cakap_shared.problems import CakapError
 
-from .models import Question
-from .questions.model import Question as QuestionShape
-from .questions.model import validate_question
+from ..models import Question
+from ..questions.model import Question as QuestionShape
+from ..questions.model import validate_question
 
 QUESTION_KEYS = frozenset(QuestionShape.__annotations__)
 

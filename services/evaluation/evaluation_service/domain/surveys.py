@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.auth import Principal, current_principal
@@ -10,23 +11,23 @@ from cakap_shared.db import paginate
 from cakap_shared.http import ServiceUnavailable
 from cakap_shared.problems import CakapError
 from flask import current_app
-from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
-from . import clock
+from .. import clock
+from ..clients import clients, unavailable
+from ..extensions import db, events
+from ..models import Completion, Survey, SurveyTemplate
 from .access import not_found
-from .clients import clients, unavailable
-from .extensions import db, events
-from .models import Completion, Survey, SurveyTemplate
-from .schemas import (
-    SurveyPageSchema,
-    SurveyQueryArgsSchema,
-    SurveyResponseInSchema,
-    SurveySchema,
-)
 
-blp = Blueprint("surveys", __name__, url_prefix="/api/v1", description="Reaction surveys")
+
+class SurveyStatus(StrEnum):
+    """A survey is pending until answered, then done; overdue is pending past the delay
+    (SURVEY_OVERDUE_DAYS), a filter of lists rather than a survey's own status."""
+
+    PENDING = "pending"
+    DONE = "done"
+    OVERDUE = "overdue"
+
 
 TEMPLATE_CODE = "lan-reaksi-v1"
 TEMPLATE_TITLE = "Evaluasi Penyelenggaraan Pelatihan (reaksi peserta)"
@@ -130,25 +131,27 @@ def dimension_scores(ratings: dict[str, int], items: list[dict[str, Any]]) -> di
     return {d: sum(v) / len(v) for d, v in scores.items()}
 
 
-def _out(survey: Survey) -> dict[str, Any]:
-    return {
-        "id": survey.id,
-        "learner_id": survey.learner_id,
-        "enrolment_id": survey.enrolment_id,
-        "course_code": survey.course_code,
-        "course_title": survey.course_title,
-        "class_id": survey.class_id,
-        "status": "done" if survey.answered_at else "pending",
-        "sent_at": clock.aware(survey.sent_at),
-        "answered_at": clock.aware(survey.answered_at),
-        "title": survey.template.title,
-        "items": survey.template.items,
-        "ratings": survey.ratings,
-        "comment": survey.comment,
-    }
+def status_of(survey: Survey) -> SurveyStatus:
+    """done once answered, pending until then."""
+    return SurveyStatus.DONE if survey.answered_at else SurveyStatus.PENDING
 
 
-def _visible(survey_id: str) -> Survey:
+class WithoutAnswers:
+    """A survey as the learner's supervisor sees it: that it waits, not what was answered
+    (a learner's reaction to a training is theirs)."""
+
+    ratings = None
+    comment = None
+
+    def __init__(self, survey: Survey) -> None:
+        self._survey = survey
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._survey, name)
+
+
+def show(survey_id: str) -> Survey:
+    """A survey its learner (or an admin) asks for; 404 for anyone else."""
     principal = current_principal()
     survey = db.session.get(Survey, survey_id)
     if survey is None or not (principal.is_admin or survey.learner_id == principal.id):
@@ -156,94 +159,72 @@ def _visible(survey_id: str) -> Survey:
     return survey
 
 
-@blp.route("/surveys")
-class Surveys(MethodView):
-    """Reaction surveys."""
-
-    @blp.arguments(SurveyQueryArgsSchema, location="query")
-    @blp.response(200, SurveyPageSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """My surveys, pending first (admins: everyone's); with learner_id, a learner's in my
-        line (supervisors), without their answers; status overdue: pending past the delay."""
-        return survey_page(current_principal(), args)
+def _in_line_of(principal: Principal, learner_id: str) -> None:
+    """404 unless `principal` is in the learner's chain of supervisors."""
+    try:
+        line = {s.get("id") for s in clients().supervisors(learner_id)}
+    except ServiceUnavailable as exc:
+        raise unavailable(exc) from None
+    if principal.id not in line:
+        raise not_found("learner")
 
 
 def survey_page(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
-    """The list answer of GET /surveys for `principal`."""
+    """The list answer of GET /surveys for `principal`: pending first; a supervisor asking
+    for a learner in their line gets that learner's surveys without the answers."""
     learner_id = args.get("learner_id")
     for_supervisor = bool(learner_id) and learner_id != principal.id and not principal.is_admin
     query = select(Survey).order_by(Survey.answered_at.is_not(None), Survey.sent_at, Survey.id)
     if for_supervisor:
-        try:
-            line = {s.get("id") for s in clients().supervisors(learner_id)}
-        except ServiceUnavailable as exc:
-            raise unavailable(exc) from None
-        if principal.id not in line:
-            raise not_found("learner")
+        _in_line_of(principal, learner_id)
         query = query.where(Survey.learner_id == learner_id)
     elif not principal.is_admin:
         query = query.where(Survey.learner_id == principal.id)
     elif learner_id:
         query = query.where(Survey.learner_id == learner_id)
     status = args.get("status")
-    if status in ("pending", "overdue"):
+    if status in (SurveyStatus.PENDING, SurveyStatus.OVERDUE):
         query = query.where(Survey.answered_at.is_(None))
-    if status == "overdue":
+    if status == SurveyStatus.OVERDUE:
         days = current_app.config["SURVEY_OVERDUE_DAYS"]
         query = query.where(Survey.sent_at < clock.now() - timedelta(days=days))
-    elif status == "done":
+    elif status == SurveyStatus.DONE:
         query = query.where(Survey.answered_at.is_not(None))
     page = paginate(db, query, args["page"], args["per_page"])
-    page["items"] = [_out(s) for s in page["items"]]
     if for_supervisor:
-        # A learner's reaction to a training is theirs: the supervisor sees only that it waits.
-        for item in page["items"]:
-            item["ratings"], item["comment"] = None, None
+        page["items"] = [WithoutAnswers(s) for s in page["items"]]
     return page
 
 
-@blp.route("/surveys/<survey_id>")
-class SurveysById(MethodView):
-    """One survey."""
+def _check_ratings(survey: Survey, ratings: dict[str, int]) -> None:
+    """422 naming each statement rated that the survey lacks, or not rated at all."""
+    keys = {item["key"] for item in survey.template.items}
+    errors = {
+        f"ratings.{k}": ["is not a statement of this survey"] for k in sorted(set(ratings) - keys)
+    }
+    errors.update({f"ratings.{k}": ["is required"] for k in sorted(keys - set(ratings))})
+    if errors:
+        raise CakapError(422, "Rate every statement of the survey from 1 to 5.", errors=errors)
 
-    @blp.response(200, SurveySchema)
-    def get(self, survey_id: str) -> dict[str, Any]:
-        """Show a survey with its statements (the learner, admins)."""
-        return _out(_visible(survey_id))
 
-
-@blp.route("/surveys/<survey_id>/responses")
-class SurveyResponses(MethodView):
-    """Answering a survey."""
-
-    @blp.arguments(SurveyResponseInSchema)
-    @blp.response(201, SurveySchema)
-    @blp.alt_response(409, description="Already answered")
-    def post(self, body: dict[str, Any], survey_id: str) -> dict[str, Any]:
-        """Answer every statement 1..5 (only the learner, only once)."""
-        survey = _visible(survey_id)
-        if survey.learner_id != current_principal().id:
-            raise CakapError(403, "Only the learner answers their survey.")
-        if survey.answered_at is not None:
-            raise CakapError(409, "This survey has already been answered.", code="already-answered")
-        keys = {item["key"] for item in survey.template.items}
-        unknown = sorted(set(body["ratings"]) - keys)
-        missing = sorted(keys - set(body["ratings"]))
-        errors = {f"ratings.{k}": ["is not a statement of this survey"] for k in unknown}
-        errors.update({f"ratings.{k}": ["is required"] for k in missing})
-        if errors:
-            raise CakapError(422, "Rate every statement of the survey from 1 to 5.", errors=errors)
-        # Conditional update: two simultaneous answers cannot both be stored.
-        now = clock.now()
-        claimed = db.session.execute(
-            update(Survey)
-            .where(Survey.id == survey.id, Survey.answered_at.is_(None))
-            .values(answered_at=now, ratings=body["ratings"], comment=body.get("comment"))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            db.session.rollback()
-            raise CakapError(409, "This survey has already been answered.", code="already-answered")
-        db.session.commit()
-        db.session.refresh(survey)
-        return _out(survey)
+def answer(survey_id: str, ratings: dict[str, int], comment: str | None) -> Survey:
+    """Store the learner's answer to every statement (1..5), once; 409 the second time."""
+    survey = show(survey_id)
+    if survey.learner_id != current_principal().id:
+        raise CakapError(403, "Only the learner answers their survey.")
+    if survey.answered_at is not None:
+        raise CakapError(409, "This survey has already been answered.", code="already-answered")
+    _check_ratings(survey, ratings)
+    # Conditional update: two simultaneous answers cannot both be stored.
+    claimed = db.session.execute(
+        update(Survey)
+        .where(Survey.id == survey.id, Survey.answered_at.is_(None))
+        .values(answered_at=clock.now(), ratings=ratings, comment=comment)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise CakapError(409, "This survey has already been answered.", code="already-answered")
+    db.session.commit()
+    db.session.refresh(survey)
+    return survey

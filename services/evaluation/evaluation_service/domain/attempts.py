@@ -7,29 +7,29 @@ sends are positions in the order served; `order` maps them back to the bank's.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cakap_shared.auth import Principal, current_principal
+from cakap_shared.db import paginate
+from cakap_shared.http import ServiceUnavailable
+from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from . import clock
-from .extensions import db, events
-from .models import EXPIRED, OPEN, SUBMITTED, Assessment, Attempt, Question
-from .questions.grading import grade, grade_attempt, validate_response
-from .questions.model import is_number
+from .. import clock
+from ..clients import clients, unavailable
+from ..extensions import db, events
+from ..models import EXPIRED, OPEN, SUBMITTED, Assessment, Attempt, Question
+from ..questions.grading import grade, grade_attempt, validate_response
+from ..questions.model import is_number
+from .access import not_found
+from .assessments import matching_bank_questions, questions_of
 
 _random = secrets.SystemRandom()
 CHOICE_TYPES = ("single", "multiple")
-
-
-def matching_bank_questions(bank_id: str, tags: list[str]) -> list[Question]:
-    """Questions of a bank carrying every tag (descriptions are never drawn)."""
-    rows = db.session.scalars(
-        select(Question).where(Question.bank_id == bank_id).order_by(Question.position)
-    )
-    wanted = set(tags)
-    return [q for q in rows if q.type != "description" and wanted <= set(q.tags or [])]
 
 
 def _pick_questions(assessment: Assessment) -> list[Question]:
@@ -41,13 +41,7 @@ def _pick_questions(assessment: Assessment) -> list[Question]:
                 409, "The assessment's draw rule matches no questions.", code="assessment-empty"
             )
         return _random.sample(pool, count)
-    rows = {
-        q.id: q
-        for q in db.session.scalars(
-            select(Question).where(Question.id.in_(assessment.question_ids or []))
-        )
-    }
-    questions = [rows[i] for i in assessment.question_ids or [] if i in rows]
+    questions = questions_of(assessment)
     if not questions:
         raise CakapError(409, "The assessment has no questions.", code="assessment-empty")
     return questions
@@ -332,3 +326,267 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
         except CakapError:  # closed meanwhile by a submit
             db.session.rollback()
     return closed
+
+
+# --- the attempt's life through the API ----------------------------------------------------
+
+GRADES = ("score", "passed", "pending_review", "results")
+
+
+def hidden_from_learner(attempt: Attempt) -> set[str]:
+    """What an attempt's answer leaves out: grades while open, results without feedback."""
+    if attempt.status == OPEN:
+        return set(GRADES)
+    return set() if attempt.assessment.show_feedback else {"results"}
+
+
+def _learner_access(principal: Principal, assessment: Assessment) -> dict[str, Any]:
+    try:
+        access = clients().access(principal.id, assessment.id)
+    except ServiceUnavailable as exc:
+        raise unavailable(exc) from None
+    if not access.get("allowed"):
+        audit("assessment.attempt_refused", assessment_id=assessment.id)
+        raise CakapError(
+            403, "You are not enrolled in a course that uses this assessment.", code="not-enrolled"
+        )
+    return access
+
+
+def _open_attempt(assessment_id: str, learner_id: str) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.assessment_id == assessment_id,
+            Attempt.learner_id == learner_id,
+            Attempt.status == OPEN,
+        )
+    )
+
+
+def _assessment(assessment_id: str) -> Assessment:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise not_found("assessment")
+    return assessment
+
+
+def attempt_page(principal: Principal, assessment_id: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Attempts at an assessment: the owner and admins see all, a learner their own."""
+    assessment = _assessment(assessment_id)
+    query = select(Attempt).where(Attempt.assessment_id == assessment.id)
+    if not (principal.is_admin or assessment.owner_id == principal.id):
+        query = query.where(Attempt.learner_id == principal.id)
+    elif args.get("learner_id"):
+        query = query.where(Attempt.learner_id == args["learner_id"])
+    if args.get("status"):
+        query = query.where(Attempt.status == args["status"])
+    if args.get("pending_review") is not None:
+        # Only closed attempts can await review; open ones are not "reviewed".
+        query = query.where(
+            Attempt.status != OPEN, Attempt.pending_review == args["pending_review"]
+        )
+    query = query.order_by(Attempt.started_at, Attempt.id)
+    return paginate(db, query, args["page"], args["per_page"])
+
+
+def _attempts_taken(assessment: Assessment, learner_id: str) -> int:
+    taken = db.session.scalar(
+        select(func.count()).where(
+            Attempt.assessment_id == assessment.id, Attempt.learner_id == learner_id
+        )
+    )
+    return taken or 0
+
+
+def _new_attempt(
+    assessment: Assessment, principal: Principal, access: dict[str, Any], number: int
+) -> Attempt:
+    started = clock.now()
+    return Attempt(
+        assessment_id=assessment.id,
+        learner_id=principal.id,
+        number=number,
+        snapshot=build_snapshot(assessment),
+        responses={},
+        course_ids=list(access.get("course_ids") or []),
+        class_ids=list(access.get("class_ids") or []),
+        unit_code=principal.claims.get("unit_code"),
+        started_at=started,
+        deadline=deadline_for(assessment, started),
+        status=OPEN,
+    )
+
+
+def start(principal: Principal, assessment_id: str) -> Attempt:
+    """Start an attempt, or resume the learner's open one (closing it first if overdue).
+
+    403 unless catalog says the learner is enrolled; 409 once every attempt is used.
+    """
+    if principal.is_service:
+        raise CakapError(403, "Only learners sit assessments.")
+    assessment = _assessment(assessment_id)
+    access = _learner_access(principal, assessment)
+    current = _open_attempt(assessment.id, principal.id)
+    if current is not None and is_overdue(current):
+        expire(current)
+        db.session.commit()
+        current = None
+    if current is not None:
+        return current
+    taken = _attempts_taken(assessment, principal.id)
+    if assessment.max_attempts and taken >= assessment.max_attempts:
+        raise CakapError(
+            409,
+            f"All {assessment.max_attempts} attempts have been used.",
+            code="attempts-exhausted",
+        )
+    attempt = _new_attempt(assessment, principal, access, taken + 1)
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a simultaneous start won the race
+        db.session.rollback()
+        current = _open_attempt(assessment.id, principal.id)
+        if current is None:
+            raise CakapError(
+                409, "Another attempt was started at the same time.", code="stale"
+            ) from None
+        return current
+    audit("assessment.attempt_started", attempt_id=attempt.id, assessment_id=assessment.id)
+    return attempt
+
+
+def visible(attempt_id: str, *, act: bool) -> Attempt:
+    """The attempt if the caller may see it (learner, assessment owner, admin).
+
+    Only the learner may act on it (`act`): others get 403 once they can see it.
+    """
+    principal = current_principal()
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise not_found("attempt")
+    mine = attempt.learner_id == principal.id
+    if not (mine or principal.is_admin or attempt.assessment.owner_id == principal.id):
+        raise not_found("attempt")
+    if act and not mine:
+        raise CakapError(403, "Only the learner may answer this attempt.")
+    return attempt
+
+
+def _close_if_overdue(attempt: Attempt) -> None:
+    if attempt.status == OPEN and is_overdue(attempt):
+        expire(attempt)
+        db.session.commit()
+
+
+def show(attempt_id: str) -> Attempt:
+    """An attempt as of now: one past its deadline is closed first."""
+    attempt = visible(attempt_id, act=False)
+    _close_if_overdue(attempt)
+    return attempt
+
+
+def save_answers(attempt_id: str, answers: dict[str, Any]) -> Attempt:
+    """Autosave answers (merged; null clears one); 409 once closed or past the deadline."""
+    attempt = visible(attempt_id, act=True)
+    _close_if_overdue(attempt)
+    if attempt.status != OPEN:
+        raise CakapError(
+            409, "This attempt is closed; answers are no longer accepted.", code="attempt-closed"
+        )
+    check_answers(attempt, answers)
+    merged = {**(attempt.responses or {}), **answers}
+    attempt.responses = {k: v for k, v in merged.items() if v is not None}
+    db.session.commit()
+    return attempt
+
+
+def submit_answers(attempt_id: str, answers: dict[str, Any]) -> Attempt:
+    """Submit and grade (as of the deadline when past it); 409 for a second submit."""
+    attempt = visible(attempt_id, act=True)
+    if attempt.status != OPEN:
+        raise CakapError(
+            409, "This attempt has already been submitted or closed.", code="attempt-closed"
+        )
+    check_answers(attempt, answers)
+    submit(attempt, {k: v for k, v in answers.items() if v is not None})
+    db.session.commit()
+    audit("assessment.submitted", attempt_id=attempt.id, score=attempt.score, passed=attempt.passed)
+    return attempt
+
+
+def for_review(attempt_id: str) -> Attempt:
+    """A closed attempt the caller may grade: its assessment's owner or an admin.
+
+    Its learner gets 403 (they may see it, not grade it); anyone else 404.
+    An attempt still open is 409: there is nothing to review before submission.
+    """
+    attempt = visible(attempt_id, act=False)
+    principal = current_principal()
+    if not (principal.is_admin or attempt.assessment.owner_id == principal.id):
+        raise CakapError(403, "Only the assessment's owner or an admin reviews attempts.")
+    _close_if_overdue(attempt)
+    if attempt.status == OPEN:
+        raise CakapError(409, "The attempt has not been submitted yet.")
+    return attempt
+
+
+@dataclass(frozen=True)
+class ReviewedQuestion:
+    """One question of a closed attempt as its grader sees it."""
+
+    id: str
+    question: dict[str, Any]
+    response: Any
+    result: dict[str, Any] | None
+    grade: dict[str, Any] | None
+
+
+def reviewed_questions(attempt: Attempt) -> list[ReviewedQuestion]:
+    """The attempt's questions with answers, responses in bank order, results and grades."""
+    manual = attempt.manual_grades or {}
+    results = {r["question_id"]: r for r in attempt.results or []}
+    responses = attempt.responses or {}
+    return [
+        ReviewedQuestion(
+            id=entry["id"],
+            question=entry["question"],
+            response=bank_response(entry, responses.get(entry["id"])),
+            result=results.get(entry["id"]),
+            grade=manual.get(entry["id"]),
+        )
+        for entry in attempt.snapshot
+    ]
+
+
+def grade_essays(grader: Principal, attempt_id: str, grades: dict[str, Any]) -> Attempt:
+    """Record a grader's essay grades (0..1 each) and regrade; audited per changed grade."""
+    attempt = for_review(attempt_id)
+    # Lock the row (PostgreSQL) so two graders merge their grades instead of racing.
+    attempt = db.session.scalars(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    checked = check_grades(attempt, grades)
+    was_passed = bool(attempt.passed)
+    changed = apply_grades(attempt, checked, grader.id)
+    db.session.commit()
+    for question_id in changed:
+        audit(
+            "assessment.essay_graded",
+            attempt_id=attempt.id,
+            question_id=question_id,
+            score=checked[question_id]["score"],
+        )
+    if changed:
+        audit(
+            "assessment.regraded",
+            attempt_id=attempt.id,
+            score=attempt.score,
+            passed=attempt.passed,
+            was_passed=was_passed,
+            pending_review=attempt.pending_review,
+        )
+    return attempt

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 
-from .models import Certificate
+from ..models import Certificate
 
 MONTHS = (
     "Januari",
@@ -90,11 +91,16 @@ def render(
         period = f"{tanggal(certificate.starts_on)} s.d. {tanggal(certificate.ends_on)}"
     line(f"{certificate.jp} Jam Pelajaran (JP), {period}", 11, 7)
     line(f"Diterbitkan {tanggal(certificate.issued_on)}", 11, 7)
+    _verification(pdf, family, clean, verification_url)
+    return bytes(pdf.output())
+
+
+def _verification(pdf: FPDF, family: str, clean: Callable[[str], str], url: str) -> None:
+    """The QR code of the verification page, bottom right, and its address spelled out."""
     qr = io.BytesIO()
-    segno.make(verification_url, error="m").save(qr, kind="png", scale=6, border=2)
+    segno.make(url, error="m").save(qr, kind="png", scale=6, border=2)
     qr.seek(0)
     pdf.image(qr, x=240, y=150, w=40, h=40)
     pdf.set_xy(20, 180)
     pdf.set_font(family, "", 8)
-    pdf.cell(0, 5, clean(f"Verifikasi: {verification_url}"))
-    return bytes(pdf.output())
+    pdf.cell(0, 5, clean(f"Verifikasi: {url}"))
