@@ -6,7 +6,7 @@ Call it as ``clock.now()`` / ``clock.today()`` (through the module) so that
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from cakap_shared.db import local_date, utcnow
 
@@ -19,10 +19,3 @@ def now() -> datetime:
 def today() -> date:
     """Today's local date (TIMEZONE, WIB by default), derived from now()."""
     return local_date(now())
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """Stored datetimes as aware UTC (SQLite gives them back naive)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-import click
+from cakap_shared import demo
 from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import clock
@@ -293,10 +292,4 @@ def seed_demo() -> bool:
     return True
 
 
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo data set into an empty database (never in production)."""
-    if current_app.config.get("CAKAP_ENV") == "production":
-        raise click.ClickException("demo data is never loaded in production")
-    click.echo("evaluation: demo data loaded" if seed_demo() else "evaluation: not empty, skipped")
+seed_demo_command = demo.seed_demo_command("evaluation", seed_demo)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cakap_shared.auth import Principal, current_principal
-from cakap_shared.db import paginate
+from cakap_shared.db import aware, paginate
 from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
@@ -110,7 +110,7 @@ def deadline_for(assessment: Assessment, started_at: datetime) -> datetime | Non
 
 def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
     """True when an open attempt's deadline has passed."""
-    deadline = clock.aware(attempt.deadline)
+    deadline = aware(attempt.deadline)
     return deadline is not None and (now or clock.now()) >= deadline
 
 
@@ -186,7 +186,7 @@ def _announce_pass(attempt: Attempt) -> None:
             "learner_id": attempt.learner_id,
             "score": attempt.score,
             "passed": True,
-            "submitted_at": clock.aware(attempt.submitted_at).isoformat(),
+            "submitted_at": aware(attempt.submitted_at).isoformat(),
         },
         aggregate_id=attempt.id,
     )
@@ -297,14 +297,14 @@ def apply_grades(attempt: Attempt, grades: dict[str, dict[str, Any]], grader_id:
 
 def expire(attempt: Attempt) -> None:
     """Close an overdue attempt as of its deadline, with the answers saved before it."""
-    finalize(attempt, dict(attempt.responses or {}), clock.aware(attempt.deadline), EXPIRED)
+    finalize(attempt, dict(attempt.responses or {}), aware(attempt.deadline), EXPIRED)
 
 
 def submit(attempt: Attempt, answers: dict[str, Any]) -> None:
     """Submit now; past the deadline only what was autosaved in time counts."""
     now = clock.now()
     if is_overdue(attempt, now):
-        finalize(attempt, dict(attempt.responses or {}), clock.aware(attempt.deadline), SUBMITTED)
+        finalize(attempt, dict(attempt.responses or {}), aware(attempt.deadline), SUBMITTED)
     else:
         finalize(attempt, {**(attempt.responses or {}), **answers}, now, SUBMITTED)
 

@@ -16,7 +16,7 @@ from statistics import mean
 from typing import Any
 
 from cakap_shared.auth import Principal
-from cakap_shared.db import local_date
+from cakap_shared.db import aware, local_date
 from cakap_shared.problems import invalid
 from sqlalchemy import select
 
@@ -83,7 +83,7 @@ def _attempt_facts() -> list[AttemptFact]:
                 kind=assessment.kind,
                 score=attempt.score or 0.0,
                 passed=bool(attempt.passed),
-                started_at=clock.aware(attempt.started_at),
+                started_at=aware(attempt.started_at),
                 courses=codes,
                 classes=classes,
                 unit=attempt.unit_code,
@@ -373,7 +373,7 @@ def impact_by_unit(year: int) -> list[dict[str, Any]]:
             ImpactEvaluation.evaluator_role == SUPERVISOR,
         )
     ):
-        if local_date(clock.aware(evaluation.submitted_at)).year == year:
+        if local_date(aware(evaluation.submitted_at)).year == year:
             totals[evaluation.unit_code or "-"].append(evaluation)
     return [
         {
