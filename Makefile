@@ -8,7 +8,7 @@ REQUIREMENTS := requirements-dev.txt $(wildcard services/*/requirements.txt) gat
 STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | sha1sum | cut -c1-12)
 ENV_FILE := $(if $(wildcard .env),.env,.env.example)
 SERVICES := personnel catalog elearning evaluation notification planning portal gateway
-PYTEST_ARGS ?= -n 2 --dist loadgroup -q
+PYTEST_ARGS ?= -n 2 --dist loadgroup -q --durations=15
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help
