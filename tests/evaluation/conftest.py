@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
-from cakap_shared.testing import (
-    empty_tables,
-    migrated_app,
-)
+from cakap_shared.http import ServiceUnavailable
+from cakap_shared.testing import Cast, FakeClock, Persona, empty_tables, migrated_app
+from evaluation_service import clock as clock_module
 from evaluation_service import create_app
+from evaluation_service.clients import Clients
 from evaluation_service.extensions import db
 from flask import Flask
 from flask.testing import FlaskClient
@@ -33,16 +36,6 @@ def client(app: Flask) -> FlaskClient:
 
 
 # --- helpers for the API tests ---------------------------------------------------------
-
-import uuid  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
-
-from cakap_shared.http import ServiceUnavailable  # noqa: E402
-from cakap_shared.testing import bearer  # noqa: E402
-from evaluation_service import clock as clock_module  # noqa: E402
-from evaluation_service.clients import Clients  # noqa: E402
 
 TRAINER = str(uuid.uuid4())
 OTHER_TRAINER = str(uuid.uuid4())
@@ -109,56 +102,30 @@ def fakes(app: Flask) -> Iterator[Fakes]:
     app.extensions["evaluation_clients"] = saved
 
 
-class Clock:
-    """A controllable clock: `clock.advance(minutes=5)` instead of sleeping."""
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Evaluation's clock, moved by hand for one test."""
+    return FakeClock().install(monkeypatch, clock_module)
 
-    def __init__(self) -> None:
-        self.current = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment
+AUTH = Cast(
+    trainer=Persona(TRAINER, ("trainer",)),
+    other_trainer=Persona(OTHER_TRAINER, ("trainer",)),
+    admin=Persona(ADMIN, ("admin",)),
+    learner=Persona(LEARNER, ("asn",), {"unit_code": "DISKOMINFO", "supervisor_id": SUPERVISOR}),
+    other_learner=Persona(OTHER_LEARNER, ("asn",), {"unit_code": "DISKOMINFO"}),
+    supervisor=Persona(SUPERVISOR, ("asn", "supervisor"), {"unit_code": "DISKOMINFO"}),
+    big_boss=Persona(BIG_BOSS, ("asn", "supervisor"), {"unit_code": "DISKOMINFO"}),
+    service=Persona("service:catalog", ("service",)),
+    personnel_service=Persona("service:personnel", ("service",)),
+)
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Patch evaluation's clock.now for one test."""
-    fake = Clock()
-    monkeypatch.setattr(clock_module, "now", fake.now)
-    return fake
-
-
-@pytest.fixture
-def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+def auth() -> Cast:
     """Headers for a caller: auth("trainer"), auth("learner"), auth("admin"), ..."""
-    people = {
-        "trainer": (TRAINER, ["trainer"], {}),
-        "other_trainer": (OTHER_TRAINER, ["trainer"], {}),
-        "admin": (ADMIN, ["admin"], {}),
-        "learner": (LEARNER, ["asn"], {"unit_code": "DISKOMINFO", "supervisor_id": SUPERVISOR}),
-        "other_learner": (OTHER_LEARNER, ["asn"], {"unit_code": "DISKOMINFO"}),
-        "supervisor": (SUPERVISOR, ["asn", "supervisor"], {"unit_code": "DISKOMINFO"}),
-        "big_boss": (BIG_BOSS, ["asn", "supervisor"], {"unit_code": "DISKOMINFO"}),
-        "service": ("service:catalog", ["service"], {}),
-        "personnel_service": ("service:personnel", ["service"], {}),
-    }
+    return AUTH
 
-    def make(who: str) -> dict[str, str]:
-        # Minting loads the RSA key each time (slow): reuse one token per caller per session.
-        if who not in _TOKENS:
-            sub, roles, claims = people[who]
-            _TOKENS[who] = token(sub, roles, **claims)
-        return bearer(_TOKENS[who])
-
-    return make
-
-
-_TOKENS: dict[str, str] = {}
 
 FORBIDDEN_KEYS = {
     "answer",
