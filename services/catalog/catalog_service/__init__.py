@@ -82,7 +82,7 @@ def register_commands(app: Flask) -> None:
         """Rebuild the course full-text index (after a SQLite VACUUM, for instance)."""
         from sqlalchemy import text
 
-        from .search import REBUILD
+        from .domain.search import REBUILD
 
         with db.engine.begin() as conn:
             conn.execute(text(REBUILD[db.engine.dialect.name]))

@@ -12,7 +12,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from . import clients, course_logic
+from . import course_logic
+from .clients import personnel
 from .extensions import db
 from .models import Course, CourseCompetency, CourseModule, Enrolment
 from .schemas import (
@@ -84,7 +85,7 @@ def _may_see_person(person_id: str) -> None:
     who = current_principal()
     if who.is_admin or who.is_service or who.id == person_id:
         return
-    if who.has_role("supervisor") and who.id in clients.supervisor_ids(person_id):
+    if who.has_role("supervisor") and who.id in personnel.supervisor_ids(person_id):
         return
     raise CakapError(403, "Recommendations are for yourself, your team (supervisors) or admins.")
 
@@ -153,7 +154,7 @@ class Recommendations(MethodView):
         person_id = args["person_id"]
         try:
             _may_see_person(person_id)
-            gaps = clients.competency_gaps(person_id)
+            gaps = personnel.competency_gaps(person_id)
         except ServiceUnavailable as exc:
             raise CakapError(
                 503, "Personnel is unavailable, so the competency gaps cannot be read."

@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import case, select
 
-from . import clock
+from .domain import clock
 from .domain import classes as class_rules
 from .enrolment_logic import is_trainer_of
 from .extensions import db

@@ -9,7 +9,7 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import Select, exists, or_, select
 
-from . import clock, search
+from .domain import clock, search
 from .extensions import db, events
 from .models import (
     CLASSROOM_FORMS,

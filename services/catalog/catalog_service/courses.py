@@ -11,7 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from . import clock, course_logic
+from . import course_logic
+from .domain import clock
 from .domain import attendance
 from .extensions import db
 from .models import Course, CourseClass

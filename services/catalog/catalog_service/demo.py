@@ -19,7 +19,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import clock
+from .domain import clock
 from .course_logic import apply_fields
 from .domain.attendance import add_default_sessions
 from .extensions import db, events

@@ -20,7 +20,8 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import clients, clock
+from .clients import personnel
+from .domain import clock
 from .extensions import db, events
 from .models import (
     ACTIVE_STATUSES,
@@ -536,7 +537,7 @@ def team_filter(who: Principal, learner_id: str | None) -> Any:
     personnel puts the caller anywhere in the learner's line of supervisors."""
     if learner_id and who.has_role("supervisor") and learner_id != who.id:
         try:
-            line = clients.supervisor_ids(learner_id)
+            line = personnel.supervisor_ids(learner_id)
         except ServiceUnavailable as exc:
             raise CakapError(
                 503, "Personnel is unavailable, so the line of supervisors cannot be read."

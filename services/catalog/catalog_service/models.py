@@ -209,7 +209,7 @@ class CourseClass(db.Model):
     @property
     def enrolment_open(self) -> bool:
         """True when today lies inside the enrolment window."""
-        from . import clock
+        from .domain import clock
 
         return self.enrolment_opens_on <= clock.today() <= self.enrolment_closes_on
 

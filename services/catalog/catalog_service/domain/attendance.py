@@ -19,7 +19,7 @@ from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import delete, select
 
-from .. import clock
+from . import clock
 from ..enrolment_logic import check_transition, finish, is_trainer_of
 from ..extensions import db
 from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment

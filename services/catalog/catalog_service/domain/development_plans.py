@@ -17,7 +17,7 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clients
+from ..clients import personnel
 from ..extensions import db
 from ..models import Course, DevelopmentPlan, DevelopmentPlanItem
 
@@ -35,7 +35,7 @@ def _in_line(plan: DevelopmentPlan, who: Principal) -> bool:
     if not who.has_role("supervisor"):
         return False
     try:
-        return who.id in clients.supervisor_ids(plan.person_id)
+        return who.id in personnel.supervisor_ids(plan.person_id)
     except ServiceUnavailable as exc:
         raise CakapError(
             503, "Personnel is unavailable, so the line of supervisors cannot be read."
