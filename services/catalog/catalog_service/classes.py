@@ -12,9 +12,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import case, select
 
-from .domain import clock
 from .domain import classes as class_rules
-from .enrolment_logic import is_trainer_of
+from .domain import clock
+from .domain.enrolments import is_trainer_of
 from .extensions import db
 from .models import Course, CourseClass, Enrolment
 from .schemas import (

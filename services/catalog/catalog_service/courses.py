@@ -12,8 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from . import course_logic
-from .domain import clock
-from .domain import attendance
+from .domain import attendance, clock
 from .extensions import db
 from .models import Course, CourseClass
 from .schemas import (

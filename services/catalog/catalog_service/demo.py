@@ -19,8 +19,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .domain import clock
 from .course_logic import apply_fields
+from .domain import clock
 from .domain.attendance import add_default_sessions
 from .extensions import db, events
 from .models import (

@@ -197,7 +197,7 @@ class CourseClass(db.Model):
     place: Mapped[str | None] = mapped_column(String(300), nullable=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity: Mapped[int] = mapped_column(Integer)
-    # Changed only by conditional UPDATEs (enrolment_logic): never read-modify-write.
+    # Changed only by conditional UPDATEs (domain/enrolment_transitions): never read-modify-write.
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
     enrolment_opens_on: Mapped[date] = mapped_column(Date)
     enrolment_closes_on: Mapped[date] = mapped_column(Date)

@@ -14,7 +14,7 @@ from marshmallow import validate as V
 
 from ..domain import attendance
 from ..models import ClassSession
-from ..schemas import EnrolmentSchema
+from ._common import EnrolmentSchema
 
 blp = Blueprint(
     "attendance",

@@ -4,7 +4,7 @@ A classroom course (tatap muka, blended) is completed by a trainer of the class,
 learner or all at once, and only for learners who meet the course's rule: the share of the
 class's session days attended, every module of the course completed and its post test
 passed (when it has them). Completing goes through the same transition and event as
-e-learning (enrolment_logic.finish), so JP, certificate, survey and impact evaluation follow.
+e-learning (enrolment_transitions.finish), so JP, certificate, survey and impact evaluation follow.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import delete, select
 
-from . import clock
-from ..enrolment_logic import check_transition, finish, is_trainer_of
 from ..extensions import db
 from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment
+from . import clock
+from .enrolment_transitions import check_transition, finish
+from .enrolments import for_completion, is_trainer_of
 
 # Generated session days stop here: a longer class is a programme, not a tatap muka class.
 MAX_GENERATED_DAYS = 120
@@ -247,8 +248,10 @@ def refuse_self_completing(course: Course) -> None:
         )
 
 
-def complete_one(enrolment: Enrolment) -> Enrolment:
-    """Complete one enrolled learner who meets the rule; 409 saying why otherwise."""
+def complete_one(enrolment_id: str, who: Principal) -> Enrolment:
+    """Complete one enrolled learner who meets the rule (see for_completion); 409 saying why
+    otherwise."""
+    enrolment = for_completion(enrolment_id, who)
     course = enrolment.course_class.course
     refuse_self_completing(course)
     check_transition(enrolment.status, "complete")

@@ -17,10 +17,10 @@ from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import delete, select, update
 
-from ..enrolment_logic import promote_next
 from ..extensions import db
 from ..models import Attendance, ClassSession, CourseClass
 from .attendance import weekdays
+from .enrolment_transitions import promote_next
 
 # The fields a class's PATCH may carry (all optional).
 FIELDS = (

@@ -11,7 +11,7 @@ from typing import Any
 from cakap_shared.events import EventRejected
 from sqlalchemy import select, update
 
-from .enrolment_logic import maybe_complete
+from .domain.enrolment_transitions import maybe_complete
 from .extensions import db, events
 from .models import ACTIVE_STATUSES, Course, CourseModule, Enrolment, ModuleCompletion
 
