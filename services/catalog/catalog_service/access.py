@@ -12,8 +12,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from . import course_logic
 from .clients import personnel
+from .domain import courses
 from .extensions import db
 from .models import Course, CourseCompetency, CourseModule, Enrolment
 from .schemas import (
@@ -95,7 +95,7 @@ def recommend(gaps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     open_gaps = {g["code"]: g for g in gaps if g["gap"] > 0}
     if not open_gaps:
         return []
-    has_open = course_logic.open_class_exists().label("has_open_class")
+    has_open = courses.open_class_exists().label("has_open_class")
     rows = db.session.execute(
         select(Course, has_open)
         .where(

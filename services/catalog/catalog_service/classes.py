@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import case, select
 
+from .api._common import ClassPageSchema, ClassSchema
 from .domain import classes as class_rules
 from .domain import clock
 from .domain.enrolments import is_trainer_of
@@ -19,7 +20,6 @@ from .extensions import db
 from .models import Course, CourseClass, Enrolment
 from .schemas import (
     ClassQueryArgsSchema,
-    ClassSchema,
     ClassUpdateSchema,
     RosterEntrySchema,
     RosterQueryArgsSchema,
@@ -48,7 +48,7 @@ class Classes(MethodView):
     """Classes of all courses."""
 
     @blp.arguments(ClassQueryArgsSchema, location="query")
-    @blp.response(200, page_of(ClassSchema))
+    @blp.response(200, ClassPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Classes, soonest first: of one course, open for enrolment today, or of a trainer."""
         who = current_principal()

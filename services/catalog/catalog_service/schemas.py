@@ -7,10 +7,9 @@ from typing import Any
 import marshmallow as ma
 from cakap_shared.db import PageArgsSchema, UtcDateTime
 
+from .api._common import CourseSchema
 from .models import (
     COMPETENCY_TYPES,
-    COURSE_FORMS,
-    COURSE_STATUSES,
     ENROLMENT_STATUSES,
     PROVIDER_KINDS,
 )
@@ -74,190 +73,6 @@ class ProviderUpdateSchema(ProviderSchema):
         super().__init__(*args, **kwargs)
 
 
-class ProviderBriefSchema(ma.Schema):
-    """A provider as shown inside a course."""
-
-    id = ma.fields.String()
-    code = ma.fields.String()
-    name = ma.fields.String()
-    kind = ma.fields.String()
-
-
-class CompetencyTargetSchema(ma.Schema):
-    """A competency a course targets and the level it reaches."""
-
-    code = ma.fields.String(required=True, validate=V.Length(min=1, max=40))
-    level = ma.fields.Integer(
-        strict=True,
-        required=True,
-        validate=V.Range(min=1, max=5, error="level must be between 1 and 5"),
-    )
-
-
-class CourseCreateSchema(ma.Schema):
-    """A new course (it starts as a draft)."""
-
-    code = ma.fields.String(required=True, validate=[V.Length(min=1, max=40), _code()])
-    title = ma.fields.String(required=True, validate=V.Length(min=1, max=300))
-    description = ma.fields.String(load_default="", validate=V.Length(max=20000))
-    # Checked in course_logic.check_form: cakap_shared's error flattening drops a field
-    # named "form" (it takes it for webargs' form location).
-    form = ma.fields.String(
-        load_default=None,
-        validate=V.Length(max=30),
-        metadata={
-            "description": "Defaults to e_learning with modules, else klasikal",
-            "enum": list(COURSE_FORMS),
-        },
-    )
-    jp = ma.fields.Integer(
-        strict=True,
-        required=True,
-        validate=V.Range(min=1, max=10000, error="jp must be greater than 0"),
-    )
-    competencies = ma.fields.List(ma.fields.Nested(CompetencyTargetSchema), load_default=list)
-    provider_id = ma.fields.String(allow_none=True, load_default=None, validate=_ID)
-    # Bounded so cost x capacity still fits the BIGINT budget columns.
-    cost_per_participant = ma.fields.Integer(
-        strict=True,
-        load_default=0,
-        validate=V.Range(min=0, max=10**12, error="cost cannot be negative or above 10^12 rupiah"),
-    )
-    prerequisites = ma.fields.List(
-        ma.fields.String(validate=V.Length(min=1, max=40)),
-        load_default=list,
-        metadata={"description": "Codes of courses to complete first"},
-    )
-    module_ids = ma.fields.List(ma.fields.String(validate=_ID), load_default=list)
-    pre_test_id = ma.fields.String(allow_none=True, load_default=None, validate=_ID)
-    post_test_id = ma.fields.String(allow_none=True, load_default=None, validate=_ID)
-    min_attendance_percent = ma.fields.Integer(
-        strict=True,
-        allow_none=True,
-        validate=V.Range(min=0, max=100, error="min_attendance_percent must be 0 to 100"),
-        metadata={
-            "description": "Completion rule: share of session days to attend (null: not"
-            " required). Default 80 for klasikal and blended courses, else null"
-        },
-    )
-
-    @ma.validates_schema
-    def _no_duplicates(self, data: dict[str, Any], **_: Any) -> None:
-        codes = [c["code"] for c in data.get("competencies") or []]
-        if len(codes) != len(set(codes)):
-            raise ma.ValidationError("a competency is listed twice", "competencies")
-        modules = data.get("module_ids") or []
-        if len(modules) != len(set(modules)):
-            raise ma.ValidationError("a module is listed twice", "module_ids")
-
-
-class CourseUpdateSchema(CourseCreateSchema):
-    """Changes to a course; every field optional."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("partial", True)
-        super().__init__(*args, **kwargs)
-
-
-class CourseSchema(ma.Schema):
-    """A course of the catalog."""
-
-    id = ma.fields.String()
-    code = ma.fields.String()
-    title = ma.fields.String()
-    description = ma.fields.String()
-    form = ma.fields.String()
-    jp = ma.fields.Integer()
-    competencies = ma.fields.List(ma.fields.Nested(CompetencyTargetSchema))
-    provider_id = ma.fields.String(allow_none=True)
-    provider = ma.fields.Nested(ProviderBriefSchema, allow_none=True)
-    cost_per_participant = ma.fields.Integer()
-    prerequisites = ma.fields.List(ma.fields.String())
-    module_ids = ma.fields.List(ma.fields.String())
-    pre_test_id = ma.fields.String(allow_none=True)
-    post_test_id = ma.fields.String(allow_none=True)
-    min_attendance_percent = ma.fields.Integer(allow_none=True)
-    completes_by_itself = ma.fields.Boolean(
-        metadata={
-            "description": "True when completing its modules and post test completes it;"
-            " false when a trainer completes it (classroom courses) under its rule"
-        }
-    )
-    status = ma.fields.String()
-    created_at = UtcDateTime()
-    updated_at = UtcDateTime()
-    published_at = UtcDateTime(allow_none=True)
-
-
-class CourseQueryArgsSchema(PageArgsSchema):
-    """Search and filters of the course list."""
-
-    q = ma.fields.String(validate=V.Length(max=200), metadata={"description": "Full text"})
-    competency = ma.fields.String(
-        validate=V.Length(max=400), metadata={"description": "Competency code(s), comma-separated"}
-    )
-    form = ma.fields.String(
-        validate=V.Length(max=30), metadata={"enum": list(COURSE_FORMS)}
-    )  # checked in course_logic.check_form (see CourseCreateSchema.form)
-    provider = ma.fields.String(validate=V.Length(max=40), metadata={"description": "Id or code"})
-    module_id = ma.fields.String(
-        validate=_ID, metadata={"description": "Courses holding this module (where it is used)"}
-    )
-    test_id = ma.fields.String(
-        validate=_ID, metadata={"description": "Courses using this assessment as pre or post test"}
-    )
-    # Bounded like a course's jp: an unbounded integer overflows the database's.
-    jp_min = ma.fields.Integer(validate=V.Range(min=0, max=10000))
-    jp_max = ma.fields.Integer(validate=V.Range(min=0, max=10000))
-    has_open_class = ma.fields.Boolean()
-    status = ma.fields.String(
-        validate=V.OneOf(COURSE_STATUSES),
-        metadata={"description": "Admins only; others always see published courses"},
-    )
-    sort = ma.fields.String(
-        validate=V.OneOf(("relevance", "title", "-title", "jp", "-jp")),
-        metadata={"description": "Default: relevance with q, else title"},
-    )
-
-    @ma.validates_schema
-    def _range(self, data: dict[str, Any], **_: Any) -> None:
-        if "jp_min" in data and "jp_max" in data and data["jp_min"] > data["jp_max"]:
-            raise ma.ValidationError("jp_max is below jp_min", "jp_max")
-
-
-class ClassCreateSchema(ma.Schema):
-    """A new class (angkatan) of a course."""
-
-    name = ma.fields.String(required=True, validate=V.Length(min=1, max=200))
-    starts_on = ma.fields.Date(required=True)
-    ends_on = ma.fields.Date(required=True)
-    capacity = ma.fields.Integer(
-        strict=True,
-        required=True,
-        validate=V.Range(min=1, max=100000, error="capacity must be at least 1"),
-    )
-    place = ma.fields.String(allow_none=True, load_default=None, validate=V.Length(max=300))
-    online = ma.fields.Boolean(load_default=False)
-    enrolment_opens_on = ma.fields.Date(
-        load_default=None, allow_none=True, metadata={"description": "Default: today"}
-    )
-    enrolment_closes_on = ma.fields.Date(
-        load_default=None, allow_none=True, metadata={"description": "Default: starts_on"}
-    )
-    trainer_ids = ma.fields.List(ma.fields.String(validate=_ID), load_default=list)
-
-    @ma.validates_schema
-    def _dates(self, data: dict[str, Any], **_: Any) -> None:
-        starts, ends = data.get("starts_on"), data.get("ends_on")
-        if starts and ends and ends < starts:
-            raise ma.ValidationError("the class ends before it starts", "ends_on")
-        opens, closes = data.get("enrolment_opens_on"), data.get("enrolment_closes_on")
-        if opens and closes and closes < opens:
-            raise ma.ValidationError("enrolment closes before it opens", "enrolment_closes_on")
-        if closes and ends and closes > ends:
-            raise ma.ValidationError("enrolment closes after the class ends", "enrolment_closes_on")
-
-
 class ClassUpdateSchema(ma.Schema):
     """Changes to a class (admin): any of its fields; dates are checked with the kept ones."""
 
@@ -272,34 +87,6 @@ class ClassUpdateSchema(ma.Schema):
     enrolment_opens_on = ma.fields.Date()
     enrolment_closes_on = ma.fields.Date()
     trainer_ids = ma.fields.List(ma.fields.String(validate=_ID))
-
-
-class ClassSchema(ma.Schema):
-    """A class (angkatan)."""
-
-    id = ma.fields.String()
-    course_id = ma.fields.String()
-    course_code = ma.fields.Function(lambda c: c.course.code)
-    course_title = ma.fields.Function(lambda c: c.course.title)
-    name = ma.fields.String()
-    starts_on = ma.fields.Date()
-    ends_on = ma.fields.Date()
-    place = ma.fields.String(allow_none=True)
-    online = ma.fields.Boolean()
-    capacity = ma.fields.Integer()
-    seats_taken = ma.fields.Integer()
-    seats_left = ma.fields.Function(lambda c: c.capacity - c.seats_taken)
-    enrolment_opens_on = ma.fields.Date()
-    enrolment_closes_on = ma.fields.Date()
-    enrolment_open = ma.fields.Boolean()
-    trainer_ids = ma.fields.List(ma.fields.String())
-    course_status = ma.fields.Function(lambda c: c.course.status)
-    jp = ma.fields.Function(lambda c: c.course.jp)
-    cost_per_participant = ma.fields.Function(lambda c: c.course.cost_per_participant)
-    competencies = ma.fields.Function(
-        lambda c: c.course.competencies,
-        metadata={"description": "[{code, level}]: levels the course brings learners to"},
-    )
 
 
 class ClassQueryArgsSchema(PageArgsSchema):

@@ -1,6 +1,7 @@
-"""Changing a class after it was opened: name, dates, place, capacity, window, trainers.
+"""Classes of a course: opening one, and changing it after: name, dates, place, capacity,
+window, trainers.
 
-The new values are checked together with the ones kept (a new end date against the old
+The new values of a change are checked together with the ones kept (a new end date against the old
 start), the capacity never drops below the seats already taken (one conditional UPDATE,
 so an approval racing the change cannot slip past it), added seats go to the waitlist in
 its order, and a classroom class's session days follow its dates: days no longer inside
@@ -13,13 +14,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cakap_shared.auth import Principal
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from ..extensions import db
 from ..models import Attendance, ClassSession, CourseClass
-from .attendance import weekdays
+from . import clock, courses
+from .attendance import add_default_sessions, weekdays
 from .enrolment_transitions import promote_next
 
 # The fields a class's PATCH may carry (all optional).
@@ -34,6 +37,43 @@ FIELDS = (
     "enrolment_closes_on",
     "trainer_ids",
 )
+
+
+def of_course(course_id: str, who: Principal) -> Select[Any]:
+    """The classes of a course `who` may see, soonest first."""
+    course = courses.load(course_id, who)
+    return (
+        select(CourseClass)
+        .where(CourseClass.course_id == course.id)
+        .order_by(CourseClass.starts_on, CourseClass.name)
+    )
+
+
+def open_class(course_id: str, who: Principal, body: dict[str, Any]) -> CourseClass:
+    """Open a class of a draft or published course, with its default session days."""
+    course = courses.load(course_id, who)
+    if course.status == "archived":
+        raise CakapError(409, f"Course {course.code} is archived: it gets no new classes.")
+    opens = body.pop("enrolment_opens_on", None) or min(clock.today(), body["starts_on"])
+    closes = body.pop("enrolment_closes_on", None) or body["starts_on"]
+    if closes < opens:
+        raise CakapError(
+            422,
+            "enrolment_closes_on: enrolment closes before it opens",
+            errors={"enrolment_closes_on": ["enrolment closes before it opens"]},
+        )
+    course_class = CourseClass(
+        course_id=course.id,
+        enrolment_opens_on=opens,
+        enrolment_closes_on=closes,
+        seats_taken=0,
+        **body,
+    )
+    db.session.add(course_class)
+    db.session.flush()
+    add_default_sessions(course_class)
+    db.session.commit()
+    return course_class
 
 
 def _invalid(field: str, message: str) -> CakapError:

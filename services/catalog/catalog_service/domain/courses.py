@@ -9,9 +9,8 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import Select, exists, or_, select
 
-from .domain import clock, search
-from .extensions import db, events
-from .models import (
+from ..extensions import db, events
+from ..models import (
     CLASSROOM_FORMS,
     COURSE_FORMS,
     DEFAULT_MIN_ATTENDANCE,
@@ -22,6 +21,7 @@ from .models import (
     CourseModule,
     Provider,
 )
+from . import clock, search
 
 # (status, action) -> new status; anything else is a 409.
 COURSE_TRANSITIONS: dict[tuple[str, str], str] = {
@@ -38,6 +38,11 @@ def visible(course: Course | None, who: Principal) -> Course:
     if course is None or (course.status == "draft" and not (who.is_admin or who.is_service)):
         raise CakapError(404, "No course with this id.")
     return course
+
+
+def load(course_id: str, who: Principal) -> Course:
+    """The course if `who` may see it (see visible); else 404."""
+    return visible(db.session.get(Course, course_id), who)
 
 
 def check_form(value: str | None) -> None:
@@ -126,8 +131,9 @@ def create(body: dict[str, Any]) -> Course:
     return course
 
 
-def update(course: Course, body: dict[str, Any]) -> Course:
+def update(course_id: str, who: Principal, body: dict[str, Any]) -> Course:
     """Edit a draft freely; a published course only in EDITABLE_WHEN_PUBLISHED; archived never."""
+    course = load(course_id, who)
     if course.status == "archived":
         raise CakapError(409, "An archived course cannot be changed.")
     if course.status == "published":
@@ -153,8 +159,9 @@ def update(course: Course, body: dict[str, Any]) -> Course:
     return course
 
 
-def transition(course: Course, action: str) -> Course:
+def transition(course_id: str, who: Principal, action: str) -> Course:
     """publish / archive, with their events, in one transaction."""
+    course = load(course_id, who)
     new = COURSE_TRANSITIONS.get((course.status, action))
     if new is None:
         raise CakapError(
@@ -165,20 +172,21 @@ def transition(course: Course, action: str) -> Course:
     course.status = new
     if new == "published":
         course.published_at = utcnow()
-    events.publish(
-        f"course.{new}",
-        {
-            "course_id": course.id,
-            "code": course.code,
-            "title": course.title,
-            "module_ids": course.module_ids,
-            "pre_test_id": course.pre_test_id,
-            "post_test_id": course.post_test_id,
-        },
-        course.id,
-    )
+    events.publish(f"course.{new}", published_event(course), course.id)
     db.session.commit()
     return course
+
+
+def published_event(course: Course) -> dict[str, Any]:
+    """The course.published / course.archived v1 data (docs/events.md)."""
+    return {
+        "course_id": course.id,
+        "code": course.code,
+        "title": course.title,
+        "module_ids": course.module_ids,
+        "pre_test_id": course.pre_test_id,
+        "post_test_id": course.post_test_id,
+    }
 
 
 def open_class_exists() -> Any:
@@ -208,6 +216,27 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
             stmt = stmt.where(Course.status == args["status"])
     else:
         stmt = stmt.where(Course.status == "published")
+    stmt = _filtered(stmt, args)
+    words = search.terms(args.get("q"))
+    rank = None
+    code = search.code_key(args.get("q"))
+    if code:
+        stmt = stmt.where(search.code_matches(Course.code, code))
+    elif args.get("q") is not None and args["q"].strip():
+        if not words:
+            return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
+        stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
+    sort = args.get("sort") or ("relevance" if rank is not None else "title")
+    if sort == "relevance" and rank is not None:
+        return stmt.order_by(rank, Course.title, Course.id)
+    column = {"jp": Course.jp, "-jp": Course.jp.desc(), "-title": Course.title.desc()}.get(
+        sort, Course.title
+    )
+    return stmt.order_by(column, Course.id)
+
+
+def _filtered(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
+    """The list's filters: competency, form, module, test, provider, JP range, open class."""
     if args.get("competency"):
         codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
         # IN (uncorrelated) lets both databases start from the competency_code index.
@@ -242,19 +271,4 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         stmt = stmt.where(Course.id.in_(open_class_course_ids()))
     elif args.get("has_open_class") is False:
         stmt = stmt.where(Course.id.not_in(open_class_course_ids()))
-    words = search.terms(args.get("q"))
-    rank = None
-    code = search.code_key(args.get("q"))
-    if code:
-        stmt = stmt.where(search.code_matches(Course.code, code))
-    elif args.get("q") is not None and args["q"].strip():
-        if not words:
-            return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
-        stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
-    sort = args.get("sort") or ("relevance" if rank is not None else "title")
-    if sort == "relevance" and rank is not None:
-        return stmt.order_by(rank, Course.title, Course.id)
-    column = {"jp": Course.jp, "-jp": Course.jp.desc(), "-title": Course.title.desc()}.get(
-        sort, Course.title
-    )
-    return stmt.order_by(column, Course.id)
+    return stmt
