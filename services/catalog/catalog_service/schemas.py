@@ -10,7 +10,6 @@ from cakap_shared.db import PageArgsSchema, UtcDateTime
 from .api._common import CourseSchema
 from .models import (
     COMPETENCY_TYPES,
-    ENROLMENT_STATUSES,
     PROVIDER_KINDS,
 )
 
@@ -71,52 +70,6 @@ class ProviderUpdateSchema(ProviderSchema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
-
-
-class ClassUpdateSchema(ma.Schema):
-    """Changes to a class (admin): any of its fields; dates are checked with the kept ones."""
-
-    name = ma.fields.String(validate=V.Length(min=1, max=200))
-    starts_on = ma.fields.Date()
-    ends_on = ma.fields.Date()
-    capacity = ma.fields.Integer(
-        strict=True, validate=V.Range(min=1, max=100000, error="capacity must be at least 1")
-    )
-    place = ma.fields.String(allow_none=True, validate=V.Length(max=300))
-    online = ma.fields.Boolean()
-    enrolment_opens_on = ma.fields.Date()
-    enrolment_closes_on = ma.fields.Date()
-    trainer_ids = ma.fields.List(ma.fields.String(validate=_ID))
-
-
-class ClassQueryArgsSchema(PageArgsSchema):
-    """Filters of the class list."""
-
-    course_id = ma.fields.String(validate=_ID)
-    open = ma.fields.Boolean(metadata={"description": "Only classes whose enrolment is open today"})
-    trainer_id = ma.fields.String(validate=_ID)
-    year = ma.fields.Integer(
-        validate=V.Range(min=2000, max=2100), metadata={"description": "Classes starting that year"}
-    )
-
-
-class RosterEntrySchema(ma.Schema):
-    """A learner in a class, as trainers see them (no NIP)."""
-
-    enrolment_id = ma.fields.String(attribute="id")
-    learner_id = ma.fields.String()
-    learner_name = ma.fields.String()
-    unit_code = ma.fields.String(allow_none=True)
-    status = ma.fields.String()
-    completed_module_ids = ma.fields.List(ma.fields.String())
-    post_test_passed = ma.fields.Boolean()
-    completed_at = UtcDateTime(allow_none=True)
-
-
-class RosterQueryArgsSchema(PageArgsSchema):
-    """Which learners of the class."""
-
-    status = ma.fields.String(validate=V.OneOf(ENROLMENT_STATUSES))
 
 
 class BudgetCreateSchema(ma.Schema):

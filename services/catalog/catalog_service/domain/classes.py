@@ -1,5 +1,5 @@
-"""Classes of a course: opening one, and changing it after: name, dates, place, capacity,
-window, trainers.
+"""Classes: who sees which, opening one under a course, the roster, and changing a class
+after it was opened: name, dates, place, capacity, window, trainers.
 
 The new values of a change are checked together with the ones kept (a new end date against the old
 start), the capacity never drops below the seats already taken (one conditional UPDATE,
@@ -15,15 +15,18 @@ from datetime import date
 from typing import Any
 
 from cakap_shared.auth import Principal
+from cakap_shared.db import paginate
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, case, delete, select, update
 
 from ..extensions import db
-from ..models import Attendance, ClassSession, CourseClass
+from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment
 from . import clock, courses
 from .attendance import add_default_sessions, weekdays
 from .enrolment_transitions import promote_next
+from .enrolments import is_trainer_of
+from .pages import list_page
 
 # The fields a class's PATCH may carry (all optional).
 FIELDS = (
@@ -37,6 +40,63 @@ FIELDS = (
     "enrolment_closes_on",
     "trainer_ids",
 )
+
+
+def _privileged(who: Principal) -> bool:
+    return who.is_admin or who.is_service
+
+
+def load(class_id: str, who: Principal) -> CourseClass:
+    """The class; a draft course's classes only for admins, services and its trainers; else 404."""
+    course_class = db.session.get(CourseClass, class_id)
+    if course_class is None or (
+        course_class.course.status == "draft"
+        and not (_privileged(who) or is_trainer_of(course_class, who))
+    ):
+        raise CakapError(404, "No class with this id.")
+    return course_class
+
+
+def listing(who: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """A page of classes, soonest first: of one course, open for enrolment today, of a trainer."""
+    stmt = select(CourseClass).join(Course, Course.id == CourseClass.course_id)
+    if not _privileged(who):
+        stmt = stmt.where(Course.status != "draft")
+    if args.get("course_id"):
+        stmt = stmt.where(CourseClass.course_id == args["course_id"])
+    if args.get("year"):
+        year = args["year"]
+        stmt = stmt.where(
+            CourseClass.starts_on >= date(year, 1, 1),
+            CourseClass.starts_on <= date(year, 12, 31),
+        )
+    if args.get("open"):
+        today = clock.today()
+        stmt = stmt.where(
+            Course.status == "published",
+            CourseClass.enrolment_opens_on <= today,
+            CourseClass.enrolment_closes_on >= today,
+        )
+    rows = stmt.order_by(CourseClass.starts_on, CourseClass.name, CourseClass.id)
+    if args.get("trainer_id"):
+        # trainer_ids is a small JSON list: filter in Python over the (few) candidates.
+        items = [c for c in db.session.scalars(rows) if args["trainer_id"] in c.trainer_ids]
+        return list_page(items, args["page"], args["per_page"])
+    return paginate(db, rows, args["page"], args["per_page"])
+
+
+def roster(class_id: str, who: Principal, status: str | None) -> Select[Any]:
+    """Enrolled, completed and waitlisted learners (trainers of the class, admin, services)."""
+    course_class = load(class_id, who)
+    if not (_privileged(who) or is_trainer_of(course_class, who)):
+        raise CakapError(403, "Only the class's trainers and admins see its roster.")
+    statuses = [status] if status else ["enrolled", "completed", "waitlisted"]
+    order = case({"enrolled": 0, "completed": 0, "waitlisted": 1}, value=Enrolment.status, else_=2)
+    return (
+        select(Enrolment)
+        .where(Enrolment.class_id == course_class.id, Enrolment.status.in_(statuses))
+        .order_by(order, Enrolment.waitlisted_at, Enrolment.learner_name, Enrolment.id)
+    )
 
 
 def of_course(course_id: str, who: Principal) -> Select[Any]:
@@ -91,8 +151,9 @@ def _check_dates(merged: dict[str, Any]) -> None:
         raise _invalid("enrolment_closes_on", "enrolment closes after the class ends")
 
 
-def update_class(course_class: CourseClass, body: dict[str, Any], actor: str) -> CourseClass:
+def update_class(class_id: str, who: Principal, body: dict[str, Any]) -> CourseClass:
     """Apply `body` to the class (admin), in one transaction; 409/422 name the field."""
+    course_class = load(class_id, who)
     if course_class.course.status == "archived":
         raise CakapError(
             409,
@@ -131,7 +192,7 @@ def update_class(course_class: CourseClass, body: dict[str, Any], actor: str) ->
         while promote_next(course_class.id):
             pass
     db.session.commit()
-    audit("class.updated", actor=actor, class_id=course_class.id, fields=sorted(body))
+    audit("class.updated", actor=who.id, class_id=course_class.id, fields=sorted(body))
     db.session.refresh(course_class)
     return course_class
 
