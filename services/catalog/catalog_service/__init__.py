@@ -53,8 +53,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the API resources and the event handlers."""
-    from . import access, budgets, competencies, providers
-    from .api import attendance, classes, courses, development_plans, enrolments
+    from . import access, budgets
+    from .api import (
+        attendance,
+        classes,
+        competencies,
+        courses,
+        development_plans,
+        enrolments,
+        providers,
+    )
 
     for module in (
         competencies,

@@ -5,71 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from cakap_shared.db import PageArgsSchema, UtcDateTime
+from cakap_shared.db import PageArgsSchema
 
 from .api._common import CourseSchema
-from .models import (
-    COMPETENCY_TYPES,
-    PROVIDER_KINDS,
-)
 
 V = ma.validate
-LEVELS = ("1", "2", "3", "4", "5")
 _ID = V.Length(min=1, max=36)
-
-
-def _code() -> V.Validator:
-    """Codes appear in URLs and filters: no spaces or odd characters."""
-    return V.Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        error="use letters, digits, '.', '_' or '-' (no spaces)",
-    )
-
-
-class CompetencySchema(ma.Schema):
-    """A competency of the dictionary, with a behaviour indicator per level 1-5."""
-
-    id = ma.fields.String(dump_only=True)
-    code = ma.fields.String(required=True, validate=[V.Length(min=1, max=40), _code()])
-    name = ma.fields.String(required=True, validate=V.Length(min=1, max=200))
-    type = ma.fields.String(required=True, validate=V.OneOf(COMPETENCY_TYPES))
-    description = ma.fields.String(load_default="", validate=V.Length(max=5000))
-    indicators = ma.fields.Dict(
-        keys=ma.fields.String(validate=V.OneOf(LEVELS, error="levels are 1 to 5")),
-        values=ma.fields.String(validate=V.Length(min=1, max=2000)),
-        load_default=dict,
-        metadata={"description": 'Behaviour indicator per level: {"1": "...", ..., "5": "..."}'},
-    )
-    created_at = UtcDateTime(dump_only=True)
-
-
-class CompetencyQueryArgsSchema(PageArgsSchema):
-    """Filters of the dictionary list."""
-
-    type = ma.fields.String(validate=V.OneOf(COMPETENCY_TYPES))
-    q = ma.fields.String(validate=V.Length(max=200))
-
-
-class ProviderSchema(ma.Schema):
-    """A training provider with its contact."""
-
-    id = ma.fields.String(dump_only=True)
-    code = ma.fields.String(required=True, validate=[V.Length(min=1, max=40), _code()])
-    name = ma.fields.String(required=True, validate=V.Length(min=1, max=200))
-    kind = ma.fields.String(required=True, validate=V.OneOf(PROVIDER_KINDS))
-    contact_name = ma.fields.String(allow_none=True, validate=V.Length(max=200))
-    contact_email = ma.fields.Email(allow_none=True, validate=V.Length(max=200))
-    contact_phone = ma.fields.String(allow_none=True, validate=V.Length(max=50))
-    address = ma.fields.String(allow_none=True, validate=V.Length(max=1000))
-    created_at = UtcDateTime(dump_only=True)
-
-
-class ProviderUpdateSchema(ProviderSchema):
-    """Changes to a provider; every field optional."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("partial", True)
-        super().__init__(*args, **kwargs)
 
 
 class BudgetCreateSchema(ma.Schema):
