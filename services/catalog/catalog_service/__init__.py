@@ -52,10 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API resources and the event handlers."""
-    from . import access, budgets
+    """Mount the feature blueprints (the OpenAPI tags keep this order)."""
     from .api import (
+        access,
         attendance,
+        budgets,
         classes,
         competencies,
         courses,

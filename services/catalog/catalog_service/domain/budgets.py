@@ -7,10 +7,13 @@ no approval can overspend a budget, on SQLite as on PostgreSQL.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cakap_shared.auth import Principal
+from cakap_shared.db import paginate
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Budget, BudgetOverride, CourseClass, Enrolment
@@ -122,3 +125,92 @@ def release_budget(enrolment: Enrolment) -> None:
         .execution_options(synchronize_session=False)
     )
     enrolment.cost_reserved = 0
+
+
+def listing(args: dict[str, Any]) -> dict[str, Any]:
+    """A page of budgets, latest year first, with what is reserved and spent."""
+    stmt = select(Budget).order_by(Budget.year.desc(), Budget.unit_code)
+    if args.get("unit_code"):
+        stmt = stmt.where(Budget.unit_code == args["unit_code"])
+    if args.get("year"):
+        stmt = stmt.where(Budget.year == args["year"])
+    page = paginate(db, stmt, args["page"], args["per_page"])
+    with_spent(page["items"])
+    return page
+
+
+def create(body: dict[str, Any]) -> Budget:
+    """A unit's budget for a year; 409 with `budget_id` when it exists (change its amount)."""
+    exists = db.session.scalar(
+        select(Budget.id).where(Budget.unit_code == body["unit_code"], Budget.year == body["year"])
+    )
+    if exists:
+        raise CakapError(
+            409,
+            f"Unit {body['unit_code']} already has a {body['year']} budget; change its amount.",
+            budget_id=exists,
+        )
+    budget = Budget(reserved=0, **body)
+    db.session.add(budget)
+    db.session.commit()
+    return budget
+
+
+def _load(budget_id: str) -> Budget:
+    budget = db.session.get(Budget, budget_id)
+    if budget is None:
+        raise CakapError(404, "No budget with this id.")
+    return budget
+
+
+def load(budget_id: str) -> Budget:
+    """The budget with `spent`, or 404."""
+    budget = _load(budget_id)
+    with_spent([budget])
+    return budget
+
+
+def set_amount(budget_id: str, amount: int) -> Budget:
+    """Change the amount, never below what is already reserved (409)."""
+    budget = _load(budget_id)
+    # Conditional, like reservations: a concurrent approval cannot slip under it.
+    result = db.session.execute(
+        update(Budget)
+        .where(Budget.id == budget.id, Budget.reserved <= amount)
+        .values(amount=amount)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(budget)
+        raise CakapError(
+            409,
+            f"Rp {budget.reserved:,} is already reserved; the amount cannot go below it.",
+            errors={"amount": ["below the reserved sum"]},
+        )
+    db.session.commit()
+    db.session.refresh(budget)
+    with_spent([budget])
+    return budget
+
+
+def with_spent(budgets: list[Budget]) -> None:
+    """Set `spent` on each budget: the reserved cost of its completed enrolments.
+
+    Reserved money stays reserved when a learner completes; `spent` is the part of it
+    that was used, so reserved - spent is what approvals still hold for coming classes.
+    """
+    if not budgets:
+        return
+    sums = dict(
+        db.session.execute(
+            select(Enrolment.budget_id, func.sum(Enrolment.cost_reserved))
+            .where(
+                Enrolment.budget_id.in_([b.id for b in budgets]),
+                Enrolment.status == "completed",
+            )
+            .group_by(Enrolment.budget_id)
+        ).all()
+    )
+    for budget in budgets:
+        budget.spent = int(sums.get(budget.id) or 0)  # type: ignore[attr-defined]
