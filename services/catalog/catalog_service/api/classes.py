@@ -12,8 +12,8 @@ from flask_smorest import Blueprint
 
 from ..domain import classes
 from ..extensions import db
-from ..models import ENROLMENT_STATUSES, CourseClass
-from ._common import ID, ClassPageSchema, ClassSchema, V
+from ..models import CourseClass, EnrolmentStatus
+from ._common import ID, ClassPageSchema, ClassSchema, V, state
 
 blp = Blueprint("classes", __name__, url_prefix="/api/v1", description="Classes and rosters")
 
@@ -52,7 +52,7 @@ class RosterEntrySchema(ma.Schema):
     learner_id = ma.fields.String()
     learner_name = ma.fields.String()
     unit_code = ma.fields.String(allow_none=True)
-    status = ma.fields.String()
+    status = state(EnrolmentStatus)
     completed_module_ids = ma.fields.List(ma.fields.String())
     post_test_passed = ma.fields.Boolean()
     completed_at = UtcDateTime(allow_none=True)
@@ -61,7 +61,7 @@ class RosterEntrySchema(ma.Schema):
 class RosterQueryArgsSchema(PageArgsSchema):
     """Which learners of the class."""
 
-    status = ma.fields.String(validate=V.OneOf(ENROLMENT_STATUSES))
+    status = state(EnrolmentStatus)
 
 
 @blp.route("/classes")

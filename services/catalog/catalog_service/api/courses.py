@@ -11,8 +11,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import classes, courses
+from ..domain.courses import CourseAction
 from ..extensions import db
-from ..models import COURSE_FORMS, COURSE_STATUSES, Course, CourseClass
+from ..models import COURSE_FORMS, Course, CourseClass, CourseStatus
 from ._common import (
     ID,
     ClassPageSchema,
@@ -21,6 +22,7 @@ from ._common import (
     CourseSchema,
     V,
     code_format,
+    state,
 )
 
 blp = Blueprint("courses", __name__, url_prefix="/api/v1", description="Courses and their classes")
@@ -112,8 +114,8 @@ class CourseQueryArgsSchema(PageArgsSchema):
     jp_min = ma.fields.Integer(validate=V.Range(min=0, max=10000))
     jp_max = ma.fields.Integer(validate=V.Range(min=0, max=10000))
     has_open_class = ma.fields.Boolean()
-    status = ma.fields.String(
-        validate=V.OneOf(COURSE_STATUSES),
+    status = state(
+        CourseStatus,
         metadata={"description": "Admins only; others always see published courses"},
     )
     sort = ma.fields.String(
@@ -202,7 +204,7 @@ class CoursePublication(MethodView):
     @blp.response(200, CourseSchema)
     def post(self, course_id: str) -> Course:
         """Publish a draft course (admin); 409 from any other status."""
-        return courses.transition(course_id, require_roles("admin"), "publish")
+        return courses.transition(course_id, require_roles("admin"), CourseAction.PUBLISH)
 
 
 @blp.route("/courses/<course_id>/archive")
@@ -212,7 +214,7 @@ class CourseArchival(MethodView):
     @blp.response(200, CourseSchema)
     def post(self, course_id: str) -> Course:
         """Archive a course (admin): no new enrolments; 409 when already archived."""
-        return courses.transition(course_id, require_roles("admin"), "archive")
+        return courses.transition(course_id, require_roles("admin"), CourseAction.ARCHIVE)
 
 
 @blp.route("/courses/<course_id>/classes")

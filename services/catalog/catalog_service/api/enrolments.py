@@ -13,8 +13,8 @@ from flask_smorest import Blueprint
 from ..domain import activity, attendance
 from ..domain import enrolments as domain
 from ..extensions import db
-from ..models import ENROLMENT_STATUSES, Enrolment
-from ._common import ID, EnrolmentSchema, V
+from ..models import Enrolment, EnrolmentStatus
+from ._common import ID, EnrolmentSchema, V, state
 
 blp = Blueprint("enrolments", __name__, url_prefix="/api/v1", description="Enrolment and approval")
 
@@ -50,7 +50,7 @@ class PlannedResultSchema(ma.Schema):
     class_id = ma.fields.String()
     learner_id = ma.fields.String()
     enrolment_id = ma.fields.String(allow_none=True)
-    status = ma.fields.String(allow_none=True)
+    status = state(EnrolmentStatus, allow_none=True)
     created = ma.fields.Boolean()
     problem = ma.fields.String(allow_none=True)
 
@@ -89,7 +89,7 @@ class EnrolmentQueryArgsSchema(PageArgsSchema):
         validate=V.OneOf(("mine", "team", "all")),
         metadata={"description": "mine; team (supervisors: their team's); all (admin)"},
     )
-    status = ma.fields.String(validate=V.OneOf(ENROLMENT_STATUSES))
+    status = state(EnrolmentStatus)
     class_id = ma.fields.String(validate=ID)
     course_id = ma.fields.String(validate=ID)
     learner_id = ma.fields.String(validate=ID)

@@ -13,7 +13,14 @@ from sqlalchemy import or_, select
 
 from ..clients import personnel
 from ..extensions import db
-from ..models import Course, CourseCompetency, CourseModule, Enrolment
+from ..models import (
+    Course,
+    CourseCompetency,
+    CourseModule,
+    CourseStatus,
+    Enrolment,
+    EnrolmentStatus,
+)
 from . import courses
 from .pages import list_page
 
@@ -47,8 +54,8 @@ def learning_access(learner_id: str, module_id: str | None, assessment_id: str |
         .join(Course, Course.id == Enrolment.course_id)
         .where(
             Enrolment.learner_id == learner_id,
-            Enrolment.status == "enrolled",
-            Course.status == "published",
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+            Course.status == CourseStatus.PUBLISHED,
         )
     )
     if module_id:
@@ -77,9 +84,9 @@ def _completed_a_course_holding(learner_id: str, module_id: str) -> bool:
         .join(CourseModule, CourseModule.course_id == Course.id)
         .where(
             Enrolment.learner_id == learner_id,
-            Enrolment.status == "completed",
+            Enrolment.status == EnrolmentStatus.COMPLETED,
             CourseModule.module_id == module_id,
-            Course.status != "draft",
+            Course.status != CourseStatus.DRAFT,
         )
         .limit(1)
     )
@@ -118,7 +125,7 @@ def recommend(gaps: list[dict[str, Any]]) -> list[Recommendation]:
     rows = db.session.execute(
         select(Course, has_open)
         .where(
-            Course.status == "published",
+            Course.status == CourseStatus.PUBLISHED,
             Course.id.in_(
                 select(CourseCompetency.course_id).where(
                     CourseCompetency.competency_code.in_(list(open_gaps))

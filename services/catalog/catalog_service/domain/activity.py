@@ -9,7 +9,7 @@ from cakap_shared.db import local_date
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Course, Enrolment
+from ..models import Course, Enrolment, EnrolmentStatus
 
 
 @dataclass
@@ -40,7 +40,7 @@ def monthly(year: int) -> Year:
         select(Enrolment.completed_at, Enrolment.cost_reserved, Course.jp)
         .join(Course, Course.id == Enrolment.course_id)
         .where(
-            Enrolment.status == "completed",
+            Enrolment.status == EnrolmentStatus.COMPLETED,
             Enrolment.completed_at >= datetime(year - 1, 12, 31, tzinfo=UTC),
             Enrolment.completed_at < datetime(year + 1, 1, 2, tzinfo=UTC),
         )

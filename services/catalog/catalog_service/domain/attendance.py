@@ -20,9 +20,9 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment
+from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment, EnrolmentStatus
 from . import clock
-from .enrolment_transitions import check_transition, finish
+from .enrolment_transitions import EnrolmentAction, check_transition, finish
 from .enrolments import for_completion, is_trainer_of
 
 # Generated session days stop here: a longer class is a programme, not a tatap muka class.
@@ -138,7 +138,7 @@ def learners(course_class: CourseClass) -> list[Enrolment]:
             select(Enrolment)
             .where(
                 Enrolment.class_id == course_class.id,
-                Enrolment.status.in_(("enrolled", "completed")),
+                Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)),
             )
             .order_by(Enrolment.learner_name, Enrolment.id)
         )
@@ -155,7 +155,7 @@ def record(course_class: CourseClass, day: date, present: list[str], who: Princi
             day=day.isoformat(),
             code="session-not-held",
         )
-    enrolled = {e.id for e in learners(course_class) if e.status == "enrolled"}
+    enrolled = {e.id for e in learners(course_class) if e.status == EnrolmentStatus.ENROLLED}
     unknown = sorted(set(present) - enrolled)
     if unknown:
         raise CakapError(
@@ -254,7 +254,7 @@ def complete_one(enrolment_id: str, who: Principal) -> Enrolment:
     enrolment = for_completion(enrolment_id, who)
     course = enrolment.course_class.course
     refuse_self_completing(course)
-    check_transition(enrolment.status, "complete")
+    check_transition(enrolment.status, EnrolmentAction.COMPLETE)
     [standing] = standings(enrolment.course_class, only=[enrolment])
     if not standing.meets_rule:
         raise CakapError(
@@ -281,7 +281,7 @@ def complete_class(course_class: CourseClass) -> dict[str, Any]:
     completed, left = [], []
     for standing in standings(course_class):
         enrolment = standing.enrolment
-        if enrolment.status != "enrolled":
+        if enrolment.status != EnrolmentStatus.ENROLLED:
             continue
         if standing.meets_rule and finish(enrolment):
             completed.append(enrolment)

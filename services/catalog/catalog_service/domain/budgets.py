@@ -16,7 +16,7 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Budget, BudgetOverride, CourseClass, Enrolment
+from ..models import Budget, BudgetOverride, CourseClass, Enrolment, EnrolmentStatus
 
 
 def _budget_for(unit_code: str | None, year: int) -> Budget | None:
@@ -207,7 +207,7 @@ def with_spent(budgets: list[Budget]) -> None:
             select(Enrolment.budget_id, func.sum(Enrolment.cost_reserved))
             .where(
                 Enrolment.budget_id.in_([b.id for b in budgets]),
-                Enrolment.status == "completed",
+                Enrolment.status == EnrolmentStatus.COMPLETED,
             )
             .group_by(Enrolment.budget_id)
         ).all()

@@ -21,7 +21,15 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import Select, case, delete, select, update
 
 from ..extensions import db
-from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment
+from ..models import (
+    Attendance,
+    ClassSession,
+    Course,
+    CourseClass,
+    CourseStatus,
+    Enrolment,
+    EnrolmentStatus,
+)
 from . import clock, courses
 from .attendance import add_default_sessions, weekdays
 from .enrolment_transitions import promote_next
@@ -50,7 +58,7 @@ def load(class_id: str, who: Principal) -> CourseClass:
     """The class; a draft course's classes only for admins, services and its trainers; else 404."""
     course_class = db.session.get(CourseClass, class_id)
     if course_class is None or (
-        course_class.course.status == "draft"
+        course_class.course.status == CourseStatus.DRAFT
         and not (_privileged(who) or is_trainer_of(course_class, who))
     ):
         raise CakapError(404, "No class with this id.")
@@ -61,7 +69,7 @@ def listing(who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     """A page of classes, soonest first: of one course, open for enrolment today, of a trainer."""
     stmt = select(CourseClass).join(Course, Course.id == CourseClass.course_id)
     if not _privileged(who):
-        stmt = stmt.where(Course.status != "draft")
+        stmt = stmt.where(Course.status != CourseStatus.DRAFT)
     if args.get("course_id"):
         stmt = stmt.where(CourseClass.course_id == args["course_id"])
     if args.get("year"):
@@ -73,7 +81,7 @@ def listing(who: Principal, args: dict[str, Any]) -> dict[str, Any]:
     if args.get("open"):
         today = clock.today()
         stmt = stmt.where(
-            Course.status == "published",
+            Course.status == CourseStatus.PUBLISHED,
             CourseClass.enrolment_opens_on <= today,
             CourseClass.enrolment_closes_on >= today,
         )
@@ -90,8 +98,15 @@ def roster(class_id: str, who: Principal, status: str | None) -> Select[Any]:
     course_class = load(class_id, who)
     if not (_privileged(who) or is_trainer_of(course_class, who)):
         raise CakapError(403, "Only the class's trainers and admins see its roster.")
-    statuses = [status] if status else ["enrolled", "completed", "waitlisted"]
-    order = case({"enrolled": 0, "completed": 0, "waitlisted": 1}, value=Enrolment.status, else_=2)
+    shown = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED)
+    statuses = [status] if status else list(shown)
+    # Enrolled and completed learners first, then the waitlist (anything else last).
+    rank = {
+        EnrolmentStatus.ENROLLED: 0,
+        EnrolmentStatus.COMPLETED: 0,
+        EnrolmentStatus.WAITLISTED: 1,
+    }
+    order = case(rank, value=Enrolment.status, else_=2)
     return (
         select(Enrolment)
         .where(Enrolment.class_id == course_class.id, Enrolment.status.in_(statuses))
@@ -112,7 +127,7 @@ def of_course(course_id: str, who: Principal) -> Select[Any]:
 def open_class(course_id: str, who: Principal, body: dict[str, Any]) -> CourseClass:
     """Open a class of a draft or published course, with its default session days."""
     course = courses.load(course_id, who)
-    if course.status == "archived":
+    if course.status == CourseStatus.ARCHIVED:
         raise CakapError(409, f"Course {course.code} is archived: it gets no new classes.")
     opens = body.pop("enrolment_opens_on", None) or min(clock.today(), body["starts_on"])
     closes = body.pop("enrolment_closes_on", None) or body["starts_on"]
@@ -154,7 +169,7 @@ def _check_dates(merged: dict[str, Any]) -> None:
 def update_class(class_id: str, who: Principal, body: dict[str, Any]) -> CourseClass:
     """Apply `body` to the class (admin), in one transaction; 409/422 name the field."""
     course_class = load(class_id, who)
-    if course_class.course.status == "archived":
+    if course_class.course.status == CourseStatus.ARCHIVED:
         raise CakapError(
             409,
             f"Course {course_class.course.code} is archived: its classes are kept as they were.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.auth import Principal
@@ -19,15 +20,24 @@ from ..models import (
     CourseClass,
     CourseCompetency,
     CourseModule,
+    CourseStatus,
     Provider,
 )
 from . import clock, search
 
+
+class CourseAction(StrEnum):
+    """What an admin does to a course's status."""
+
+    PUBLISH = "publish"
+    ARCHIVE = "archive"
+
+
 # (status, action) -> new status; anything else is a 409.
-COURSE_TRANSITIONS: dict[tuple[str, str], str] = {
-    ("draft", "publish"): "published",
-    ("draft", "archive"): "archived",
-    ("published", "archive"): "archived",
+COURSE_TRANSITIONS: dict[tuple[CourseStatus, CourseAction], CourseStatus] = {
+    (CourseStatus.DRAFT, CourseAction.PUBLISH): CourseStatus.PUBLISHED,
+    (CourseStatus.DRAFT, CourseAction.ARCHIVE): CourseStatus.ARCHIVED,
+    (CourseStatus.PUBLISHED, CourseAction.ARCHIVE): CourseStatus.ARCHIVED,
 }
 # What may still change once learners can see and enrol in the course.
 EDITABLE_WHEN_PUBLISHED = frozenset({"title", "description", "provider_id", "cost_per_participant"})
@@ -35,7 +45,9 @@ EDITABLE_WHEN_PUBLISHED = frozenset({"title", "description", "provider_id", "cos
 
 def visible(course: Course | None, who: Principal) -> Course:
     """Published and archived courses for everyone signed in; drafts for admins; else 404."""
-    if course is None or (course.status == "draft" and not (who.is_admin or who.is_service)):
+    if course is None or (
+        course.status == CourseStatus.DRAFT and not (who.is_admin or who.is_service)
+    ):
         raise CakapError(404, "No course with this id.")
     return course
 
@@ -124,7 +136,7 @@ def create(body: dict[str, Any]) -> Course:
         body["form"] = "e_learning" if body.get("module_ids") else "klasikal"
     if "min_attendance_percent" not in body and body["form"] in CLASSROOM_FORMS:
         body["min_attendance_percent"] = DEFAULT_MIN_ATTENDANCE
-    course = Course(status="draft")
+    course = Course(status=CourseStatus.DRAFT)
     apply_fields(course, body)
     db.session.add(course)
     db.session.commit()
@@ -134,9 +146,9 @@ def create(body: dict[str, Any]) -> Course:
 def update(course_id: str, who: Principal, body: dict[str, Any]) -> Course:
     """Edit a draft freely; a published course only in EDITABLE_WHEN_PUBLISHED; archived never."""
     course = load(course_id, who)
-    if course.status == "archived":
+    if course.status == CourseStatus.ARCHIVED:
         raise CakapError(409, "An archived course cannot be changed.")
-    if course.status == "published":
+    if course.status == CourseStatus.PUBLISHED:
         locked = sorted(set(body) - EDITABLE_WHEN_PUBLISHED)
         if locked:
             raise CakapError(
@@ -159,7 +171,7 @@ def update(course_id: str, who: Principal, body: dict[str, Any]) -> Course:
     return course
 
 
-def transition(course_id: str, who: Principal, action: str) -> Course:
+def transition(course_id: str, who: Principal, action: CourseAction) -> Course:
     """publish / archive, with their events, in one transaction."""
     course = load(course_id, who)
     new = COURSE_TRANSITIONS.get((course.status, action))
@@ -170,7 +182,7 @@ def transition(course_id: str, who: Principal, action: str) -> Course:
             current_status=course.status,
         )
     course.status = new
-    if new == "published":
+    if new == CourseStatus.PUBLISHED:
         course.published_at = utcnow()
     events.publish(f"course.{new}", published_event(course), course.id)
     db.session.commit()
@@ -215,7 +227,7 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         if args.get("status"):
             stmt = stmt.where(Course.status == args["status"])
     else:
-        stmt = stmt.where(Course.status == "published")
+        stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
     stmt = _filtered(stmt, args)
     words = search.terms(args.get("q"))
     rank = None

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clients import personnel
 from ..extensions import db
-from ..models import Course, DevelopmentPlan, DevelopmentPlanItem
+from ..models import Course, CourseStatus, DevelopmentPlan, DevelopmentPlanItem
 
 # A plan is a year's intention, not a catalogue: a handful of courses the supervisor can weigh.
 MAX_ITEMS = 10
@@ -141,7 +141,7 @@ def add_course(plan_id: str, who: Principal, course_id: str, note: str | None) -
     course = db.session.get(Course, course_id)
     if course is None:
         raise _course_error("no such course", "unknown-course")
-    if course.status != "published":
+    if course.status != CourseStatus.PUBLISHED:
         raise _course_error("the course is not published", "course-not-published")
     if any(item.course_id == course_id for item in plan.items):
         raise _course_error("the course is already in the plan", "plan-duplicate-course")

@@ -9,6 +9,7 @@ lock, WHERE re-evaluated). State changes are conditional on the state read
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.db import utcnow
@@ -17,35 +18,45 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
 
 from ..extensions import db, events
-from ..models import CourseClass, Enrolment
+from ..models import CourseClass, Enrolment, EnrolmentStatus
 from . import clock
 
+
+class EnrolmentAction(StrEnum):
+    """What someone (or the waitlist) does to an enrolment."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    PROMOTE = "promote"
+    COMPLETE = "complete"
+
+
+_S = EnrolmentStatus
 # (state, action) -> states the action may lead to. Anything absent is a 409.
-TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("requested", "approve"): ("enrolled", "waitlisted"),
-    ("requested", "reject"): ("rejected",),
-    ("requested", "withdraw"): ("withdrawn",),
-    ("waitlisted", "promote"): ("enrolled",),
-    ("waitlisted", "reject"): ("rejected",),
-    ("waitlisted", "withdraw"): ("withdrawn",),
-    ("enrolled", "withdraw"): ("withdrawn",),
-    ("enrolled", "complete"): ("completed",),
+TRANSITIONS: dict[tuple[EnrolmentStatus, EnrolmentAction], tuple[EnrolmentStatus, ...]] = {
+    (_S.REQUESTED, EnrolmentAction.APPROVE): (_S.ENROLLED, _S.WAITLISTED),
+    (_S.REQUESTED, EnrolmentAction.REJECT): (_S.REJECTED,),
+    (_S.REQUESTED, EnrolmentAction.WITHDRAW): (_S.WITHDRAWN,),
+    (_S.WAITLISTED, EnrolmentAction.PROMOTE): (_S.ENROLLED,),
+    (_S.WAITLISTED, EnrolmentAction.REJECT): (_S.REJECTED,),
+    (_S.WAITLISTED, EnrolmentAction.WITHDRAW): (_S.WITHDRAWN,),
+    (_S.ENROLLED, EnrolmentAction.WITHDRAW): (_S.WITHDRAWN,),
+    (_S.ENROLLED, EnrolmentAction.COMPLETE): (_S.COMPLETED,),
 }
-
-
-ACTIONS = ("approve", "reject", "withdraw", "promote", "complete")
-
-
+# How the 409 names a refused action.
 _DONE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "withdraw": "withdrawn",
-    "promote": "promoted",
-    "complete": "completed",
+    EnrolmentAction.APPROVE: "approved",
+    EnrolmentAction.REJECT: "rejected",
+    EnrolmentAction.WITHDRAW: "withdrawn",
+    EnrolmentAction.PROMOTE: "promoted",
+    EnrolmentAction.COMPLETE: "completed",
 }
 
 
-def check_transition(status: str, action: str) -> tuple[str, ...]:
+def check_transition(
+    status: EnrolmentStatus, action: EnrolmentAction
+) -> tuple[EnrolmentStatus, ...]:
     """The states `action` may lead to from `status`; 409 when it is not allowed."""
     targets = TRANSITIONS.get((status, action))
     if targets is None:
@@ -58,7 +69,9 @@ def check_transition(status: str, action: str) -> tuple[str, ...]:
     return targets
 
 
-def move(enrolment_id: str, from_status: str, to_status: str, **values: Any) -> bool:
+def move(
+    enrolment_id: str, from_status: EnrolmentStatus, to_status: EnrolmentStatus, **values: Any
+) -> bool:
     """Change the state only if it is still `from_status`; True when this call did it."""
     result = db.session.execute(
         update(Enrolment)
@@ -69,7 +82,7 @@ def move(enrolment_id: str, from_status: str, to_status: str, **values: Any) -> 
     return result.rowcount == 1
 
 
-def move_or_conflict(enrolment: Enrolment, to_status: str, **values: Any) -> None:
+def move_or_conflict(enrolment: Enrolment, to_status: EnrolmentStatus, **values: Any) -> None:
     """Move from the state read; 409 `stale` (rolled back) when someone moved it first."""
     if not move(enrolment.id, enrolment.status, to_status, **values):
         db.session.rollback()
@@ -106,14 +119,14 @@ def promote_next(class_id: str) -> str | None:
             return None
         candidate = db.session.scalar(
             select(Enrolment.id)
-            .where(Enrolment.class_id == class_id, Enrolment.status == "waitlisted")
+            .where(Enrolment.class_id == class_id, Enrolment.status == EnrolmentStatus.WAITLISTED)
             .order_by(Enrolment.waitlisted_at, Enrolment.requested_at, Enrolment.id)
             .limit(1)
         )
         if candidate is None:
             free_seat(class_id)
             return None
-        if move(candidate, "waitlisted", "enrolled", enrolled_at=utcnow()):
+        if move(candidate, _S.WAITLISTED, _S.ENROLLED, enrolled_at=utcnow()):
             promoted = db.session.get(Enrolment, candidate)
             db.session.refresh(promoted)
             events.publish(
@@ -127,7 +140,7 @@ def promote_next(class_id: str) -> str | None:
 def finish(enrolment: Enrolment) -> bool:
     """enrolled -> completed and the enrolment.completed event, in the caller's transaction."""
     now = utcnow()
-    if not move(enrolment.id, "enrolled", "completed", completed_at=now):
+    if not move(enrolment.id, _S.ENROLLED, _S.COMPLETED, completed_at=now):
         return False
     db.session.refresh(enrolment)
     events.publish("enrolment.completed", completed_event(enrolment), enrolment.id)
@@ -138,7 +151,7 @@ def finish(enrolment: Enrolment) -> bool:
 def maybe_complete(enrolment: Enrolment) -> bool:
     """Complete when every module is done and the post test (if any) passed."""
     course = enrolment.course_class.course
-    if enrolment.status != "enrolled" or not course.completes_by_itself:
+    if enrolment.status != _S.ENROLLED or not course.completes_by_itself:
         return False
     if not set(course.module_ids) <= set(enrolment.completed_module_ids):
         return False

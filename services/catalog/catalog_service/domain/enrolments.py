@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clients import personnel
 from ..extensions import db, events
-from ..models import ACTIVE_STATUSES, Course, CourseClass, Enrolment
+from ..models import ACTIVE_STATUSES, Course, CourseClass, CourseStatus, Enrolment, EnrolmentStatus
 from . import clock
 from .budgets import release_budget, reserve_budget
 from .enrolment_transitions import (
+    EnrolmentAction,
     check_transition,
     free_seat,
     move,
@@ -100,7 +101,7 @@ def request_place(principal: Principal, class_id: str) -> Enrolment:
         learner_name=principal.name,
         unit_code=principal.claims.get("unit_code"),
         supervisor_id=principal.claims.get("supervisor_id"),
-        status="requested",
+        status=EnrolmentStatus.REQUESTED,
     )
     db.session.add(enrolment)
     try:
@@ -116,7 +117,7 @@ def request_place(principal: Principal, class_id: str) -> Enrolment:
 def _check_open(course_class: CourseClass) -> None:
     """409 unless the course is published and the class's enrolment window includes today."""
     course = course_class.course
-    if course.status != "published":
+    if course.status != CourseStatus.PUBLISHED:
         raise CakapError(
             409,
             f"Course {course.code} is {course.status}: it takes no enrolments.",
@@ -179,7 +180,7 @@ def _planned_refusal(course_class: CourseClass | None, learner_id: str, today: d
     if course_class is None:
         return "no class with this id"
     course = course_class.course
-    if course.status != "published":
+    if course.status != CourseStatus.PUBLISHED:
         return f"course {course.code} is {course.status}"
     if today > course_class.enrolment_closes_on:
         return f"enrolment closed on {course_class.enrolment_closes_on.isoformat()}"
@@ -199,7 +200,7 @@ def _plan_one(course_class: CourseClass, item: dict[str, Any], result: PlannedRe
             learner_name=item["learner_name"],
             unit_code=item.get("unit_code"),
             supervisor_id=item.get("supervisor_id"),
-            status="requested",
+            status=EnrolmentStatus.REQUESTED,
         )
         try:
             with db.session.begin_nested():
@@ -208,7 +209,8 @@ def _plan_one(course_class: CourseClass, item: dict[str, Any], result: PlannedRe
             active = _active_of(item["class_id"], item["learner_id"])
         else:
             events.publish("enrolment.requested", summary(enrolment, course_class), enrolment.id)
-            result.enrolment_id, result.status, result.created = enrolment.id, "requested", True
+            result.enrolment_id, result.created = enrolment.id, True
+            result.status = EnrolmentStatus.REQUESTED
             return True
     if active is not None:
         result.enrolment_id, result.status = active.id, active.status
@@ -219,7 +221,7 @@ def approve(enrolment_id: str, actor: Principal, override_reason: str | None) ->
     """Approve (see for_decision): enrolled while seats remain, else waitlisted; reserves
     the cost."""
     enrolment = for_decision(enrolment_id, actor)
-    check_transition(enrolment.status, "approve")
+    check_transition(enrolment.status, EnrolmentAction.APPROVE)
     if override_reason and not actor.is_admin:
         raise CakapError(
             403,
@@ -229,11 +231,21 @@ def approve(enrolment_id: str, actor: Principal, override_reason: str | None) ->
     now = utcnow()
     # Claim the request first: a second approver finds it no longer `requested`.
     move_or_conflict(
-        enrolment, "waitlisted", decided_at=now, decided_by=actor.id, waitlisted_at=now
+        enrolment,
+        EnrolmentStatus.WAITLISTED,
+        decided_at=now,
+        decided_by=actor.id,
+        waitlisted_at=now,
     )
     course_class = enrolment.course_class
     if take_seat(course_class.id):
-        move(enrolment.id, "waitlisted", "enrolled", enrolled_at=now, waitlisted_at=None)
+        move(
+            enrolment.id,
+            EnrolmentStatus.WAITLISTED,
+            EnrolmentStatus.ENROLLED,
+            enrolled_at=now,
+            waitlisted_at=None,
+        )
     reserve_budget(enrolment, course_class, actor, override_reason)
     db.session.flush()
     db.session.refresh(enrolment)
@@ -246,8 +258,10 @@ def approve(enrolment_id: str, actor: Principal, override_reason: str | None) ->
 def reject(enrolment_id: str, actor: Principal, reason: str) -> Enrolment:
     """Reject a request (or a waitlisted place) with a reason (see for_decision)."""
     enrolment = for_decision(enrolment_id, actor)
-    check_transition(enrolment.status, "reject")
-    move_or_conflict(enrolment, "rejected", reason=reason, decided_at=utcnow(), decided_by=actor.id)
+    check_transition(enrolment.status, EnrolmentAction.REJECT)
+    move_or_conflict(
+        enrolment, EnrolmentStatus.REJECTED, reason=reason, decided_at=utcnow(), decided_by=actor.id
+    )
     release_budget(enrolment)
     db.session.refresh(enrolment)
     events.publish(
@@ -264,11 +278,11 @@ def withdraw(enrolment_id: str, who: Principal, reason: str | None) -> Enrolment
     """Withdraw (see for_withdrawal); an enrolled learner's seat goes to the first on the
     waitlist, in the same transaction."""
     enrolment = for_withdrawal(enrolment_id, who)
-    check_transition(enrolment.status, "withdraw")
+    check_transition(enrolment.status, EnrolmentAction.WITHDRAW)
     was = enrolment.status
-    move_or_conflict(enrolment, "withdrawn", reason=reason, withdrawn_at=utcnow())
+    move_or_conflict(enrolment, EnrolmentStatus.WITHDRAWN, reason=reason, withdrawn_at=utcnow())
     release_budget(enrolment)
-    if was == "enrolled":
+    if was == EnrolmentStatus.ENROLLED:
         free_seat(enrolment.class_id)
         promote_next(enrolment.class_id)
     db.session.commit()
@@ -305,7 +319,7 @@ def missing_prerequisites(learner_id: str, codes: list[str]) -> list[str]:
             .join(Enrolment, Enrolment.course_id == Course.id)
             .where(
                 Enrolment.learner_id == learner_id,
-                Enrolment.status == "completed",
+                Enrolment.status == EnrolmentStatus.COMPLETED,
                 Course.code.in_(codes),
             )
         )
