@@ -44,6 +44,31 @@ class Standing:
         return not self.unmet
 
 
+@dataclass
+class SessionDays:
+    """A class's session days, in order."""
+
+    items: list[ClassSession]
+
+
+@dataclass
+class Sheet:
+    """A class's attendance sheet: session days, the rule, every learner's standing."""
+
+    class_id: str
+    rule: dict[str, Any]
+    sessions: list[ClassSession]
+    learners: list[Standing]
+
+
+@dataclass
+class ClassCompletion:
+    """Who completing a class completed, and who not (with what they miss)."""
+
+    completed: list[Enrolment]
+    not_completed: list[Standing]
+
+
 def weekdays(starts_on: date, ends_on: date) -> list[date]:
     """Monday to Friday between the dates (both included); every day when none is a weekday."""
     days = [
@@ -97,8 +122,9 @@ def _session(course_class: CourseClass, day: date) -> ClassSession:
     return found
 
 
-def add_session(course_class: CourseClass, day: date) -> ClassSession:
+def add_session(class_id: str, who: Principal, day: date) -> ClassSession:
     """A new session day between the class's start and end; 409 when it exists."""
+    course_class = load_class(class_id, who)
     if not course_class.starts_on <= day <= course_class.ends_on:
         raise CakapError(
             422,
@@ -122,8 +148,9 @@ def add_session(course_class: CourseClass, day: date) -> ClassSession:
     return session_day
 
 
-def remove_session(course_class: CourseClass, day: date) -> None:
+def remove_session(class_id: str, who: Principal, day: date) -> None:
     """Drop a session day and the attendance recorded on it."""
+    course_class = load_class(class_id, who)
     found = _session(course_class, day)
     db.session.execute(delete(Attendance).where(Attendance.session_id == found.id))
     db.session.delete(found)
@@ -145,8 +172,10 @@ def learners(course_class: CourseClass) -> list[Enrolment]:
     )
 
 
-def record(course_class: CourseClass, day: date, present: list[str], who: Principal) -> None:
-    """Set who was present on a session day (enrolled learners; completed ones stay as they are)."""
+def record(class_id: str, who: Principal, day: date, present: list[str]) -> Sheet:
+    """Set who was present on a session day (enrolled learners; completed ones stay as they
+    are); the sheet after it."""
+    course_class = load_class(class_id, who)
     found = _session(course_class, day)
     if day > clock.today():
         raise CakapError(
@@ -178,6 +207,23 @@ def record(course_class: CourseClass, day: date, present: list[str], who: Princi
         )
     db.session.commit()
     audit("class.attendance", class_id=course_class.id, day=day.isoformat(), present=len(present))
+    return sheet(class_id, who)
+
+
+def sheet(class_id: str, who: Principal) -> Sheet:
+    """The class's session days, completion rule, and each learner's attendance and standing."""
+    course_class = load_class(class_id, who)
+    return Sheet(
+        class_id=course_class.id,
+        rule=rule_of(course_class.course),
+        sessions=sessions(course_class),
+        learners=standings(course_class),
+    )
+
+
+def session_days(class_id: str, who: Principal) -> SessionDays:
+    """The session days of a class `who` manages."""
+    return SessionDays(sessions(load_class(class_id, who)))
 
 
 def rule_of(course: Course) -> dict[str, Any]:
@@ -275,8 +321,10 @@ def complete_one(enrolment_id: str, who: Principal) -> Enrolment:
     return enrolment
 
 
-def complete_class(course_class: CourseClass) -> dict[str, Any]:
-    """Complete every enrolled learner who meets the rule, in one transaction."""
+def complete_class(class_id: str, who: Principal) -> ClassCompletion:
+    """Complete every enrolled learner who meets the rule, in one transaction (admin, the
+    class's trainers)."""
+    course_class = load_class(class_id, who)
     refuse_self_completing(course_class.course)
     completed, left = [], []
     for standing in standings(course_class):
@@ -289,4 +337,4 @@ def complete_class(course_class: CourseClass) -> dict[str, Any]:
             left.append(standing)
     db.session.commit()
     audit("class.completed", class_id=course_class.id, completed=len(completed), left=len(left))
-    return {"completed": completed, "not_completed": left}
+    return ClassCompletion(completed, left)

@@ -9,6 +9,8 @@ a plan as they read that person's enrolments (team_filter: personnel's line of s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cakap_shared.auth import Principal
 from cakap_shared.db import utcnow
 from cakap_shared.http import ServiceUnavailable
@@ -75,9 +77,14 @@ def _editable(plan: DevelopmentPlan) -> None:
         )
 
 
-def list_plans(
-    who: Principal, scope: str, year: int | None, status: str | None
-) -> list[DevelopmentPlan]:
+@dataclass
+class PlanList:
+    """Plans the caller may read."""
+
+    items: list[DevelopmentPlan]
+
+
+def list_plans(who: Principal, scope: str, year: int | None, status: str | None) -> PlanList:
     """Mine; a supervisor's team's (the plans they decide); everyone's for admins."""
     stmt = select(DevelopmentPlan)
     if scope == "all":
@@ -94,7 +101,7 @@ def list_plans(
     if status:
         stmt = stmt.where(DevelopmentPlan.status == status)
     stmt = stmt.order_by(DevelopmentPlan.year.desc(), DevelopmentPlan.person_name).limit(500)
-    return list(db.session.scalars(stmt))
+    return PlanList(list(db.session.scalars(stmt)))
 
 
 def create(who: Principal, year: int) -> DevelopmentPlan:
