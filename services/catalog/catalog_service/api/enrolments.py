@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import activity, attendance
+from ..domain import enrolment_rights as rights
 from ..domain import enrolments as domain
 from ..extensions import db
 from ..models import Enrolment, EnrolmentStatus
@@ -167,7 +168,7 @@ class EnrolmentsById(MethodView):
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id: str) -> Enrolment:
         """An enrolment (the learner, their supervisor, admin)."""
-        return domain.for_viewer(enrolment_id, current_principal())
+        return rights.for_viewer(enrolment_id, current_principal())
 
 
 @blp.route("/enrolments/<enrolment_id>/approve")

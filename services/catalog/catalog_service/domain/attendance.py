@@ -22,8 +22,8 @@ from sqlalchemy import delete, select
 from ..extensions import db
 from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment, EnrolmentStatus
 from . import clock
+from .enrolment_rights import for_completion, is_trainer_of
 from .enrolment_transitions import EnrolmentAction, check_transition, finish
-from .enrolments import for_completion, is_trainer_of
 
 # Generated session days stop here: a longer class is a programme, not a tatap muka class.
 MAX_GENERATED_DAYS = 120

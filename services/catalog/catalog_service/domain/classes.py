@@ -32,8 +32,8 @@ from ..models import (
 )
 from . import clock, courses
 from .attendance import add_default_sessions, weekdays
+from .enrolment_rights import is_trainer_of
 from .enrolment_transitions import promote_next
-from .enrolments import is_trainer_of
 from .pages import list_page
 
 # The fields a class's PATCH may carry (all optional).
