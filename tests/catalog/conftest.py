@@ -54,7 +54,7 @@ OTHER_UNIT = "BAPPEDA"
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, date]:
     """A controllable 'today' for enrolment windows: clock["today"] = date(...)."""
-    from catalog_service import clock as clock_module
+    from catalog_service.domain import clock as clock_module
 
     state = {"today": TODAY}
     monkeypatch.setattr(clock_module, "today", lambda: state["today"])

@@ -210,7 +210,7 @@ GAPS = [
 @pytest.fixture
 def gaps(monkeypatch):
     """Personnel answers with GAPS; the learner's supervisor is SUPERVISOR."""
-    from catalog_service import clients
+    from catalog_service.clients import personnel
 
     state = {"gaps": GAPS, "down": False}
 
@@ -219,9 +219,9 @@ def gaps(monkeypatch):
             raise ServiceUnavailable("personnel: ConnectionError")
         return state["gaps"]
 
-    monkeypatch.setattr(clients, "competency_gaps", competency_gaps)
+    monkeypatch.setattr(personnel, "competency_gaps", competency_gaps)
     monkeypatch.setattr(
-        clients, "supervisor_ids", lambda person_id: ["0c3a8f59-0000-4000-8000-000000000002"]
+        personnel, "supervisor_ids", lambda person_id: ["0c3a8f59-0000-4000-8000-000000000002"]
     )
     return state
 

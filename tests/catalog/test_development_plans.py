@@ -11,10 +11,10 @@ BASE = "/api/v1/development-plans"
 @pytest.fixture
 def line(monkeypatch, people):
     """Personnel's line: the learner's supervisor, then OTHER_SUPERVISOR above them."""
-    from catalog_service import clients
+    from catalog_service.clients import personnel
 
     monkeypatch.setattr(
-        clients,
+        personnel,
         "supervisor_ids",
         lambda pid: [people.supervisor, people.other_supervisor] if pid == people.learner else [],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from catalog_service.enrolment_logic import TRANSITIONS
+from catalog_service.domain.enrolment_transitions import TRANSITIONS
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from cakap_shared.http import ServiceUnavailable
 @pytest.fixture
 def line(monkeypatch, people):
     """Personnel's answer: the learner's line is their supervisor, then OTHER_SUPERVISOR."""
-    from catalog_service import clients
+    from catalog_service.clients import personnel
 
     state = {"down": False}
 
@@ -19,7 +19,7 @@ def line(monkeypatch, people):
             raise ServiceUnavailable("personnel: ConnectionError")
         return [people.supervisor, people.other_supervisor] if person_id == people.learner else []
 
-    monkeypatch.setattr(clients, "supervisor_ids", supervisor_ids)
+    monkeypatch.setattr(personnel, "supervisor_ids", supervisor_ids)
     return state
 
 

@@ -31,12 +31,12 @@ def _peer_app(name: str, personnel: Flask, org: Any) -> tuple[Flask, FlaskTransp
 
 @pytest.fixture
 def catalog_side(app: Flask, org: Any) -> Iterator[tuple[Callable[..., Any], FlaskTransport]]:
-    from catalog_service import clients
+    from catalog_service.clients import personnel
 
     catalog, transport = _peer_app("catalog", app, org)
     with catalog.app_context():
-        clients.personnel().session.mount(PERSONNEL_URL, transport)
-        yield clients, transport
+        personnel.client().session.mount(PERSONNEL_URL, transport)
+        yield personnel, transport
 
 
 @pytest.fixture

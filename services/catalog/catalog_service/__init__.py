@@ -8,11 +8,11 @@ from typing import Any
 from cakap_shared.platform import init_platform
 from flask import Flask
 
-# `api` is also the package of feature blueprints (catalog_service.api): the smorest Api
-# is reached as extensions.api so importing that package cannot shadow it.
+# `api` and `events` are also this package's modules (catalog_service.api, .events): the
+# smorest Api and the event bus are reached as extensions.* so importing those cannot
+# shadow them.
 from . import extensions
 from .config import load_config
-from .extensions import db, events
 
 ROUTES = [
     "/api/v1/competencies",
@@ -33,18 +33,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)
-    # Handlers register before init_platform: the manifest lists what we subscribe to.
-    from . import completion, models
+    from . import events as handlers  # noqa: F401  (subscriptions register before the manifest)
+    from . import models
 
-    del completion
     init_platform(
         app,
-        db=db,
+        db=extensions.db,
         api=extensions.api,
         migrations_dir=Path(__file__).resolve().parent.parent / "migrations",
         routes=ROUTES,
         idempotency_model=models.IdempotencyRecord,
-        events=events,
+        events=extensions.events,
         event_models=(models.OutboxEvent, models.OutboxDelivery, models.InboxEvent),
     )
     register_blueprints(app)
@@ -53,9 +52,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API resources and the event handlers."""
-    from . import access, budgets, classes, competencies, courses, enrolments, providers
-    from .api import attendance, development_plans
+    """Mount the feature blueprints (the OpenAPI tags keep this order)."""
+    from .api import (
+        access,
+        attendance,
+        budgets,
+        classes,
+        competencies,
+        courses,
+        development_plans,
+        enrolments,
+        providers,
+    )
 
     for module in (
         competencies,
@@ -82,7 +90,8 @@ def register_commands(app: Flask) -> None:
         """Rebuild the course full-text index (after a SQLite VACUUM, for instance)."""
         from sqlalchemy import text
 
-        from .search import REBUILD
+        from .domain.search import REBUILD
 
-        with db.engine.begin() as conn:
-            conn.execute(text(REBUILD[db.engine.dialect.name]))
+        engine = extensions.db.engine
+        with engine.begin() as conn:
+            conn.execute(text(REBUILD[engine.dialect.name]))

@@ -19,9 +19,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import clock
-from .course_logic import apply_fields
+from .domain import clock
 from .domain.attendance import add_default_sessions
+from .domain.courses import apply_fields, published_event
 from .extensions import db, events
 from .models import (
     CLASSROOM_FORMS,
@@ -229,6 +229,24 @@ def seed_demo() -> bool:
         db.session.add(_competency(code, name, "sosial_kultural", description, indicators))
     for code, name, description in TECHNICAL:
         db.session.add(_competency(code, name, "teknis", description, ()))
+    providers = _providers()
+    db.session.flush()
+    today = clock.today()
+    for row in COURSES:
+        _classes(_course(row, providers), today)
+    for unit in BUDGET_UNITS:
+        amount = 150_000_000 if "-" not in unit else 50_000_000
+        db.session.add(Budget(unit_code=unit, year=today.year, amount=amount, reserved=0))
+        db.session.add(Budget(unit_code=unit, year=today.year + 1, amount=amount, reserved=0))
+    db.session.flush()
+    _pending_request(today)
+    _running_class(today)
+    db.session.commit()
+    return True
+
+
+def _providers() -> dict[str, Provider]:
+    """The providers of PROVIDERS by code."""
     providers = {}
     for code, name, kind, contact, email, phone in PROVIDERS:
         providers[code] = Provider(
@@ -242,55 +260,36 @@ def seed_demo() -> bool:
             address="Palembang" if kind != "national_agency" else "Jakarta",
         )
         db.session.add(providers[code])
+    return providers
+
+
+def _course(row: tuple[Any, ...], providers: dict[str, Provider]) -> Course:
+    """One course of COURSES (published unless `_status` says otherwise), with its event."""
+    code, title, form, jp, provider, cost, comps, description, extra = row
+    extra = dict(extra)
+    status = extra.pop("_status", "published")
+    course = Course(id=demo_id(f"course:{code}"), status=status)
+    apply_fields(
+        course,
+        {
+            "code": code,
+            "title": title,
+            "description": description,
+            "form": form,
+            "jp": jp,
+            "provider_id": providers[provider].id,
+            "cost_per_participant": cost,
+            "competencies": [{"code": c, "level": lvl} for c, lvl in comps],
+            "min_attendance_percent": DEFAULT_MIN_ATTENDANCE if form in CLASSROOM_FORMS else None,
+            **extra,
+        },
+    )
+    db.session.add(course)
     db.session.flush()
-    today = clock.today()
-    for code, title, form, jp, provider, cost, comps, description, extra in COURSES:
-        extra = dict(extra)
-        status = extra.pop("_status", "published")
-        course = Course(id=demo_id(f"course:{code}"), status=status)
-        apply_fields(
-            course,
-            {
-                "code": code,
-                "title": title,
-                "description": description,
-                "form": form,
-                "jp": jp,
-                "provider_id": providers[provider].id,
-                "cost_per_participant": cost,
-                "competencies": [{"code": c, "level": lvl} for c, lvl in comps],
-                "min_attendance_percent": DEFAULT_MIN_ATTENDANCE
-                if form in CLASSROOM_FORMS
-                else None,
-                **extra,
-            },
-        )
-        db.session.add(course)
-        db.session.flush()
-        if status == "published":
-            course.published_at = course.created_at
-            events.publish(
-                "course.published",
-                {
-                    "course_id": course.id,
-                    "code": course.code,
-                    "title": course.title,
-                    "module_ids": course.module_ids,
-                    "pre_test_id": course.pre_test_id,
-                    "post_test_id": course.post_test_id,
-                },
-                course.id,
-            )
-        _classes(course, today)
-    for unit in BUDGET_UNITS:
-        amount = 150_000_000 if "-" not in unit else 50_000_000
-        db.session.add(Budget(unit_code=unit, year=today.year, amount=amount, reserved=0))
-        db.session.add(Budget(unit_code=unit, year=today.year + 1, amount=amount, reserved=0))
-    db.session.flush()
-    _pending_request(today)
-    _running_class(today)
-    db.session.commit()
-    return True
+    if status == "published":
+        course.published_at = course.created_at
+        events.publish("course.published", published_event(course), course.id)
+    return course
 
 
 def _competency(

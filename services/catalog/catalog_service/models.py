@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.db import new_id, utcnow
@@ -20,10 +21,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
 
@@ -50,11 +53,53 @@ COURSE_FORMS = (
 # never by themselves, even when they hold modules or a post test.
 CLASSROOM_FORMS = ("klasikal", "blended")
 DEFAULT_MIN_ATTENDANCE = 80
-COURSE_STATUSES = ("draft", "published", "archived")
-ENROLMENT_STATUSES = ("requested", "enrolled", "waitlisted", "rejected", "withdrawn", "completed")
+
+
+class CourseStatus(StrEnum):
+    """Where a course is in its life: drafted, open to learners, closed."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class EnrolmentStatus(StrEnum):
+    """Where an enrolment is (domain/enrolment_transitions.py has the moves between them)."""
+
+    REQUESTED = "requested"
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    COMPLETED = "completed"
+
+
+COURSE_STATUSES = tuple(s.value for s in CourseStatus)
+ENROLMENT_STATUSES = tuple(s.value for s in EnrolmentStatus)
 # An active enrolment holds (or waits for) a place: one per learner per class.
-ACTIVE_STATUSES = ("requested", "waitlisted", "enrolled")
+ACTIVE_STATUSES = (
+    EnrolmentStatus.REQUESTED,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.ENROLLED,
+)
 _ACTIVE_SQL = "status IN ('requested', 'waitlisted', 'enrolled')"
+
+
+class StatusType(TypeDecorator[StrEnum]):
+    """A StrEnum kept as its value in a plain string column: rows read back as members."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 class Competency(db.Model):
@@ -107,7 +152,15 @@ class Course(db.Model):
     # Completion rule of hand-completed courses: the share of session days attended (None:
     # attendance is not required).
     min_attendance_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[CourseStatus] = mapped_column(
+        StatusType(CourseStatus), default=CourseStatus.DRAFT, index=True
+    )
+
+    @validates("status")
+    def _status(self, _key: str, value: str) -> CourseStatus:
+        # A member even before the row is read back: the API dumps it with fields.Enum.
+        return CourseStatus(value)
+
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -197,7 +250,7 @@ class CourseClass(db.Model):
     place: Mapped[str | None] = mapped_column(String(300), nullable=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity: Mapped[int] = mapped_column(Integer)
-    # Changed only by conditional UPDATEs (enrolment_logic): never read-modify-write.
+    # Changed only by conditional UPDATEs (domain/enrolment_transitions): never read-modify-write.
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
     enrolment_opens_on: Mapped[date] = mapped_column(Date)
     enrolment_closes_on: Mapped[date] = mapped_column(Date)
@@ -209,7 +262,7 @@ class CourseClass(db.Model):
     @property
     def enrolment_open(self) -> bool:
         """True when today lies inside the enrolment window."""
-        from . import clock
+        from .domain import clock
 
         return self.enrolment_opens_on <= clock.today() <= self.enrolment_closes_on
 
@@ -235,7 +288,15 @@ class Enrolment(db.Model):
     learner_name: Mapped[str] = mapped_column(String(200), default="")
     unit_code: Mapped[str | None] = mapped_column(String(50), nullable=True, index=True)
     supervisor_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="requested", index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(
+        StatusType(EnrolmentStatus), default=EnrolmentStatus.REQUESTED, index=True
+    )
+
+    @validates("status")
+    def _status(self, _key: str, value: str) -> EnrolmentStatus:
+        # A member even before the row is read back: the API dumps it with fields.Enum.
+        return EnrolmentStatus(value)
+
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     cost_reserved: Mapped[int] = mapped_column(BigInteger, default=0)
     budget_id: Mapped[str | None] = mapped_column(ForeignKey("budgets.id"), nullable=True)

@@ -10,11 +10,10 @@ from cakap_shared.auth import current_principal
 from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import validate as V
 
 from ..domain import attendance
 from ..models import ClassSession
-from ..schemas import EnrolmentSchema
+from ._common import ID, EnrolmentSchema, V
 
 blp = Blueprint(
     "attendance",
@@ -22,8 +21,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Classroom training: session days, attendance, completion",
 )
-
-_ID = V.Length(min=1, max=36)
 
 
 class SessionSchema(ma.Schema):
@@ -49,7 +46,7 @@ class AttendanceRecordSchema(ma.Schema):
     """Who was present on a session day: every enrolled learner not named was absent."""
 
     present = ma.fields.List(
-        ma.fields.String(validate=_ID), required=True, validate=V.Length(max=5000)
+        ma.fields.String(validate=ID), required=True, validate=V.Length(max=5000)
     )
 
 
@@ -99,32 +96,20 @@ class ClassCompletionSchema(ma.Schema):
     not_completed = ma.fields.List(ma.fields.Nested(StandingSchema))
 
 
-def _sheet(class_id: str) -> dict[str, Any]:
-    course_class = attendance.load_class(class_id, current_principal())
-    return {
-        "class_id": course_class.id,
-        "rule": attendance.rule_of(course_class.course),
-        "sessions": attendance.sessions(course_class),
-        "learners": attendance.standings(course_class),
-    }
-
-
 @blp.route("/classes/<class_id>/sessions")
 class ClassSessions(MethodView):
     """Session days of a class."""
 
     @blp.response(200, SessionListSchema)
-    def get(self, class_id: str) -> dict[str, Any]:
+    def get(self, class_id: str) -> attendance.SessionDays:
         """The session days (admin, the class's trainers)."""
-        course_class = attendance.load_class(class_id, current_principal())
-        return {"items": attendance.sessions(course_class)}
+        return attendance.session_days(class_id, current_principal())
 
     @blp.arguments(SessionCreateSchema)
     @blp.response(201, SessionSchema)
     def post(self, body: dict[str, Any], class_id: str) -> ClassSession:
         """Add a session day between the class's start and end; 409 when it exists."""
-        course_class = attendance.load_class(class_id, current_principal())
-        return attendance.add_session(course_class, body["day"])
+        return attendance.add_session(class_id, current_principal(), body["day"])
 
 
 @blp.route("/classes/<class_id>/sessions/<day>")
@@ -134,8 +119,7 @@ class ClassSessionsByDay(MethodView):
     @blp.response(204)
     def delete(self, class_id: str, day: str) -> None:
         """Remove a session day and the attendance recorded on it."""
-        course_class = attendance.load_class(class_id, current_principal())
-        attendance.remove_session(course_class, _day(day))
+        attendance.remove_session(class_id, current_principal(), _day(day))
 
 
 @blp.route("/classes/<class_id>/sessions/<day>/attendance")
@@ -144,12 +128,9 @@ class SessionAttendance(MethodView):
 
     @blp.arguments(AttendanceRecordSchema)
     @blp.response(200, AttendanceSheetSchema)
-    def put(self, body: dict[str, Any], class_id: str, day: str) -> dict[str, Any]:
+    def put(self, body: dict[str, Any], class_id: str, day: str) -> attendance.Sheet:
         """Record who was present (replaces the day's list); 409 for a day still to come."""
-        who = current_principal()
-        course_class = attendance.load_class(class_id, who)
-        attendance.record(course_class, _day(day), body["present"], who)
-        return _sheet(class_id)
+        return attendance.record(class_id, current_principal(), _day(day), body["present"])
 
 
 @blp.route("/classes/<class_id>/attendance")
@@ -157,9 +138,9 @@ class ClassAttendance(MethodView):
     """The attendance sheet."""
 
     @blp.response(200, AttendanceSheetSchema)
-    def get(self, class_id: str) -> dict[str, Any]:
+    def get(self, class_id: str) -> attendance.Sheet:
         """Session days, the completion rule, and each learner's attendance and standing."""
-        return _sheet(class_id)
+        return attendance.sheet(class_id, current_principal())
 
 
 @blp.route("/classes/<class_id>/completions")
@@ -167,15 +148,14 @@ class ClassCompletions(MethodView):
     """Completing a classroom class."""
 
     @blp.response(200, ClassCompletionSchema)
-    def post(self, class_id: str) -> dict[str, Any]:
+    def post(self, class_id: str) -> attendance.ClassCompletion:
         """Complete every enrolled learner who meets the rule (admin, the class's trainers).
 
         Each completion is the same `enrolment.completed` event as e-learning (JP,
         certificate, survey, impact evaluation follow); 409 for a course that completes by
         itself.
         """
-        course_class = attendance.load_class(class_id, current_principal())
-        return attendance.complete_class(course_class)
+        return attendance.complete_class(class_id, current_principal())
 
 
 def _day(raw: Any) -> date:

@@ -104,12 +104,11 @@ class DevelopmentPlans(MethodView):
 
     @blp.arguments(PlanQuerySchema, location="query")
     @blp.response(200, PlanListSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> plans.PlanList:
         """Mine; scope=team: the plans I decide as supervisor; scope=all: everyone's (admin)."""
-        found = plans.list_plans(
+        return plans.list_plans(
             current_principal(), args["scope"], args.get("year"), args.get("status")
         )
-        return {"items": found}
 
     @blp.arguments(PlanCreateSchema)
     @blp.response(201, PlanSchema)

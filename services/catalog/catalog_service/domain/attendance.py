@@ -4,7 +4,7 @@ A classroom course (tatap muka, blended) is completed by a trainer of the class,
 learner or all at once, and only for learners who meet the course's rule: the share of the
 class's session days attended, every module of the course completed and its post test
 passed (when it has them). Completing goes through the same transition and event as
-e-learning (enrolment_logic.finish), so JP, certificate, survey and impact evaluation follow.
+e-learning (enrolment_transitions.finish), so JP, certificate, survey and impact evaluation follow.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import delete, select
 
-from .. import clock
-from ..enrolment_logic import check_transition, finish, is_trainer_of
 from ..extensions import db
-from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment
+from ..models import Attendance, ClassSession, Course, CourseClass, Enrolment, EnrolmentStatus
+from . import clock
+from .enrolment_rights import for_completion, is_trainer_of
+from .enrolment_transitions import EnrolmentAction, check_transition, finish
 
 # Generated session days stop here: a longer class is a programme, not a tatap muka class.
 MAX_GENERATED_DAYS = 120
@@ -41,6 +42,31 @@ class Standing:
     def meets_rule(self) -> bool:
         """True when nothing of the rule is missing."""
         return not self.unmet
+
+
+@dataclass
+class SessionDays:
+    """A class's session days, in order."""
+
+    items: list[ClassSession]
+
+
+@dataclass
+class Sheet:
+    """A class's attendance sheet: session days, the rule, every learner's standing."""
+
+    class_id: str
+    rule: dict[str, Any]
+    sessions: list[ClassSession]
+    learners: list[Standing]
+
+
+@dataclass
+class ClassCompletion:
+    """Who completing a class completed, and who not (with what they miss)."""
+
+    completed: list[Enrolment]
+    not_completed: list[Standing]
 
 
 def weekdays(starts_on: date, ends_on: date) -> list[date]:
@@ -96,8 +122,9 @@ def _session(course_class: CourseClass, day: date) -> ClassSession:
     return found
 
 
-def add_session(course_class: CourseClass, day: date) -> ClassSession:
+def add_session(class_id: str, who: Principal, day: date) -> ClassSession:
     """A new session day between the class's start and end; 409 when it exists."""
+    course_class = load_class(class_id, who)
     if not course_class.starts_on <= day <= course_class.ends_on:
         raise CakapError(
             422,
@@ -121,8 +148,9 @@ def add_session(course_class: CourseClass, day: date) -> ClassSession:
     return session_day
 
 
-def remove_session(course_class: CourseClass, day: date) -> None:
+def remove_session(class_id: str, who: Principal, day: date) -> None:
     """Drop a session day and the attendance recorded on it."""
+    course_class = load_class(class_id, who)
     found = _session(course_class, day)
     db.session.execute(delete(Attendance).where(Attendance.session_id == found.id))
     db.session.delete(found)
@@ -137,15 +165,17 @@ def learners(course_class: CourseClass) -> list[Enrolment]:
             select(Enrolment)
             .where(
                 Enrolment.class_id == course_class.id,
-                Enrolment.status.in_(("enrolled", "completed")),
+                Enrolment.status.in_((EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)),
             )
             .order_by(Enrolment.learner_name, Enrolment.id)
         )
     )
 
 
-def record(course_class: CourseClass, day: date, present: list[str], who: Principal) -> None:
-    """Set who was present on a session day (enrolled learners; completed ones stay as they are)."""
+def record(class_id: str, who: Principal, day: date, present: list[str]) -> Sheet:
+    """Set who was present on a session day (enrolled learners; completed ones stay as they
+    are); the sheet after it."""
+    course_class = load_class(class_id, who)
     found = _session(course_class, day)
     if day > clock.today():
         raise CakapError(
@@ -154,7 +184,7 @@ def record(course_class: CourseClass, day: date, present: list[str], who: Princi
             day=day.isoformat(),
             code="session-not-held",
         )
-    enrolled = {e.id for e in learners(course_class) if e.status == "enrolled"}
+    enrolled = {e.id for e in learners(course_class) if e.status == EnrolmentStatus.ENROLLED}
     unknown = sorted(set(present) - enrolled)
     if unknown:
         raise CakapError(
@@ -177,6 +207,23 @@ def record(course_class: CourseClass, day: date, present: list[str], who: Princi
         )
     db.session.commit()
     audit("class.attendance", class_id=course_class.id, day=day.isoformat(), present=len(present))
+    return sheet(class_id, who)
+
+
+def sheet(class_id: str, who: Principal) -> Sheet:
+    """The class's session days, completion rule, and each learner's attendance and standing."""
+    course_class = load_class(class_id, who)
+    return Sheet(
+        class_id=course_class.id,
+        rule=rule_of(course_class.course),
+        sessions=sessions(course_class),
+        learners=standings(course_class),
+    )
+
+
+def session_days(class_id: str, who: Principal) -> SessionDays:
+    """The session days of a class `who` manages."""
+    return SessionDays(sessions(load_class(class_id, who)))
 
 
 def rule_of(course: Course) -> dict[str, Any]:
@@ -247,11 +294,13 @@ def refuse_self_completing(course: Course) -> None:
         )
 
 
-def complete_one(enrolment: Enrolment) -> Enrolment:
-    """Complete one enrolled learner who meets the rule; 409 saying why otherwise."""
+def complete_one(enrolment_id: str, who: Principal) -> Enrolment:
+    """Complete one enrolled learner who meets the rule (see for_completion); 409 saying why
+    otherwise."""
+    enrolment = for_completion(enrolment_id, who)
     course = enrolment.course_class.course
     refuse_self_completing(course)
-    check_transition(enrolment.status, "complete")
+    check_transition(enrolment.status, EnrolmentAction.COMPLETE)
     [standing] = standings(enrolment.course_class, only=[enrolment])
     if not standing.meets_rule:
         raise CakapError(
@@ -272,13 +321,15 @@ def complete_one(enrolment: Enrolment) -> Enrolment:
     return enrolment
 
 
-def complete_class(course_class: CourseClass) -> dict[str, Any]:
-    """Complete every enrolled learner who meets the rule, in one transaction."""
+def complete_class(class_id: str, who: Principal) -> ClassCompletion:
+    """Complete every enrolled learner who meets the rule, in one transaction (admin, the
+    class's trainers)."""
+    course_class = load_class(class_id, who)
     refuse_self_completing(course_class.course)
     completed, left = [], []
     for standing in standings(course_class):
         enrolment = standing.enrolment
-        if enrolment.status != "enrolled":
+        if enrolment.status != EnrolmentStatus.ENROLLED:
             continue
         if standing.meets_rule and finish(enrolment):
             completed.append(enrolment)
@@ -286,4 +337,4 @@ def complete_class(course_class: CourseClass) -> dict[str, Any]:
             left.append(standing)
     db.session.commit()
     audit("class.completed", class_id=course_class.id, completed=len(completed), left=len(left))
-    return {"completed": completed, "not_completed": left}
+    return ClassCompletion(completed, left)

@@ -1,6 +1,7 @@
-"""Changing a class after it was opened: name, dates, place, capacity, window, trainers.
+"""Classes: who sees which, opening one under a course, the roster, and changing a class
+after it was opened: name, dates, place, capacity, window, trainers.
 
-The new values are checked together with the ones kept (a new end date against the old
+The new values of a change are checked together with the ones kept (a new end date against the old
 start), the capacity never drops below the seats already taken (one conditional UPDATE,
 so an approval racing the change cannot slip past it), added seats go to the waitlist in
 its order, and a classroom class's session days follow its dates: days no longer inside
@@ -13,14 +14,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cakap_shared.auth import Principal
+from cakap_shared.db import paginate
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, case, delete, select, update
 
-from ..enrolment_logic import promote_next
 from ..extensions import db
-from ..models import Attendance, ClassSession, CourseClass
-from .attendance import weekdays
+from ..models import (
+    Attendance,
+    ClassSession,
+    Course,
+    CourseClass,
+    CourseStatus,
+    Enrolment,
+    EnrolmentStatus,
+)
+from . import clock, courses
+from .attendance import add_default_sessions, weekdays
+from .enrolment_rights import is_trainer_of
+from .enrolment_transitions import promote_next
+from .pages import list_page
 
 # The fields a class's PATCH may carry (all optional).
 FIELDS = (
@@ -34,6 +48,107 @@ FIELDS = (
     "enrolment_closes_on",
     "trainer_ids",
 )
+
+
+def _privileged(who: Principal) -> bool:
+    return who.is_admin or who.is_service
+
+
+def load(class_id: str, who: Principal) -> CourseClass:
+    """The class; a draft course's classes only for admins, services and its trainers; else 404."""
+    course_class = db.session.get(CourseClass, class_id)
+    if course_class is None or (
+        course_class.course.status == CourseStatus.DRAFT
+        and not (_privileged(who) or is_trainer_of(course_class, who))
+    ):
+        raise CakapError(404, "No class with this id.")
+    return course_class
+
+
+def listing(who: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """A page of classes, soonest first: of one course, open for enrolment today, of a trainer."""
+    stmt = select(CourseClass).join(Course, Course.id == CourseClass.course_id)
+    if not _privileged(who):
+        stmt = stmt.where(Course.status != CourseStatus.DRAFT)
+    if args.get("course_id"):
+        stmt = stmt.where(CourseClass.course_id == args["course_id"])
+    if args.get("year"):
+        year = args["year"]
+        stmt = stmt.where(
+            CourseClass.starts_on >= date(year, 1, 1),
+            CourseClass.starts_on <= date(year, 12, 31),
+        )
+    if args.get("open"):
+        today = clock.today()
+        stmt = stmt.where(
+            Course.status == CourseStatus.PUBLISHED,
+            CourseClass.enrolment_opens_on <= today,
+            CourseClass.enrolment_closes_on >= today,
+        )
+    rows = stmt.order_by(CourseClass.starts_on, CourseClass.name, CourseClass.id)
+    if args.get("trainer_id"):
+        # trainer_ids is a small JSON list: filter in Python over the (few) candidates.
+        items = [c for c in db.session.scalars(rows) if args["trainer_id"] in c.trainer_ids]
+        return list_page(items, args["page"], args["per_page"])
+    return paginate(db, rows, args["page"], args["per_page"])
+
+
+def roster(class_id: str, who: Principal, status: str | None) -> Select[Any]:
+    """Enrolled, completed and waitlisted learners (trainers of the class, admin, services)."""
+    course_class = load(class_id, who)
+    if not (_privileged(who) or is_trainer_of(course_class, who)):
+        raise CakapError(403, "Only the class's trainers and admins see its roster.")
+    shown = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED)
+    statuses = [status] if status else list(shown)
+    # Enrolled and completed learners first, then the waitlist (anything else last).
+    rank = {
+        EnrolmentStatus.ENROLLED: 0,
+        EnrolmentStatus.COMPLETED: 0,
+        EnrolmentStatus.WAITLISTED: 1,
+    }
+    order = case(rank, value=Enrolment.status, else_=2)
+    return (
+        select(Enrolment)
+        .where(Enrolment.class_id == course_class.id, Enrolment.status.in_(statuses))
+        .order_by(order, Enrolment.waitlisted_at, Enrolment.learner_name, Enrolment.id)
+    )
+
+
+def of_course(course_id: str, who: Principal) -> Select[Any]:
+    """The classes of a course `who` may see, soonest first."""
+    course = courses.load(course_id, who)
+    return (
+        select(CourseClass)
+        .where(CourseClass.course_id == course.id)
+        .order_by(CourseClass.starts_on, CourseClass.name)
+    )
+
+
+def open_class(course_id: str, who: Principal, body: dict[str, Any]) -> CourseClass:
+    """Open a class of a draft or published course, with its default session days."""
+    course = courses.load(course_id, who)
+    if course.status == CourseStatus.ARCHIVED:
+        raise CakapError(409, f"Course {course.code} is archived: it gets no new classes.")
+    opens = body.pop("enrolment_opens_on", None) or min(clock.today(), body["starts_on"])
+    closes = body.pop("enrolment_closes_on", None) or body["starts_on"]
+    if closes < opens:
+        raise CakapError(
+            422,
+            "enrolment_closes_on: enrolment closes before it opens",
+            errors={"enrolment_closes_on": ["enrolment closes before it opens"]},
+        )
+    course_class = CourseClass(
+        course_id=course.id,
+        enrolment_opens_on=opens,
+        enrolment_closes_on=closes,
+        seats_taken=0,
+        **body,
+    )
+    db.session.add(course_class)
+    db.session.flush()
+    add_default_sessions(course_class)
+    db.session.commit()
+    return course_class
 
 
 def _invalid(field: str, message: str) -> CakapError:
@@ -51,9 +166,10 @@ def _check_dates(merged: dict[str, Any]) -> None:
         raise _invalid("enrolment_closes_on", "enrolment closes after the class ends")
 
 
-def update_class(course_class: CourseClass, body: dict[str, Any], actor: str) -> CourseClass:
+def update_class(class_id: str, who: Principal, body: dict[str, Any]) -> CourseClass:
     """Apply `body` to the class (admin), in one transaction; 409/422 name the field."""
-    if course_class.course.status == "archived":
+    course_class = load(class_id, who)
+    if course_class.course.status == CourseStatus.ARCHIVED:
         raise CakapError(
             409,
             f"Course {course_class.course.code} is archived: its classes are kept as they were.",
@@ -91,7 +207,7 @@ def update_class(course_class: CourseClass, body: dict[str, Any], actor: str) ->
         while promote_next(course_class.id):
             pass
     db.session.commit()
-    audit("class.updated", actor=actor, class_id=course_class.id, fields=sorted(body))
+    audit("class.updated", actor=who.id, class_id=course_class.id, fields=sorted(body))
     db.session.refresh(course_class)
     return course_class
 

@@ -9,6 +9,8 @@ a plan as they read that person's enrolments (team_filter: personnel's line of s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cakap_shared.auth import Principal
 from cakap_shared.db import utcnow
 from cakap_shared.http import ServiceUnavailable
@@ -17,9 +19,9 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clients
+from ..clients import personnel
 from ..extensions import db
-from ..models import Course, DevelopmentPlan, DevelopmentPlanItem
+from ..models import Course, CourseStatus, DevelopmentPlan, DevelopmentPlanItem
 
 # A plan is a year's intention, not a catalogue: a handful of courses the supervisor can weigh.
 MAX_ITEMS = 10
@@ -35,7 +37,7 @@ def _in_line(plan: DevelopmentPlan, who: Principal) -> bool:
     if not who.has_role("supervisor"):
         return False
     try:
-        return who.id in clients.supervisor_ids(plan.person_id)
+        return who.id in personnel.supervisor_ids(plan.person_id)
     except ServiceUnavailable as exc:
         raise CakapError(
             503, "Personnel is unavailable, so the line of supervisors cannot be read."
@@ -75,9 +77,14 @@ def _editable(plan: DevelopmentPlan) -> None:
         )
 
 
-def list_plans(
-    who: Principal, scope: str, year: int | None, status: str | None
-) -> list[DevelopmentPlan]:
+@dataclass
+class PlanList:
+    """Plans the caller may read."""
+
+    items: list[DevelopmentPlan]
+
+
+def list_plans(who: Principal, scope: str, year: int | None, status: str | None) -> PlanList:
     """Mine; a supervisor's team's (the plans they decide); everyone's for admins."""
     stmt = select(DevelopmentPlan)
     if scope == "all":
@@ -94,7 +101,7 @@ def list_plans(
     if status:
         stmt = stmt.where(DevelopmentPlan.status == status)
     stmt = stmt.order_by(DevelopmentPlan.year.desc(), DevelopmentPlan.person_name).limit(500)
-    return list(db.session.scalars(stmt))
+    return PlanList(list(db.session.scalars(stmt)))
 
 
 def create(who: Principal, year: int) -> DevelopmentPlan:
@@ -141,7 +148,7 @@ def add_course(plan_id: str, who: Principal, course_id: str, note: str | None) -
     course = db.session.get(Course, course_id)
     if course is None:
         raise _course_error("no such course", "unknown-course")
-    if course.status != "published":
+    if course.status != CourseStatus.PUBLISHED:
         raise _course_error("the course is not published", "course-not-published")
     if any(item.course_id == course_id for item in plan.items):
         raise _course_error("the course is already in the plan", "plan-duplicate-course")

@@ -257,7 +257,7 @@ def upgrade():
     create_search_index()
 
 
-# Full-text search over courses (catalog_service/search.py queries it).
+# Full-text search over courses (catalog_service/domain/search.py queries it).
 # SQLite: an FTS5 external-content table over courses' rowid, kept in sync by triggers.
 # PostgreSQL: a generated tsvector column ('simple' config: the content is Indonesian) + GIN.
 SQLITE_SEARCH = [

@@ -8,7 +8,7 @@ from cakap_shared.http import ServiceClient, ServiceUnavailable, quoted_path
 from flask import current_app
 
 
-def personnel() -> ServiceClient:
+def client() -> ServiceClient:
     """The personnel client, made once per app."""
     client = current_app.extensions.get("catalog_personnel_client")
     if client is None:
@@ -30,7 +30,7 @@ def _items(answer: Any) -> list[dict[str, Any]]:
 
 def competency_gaps(person_id: str) -> list[dict[str, Any]] | None:
     """[{code, required, current, gap}] of the person; None when personnel knows no such person."""
-    answer = personnel().get_json(quoted_path("/api/v1/people/{}/competency-gaps", person_id))
+    answer = client().get_json(quoted_path("/api/v1/people/{}/competency-gaps", person_id))
     if answer is None:
         return None
     gaps = []
@@ -51,5 +51,5 @@ def competency_gaps(person_id: str) -> list[dict[str, Any]] | None:
 
 def supervisor_ids(person_id: str) -> list[str]:
     """Ids of the person's supervisors, direct one first."""
-    answer = personnel().get_json(quoted_path("/api/v1/people/{}/supervisors", person_id))
+    answer = client().get_json(quoted_path("/api/v1/people/{}/supervisors", person_id))
     return [str(i.get("id")) for i in _items(answer)]

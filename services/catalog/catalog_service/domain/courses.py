@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.auth import Principal
@@ -9,9 +10,8 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import Select, exists, or_, select
 
-from . import clock, search
-from .extensions import db, events
-from .models import (
+from ..extensions import db, events
+from ..models import (
     CLASSROOM_FORMS,
     COURSE_FORMS,
     DEFAULT_MIN_ATTENDANCE,
@@ -20,14 +20,24 @@ from .models import (
     CourseClass,
     CourseCompetency,
     CourseModule,
+    CourseStatus,
     Provider,
 )
+from . import clock, search
+
+
+class CourseAction(StrEnum):
+    """What an admin does to a course's status."""
+
+    PUBLISH = "publish"
+    ARCHIVE = "archive"
+
 
 # (status, action) -> new status; anything else is a 409.
-COURSE_TRANSITIONS: dict[tuple[str, str], str] = {
-    ("draft", "publish"): "published",
-    ("draft", "archive"): "archived",
-    ("published", "archive"): "archived",
+COURSE_TRANSITIONS: dict[tuple[CourseStatus, CourseAction], CourseStatus] = {
+    (CourseStatus.DRAFT, CourseAction.PUBLISH): CourseStatus.PUBLISHED,
+    (CourseStatus.DRAFT, CourseAction.ARCHIVE): CourseStatus.ARCHIVED,
+    (CourseStatus.PUBLISHED, CourseAction.ARCHIVE): CourseStatus.ARCHIVED,
 }
 # What may still change once learners can see and enrol in the course.
 EDITABLE_WHEN_PUBLISHED = frozenset({"title", "description", "provider_id", "cost_per_participant"})
@@ -35,9 +45,16 @@ EDITABLE_WHEN_PUBLISHED = frozenset({"title", "description", "provider_id", "cos
 
 def visible(course: Course | None, who: Principal) -> Course:
     """Published and archived courses for everyone signed in; drafts for admins; else 404."""
-    if course is None or (course.status == "draft" and not (who.is_admin or who.is_service)):
+    if course is None or (
+        course.status == CourseStatus.DRAFT and not (who.is_admin or who.is_service)
+    ):
         raise CakapError(404, "No course with this id.")
     return course
+
+
+def load(course_id: str, who: Principal) -> Course:
+    """The course if `who` may see it (see visible); else 404."""
+    return visible(db.session.get(Course, course_id), who)
 
 
 def check_form(value: str | None) -> None:
@@ -119,18 +136,19 @@ def create(body: dict[str, Any]) -> Course:
         body["form"] = "e_learning" if body.get("module_ids") else "klasikal"
     if "min_attendance_percent" not in body and body["form"] in CLASSROOM_FORMS:
         body["min_attendance_percent"] = DEFAULT_MIN_ATTENDANCE
-    course = Course(status="draft")
+    course = Course(status=CourseStatus.DRAFT)
     apply_fields(course, body)
     db.session.add(course)
     db.session.commit()
     return course
 
 
-def update(course: Course, body: dict[str, Any]) -> Course:
+def update(course_id: str, who: Principal, body: dict[str, Any]) -> Course:
     """Edit a draft freely; a published course only in EDITABLE_WHEN_PUBLISHED; archived never."""
-    if course.status == "archived":
+    course = load(course_id, who)
+    if course.status == CourseStatus.ARCHIVED:
         raise CakapError(409, "An archived course cannot be changed.")
-    if course.status == "published":
+    if course.status == CourseStatus.PUBLISHED:
         locked = sorted(set(body) - EDITABLE_WHEN_PUBLISHED)
         if locked:
             raise CakapError(
@@ -153,8 +171,9 @@ def update(course: Course, body: dict[str, Any]) -> Course:
     return course
 
 
-def transition(course: Course, action: str) -> Course:
+def transition(course_id: str, who: Principal, action: CourseAction) -> Course:
     """publish / archive, with their events, in one transaction."""
+    course = load(course_id, who)
     new = COURSE_TRANSITIONS.get((course.status, action))
     if new is None:
         raise CakapError(
@@ -163,22 +182,23 @@ def transition(course: Course, action: str) -> Course:
             current_status=course.status,
         )
     course.status = new
-    if new == "published":
+    if new == CourseStatus.PUBLISHED:
         course.published_at = utcnow()
-    events.publish(
-        f"course.{new}",
-        {
-            "course_id": course.id,
-            "code": course.code,
-            "title": course.title,
-            "module_ids": course.module_ids,
-            "pre_test_id": course.pre_test_id,
-            "post_test_id": course.post_test_id,
-        },
-        course.id,
-    )
+    events.publish(f"course.{new}", published_event(course), course.id)
     db.session.commit()
     return course
+
+
+def published_event(course: Course) -> dict[str, Any]:
+    """The course.published / course.archived v1 data (docs/events.md)."""
+    return {
+        "course_id": course.id,
+        "code": course.code,
+        "title": course.title,
+        "module_ids": course.module_ids,
+        "pre_test_id": course.pre_test_id,
+        "post_test_id": course.post_test_id,
+    }
 
 
 def open_class_exists() -> Any:
@@ -207,7 +227,28 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         if args.get("status"):
             stmt = stmt.where(Course.status == args["status"])
     else:
-        stmt = stmt.where(Course.status == "published")
+        stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
+    stmt = _filtered(stmt, args)
+    words = search.terms(args.get("q"))
+    rank = None
+    code = search.code_key(args.get("q"))
+    if code:
+        stmt = stmt.where(search.code_matches(Course.code, code))
+    elif args.get("q") is not None and args["q"].strip():
+        if not words:
+            return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
+        stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
+    sort = args.get("sort") or ("relevance" if rank is not None else "title")
+    if sort == "relevance" and rank is not None:
+        return stmt.order_by(rank, Course.title, Course.id)
+    column = {"jp": Course.jp, "-jp": Course.jp.desc(), "-title": Course.title.desc()}.get(
+        sort, Course.title
+    )
+    return stmt.order_by(column, Course.id)
+
+
+def _filtered(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
+    """The list's filters: competency, form, module, test, provider, JP range, open class."""
     if args.get("competency"):
         codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
         # IN (uncorrelated) lets both databases start from the competency_code index.
@@ -242,19 +283,4 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
         stmt = stmt.where(Course.id.in_(open_class_course_ids()))
     elif args.get("has_open_class") is False:
         stmt = stmt.where(Course.id.not_in(open_class_course_ids()))
-    words = search.terms(args.get("q"))
-    rank = None
-    code = search.code_key(args.get("q"))
-    if code:
-        stmt = stmt.where(search.code_matches(Course.code, code))
-    elif args.get("q") is not None and args["q"].strip():
-        if not words:
-            return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
-        stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
-    sort = args.get("sort") or ("relevance" if rank is not None else "title")
-    if sort == "relevance" and rank is not None:
-        return stmt.order_by(rank, Course.title, Course.id)
-    column = {"jp": Course.jp, "-jp": Course.jp.desc(), "-title": Course.title.desc()}.get(
-        sort, Course.title
-    )
-    return stmt.order_by(column, Course.id)
+    return stmt

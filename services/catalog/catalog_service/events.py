@@ -11,9 +11,16 @@ from typing import Any
 from cakap_shared.events import EventRejected
 from sqlalchemy import select, update
 
-from .enrolment_logic import maybe_complete
+from .domain.enrolment_transitions import maybe_complete
 from .extensions import db, events
-from .models import ACTIVE_STATUSES, Course, CourseModule, Enrolment, ModuleCompletion
+from .models import (
+    ACTIVE_STATUSES,
+    Course,
+    CourseModule,
+    Enrolment,
+    EnrolmentStatus,
+    ModuleCompletion,
+)
 
 
 def _text(data: dict[str, Any], name: str) -> str:
@@ -33,7 +40,7 @@ def on_module_completed(envelope: dict[str, Any]) -> None:
         .join(CourseModule, CourseModule.course_id == Enrolment.course_id)
         .where(
             Enrolment.learner_id == learner_id,
-            Enrolment.status == "enrolled",
+            Enrolment.status == EnrolmentStatus.ENROLLED,
             CourseModule.module_id == module_id,
         )
     ).all()
@@ -56,7 +63,7 @@ def on_assessment_passed(envelope: dict[str, Any]) -> None:
         .join(Course, Course.id == Enrolment.course_id)
         .where(
             Enrolment.learner_id == learner_id,
-            Enrolment.status == "enrolled",
+            Enrolment.status == EnrolmentStatus.ENROLLED,
             Course.post_test_id == assessment_id,
         )
     ).all()
