@@ -9,12 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from cakap_shared.testing import (
-    bearer,
-    empty_tables,
-    migrated_app,
-    mint_token,
-)
+from cakap_shared.testing import Cast, Persona, empty_tables, migrated_app
 from catalog_service import create_app
 from catalog_service.extensions import db
 from flask import Flask
@@ -61,51 +56,38 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, date]:
     return state
 
 
-@pytest.fixture(scope="session")
+CALLERS = Cast(
+    admin=Persona(ADMIN, ("admin",), {"name": "Admin BKPSDM"}),
+    learner=Persona(
+        LEARNER,
+        ("asn",),
+        {"name": "Nyimas Ayu Lestari", "unit_code": UNIT, "supervisor_id": SUPERVISOR},
+    ),
+    supervisor=Persona(
+        SUPERVISOR,
+        ("asn", "supervisor"),
+        {"name": "Rizal Effendi", "unit_code": UNIT, "supervisor_id": None},
+    ),
+    other_asn=Persona(
+        OTHER_ASN,
+        ("asn",),
+        {"name": "Budi Santoso", "unit_code": OTHER_UNIT, "supervisor_id": OTHER_SUPERVISOR},
+    ),
+    other_supervisor=Persona(
+        OTHER_SUPERVISOR,
+        ("asn", "supervisor"),
+        {"name": "Siti Aminah", "unit_code": OTHER_UNIT, "supervisor_id": None},
+    ),
+    trainer=Persona(TRAINER, ("trainer",), {"name": "Widyaiswara"}),
+    other_trainer=Persona(OTHER_TRAINER, ("trainer",), {"name": "Lain"}),
+    service=Persona("service:elearning", ("service",), audience="catalog"),
+)
+
+
+@pytest.fixture
 def who() -> dict[str, dict[str, str]]:
-    """Authorization headers per role, minted once (signing loads the key each time)."""
-    return {
-        "admin": bearer(mint_token(ADMIN, ["admin"], name="Admin BKPSDM")),
-        "learner": bearer(
-            mint_token(
-                LEARNER,
-                ["asn"],
-                name="Nyimas Ayu Lestari",
-                unit_code=UNIT,
-                supervisor_id=SUPERVISOR,
-            )
-        ),
-        "supervisor": bearer(
-            mint_token(
-                SUPERVISOR,
-                ["asn", "supervisor"],
-                name="Rizal Effendi",
-                unit_code=UNIT,
-                supervisor_id=None,
-            )
-        ),
-        "other_asn": bearer(
-            mint_token(
-                OTHER_ASN,
-                ["asn"],
-                name="Budi Santoso",
-                unit_code=OTHER_UNIT,
-                supervisor_id=OTHER_SUPERVISOR,
-            )
-        ),
-        "other_supervisor": bearer(
-            mint_token(
-                OTHER_SUPERVISOR,
-                ["asn", "supervisor"],
-                name="Siti Aminah",
-                unit_code=OTHER_UNIT,
-                supervisor_id=None,
-            )
-        ),
-        "trainer": bearer(mint_token(TRAINER, ["trainer"], name="Widyaiswara")),
-        "other_trainer": bearer(mint_token(OTHER_TRAINER, ["trainer"], name="Lain")),
-        "service": bearer(mint_token("service:elearning", ["service"], audience="catalog")),
-    }
+    """Authorization headers per caller (the shared helper re-mints a token near its expiry)."""
+    return {name: CALLERS(name) for name in CALLERS.people}
 
 
 class CatalogDriver:
