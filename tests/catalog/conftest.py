@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from cakap_shared.testing import Cast, Persona, empty_tables, migrated_app
+from cakap_shared.testing import Cast, FakeClock, Persona, empty_tables, migrated_app
 from catalog_service import create_app
 from catalog_service.extensions import db
 from flask import Flask
@@ -47,13 +47,13 @@ OTHER_UNIT = "BAPPEDA"
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch) -> dict[str, date]:
-    """A controllable 'today' for enrolment windows: clock["today"] = date(...)."""
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A controllable 'today' for enrolment windows: clock.set(date(...))."""
     from catalog_service.domain import clock as clock_module
 
-    state = {"today": TODAY}
-    monkeypatch.setattr(clock_module, "today", lambda: state["today"])
-    return state
+    fake = FakeClock()
+    fake.set(TODAY)
+    return fake.install(monkeypatch, clock_module)
 
 
 CALLERS = Cast(

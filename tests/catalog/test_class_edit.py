@@ -118,7 +118,7 @@ def test_session_days_follow_new_dates_of_a_classroom_class(cat):
 
 def test_dates_that_leave_out_an_attended_day_are_refused(cat, people, clock):
     course = cat.course(form="klasikal", min_attendance_percent=80)
-    clock["today"] = people.today - timedelta(days=8)
+    clock.set(people.today - timedelta(days=8))
     klass = cat.klass(
         course["id"],
         starts_on=(people.today - timedelta(days=7)).isoformat(),
@@ -128,7 +128,7 @@ def test_dates_that_leave_out_an_attended_day_are_refused(cat, people, clock):
     )
     e = cat.request(klass["id"])
     cat.ok(cat.act(e["id"], "approve"))
-    clock["today"] = people.today
+    clock.set(people.today)
     first_day = klass["starts_on"]
     cat.ok(
         cat.client.put(

@@ -33,9 +33,9 @@ def past_open(clock, people):
     """Enrol while the window is open, then let the clock run past the class."""
 
     def enrol(cat, course, **kw):
-        clock["today"] = people.today - timedelta(days=8)
+        clock.set(people.today - timedelta(days=8))
         out = _enrolled(cat, course, **_past_class(people), **kw)
-        clock["today"] = people.today
+        clock.set(people.today)
         return out
 
     return enrol
@@ -158,10 +158,10 @@ def test_blended_needs_modules_and_post_test_too(cat, people, past_open):
 def test_complete_class_completes_only_those_meeting_the_rule(cat, people, past_open, clock):
     course = cat.course(form="klasikal", min_attendance_percent=80)
     klass, first = past_open(cat, course)
-    clock["today"] = people.today - timedelta(days=8)
+    clock.set(people.today - timedelta(days=8))
     second = cat.request(klass["id"], as_="other_asn")
     cat.ok(cat.act(second["id"], "approve"))
-    clock["today"] = people.today
+    clock.set(people.today)
     url = f"/api/v1/classes/{klass['id']}"
     trainer = cat.who["trainer"]
     for s in cat.ok(cat.client.get(f"{url}/sessions", headers=trainer))["items"]:

@@ -40,7 +40,7 @@ def test_request_contract(cat, who, klass, people):
     ],
 )
 def test_request_outside_window(cat, who, klass, clock, today, words, code):
-    clock["today"] = today
+    clock.set(today)
     r = cat.client.post(
         "/api/v1/enrolments", json={"class_id": klass["id"]}, headers=who["learner"]
     )

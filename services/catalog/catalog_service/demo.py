@@ -13,10 +13,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import click
+from cakap_shared import demo
 from cakap_shared.db import utcnow
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .domain import clock
@@ -397,10 +395,4 @@ def _pending_request(today: Any) -> None:
     )
 
 
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo data set into an empty database (never in production)."""
-    if current_app.config.get("CAKAP_ENV") == "production":
-        raise click.ClickException("demo data is never loaded in production")
-    click.echo("catalog: demo data loaded" if seed_demo() else "catalog: not empty, skipped")
+seed_demo_command = demo.seed_demo_command("catalog", seed_demo)
