@@ -224,11 +224,12 @@ def solve(
     # The LP-guided greedy after the LP looks at fewer pairs: half greedy's time is kept back.
     reserve = 0.5 * (time.monotonic() - begun)
     if hint is not None:
+        # The earlier plan, then greedy on the rest: a re-solve with a new pin or a larger
+        # budget starts from it, and every pair is checked against the rules on the way in.
         known = set(pairs)
-        usable = [p for p in hint if p in known]
-        # An earlier plan may break a pin added since: then it is no candidate.
-        if evaluate(problem, usable) > evaluate(problem, best) and not violations(problem, usable):
-            best = usable
+        extended = greedy(problem, pairs, first=[p for p in hint if p in known])
+        if evaluate(problem, extended) > evaluate(problem, best):
+            best = extended
     form = _linear_form(problem, pairs)
     notes: list[str] = []
     bound = upper_bound(problem)
@@ -243,11 +244,14 @@ def solve(
                 f"{unsolved} of the LP's blocks of people did not finish in time: the bound "
                 "counts their people's every pair at full value"
             )
-        # The LP's whole assignments, then greedy on the pairs the LP uses or prices at no
-        # loss (the others cost more than they bring at the LP's prices): often better than
-        # greedy alone, and far quicker than greedy over every pair.
-        worth = [pair for j, pair in enumerate(pairs) if values[j] > 1e-6 or slack[j] >= -1e-6]
-        rounded = greedy(problem, worth, first=_by_value(form, values))
+        # The LP's whole assignments, then greedy on the rest: often better than greedy
+        # alone. Short of time, the rest is only the pairs the LP uses or prices at no loss
+        # (the others cost more than they bring at the LP's prices): far quicker, a little
+        # worse (city: 843,950 against 852,660 over every pair).
+        rest = pairs
+        if deadline - time.monotonic() < 2 * reserve:
+            rest = [p for j, p in enumerate(pairs) if values[j] > 1e-6 or slack[j] >= -1e-6]
+        rounded = greedy(problem, rest, first=_by_value(form, values))
         if evaluate(problem, rounded) > evaluate(problem, best):
             best = rounded
         fixed_zero, fixed_one = _fixings(form, slack, lp_bound, evaluate(problem, best))
