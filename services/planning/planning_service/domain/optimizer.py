@@ -23,7 +23,17 @@ from ortools.linear_solver import linear_solver_pb2
 from ortools.linear_solver.python import model_builder_helper as mb_helper
 from ortools.sat.python import cp_model
 
-from .model import Offer, Pair, Problem, evaluate, levels_after, spent, upper_bound, violations
+from .model import (
+    Offer,
+    Pair,
+    Problem,
+    evaluate,
+    levels_after,
+    person_bounds,
+    spent,
+    upper_bound,
+    violations,
+)
 
 
 @dataclass
@@ -309,6 +319,7 @@ class _Form:
     limits: list[int] = field(default_factory=list)
     steps: list[tuple[str, str, int]] = field(default_factory=list)
     owner: list[int] = field(default_factory=list)  # per column: the person's number
+    caps: list[int] = field(default_factory=list)  # per person: the most they can be worth
     shared: int = 0  # the first rows (budget, seats) are shared by people; the rest each one's
 
     def row(self, columns: list[int], coefs: list[int], limit: int) -> None:
@@ -349,6 +360,8 @@ def _linear_form(problem: Problem, pairs: list[Pair]) -> _Form:
     form.shared = len(form.limits)
     number = {person_id: n for n, person_id in enumerate(by_person)}
     form.owner = [number[person_id] for person_id, _ in pairs]
+    worth = person_bounds(problem)
+    form.caps = [worth[person_id] for person_id in by_person]
     for person_id, columns in by_person.items():
         person = problem.person_by_id[person_id]
         mine = [offers[j] for j in columns]
@@ -494,7 +507,21 @@ def _relax(
     objective, lower = arrays.objective, arrays.lower
     slack = objective - np.bincount(columns, weights=terms, minlength=n)
     best = np.where(slack > 0, slack, slack * lower)
-    total = float(duals @ limits) + float(best.sum())
+    # The bound splits per person given the shared prices: each person's part (own duals
+    # times limits, plus their columns' best) bounds what they can add, and so does their
+    # model-free worth; the smaller counts. It matters most for blocks cut off by time.
+    people = len(form.caps)
+    own_rows = owner[columns[starts[form.shared : m]]]
+    part = np.bincount(owner, weights=best, minlength=people) + np.bincount(
+        own_rows, weights=duals[form.shared :] * limits[form.shared :], minlength=people
+    )
+    caps = np.asarray(form.caps, dtype=np.float64)
+    total = float(duals[: form.shared] @ limits[: form.shared]) + float(
+        np.minimum(part, caps).sum()
+    )
+    # Reduced-cost fixing reads slack as what forcing a column costs the bound: true only
+    # where the person's own part counted, so capped people's columns are never fixed.
+    slack = np.where(part[owner] <= caps[owner], slack, 0.0)
     scale = float(np.abs(duals * limits).sum() + np.abs(objective).sum() + np.abs(terms).sum())
     margin = 1e-9 * scale + 1e-6
     return math.floor(total + margin), values, slack, unsolved
@@ -605,11 +632,11 @@ def _fixings(
 ) -> tuple[set[int], set[int]]:
     """Columns every plan better than `incumbent` has at 0, and those it has at 1.
 
-    Forcing a column against its reduced cost lowers the certified bound by |slack|; when
-    that leaves no room for a plan worth incumbent + 1, the column is fixed (reduced-cost
-    fixing). Half a unit of slack is kept for the float error of the certificate.
+    Forcing a column against its reduced cost lowers the certificate (before flooring, at
+    most `bound` + 1) by |slack|; below incumbent + 1 no better plan is left, so the column
+    is fixed (reduced-cost fixing). `bound` includes the certificate's float margin.
     """
-    room = bound - incumbent - 1 + 0.5
+    room = bound - incumbent
     lower = np.asarray(form.lower)
     zero = np.flatnonzero((slack < -room) & (lower == 0))
     one = np.flatnonzero((slack > room) & (lower == 0))
