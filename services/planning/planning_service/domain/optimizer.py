@@ -252,7 +252,7 @@ def solve(
         if unsolved:
             notes.append(
                 f"{unsolved} of the LP's blocks of people did not finish in time: the bound "
-                "counts their people's every pair at full value"
+                "counts their people at what they could be worth with no budget or seats"
             )
         # The LP's whole assignments, then greedy on the rest: often better than greedy
         # alone. Short of time, the rest is only the pairs the LP uses or prices at no loss
