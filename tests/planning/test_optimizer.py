@@ -261,3 +261,12 @@ def test_a_binding_budget_gives_a_bound_below_the_model_free_one() -> None:
     problem = instance(rng, 120, 30, budget=20_000_000)
     found = solve(problem, time_limit=5)
     assert found.objective <= found.bound < upper_bound(problem)
+
+
+def test_no_pair_left_is_an_empty_optimal_plan_without_notes() -> None:
+    offer = Offer("k", "C", 0, 1, date(2027, 1, 4), date(2027, 1, 4), {"K1": 2})
+    person = Person("p", {"K1": (0, 2)})
+    problem = Problem([person], [offer], Rules(budget=0), forbidden={("p", "k")})
+    found = solve(problem, time_limit=2)
+    assert (found.status, found.chosen, found.objective, found.bound) == ("optimal", [], 0, 0)
+    assert found.notes == []

@@ -243,7 +243,10 @@ def solve(
     form = _linear_form(problem, pairs)
     notes: list[str] = []
     bound = upper_bound(problem)
-    relaxed = _relax(form, deadline - reserve, evaluate(problem, best))
+    # Nothing to bound when greedy already reaches the model-free bound (or there is no pair).
+    relaxed = None
+    if evaluate(problem, best) < bound:
+        relaxed = _relax(form, deadline - reserve, evaluate(problem, best))
     fixed_zero: set[int] = set()
     fixed_one: set[int] = set()
     if relaxed is not None:
@@ -265,7 +268,7 @@ def solve(
         if evaluate(problem, rounded) > evaluate(problem, best):
             best = rounded
         fixed_zero, fixed_one = _fixings(form, slack, lp_bound, evaluate(problem, best))
-    else:
+    elif evaluate(problem, best) < bound:
         notes.append("the LP relaxation did not finish in time: the bound ignores budget and seats")
     status = "feasible"
     incumbent = evaluate(problem, best)
@@ -458,11 +461,13 @@ def _relax(
     it, never make it false. The sum is taken in float64 with a margin far above its
     rounding error, then floored (plan values are integers).
     """
-    arrays = _Arrays.of(form)
     n, m = len(form.objective), len(form.limits)
+    if n == 0:  # no pair to decide: nothing can be gained
+        return 0, np.zeros(0), np.zeros(0), 0
+    arrays = _Arrays.of(form)
     starts, rows, columns = arrays.starts, arrays.rows, arrays.columns
     coefs, limits, owner = arrays.coefs, arrays.limits, arrays.owner
-    people = int(owner.max()) + 1 if n else 0
+    people = int(owner.max()) + 1
     blocks = max(round(people / BLOCK_PEOPLE), 1)
     block_of_column = owner % blocks  # people dealt round-robin: blocks alike
     block_of_row = np.full(m, -1)
