@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from datetime import date, timedelta
 
 import pytest
-from planning_service.domain.model import Offer, Person, Problem, Rules, evaluate, violations
+from planning_service.domain import optimizer
+from planning_service.domain.model import (
+    Offer,
+    Person,
+    Problem,
+    Rules,
+    evaluate,
+    upper_bound,
+    violations,
+)
 from planning_service.domain.optimizer import greedy, solve
 
 CODES = ["K1", "K2", "K3", "K4"]
@@ -180,3 +190,83 @@ def test_rules_are_checked_one_by_one() -> None:
     assert any("holds 2" in v for v in violations(problem, [("p", "a"), ("q", "a")]))
     shorter = Problem([p], [a, c], Rules(budget=9_000_000, max_days_away=5))
     assert any("days" in v for v in violations(shorter, [("p", "a"), ("p", "c")]))
+
+
+def medium_instances(count: int, seed: int) -> list[Problem]:
+    """Instances too big for brute force, small enough for the exact search."""
+    rng = random.Random(seed)
+    return [instance(rng, rng.randint(30, 60), rng.randint(10, 20)) for _ in range(count)]
+
+
+@pytest.mark.parametrize("people_per_block", [1, 3, 1_000])
+def test_lp_bound_holds_however_people_are_split(monkeypatch, people_per_block: int) -> None:
+    # Blocks of one person put every budget and seat price through the averaging and the
+    # subgradient steps: the certified bound must still hold against brute force.
+    monkeypatch.setattr(optimizer, "BLOCK_PEOPLE", people_per_block)
+    for problem in small_instances(15):
+        pairs = problem.candidates()
+        form = optimizer._linear_form(problem, pairs)
+        relaxed = optimizer._relax(form, time.monotonic() + 30, 0)
+        assert relaxed is not None
+        bound, _, _, unsolved = relaxed
+        assert unsolved == 0
+        assert brute_force(problem) <= bound
+
+
+@pytest.mark.parametrize("people_per_block", [1, 1_000])
+def test_exact_with_blocks_and_fixing(monkeypatch, people_per_block: int) -> None:
+    # Reduced-cost fixing from a looser (block) LP must never cut off the optimum.
+    monkeypatch.setattr(optimizer, "BLOCK_PEOPLE", people_per_block)
+    for problem in small_instances(15):
+        found = solve(problem, time_limit=5)
+        assert found.status == "optimal"
+        assert found.objective == brute_force(problem) == found.bound
+
+
+def test_bound_and_status_are_honest() -> None:
+    for problem in medium_instances(8, 23):
+        found = solve(problem, time_limit=3)
+        assert found.objective <= found.bound <= upper_bound(problem)
+        assert (found.status == "optimal") == (found.bound == found.objective)
+        assert found.objective == evaluate(problem, found.chosen)
+        assert not violations(problem, found.chosen)
+
+
+def test_without_the_exact_search_the_lp_guided_plan_is_kept(monkeypatch) -> None:
+    # What large plans get: no CP-SAT, the LP-guided plan, the LP bound, said in a note.
+    monkeypatch.setattr(optimizer, "SEARCH_MAX_COLUMNS", 0)
+    monkeypatch.setattr(optimizer, "BLOCK_PEOPLE", 10)
+    for problem in medium_instances(8, 31):
+        found = solve(problem, time_limit=3)
+        floor = evaluate(problem, greedy(problem))
+        assert found.objective >= floor
+        assert found.objective <= found.bound <= upper_bound(problem)
+        assert found.status in ("optimal", "feasible")
+        assert (found.status == "optimal") == (found.bound == found.objective)
+        assert not violations(problem, found.chosen)
+        if found.status == "feasible":
+            assert any("exact search" in note for note in found.notes)
+
+
+def test_no_time_for_the_lp_falls_back_to_the_model_free_bound() -> None:
+    problem = medium_instances(1, 41)[0]
+    form = optimizer._linear_form(problem, problem.candidates())
+    assert optimizer._relax(form, time.monotonic() - 1, 0) is None
+
+
+def test_a_binding_budget_gives_a_bound_below_the_model_free_one() -> None:
+    # Not a benchmark: one fixed instance where the LP bound must beat the model-free
+    # one by far (the budget binds) and stay above the plan.
+    rng = random.Random(3)
+    problem = instance(rng, 120, 30, budget=20_000_000)
+    found = solve(problem, time_limit=5)
+    assert found.objective <= found.bound < upper_bound(problem)
+
+
+def test_no_pair_left_is_an_empty_optimal_plan_without_notes() -> None:
+    offer = Offer("k", "C", 0, 1, date(2027, 1, 4), date(2027, 1, 4), {"K1": 2})
+    person = Person("p", {"K1": (0, 2)})
+    problem = Problem([person], [offer], Rules(budget=0), forbidden={("p", "k")})
+    found = solve(problem, time_limit=2)
+    assert (found.status, found.chosen, found.objective, found.bound) == ("optimal", [], 0, 0)
+    assert found.notes == []

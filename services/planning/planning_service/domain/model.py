@@ -172,20 +172,26 @@ class Problem:
 def upper_bound(problem: Problem) -> int:
     """A bound no plan can beat: every gap closed as far as any class reaches, every
     mandatory course with a class attended (budget, seats and limits ignored)."""
+    return sum(person_bounds(problem).values())
+
+
+def person_bounds(problem: Problem) -> dict[str, int]:
+    """upper_bound() person by person: the most each one can add to any plan."""
     best: dict[str, int] = defaultdict(int)
     courses = {o.course_code for o in problem.offers}
     for offer in problem.offers:
         for code, level in offer.levels.items():
             best[code] = max(best[code], level)
-    total = 0
+    found = {}
     for person in problem.people:
         levels = sum(
             max(min(best.get(code, 0), required) - current, 0)
             for code, (current, required) in person.gaps.items()
         )
-        total += problem.weight(person) * levels
-        total += problem.rules.weight_mandatory * len(person.mandatory & courses)
-    return total
+        found[person.id] = problem.weight(person) * levels + problem.rules.weight_mandatory * len(
+            person.mandatory & courses
+        )
+    return found
 
 
 def levels_after(problem: Problem, chosen: Iterable[Pair]) -> dict[str, dict[str, int]]:
