@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.linear_solver import linear_solver_pb2
+import ortools.linear_solver.linear_solver_pb2 as linear_solver_pb2
 from ortools.linear_solver.python import model_builder_helper as mb_helper
 from ortools.sat.python import cp_model
 
@@ -703,13 +703,13 @@ def _search(
     # two-worker portfolio on two cores (measured: optimal vs 23 % gap at 300 x 60).
     solver.parameters.linearization_level = 2
     solver.parameters.random_seed = seed
-    code = solver.solve(model)
-    if code == cp_model.INFEASIBLE:
+    outcome = solver.solve(model)
+    if outcome == cp_model.INFEASIBLE:
         return [], True, -1
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if outcome not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return [], False, upper_bound(problem)
     plan = [pair for j, pair in enumerate(form.pairs) if j in var and solver.value(var[j])]
-    return plan, code == cp_model.OPTIMAL, int(solver.best_objective_bound + 1e-6)
+    return plan, outcome == cp_model.OPTIMAL, int(solver.best_objective_bound + 1e-6)
 
 
 def budget_margins(
