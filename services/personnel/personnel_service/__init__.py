@@ -12,8 +12,8 @@ from flask import Flask
 
 from . import extensions
 from .config import load_config
+from .domain.tokens import issuer_from_config
 from .extensions import db
-from .tokens import issuer_from_config
 
 ROUTES = [
     "/api/v1/auth",

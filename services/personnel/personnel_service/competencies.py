@@ -18,8 +18,8 @@ from typing import Any
 from cakap_shared.problems import invalid
 from sqlalchemy import select
 
+from .domain.grades import PositionType
 from .extensions import db
-from .grades import PositionType
 from .models import CompetencyAssessment, Person, PositionStandard
 
 POSITION_TYPES = {t.value for t in PositionType}

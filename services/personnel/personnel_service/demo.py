@@ -29,6 +29,8 @@ from .demo_people import (
     demo_people,
     demo_units,
 )
+from .domain.nip import parse_nip
+from .domain.passwords import hash_password
 from .extensions import db
 from .models import (
     Account,
@@ -39,8 +41,6 @@ from .models import (
     PositionStandard,
     Unit,
 )
-from .nip import parse_nip
-from .passwords import hash_password
 from .people import UNUSABLE_PASSWORD
 
 DEMO_PASSWORD = "cakap-demo"

@@ -12,12 +12,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from . import competencies, development_needs, jp, rights
+from . import competencies, development_needs, jp
 from . import units as unit_tree
 from .clock import today
+from .domain import rights
+from .domain.rights import Relation
 from .extensions import db
 from .models import CompetencyAssessment, JpTarget, Person, Unit
-from .rights import Relation
 from .schemas import (
     AssessmentCreateSchema,
     AssessmentSchema,

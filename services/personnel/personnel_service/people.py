@@ -9,11 +9,9 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import select
 
-from . import rights
 from .clock import today
-from .domain import appreciations
-from .extensions import db, events
-from .grades import (
+from .domain import appreciations, rights
+from .domain.grades import (
     EmploymentType,
     InvalidGrade,
     grade_by_code,
@@ -22,10 +20,11 @@ from .grades import (
     parse_position_type,
     parse_status,
 )
+from .domain.nip import InvalidNip, NipInfo, parse_nip
+from .domain.passwords import hash_password
+from .domain.rights import Relation, sees_personal_data
+from .extensions import db, events
 from .models import Account, Person, PersonUnitHistory, Unit
-from .nip import InvalidNip, NipInfo, parse_nip
-from .passwords import hash_password
-from .rights import Relation, sees_personal_data
 
 # Fields other services copy: a change to any of them is published as person.updated.
 PUBLISHED_FIELDS = ("name", "unit_code", "supervisor_id", "position", "grade", "status", "email")

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 from cakap_shared.tabular import csv_text, xlsx_bytes
 
-from personnel_service.grades import (
+from personnel_service.domain.grades import (
     EmploymentType,
     Grade,
     InvalidGrade,
@@ -45,7 +45,7 @@ from personnel_service.grades import (
     parse_position_type,
     parse_status,
 )
-from personnel_service.nip import InvalidNip, NipInfo, parse_nip
+from personnel_service.domain.nip import InvalidNip, NipInfo, parse_nip
 
 REQUIRED_COLUMNS = ("nip", "name", "unit_code", "position", "grade", "supervisor_nip")
 OPTIONAL_COLUMNS = ("employment_type", "position_type", "status", "email")

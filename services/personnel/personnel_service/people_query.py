@@ -16,8 +16,8 @@ from cakap_shared.auth import Principal
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import rights
 from . import units as unit_tree
+from .domain import rights
 from .extensions import db
 from .jp import Targets
 from .models import Account, JpEntry, Person

@@ -13,12 +13,13 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from . import import_jobs, importer, people, people_query, rights
+from . import import_jobs, importer, people, people_query
 from .clock import today
+from .domain import rights
+from .domain.rights import Relation
 from .extensions import db
 from .models import Person
 from .people_file import write_people_csv, write_people_xlsx
-from .rights import Relation
 from .schemas import (
     ExportArgsSchema,
     ImportFileSchema,

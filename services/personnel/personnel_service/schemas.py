@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from cakap_shared.db import UtcDateTime
 
-from .grades import PositionType
+from .domain.grades import PositionType
 
 
 class TokenRequestSchema(ma.Schema):

@@ -13,8 +13,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import activation_sheet_pdf, rights
-from ..domain import account_mail, accounts
+from ..domain import account_mail, accounts, activation_sheet_pdf, rights
 from ..extensions import db
 from ..models import Person, Unit
 from ..schemas import TokenPairSchema

@@ -9,8 +9,7 @@ from cakap_shared.logs import audit
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import rights
-from ..domain import appreciations
+from ..domain import appreciations, rights
 from ..extensions import db
 from ..schemas import (
     AppreciationCreateSchema,

@@ -19,11 +19,11 @@ from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import select
 
-from .. import throttle
 from ..extensions import db, events
-from ..login_names import name_tag
 from ..models import Account, AccountMail, Person
+from . import throttle
 from .accounts import ACTIVATION, RESET, _aware, _issue_code, _who, ensure_account, find_account
+from .login_names import name_tag
 
 MAX_CODES_PER_MAIL = 5
 # Only notification writes these mails; another service's token gets 403.

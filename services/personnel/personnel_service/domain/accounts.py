@@ -15,14 +15,13 @@ from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
-from .. import throttle
 from ..extensions import db
-from ..login_names import name_tag
 from ..models import Account, AccountCode, ImportJob, ImportJobPerson, Person, Unit
-from ..passwords import hash_password, needs_rehash, verify_password
 from ..people import UNUSABLE_PASSWORD
-from . import refresh_tokens
+from . import refresh_tokens, throttle
+from .login_names import name_tag
 from .password_policy import password_problems
+from .passwords import hash_password, needs_rehash, verify_password
 from .secrets import digest, new_code, new_temporary_password, normalise_code
 
 ACTIVATION, RESET = "activation", "reset"

@@ -15,11 +15,11 @@ from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from .. import rights
 from .. import units as unit_tree
 from ..extensions import db
 from ..models import Appreciation, JpEntry, Person, Unit
-from ..rights import Relation
+from . import rights
+from .rights import Relation
 
 
 def view(a: Appreciation, from_name: str, to_name: str) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import aliased
 
-from .extensions import db
-from .models import Person
-from .units import subtree_codes
+from ..extensions import db
+from ..models import Person
+from ..units import subtree_codes
 
 # A chain longer than this is broken data; stop walking rather than loop.
 MAX_DEPTH = 50
