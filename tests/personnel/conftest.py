@@ -19,7 +19,7 @@ from cakap_shared.testing import (
 from flask import Flask
 from flask.testing import FlaskClient
 from personnel_service import create_app
-from personnel_service.competencies import seed_managerial_standard
+from personnel_service.domain.competencies import seed_managerial_standard
 from personnel_service.extensions import db
 
 

@@ -21,7 +21,7 @@ from personnel_service.domain.grades import (
     parse_status,
 )
 from personnel_service.domain.nip import is_valid_nip, parse_nip
-from personnel_service.people_file import read_people_file, write_people_csv
+from personnel_service.domain.people_file import read_people_file, write_people_csv
 
 PEOPLE = demo_people()
 UNITS = demo_units()

@@ -19,7 +19,7 @@ from cakap_shared.testing import bearer, empty_tables, migrated_app, mint_token,
 from catalog_service.extensions import db as catalog_db
 from flask import Flask
 from flask.testing import FlaskClient
-from personnel_service.competencies import seed_managerial_standard
+from personnel_service.domain.competencies import seed_managerial_standard
 from personnel_service.domain.nip import make_nip
 from personnel_service.extensions import db as personnel_db
 from planning_service import create_app

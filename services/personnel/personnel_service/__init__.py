@@ -69,12 +69,12 @@ def register_blueprints(app: Flask) -> None:
 
     from .api.accounts import blp as accounts_blp
     from .api.appreciations import blp as appreciations_blp
+    from .api.auth import blp as auth_blp
+    from .api.auth import jwks_view
+    from .api.development import blp as development_blp
+    from .api.people import blp as people_blp
     from .api.unit_development import blp as unit_development_blp
-    from .auth_resources import blp as auth_blp
-    from .auth_resources import jwks_view
-    from .development_resources import blp as development_blp
-    from .people_resources import blp as people_blp
-    from .units_resources import blp as units_blp
+    from .api.units import blp as units_blp
 
     # The `api` package (decision 0005) is this module's attribute `api`: never that name.
     api = extensions.api

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import jp
-from .domain import evidence
+from .domain import evidence, jp
 from .extensions import events
 
 

@@ -17,11 +17,11 @@ from sqlalchemy import delete, func, or_, select
 
 from ..extensions import db
 from ..models import Account, AccountCode, ImportJob, ImportJobPerson, Person, Unit
-from ..people import UNUSABLE_PASSWORD
 from . import refresh_tokens, throttle
 from .login_names import name_tag
 from .password_policy import password_problems
 from .passwords import hash_password, needs_rehash, verify_password
+from .people import UNUSABLE_PASSWORD
 from .secrets import digest, new_code, new_temporary_password, normalise_code
 
 ACTIVATION, RESET = "activation", "reset"

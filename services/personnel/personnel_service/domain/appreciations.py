@@ -15,10 +15,10 @@ from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from .. import units as unit_tree
 from ..extensions import db
 from ..models import Appreciation, JpEntry, Person, Unit
 from . import rights
+from . import units as unit_tree
 from .rights import Relation
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Person
-from ..units import subtree_codes
+from .units import subtree_codes
 
 # A chain longer than this is broken data; stop walking rather than loop.
 MAX_DEPTH = 50

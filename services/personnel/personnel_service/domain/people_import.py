@@ -1,6 +1,6 @@
 """Bulk people import and export, fast enough for a whole province's HR file.
 
-The file is validated in memory first (people_file.py), then against the database
+The file is validated in memory first (domain/people_file.py), then against the database
 with a handful of set-based queries: units, the people already known by NIP, and
 the supervisor graph the file would produce (supervisors anywhere in the file,
 in any order; cycles refused). Only rows that passed every check are written,
@@ -26,9 +26,9 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from .clock import today
-from .extensions import db, events
-from .models import Account, ImportJobPerson, OutboxEvent, Person, PersonUnitHistory, Unit
+from ..clock import today
+from ..extensions import db, events
+from ..models import Account, ImportJobPerson, OutboxEvent, Person, PersonUnitHistory, Unit
 from .people import PUBLISHED_FIELDS, UNUSABLE_PASSWORD
 from .people_file import PeopleFileError, PersonRow, RowError, read_people_file
 
@@ -53,7 +53,7 @@ class _Planned:
     existing: dict[str, Any] | None  # the current record, None for a new person
 
 
-# progress(stage, rows_done, rows_total): a background job shows it (import_jobs.py).
+# progress(stage, rows_done, rows_total): a background job shows it (domain/import_jobs.py).
 Progress = Callable[[str, int, int], None]
 
 

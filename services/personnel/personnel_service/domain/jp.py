@@ -9,9 +9,9 @@ from cakap_shared.events import EventRejected
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..extensions import db
+from ..models import JpEntry, JpTarget, Person, Unit
 from . import units as unit_tree
-from .extensions import db
-from .models import JpEntry, JpTarget, Person, Unit
 
 ALL_AGENCIES = ""
 

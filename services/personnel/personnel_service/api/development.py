@@ -12,14 +12,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from . import competencies, development_needs, jp
-from . import units as unit_tree
-from .clock import today
-from .domain import rights
-from .domain.rights import Relation
-from .extensions import db
-from .models import CompetencyAssessment, JpTarget, Person, Unit
-from .schemas import (
+from ..clock import today
+from ..domain import competencies, development_needs, jp, rights
+from ..domain import units as unit_tree
+from ..domain.rights import Relation
+from ..extensions import db
+from ..models import CompetencyAssessment, JpTarget, Person, Unit
+from ..schemas import (
     AssessmentCreateSchema,
     AssessmentSchema,
     CompetencyProfileSchema,

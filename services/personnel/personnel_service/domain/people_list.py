@@ -16,11 +16,11 @@ from cakap_shared.auth import Principal
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..extensions import db
+from ..models import Account, JpEntry, Person
+from . import rights
 from . import units as unit_tree
-from .domain import rights
-from .extensions import db
 from .jp import Targets
-from .models import Account, JpEntry, Person
 
 # Sort keys the API accepts; ties always end on the id so pages never overlap.
 SORTS: dict[str, Any] = {

@@ -19,9 +19,9 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from flask import Flask, current_app
 
-from . import importer
-from .extensions import db
-from .models import ImportJob
+from ..extensions import db
+from ..models import ImportJob
+from . import people_import
 
 log = logging.getLogger("personnel.import_jobs")
 STALL_AFTER = timedelta(minutes=10)
@@ -55,7 +55,7 @@ def run(app: Flask, job_id: str, data: bytes) -> None:
             db.session.commit()
 
         try:
-            result = importer.import_people(data, progress, job_id)
+            result = people_import.import_people(data, progress, job_id)
         except CakapError as err:
             db.session.rollback()
             _finish(job, "failed", detail=str(err.description)[:500])

@@ -10,10 +10,10 @@ from cakap_shared.problems import CakapError, invalid
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from . import units
-from .extensions import db
-from .models import Unit
-from .schemas import UnitCreateSchema, UnitSchema, UnitTreeSchema
+from ..domain import units
+from ..extensions import db
+from ..models import Unit
+from ..schemas import UnitCreateSchema, UnitSchema, UnitTreeSchema
 
 blp = Blueprint("units", __name__, url_prefix="/api/v1/units", description="Organisation units")
 

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..extensions import db
+from ..models import CompetencyAssessment, JpEntry, Person, PositionStandard
 from . import units as unit_tree
 from .competencies import gap_items
-from .extensions import db
 from .jp import Targets
-from .models import CompetencyAssessment, JpEntry, Person, PositionStandard
 
 
 def needs_page(unit_code: str | None, year: int, page: int, per_page: int) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Unit
+from ..extensions import db
+from ..models import Unit
 
 
 def all_units() -> dict[str, Unit]:

@@ -18,9 +18,9 @@ from typing import Any
 from cakap_shared.problems import invalid
 from sqlalchemy import select
 
-from .domain.grades import PositionType
-from .extensions import db
-from .models import CompetencyAssessment, Person, PositionStandard
+from ..extensions import db
+from ..models import CompetencyAssessment, Person, PositionStandard
+from .grades import PositionType
 
 POSITION_TYPES = {t.value for t in PositionType}
 # The managerial standard (Permenpan RB 38/2017): eight managerial competencies and the

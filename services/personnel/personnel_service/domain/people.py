@@ -9,9 +9,11 @@ from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import select
 
-from .clock import today
-from .domain import appreciations, rights
-from .domain.grades import (
+from ..clock import today
+from ..extensions import db, events
+from ..models import Account, Person, PersonUnitHistory, Unit
+from . import appreciations, rights
+from .grades import (
     EmploymentType,
     InvalidGrade,
     grade_by_code,
@@ -20,11 +22,9 @@ from .domain.grades import (
     parse_position_type,
     parse_status,
 )
-from .domain.nip import InvalidNip, NipInfo, parse_nip
-from .domain.passwords import hash_password
-from .domain.rights import Relation, sees_personal_data
-from .extensions import db, events
-from .models import Account, Person, PersonUnitHistory, Unit
+from .nip import InvalidNip, NipInfo, parse_nip
+from .passwords import hash_password
+from .rights import Relation, sees_personal_data
 
 # Fields other services copy: a change to any of them is published as person.updated.
 PUBLISHED_FIELDS = ("name", "unit_code", "supervisor_id", "position", "grade", "status", "email")

@@ -12,10 +12,10 @@ from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .domain import accounts
-from .extensions import db
-from .models import Person
-from .schemas import (
+from ..domain import accounts
+from ..extensions import db
+from ..models import Person
+from ..schemas import (
     MeSchema,
     ServiceTokenRequestSchema,
     TokenPairSchema,

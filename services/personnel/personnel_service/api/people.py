@@ -13,14 +13,13 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from . import import_jobs, importer, people, people_query
-from .clock import today
-from .domain import rights
-from .domain.rights import Relation
-from .extensions import db
-from .models import Person
-from .people_file import write_people_csv, write_people_xlsx
-from .schemas import (
+from ..clock import today
+from ..domain import import_jobs, people, people_import, people_list, rights
+from ..domain.people_file import write_people_csv, write_people_xlsx
+from ..domain.rights import Relation
+from ..extensions import db
+from ..models import Person
+from ..schemas import (
     ExportArgsSchema,
     ImportFileSchema,
     ImportJobSchema,
@@ -48,7 +47,7 @@ class People(MethodView):
         if args["year"] is None:
             args["year"] = today().year
         per_page = min(args["per_page"], MAX_PER_PAGE)
-        found = people_query.list_people(principal, args, per_page)
+        found = people_list.list_people(principal, args, per_page)
         rows, total = found["rows"], found["total"]
 
         def rel(person: Person) -> Relation:
@@ -114,7 +113,7 @@ class PeopleImport(MethodView):
         principal = require_roles("admin")
         upload = files["file"]
         data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-        result = importer.import_people(data)
+        result = people_import.import_people(data)
         audit(
             "people.imported",
             actor=principal.id,
@@ -182,7 +181,7 @@ class PeopleExport(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """Export every person with a NIP as CSV or XLSX (admin)."""
         principal = require_roles("admin")
-        rows = importer.export_rows()
+        rows = people_import.export_rows()
         audit("people.exported", actor=principal.id, rows=len(rows), format=args["format"])
         if args["format"] == "xlsx":
             body = write_people_xlsx(rows)
