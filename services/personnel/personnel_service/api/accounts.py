@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from ..domain import account_mail, accounts, activation_sheet_pdf, rights
 from ..extensions import db
 from ..models import Person, Unit
-from ..schemas import TokenPairSchema
+from .auth import TokenPairSchema
 
 PDF_MIMETYPE = "application/pdf"
 

@@ -4,19 +4,59 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from cakap_shared.auth import current_principal
+from cakap_shared.db import UtcDateTime
 from cakap_shared.logs import audit
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import appreciations, rights
 from ..extensions import db
-from ..schemas import (
-    AppreciationCreateSchema,
-    AppreciationListArgsSchema,
-    AppreciationListSchema,
-    AppreciationSchema,
-)
+
+
+class AppreciationSchema(ma.Schema):
+    """Recognition from a supervisor."""
+
+    id = ma.fields.String()
+    from_person_id = ma.fields.String()
+    from_name = ma.fields.String()
+    to_person_id = ma.fields.String()
+    to_name = ma.fields.String()
+    reason = ma.fields.String()
+    basis = ma.fields.String(allow_none=True)
+    course_code = ma.fields.String(allow_none=True)
+    course_title = ma.fields.String(allow_none=True)
+    created_at = UtcDateTime()
+
+
+APPRECIATION_BASES = ("training", "improvement")
+
+
+class AppreciationCreateSchema(ma.Schema):
+    """Why the subordinate is recognised: a completed training (its course code) or a
+    shown improvement."""
+
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=2000))
+    basis = ma.fields.String(load_default=None, validate=ma.validate.OneOf(APPRECIATION_BASES))
+    course_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=50))
+
+
+class AppreciationListSchema(ma.Schema):
+    """Recognition given in a unit and its sub-units, newest first."""
+
+    items = ma.fields.List(ma.fields.Nested(AppreciationSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+
+
+class AppreciationListArgsSchema(ma.Schema):
+    """Paging."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
 
 blp = Blueprint("appreciations", __name__, url_prefix="/api/v1", description="Apresiasi")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+import marshmallow as ma
 from cakap_shared.auth import current_principal, public
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
@@ -15,13 +16,56 @@ from flask_smorest import Blueprint
 from ..domain import accounts
 from ..extensions import db
 from ..models import Person
-from ..schemas import (
-    MeSchema,
-    ServiceTokenRequestSchema,
-    TokenPairSchema,
-    TokenRequestSchema,
-    TokenSchema,
-)
+
+
+class TokenRequestSchema(ma.Schema):
+    """Sign-in with a login name or NIP and a password."""
+
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024)
+    )
+
+
+class ServiceTokenRequestSchema(ma.Schema):
+    """Client credentials of a Cakap service asking for a token to call `audience`."""
+
+    client_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    client_secret = ma.fields.String(required=True, load_only=True)
+    audience = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+
+
+class TokenSchema(ma.Schema):
+    """An issued access token."""
+
+    access_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_in = ma.fields.Integer()
+
+
+class TokenPairSchema(TokenSchema):
+    """An access token and the refresh token that gets the next one."""
+
+    refresh_token = ma.fields.String()
+    refresh_expires_in = ma.fields.Integer(
+        metadata={"description": "Seconds until the refresh family ends (sign in again then)"}
+    )
+    password_change_required = ma.fields.Boolean(
+        metadata={"description": "True after an admin reset: the token only changes the password"}
+    )
+
+
+class MeSchema(ma.Schema):
+    """The signed-in caller."""
+
+    id = ma.fields.String()
+    username = ma.fields.String()
+    name = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    nip = ma.fields.String(allow_none=True)
+    unit_code = ma.fields.String(allow_none=True)
+    supervisor_id = ma.fields.String(allow_none=True)
+
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in and tokens")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import MAX_PER_PAGE
+from cakap_shared.db import MAX_PER_PAGE, UtcDateTime
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from cakap_shared.tabular import csv_response, xlsx_response
@@ -15,22 +16,224 @@ from flask_smorest import Blueprint
 
 from ..clock import today
 from ..domain import import_jobs, people, people_import, people_list, rights
+from ..domain.grades import PositionType
 from ..domain.people_file import write_people_csv, write_people_xlsx
 from ..domain.rights import Relation
 from ..extensions import db
 from ..models import Person
-from ..schemas import (
-    ExportArgsSchema,
-    ImportFileSchema,
-    ImportJobSchema,
-    ImportResultSchema,
-    PersonCreateSchema,
-    PersonListArgsSchema,
-    PersonPageSchema,
-    PersonSchema,
-    PersonUpdateSchema,
-    SupervisorChainSchema,
+from .appreciations import AppreciationSchema
+
+ROLE_CHOICES = ("asn", "supervisor", "trainer", "admin", "opd_admin")
+
+
+STATUS_CHOICES = ("active", "on_leave", "retired")
+
+
+POSITION_TYPE_CHOICES = tuple(p.value for p in PositionType)
+
+
+SORT_CHOICES = tuple(
+    f"{sign}{key}"
+    for sign in ("", "-")
+    for key in ("name", "nip", "grade", "unit_code", "position", "updated_at")
 )
+
+
+class PersonCreateSchema(ma.Schema):
+    """A new person. ASN have a NIP; trainers and admins without one need a `username`."""
+
+    nip = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=40))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    unit_code = ma.fields.String(load_default=None, allow_none=True)
+    position = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=200)
+    )
+    position_type = ma.fields.String(load_default=None, allow_none=True)
+    grade = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=20)
+    )
+    employment_type = ma.fields.String(load_default=None, allow_none=True)
+    supervisor_nip = ma.fields.String(load_default=None, allow_none=True)
+    status = ma.fields.String(load_default="active")
+    email = ma.fields.Email(
+        load_default=None, allow_none=True, validate=ma.validate.Length(max=254)
+    )
+    roles = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(ROLE_CHOICES)), load_default=None
+    )
+    username = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=100)
+    )
+    password = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        validate=ma.validate.Length(min=8, max=1024),
+    )
+
+
+class PersonUpdateSchema(ma.Schema):
+    """Changes to a person; a null `supervisor_nip`/`supervisor_id` removes the supervisor."""
+
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    unit_code = ma.fields.String()
+    position = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    position_type = ma.fields.String(allow_none=True)
+    grade = ma.fields.String(validate=ma.validate.Length(max=20))
+    employment_type = ma.fields.String()
+    supervisor_nip = ma.fields.String(allow_none=True)
+    supervisor_id = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=254))
+    roles = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(ROLE_CHOICES)))
+    moved_on = ma.fields.Date(metadata={"description": "Date of a unit move (default today)"})
+
+
+class UnitHistorySchema(ma.Schema):
+    """One stay in one unit."""
+
+    unit_code = ma.fields.String()
+    from_date = ma.fields.Date()
+    to_date = ma.fields.Date(allow_none=True)
+
+
+class PersonSchema(ma.Schema):
+    """A person. NIP, birth date, sex and e-mail appear only for admins, services and themself."""
+
+    id = ma.fields.String()
+    nip = ma.fields.String(allow_none=True)
+    name = ma.fields.String()
+    birth_date = ma.fields.Date(allow_none=True)
+    sex = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
+    employment_type = ma.fields.String(allow_none=True)
+    grade = ma.fields.String(allow_none=True)
+    pangkat = ma.fields.String(allow_none=True)
+    position = ma.fields.String(allow_none=True)
+    position_type = ma.fields.String(allow_none=True)
+    unit_code = ma.fields.String(allow_none=True)
+    unit_name = ma.fields.String(allow_none=True)
+    supervisor_id = ma.fields.String(allow_none=True)
+    supervisor_name = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    username = ma.fields.String(allow_none=True)
+    unit_history = ma.fields.List(ma.fields.Nested(UnitHistorySchema))
+    appreciations = ma.fields.List(ma.fields.Nested(AppreciationSchema))
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class PersonListArgsSchema(ma.Schema):
+    """Paging, a search by name (or NIP, for admins), filters and a sort key."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=10_000))
+    q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100))
+    unit_code = ma.fields.String(load_default=None, validate=ma.validate.Length(max=50))
+    include_subunits = ma.fields.Boolean(
+        load_default=False, metadata={"description": "With unit_code: its sub-units too"}
+    )
+    grade = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20))
+    position_type = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(POSITION_TYPE_CHOICES)
+    )
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUS_CHOICES))
+    employment_type = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(("PNS", "PPPK"))
+    )
+    role = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.OneOf(ROLE_CHOICES),
+        metadata={"description": "Only people whose account has this role"},
+    )
+    below_target = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only active people below their JP target in `year`"},
+    )
+    year = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=2000, max=2100),
+        metadata={"description": "Year of below_target (default: this year)"},
+    )
+    sort = ma.fields.String(
+        load_default="name",
+        validate=ma.validate.OneOf(SORT_CHOICES),
+        metadata={"description": "A field, '-' first for descending"},
+    )
+
+
+class PersonPageSchema(ma.Schema):
+    """A page of people."""
+
+    items = ma.fields.List(ma.fields.Nested(PersonSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+
+
+class SupervisorSchema(ma.Schema):
+    """One supervisor in a chain."""
+
+    id = ma.fields.String()
+    name = ma.fields.String()
+    position = ma.fields.String(allow_none=True)
+    unit_code = ma.fields.String(allow_none=True)
+
+
+class SupervisorChainSchema(ma.Schema):
+    """Supervisors, direct supervisor first."""
+
+    items = ma.fields.List(ma.fields.Nested(SupervisorSchema))
+
+
+class ImportRowErrorSchema(ma.Schema):
+    """A problem in one field of one row (row = line number, header = 1)."""
+
+    row = ma.fields.Integer()
+    field = ma.fields.String()
+    message = ma.fields.String()
+
+
+class ImportResultSchema(ma.Schema):
+    """What an import did."""
+
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema))
+
+
+class ImportJobSchema(ma.Schema):
+    """A background import: queued, running (stage reading/checking/writing), done or failed."""
+
+    id = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    stage = ma.fields.String()
+    filename = ma.fields.String()
+    rows_done = ma.fields.Integer(metadata={"description": "Rows written so far"})
+    rows_total = ma.fields.Integer(metadata={"description": "Rows to write (known after checks)"})
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    error_count = ma.fields.Integer()
+    errors = ma.fields.List(ma.fields.Nested(ImportRowErrorSchema))
+    detail = ma.fields.String(allow_none=True, metadata={"description": "Why it failed"})
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
+
+
+class ImportFileSchema(ma.Schema):
+    """The uploaded CSV or XLSX file."""
+
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ExportArgsSchema(ma.Schema):
+    """Export format."""
+
+    format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("csv", "xlsx")))
+
 
 blp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="People records")
 

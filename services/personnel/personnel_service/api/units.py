@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from cakap_shared.auth import require_roles
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
@@ -13,7 +14,35 @@ from flask_smorest import Blueprint
 from ..domain import units
 from ..extensions import db
 from ..models import Unit
-from ..schemas import UnitCreateSchema, UnitSchema, UnitTreeSchema
+
+CODE = ma.validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,49}$", error="use 1-50 letters, digits, . _ -"
+)
+
+
+class UnitCreateSchema(ma.Schema):
+    """A new unit; `parent_code` places it under an existing unit."""
+
+    code = ma.fields.String(required=True, validate=CODE)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    parent_code = ma.fields.String(load_default=None, allow_none=True)
+
+
+class UnitSchema(ma.Schema):
+    """A unit with its children (the tree view nests them)."""
+
+    code = ma.fields.String()
+    name = ma.fields.String()
+    parent_code = ma.fields.String(allow_none=True)
+    children = ma.fields.List(ma.fields.Nested(lambda: UnitSchema()))
+
+
+class UnitTreeSchema(ma.Schema):
+    """All units as a forest: the OPD at the top, their sub-units nested."""
+
+    items = ma.fields.List(ma.fields.Nested(UnitSchema))
+    total = ma.fields.Integer()
+
 
 blp = Blueprint("units", __name__, url_prefix="/api/v1/units", description="Organisation units")
 
