@@ -6,13 +6,12 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal
-from cakap_shared.db import UtcDateTime
-from cakap_shared.logs import audit
+from cakap_shared.db import UtcDateTime, page_schema
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..domain import appreciations, rights
-from ..extensions import db
+from ..domain import appreciations
+from ..models import Appreciation
 
 
 class AppreciationSchema(ma.Schema):
@@ -20,9 +19,9 @@ class AppreciationSchema(ma.Schema):
 
     id = ma.fields.String()
     from_person_id = ma.fields.String()
-    from_name = ma.fields.String()
+    from_name = ma.fields.String(attribute="giver.name")
     to_person_id = ma.fields.String()
-    to_name = ma.fields.String()
+    to_name = ma.fields.String(attribute="receiver.name")
     reason = ma.fields.String()
     basis = ma.fields.String(allow_none=True)
     course_code = ma.fields.String(allow_none=True)
@@ -42,13 +41,8 @@ class AppreciationCreateSchema(ma.Schema):
     course_code = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=50))
 
 
-class AppreciationListSchema(ma.Schema):
-    """Recognition given in a unit and its sub-units, newest first."""
-
-    items = ma.fields.List(ma.fields.Nested(AppreciationSchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
+# Recognition given in a unit and its sub-units, newest first.
+AppreciationListSchema = page_schema(AppreciationSchema, "AppreciationList")
 
 
 class AppreciationListArgsSchema(ma.Schema):
@@ -66,20 +60,15 @@ class PersonAppreciations(MethodView):
     """Recognition a person received."""
 
     @blp.response(200, AppreciationSchema(many=True))
-    def get(self, person_id: str) -> list[dict[str, Any]]:
+    def get(self, person_id: str) -> list[Appreciation]:
         """Appreciations of a person, newest first (the person, their supervisors, admins)."""
-        rights.visible_person(current_principal(), person_id)
-        return appreciations.of_person(person_id)
+        return appreciations.received(current_principal(), person_id)
 
     @blp.arguments(AppreciationCreateSchema)
     @blp.response(201, AppreciationSchema)
-    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], person_id: str) -> Appreciation:
         """Recognise someone in your line, for a training they completed or an improvement."""
-        principal = current_principal()
-        given = appreciations.give(principal, person_id, body)
-        db.session.commit()
-        audit("appreciation.created", actor=principal.id, person_id=person_id)
-        return given
+        return appreciations.give(current_principal(), person_id, body)
 
 
 @blp.route("/units/<string:code>/appreciations")

@@ -6,32 +6,20 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import MAX_PER_PAGE, UtcDateTime
-from cakap_shared.logs import audit
-from cakap_shared.problems import CakapError
-from cakap_shared.tabular import csv_response, xlsx_response
+from cakap_shared.db import UtcDateTime, page_schema
+from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..clock import today
-from ..domain import import_jobs, people, people_import, people_list, rights
+from ..domain import import_jobs, people, people_import, people_list
 from ..domain.grades import PositionType
-from ..domain.people_file import write_people_csv, write_people_xlsx
-from ..domain.rights import Relation
-from ..extensions import db
-from ..models import Person
+from ..domain.import_jobs import ImportStatus
 from .appreciations import AppreciationSchema
 
 ROLE_CHOICES = ("asn", "supervisor", "trainer", "admin", "opd_admin")
-
-
 STATUS_CHOICES = ("active", "on_leave", "retired")
-
-
 POSITION_TYPE_CHOICES = tuple(p.value for p in PositionType)
-
-
 SORT_CHOICES = tuple(
     f"{sign}{key}"
     for sign in ("", "-")
@@ -163,13 +151,7 @@ class PersonListArgsSchema(ma.Schema):
     )
 
 
-class PersonPageSchema(ma.Schema):
-    """A page of people."""
-
-    items = ma.fields.List(ma.fields.Nested(PersonSchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
+PersonPageSchema = page_schema(PersonSchema, "PersonPage")
 
 
 class SupervisorSchema(ma.Schema):
@@ -208,7 +190,7 @@ class ImportJobSchema(ma.Schema):
     """A background import: queued, running (stage reading/checking/writing), done or failed."""
 
     id = ma.fields.String()
-    status = ma.fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    status = ma.fields.Enum(ImportStatus, by_value=ma.fields.String)
     stage = ma.fields.String()
     filename = ma.fields.String()
     rows_done = ma.fields.Integer(metadata={"description": "Rows written so far"})
@@ -246,37 +228,14 @@ class People(MethodView):
     @blp.response(200, PersonPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List people: admins and services all; others themself and everyone below them."""
-        principal = current_principal()
-        if args["year"] is None:
-            args["year"] = today().year
-        per_page = min(args["per_page"], MAX_PER_PAGE)
-        found = people_list.list_people(principal, args, per_page)
-        rows, total = found["rows"], found["total"]
-
-        def rel(person: Person) -> Relation:
-            if principal.is_admin:
-                return Relation.ADMIN
-            if principal.is_service:
-                return Relation.SERVICE
-            return Relation.SELF if person.id == principal.id else Relation.SUPERVISOR
-
-        return {
-            "items": [people.person_view(p, rel(p)) for p in rows],
-            "total": total,
-            "page": args["page"],
-            "per_page": per_page,
-        }
+        return people_list.page(current_principal(), args)
 
     @blp.arguments(PersonCreateSchema)
     @blp.response(201, PersonSchema)
     @blp.alt_response(409, description="The NIP or username exists")
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def post(self, body: dict[str, Any]) -> people.PersonDetail:
         """Create a person (admin); 422 names the invalid field (NIP, grade, unit, supervisor)."""
-        principal = require_roles("admin")
-        person = people.create_person(body)
-        db.session.commit()
-        audit("person.created", actor=principal.id, person_id=person.id)
-        return people.person_view(person, Relation.ADMIN, detail=True)
+        return people.create(require_roles("admin"), body)
 
 
 @blp.route("/<string:person_id>")
@@ -284,23 +243,21 @@ class PeopleById(MethodView):
     """One person."""
 
     @blp.response(200, PersonSchema)
-    def get(self, person_id: str) -> dict[str, Any]:
+    def get(self, person_id: str) -> people.PersonDetail:
         """A person: admins, services, the person and anyone above them; 404 for others."""
-        person, rel = rights.visible_person(current_principal(), person_id)
-        return people.person_view(person, rel, detail=True)
+        return people.detail(current_principal(), person_id)
 
     @blp.arguments(PersonUpdateSchema)
     @blp.response(200, PersonSchema)
-    def patch(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+    def patch(self, body: dict[str, Any], person_id: str) -> people.PersonDetail:
         """Change a person (admin): unit moves keep history, supervisor changes refuse cycles."""
-        principal = current_principal()
-        person, rel = rights.visible_person(principal, person_id)
-        if rel is not Relation.ADMIN:
-            raise CakapError(403, "Only an administrator changes people records.")
-        people.update_person(person, body)
-        db.session.commit()
-        audit("person.updated", actor=principal.id, person_id=person.id, fields=sorted(body))
-        return people.person_view(person, rel, detail=True)
+        return people.change(current_principal(), person_id, body)
+
+
+def _upload(files: dict[str, Any]) -> tuple[bytes, str]:
+    """The uploaded file's bytes (one byte over the limit at most) and its name."""
+    upload = files["file"]
+    return upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1), upload.filename or ""
 
 
 @blp.route("/import")
@@ -314,18 +271,7 @@ class PeopleImport(MethodView):
     def post(self, files: dict[str, Any]) -> dict[str, Any]:
         """Import people from CSV/XLSX (admin): upsert by NIP; bad rows are reported, not kept."""
         principal = require_roles("admin")
-        upload = files["file"]
-        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-        result = people_import.import_people(data)
-        audit(
-            "people.imported",
-            actor=principal.id,
-            filename=(upload.filename or "")[:200],
-            created=result["created"],
-            updated=result["updated"],
-            errors=len(result["errors"]),
-        )
-        return result
+        return people_import.import_upload(*_upload(files), principal.id)
 
 
 @blp.route("/import-jobs")
@@ -335,16 +281,10 @@ class PeopleImportJobs(MethodView):
     @blp.arguments(ImportFileSchema, location="files")
     @blp.response(202, ImportJobSchema)
     @blp.alt_response(413, description="The file is over the byte limit")
-    def post(self, files: dict[str, Any]) -> dict[str, Any]:
+    def post(self, files: dict[str, Any]) -> import_jobs.ImportJobReport:
         """Start importing a CSV/XLSX people file (admin); poll the job for progress."""
         principal = require_roles("admin")
-        upload = files["file"]
-        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-        if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
-            raise CakapError(413, "The file is larger than the import limit.")
-        job = import_jobs.start(data, upload.filename or "", principal.id)
-        audit("people.import_started", actor=principal.id, job_id=job.id)
-        return import_jobs.view(job)
+        return import_jobs.start(*_upload(files), principal.id)
 
 
 @blp.route("/import-jobs/<string:job_id>")
@@ -352,10 +292,10 @@ class PeopleImportJobById(MethodView):
     """One background import."""
 
     @blp.response(200, ImportJobSchema)
-    def get(self, job_id: str) -> dict[str, Any]:
+    def get(self, job_id: str) -> import_jobs.ImportJobReport:
         """Progress, then counts and row errors (admin)."""
         require_roles("admin")
-        return import_jobs.view(import_jobs.get(job_id))
+        return import_jobs.report(job_id)
 
 
 @blp.route("/import-jobs/<string:job_id>/errors")
@@ -367,12 +307,15 @@ class PeopleImportJobErrors(MethodView):
     def get(self, args: dict[str, Any], job_id: str) -> Response:
         """Row errors (line, field, message) as CSV or XLSX (admin)."""
         require_roles("admin")
-        rows = import_jobs.error_rows(import_jobs.get(job_id))
+        rows = import_jobs.error_rows(job_id)
         header = ["row", "field", "message"]
         name = f"import-errors-{job_id[:8]}.{args['format']}"
         if args["format"] == "xlsx":
             return xlsx_response(name, header, rows, sheet="Errors")
         return csv_response(name, header, rows)
+
+
+EXPORT_MIMETYPES = {"csv": "text/csv", "xlsx": XLSX_MIMETYPE}
 
 
 @blp.route("/export")
@@ -384,15 +327,8 @@ class PeopleExport(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """Export every person with a NIP as CSV or XLSX (admin)."""
         principal = require_roles("admin")
-        rows = people_import.export_rows()
-        audit("people.exported", actor=principal.id, rows=len(rows), format=args["format"])
-        if args["format"] == "xlsx":
-            body = write_people_xlsx(rows)
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            body = write_people_csv(rows)
-            mimetype = "text/csv"
-        response = Response(body, mimetype=mimetype)
+        body = people_import.export_file(args["format"], principal.id)
+        response = Response(body, mimetype=EXPORT_MIMETYPES[args["format"]])
         response.headers["Content-Disposition"] = f'attachment; filename="people.{args["format"]}"'
         return response
 
@@ -404,11 +340,4 @@ class PersonSupervisors(MethodView):
     @blp.response(200, SupervisorChainSchema)
     def get(self, person_id: str) -> dict[str, Any]:
         """Supervisors of a person, direct supervisor first."""
-        rights.visible_person(current_principal(), person_id)
-        chain = rights.supervisor_chain(person_id)
-        return {
-            "items": [
-                {"id": p.id, "name": p.name, "position": p.position, "unit_code": p.unit_code}
-                for p in chain
-            ]
-        }
+        return people.supervisors(current_principal(), person_id)

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from cakap_shared.db import new_id, utcnow
+from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, select, update
@@ -30,7 +31,14 @@ from ..clock import today
 from ..extensions import db, events
 from ..models import Account, ImportJobPerson, OutboxEvent, Person, PersonUnitHistory, Unit
 from .people import PUBLISHED_FIELDS, UNUSABLE_PASSWORD
-from .people_file import PeopleFileError, PersonRow, RowError, read_people_file
+from .people_file import (
+    PeopleFileError,
+    PersonRow,
+    RowError,
+    read_people_file,
+    write_people_csv,
+    write_people_xlsx,
+)
 
 CHUNK = 2000
 # Fields an import sets; optional columns only when the file has them.
@@ -59,6 +67,20 @@ Progress = Callable[[str, int, int], None]
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
+
+
+def import_upload(data: bytes, filename: str, actor: str) -> dict[str, Any]:
+    """Import an uploaded people file at once (import_people) and audit what it did."""
+    result = import_people(data)
+    audit(
+        "people.imported",
+        actor=actor,
+        filename=filename[:200],
+        created=result["created"],
+        updated=result["updated"],
+        errors=len(result["errors"]),
+    )
+    return result
 
 
 def import_people(
@@ -428,3 +450,10 @@ def export_rows() -> list[dict[str, Any]]:
         .order_by(Person.unit_code, Person.name, Person.nip)
     )
     return [dict(row._mapping) for row in result]
+
+
+def export_file(file_format: str, actor: str) -> bytes:
+    """The people file (export_rows) as CSV or XLSX, audited."""
+    rows = export_rows()
+    audit("people.exported", actor=actor, rows=len(rows), format=file_format)
+    return write_people_xlsx(rows) if file_format == "xlsx" else write_people_csv(rows)
