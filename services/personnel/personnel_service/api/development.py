@@ -6,19 +6,11 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import MAX_PER_PAGE
-from cakap_shared.logs import audit
-from cakap_shared.problems import CakapError, invalid
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from ..clock import today
-from ..domain import competencies, development_needs, jp, rights
-from ..domain import units as unit_tree
-from ..domain.rights import Relation
-from ..extensions import db
-from ..models import CompetencyAssessment, JpTarget, Person, Unit
+from ..domain import competencies, development_needs, jp
+from ..models import CompetencyAssessment, JpEntry
 from .units import CODE
 
 # Catalog spells e-learning with an underscore; both are accepted.
@@ -159,7 +151,7 @@ class AssessmentSchema(ma.Schema):
     """One assessment."""
 
     id = ma.fields.String()
-    code = ma.fields.String()
+    code = ma.fields.String(attribute="competency_code")
     level = ma.fields.Integer()
     source = ma.fields.String()
     assessed_on = ma.fields.Date()
@@ -276,8 +268,7 @@ class PersonJp(MethodView):
     @blp.response(200, JpSummarySchema)
     def get(self, args: dict[str, Any], person_id: str) -> dict[str, Any]:
         """JP earned in a year (default this year) against the target, with the entries."""
-        person, _rel = rights.visible_person(current_principal(), person_id)
-        return jp.summary(person, args.get("year") or today().year)
+        return jp.person_summary(current_principal(), person_id, args.get("year"))
 
 
 @blp.route("/people/<string:person_id>/jp-entries")
@@ -286,18 +277,9 @@ class PersonJpEntries(MethodView):
 
     @blp.arguments(JpEntryCreateSchema)
     @blp.response(201, JpEntrySchema)
-    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], person_id: str) -> JpEntry:
         """Record external development (seminar, degree...) with its evidence (admin)."""
-        principal = current_principal()
-        _person, rel = rights.visible_person(principal, person_id)
-        if rel is not Relation.ADMIN:
-            raise CakapError(403, "Only an administrator records external development.")
-        if body["completed_on"] > today():
-            raise invalid("completed_on", "the completion date is in the future")
-        entry = jp.add_entry(person_id, body, recorded_by=principal.id)
-        db.session.commit()
-        audit("jp.recorded", actor=principal.id, person_id=person_id, jp=entry.jp)
-        return jp.entry_view(entry)
+        return jp.record_external(current_principal(), person_id, body)
 
 
 @blp.route("/units/<string:code>/compliance")
@@ -311,36 +293,9 @@ class UnitCompliance(MethodView):
 
         Admins see everyone; a supervisor sees their own line (direct and indirect).
         """
-        principal = current_principal()
-        if db.session.get(Unit, code) is None:
-            raise CakapError(404, "No such unit.")
-        only: set[str] | None = None
-        if not principal.is_admin:
-            only = set(db.session.scalars(rights.subordinate_ids(principal.id)))
-            if not only:
-                raise CakapError(403, "Only administrators and supervisors read compliance.")
-            me = db.session.get(Person, principal.id)
-            mine = me is not None and me.unit_code in unit_tree.subtree_codes(code)
-            in_unit = db.session.scalar(
-                select(Person.id)
-                .where(Person.id.in_(only), Person.unit_code.in_(unit_tree.subtree_codes(code)))
-                .limit(1)
-            )
-            if not mine and in_unit is None:
-                raise CakapError(404, "No such unit in your line.")
-        report = jp.compliance(code, args.get("year") or today().year, only)
-        per_page = min(args["per_page"], MAX_PER_PAGE)
-        start = (args["page"] - 1) * per_page
-        return {
-            "unit_code": code,
-            "year": report["year"],
-            "people": report["people"],
-            "below_target": len(report["below"]),
-            "items": report["below"][start : start + per_page],
-            "total": len(report["below"]),
-            "page": args["page"],
-            "per_page": per_page,
-        }
+        return jp.unit_compliance_page(
+            current_principal(), code, args.get("year"), args["page"], args["per_page"]
+        )
 
 
 @blp.route("/jp-compliance")
@@ -352,8 +307,7 @@ class JpComplianceByUnit(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Each unit (with its sub-units) for a year: people, below target, shortfall (admin)."""
         require_roles("admin")
-        year = args.get("year") or today().year
-        return {"year": year, "items": jp.compliance_by_unit(year)}
+        return jp.every_unit_compliance(args.get("year"))
 
 
 @blp.route("/people/<string:person_id>/competencies")
@@ -363,16 +317,7 @@ class PersonCompetencies(MethodView):
     @blp.response(200, CompetencyProfileSchema)
     def get(self, person_id: str) -> dict[str, Any]:
         """Current level per competency and the assessment history."""
-        rights.visible_person(current_principal(), person_id)
-        return competencies.profile(person_id)
-
-
-# Which assessment source each relation may record.
-_SOURCES_BY_RELATION = {
-    Relation.ADMIN: {"assessment_centre", "supervisor", "self"},
-    Relation.SUPERVISOR: {"supervisor"},
-    Relation.SELF: {"self"},
-}
+        return competencies.person_profile(current_principal(), person_id)
 
 
 @blp.route("/people/<string:person_id>/competency-assessments")
@@ -381,27 +326,9 @@ class PersonCompetencyAssessments(MethodView):
 
     @blp.arguments(AssessmentCreateSchema)
     @blp.response(201, AssessmentSchema)
-    def post(self, body: dict[str, Any], person_id: str) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], person_id: str) -> CompetencyAssessment:
         """Record a level: admins any source, supervisors `supervisor`, the person `self`."""
-        principal = current_principal()
-        _person, rel = rights.visible_person(principal, person_id)
-        if body["source"] not in _SOURCES_BY_RELATION.get(rel, set()):
-            raise CakapError(403, f"You may not record a {body['source']} assessment here.")
-        assessed_on = body.get("assessed_on") or today()
-        if assessed_on > today():
-            raise invalid("assessed_on", "the assessment date is in the future")
-        assessment = CompetencyAssessment(
-            person_id=person_id,
-            competency_code=body["code"],
-            level=body["level"],
-            source=body["source"],
-            assessed_on=assessed_on,
-            assessed_by=principal.id,
-        )
-        db.session.add(assessment)
-        db.session.commit()
-        audit("competency.assessed", actor=principal.id, person_id=person_id, code=body["code"])
-        return competencies.assessment_view(assessment)
+        return competencies.record_assessment(current_principal(), person_id, body)
 
 
 @blp.route("/people/<string:person_id>/competency-gaps")
@@ -412,8 +339,7 @@ class PersonCompetencyGaps(MethodView):
     @blp.response(200, GapsSchema)
     def get(self, args: dict[str, Any], person_id: str) -> dict[str, Any]:
         """Gap per competency for the current position and, with target_position, for another."""
-        person, _rel = rights.visible_person(current_principal(), person_id)
-        return competencies.gaps(person, args.get("target_position"))
+        return competencies.person_gaps(current_principal(), person_id, args.get("target_position"))
 
 
 @blp.route("/position-standards")
@@ -431,11 +357,7 @@ class PositionStandards(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Set required levels for a position name or type (admin); listed codes are replaced."""
         principal = require_roles("admin")
-        position = body["position"].strip()
-        competencies.set_standard(position, body["competencies"])
-        db.session.commit()
-        audit("standard.set", actor=principal.id, position=position)
-        return competencies.standards(position)[0]
+        return competencies.save_standard(body["position"], body["competencies"], principal.id)
 
 
 @blp.route("/jp-targets")
@@ -445,45 +367,16 @@ class JpTargets(MethodView):
     @blp.response(200, JpTargetListSchema)
     def get(self) -> dict[str, Any]:
         """Configured defaults per employment type, then overrides (type-wide or per agency)."""
-        items = [
-            {"employment_type": kind, "agency_code": None, "target": target}
-            for kind, target in jp.default_targets().items()
-        ]
-        for row in db.session.scalars(
-            select(JpTarget).order_by(JpTarget.employment_type, JpTarget.agency_code)
-        ):
-            items.append(
-                {
-                    "employment_type": row.employment_type,
-                    "agency_code": row.agency_code or None,
-                    "target": row.target,
-                }
-            )
-        return {"items": items}
+        return {"items": jp.target_list()}
 
     @blp.arguments(JpTargetSchema)
     @blp.response(200, JpTargetSchema)
     def put(self, body: dict[str, Any]) -> dict[str, Any]:
         """Override the target of an employment type, everywhere or in one agency (admin)."""
         principal = require_roles("admin")
-        agency = body.get("agency_code") or jp.ALL_AGENCIES
-        if agency:
-            unit = db.session.get(Unit, agency)
-            if unit is None or unit.parent_code is not None:
-                raise invalid("agency_code", "agency_code must be the code of a top-level unit")
-        row = db.session.scalar(
-            select(JpTarget).where(
-                JpTarget.employment_type == body["employment_type"], JpTarget.agency_code == agency
-            )
+        return jp.set_target(
+            body["employment_type"], body.get("agency_code"), body["target"], principal.id
         )
-        if row is None:
-            row = JpTarget(employment_type=body["employment_type"], agency_code=agency)
-            db.session.add(row)
-        row.target = body["target"]
-        db.session.commit()
-        audit("jp.target_set", actor=principal.id, agency=agency, target=body["target"])
-        return {"employment_type": row.employment_type, "agency_code": agency or None,
-                "target": row.target}  # fmt: skip
 
 
 @blp.route("/development-needs")
@@ -494,12 +387,10 @@ class DevelopmentNeeds(MethodView):
     @blp.response(200, DevelopmentNeedsPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Active ASN of a unit and its sub-units (or all): gaps, JP (admin, service)."""
-        principal = current_principal()
-        if not (principal.is_admin or principal.is_service):
-            raise CakapError(403, "Only administrators and services read development needs.")
-        unit_code = args.get("unit_code")
-        if unit_code and db.session.get(Unit, unit_code) is None:
-            raise CakapError(404, "No such unit.")
-        per_page = min(args["per_page"], MAX_PER_PAGE)
-        year = args.get("year") or today().year
-        return development_needs.needs_page(unit_code, year, args["page"], per_page)
+        return development_needs.needs(
+            current_principal(),
+            args.get("unit_code"),
+            args.get("year"),
+            args["page"],
+            args["per_page"],
+        )
