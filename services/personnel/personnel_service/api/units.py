@@ -6,14 +6,10 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import require_roles
-from cakap_shared.logs import audit
-from cakap_shared.problems import CakapError, invalid
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import units
-from ..extensions import db
-from ..models import Unit
 
 CODE = ma.validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,49}$", error="use 1-50 letters, digits, . _ -"
@@ -54,8 +50,7 @@ class Units(MethodView):
     @blp.response(200, UnitTreeSchema)
     def get(self) -> dict[str, Any]:
         """The whole unit tree (OPD at the top, sub-units nested)."""
-        items = units.tree()
-        return {"items": items, "total": db.session.query(Unit).count()}
+        return units.forest()
 
     @blp.arguments(UnitCreateSchema)
     @blp.response(201, UnitSchema)
@@ -63,21 +58,7 @@ class Units(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a unit (admin)."""
         principal = require_roles("admin")
-        if db.session.get(Unit, body["code"]) is not None:
-            raise CakapError(409, f"A unit with code {body['code']} already exists.")
-        parent = body.get("parent_code")
-        if parent and db.session.get(Unit, parent) is None:
-            raise invalid("parent_code", f"there is no unit {parent}")
-        unit = Unit(code=body["code"], name=body["name"].strip(), parent_code=parent or None)
-        db.session.add(unit)
-        db.session.commit()
-        audit("unit.created", actor=principal.id, unit_code=unit.code)
-        return {
-            "code": unit.code,
-            "name": unit.name,
-            "parent_code": unit.parent_code,
-            "children": [],
-        }
+        return units.create(body["code"], body["name"], body.get("parent_code"), principal.id)
 
 
 @blp.route("/<string:code>")
@@ -87,18 +68,4 @@ class UnitsByCode(MethodView):
     @blp.response(200, UnitSchema)
     def get(self, code: str) -> dict[str, Any]:
         """A unit with its sub-units."""
-        for root in units.tree():
-            found = _find(root, code)
-            if found is not None:
-                return found
-        raise CakapError(404, "No such unit.")
-
-
-def _find(node: dict[str, Any], code: str) -> dict[str, Any] | None:
-    if node["code"] == code:
-        return node
-    for child in node["children"]:
-        found = _find(child, code)
-        if found is not None:
-            return found
-    return None
+        return units.node(code)
