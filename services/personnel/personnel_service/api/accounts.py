@@ -95,12 +95,17 @@ class UnitActivationListSchema(ma.Schema):
 class UnitAccountSchema(ma.Schema):
     """One person of a unit and their account state (none, pending, active, deactivated)."""
 
-    person_id = ma.fields.String()
+    person_id = ma.fields.String(attribute="id")
     nip = ma.fields.String()
     name = ma.fields.String()
     unit_code = ma.fields.String()
-    username = ma.fields.String(allow_none=True)
-    state = ma.fields.Enum(AccountState, by_value=ma.fields.String)
+    username = ma.fields.String(allow_none=True, attribute="account.username", dump_default=None)
+    state = ma.fields.Enum(
+        AccountState,
+        by_value=ma.fields.String,
+        attribute="account.state",
+        dump_default=AccountState.NONE,
+    )
 
 
 UnitAccountPageSchema = page_schema(UnitAccountSchema, "UnitAccountPage")

@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cakap_shared.auth import Principal
-from cakap_shared.db import utcnow
+from cakap_shared.db import paginate, utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -299,29 +300,16 @@ def _issue_for(people: Sequence[Person], actor: str) -> list[dict[str, Any]]:
 
 
 def unit_accounts(unit_code: str, page_no: int, per_page: int) -> dict[str, Any]:
-    """The accounts of the unit's (and its sub-units') people with a NIP, a page at a time."""
+    """The unit's (and its sub-units') people with a NIP and their accounts, a page at a time."""
     if db.session.get(Unit, unit_code) is None:
         raise CakapError(404, "No such unit.")
     query = (
-        select(Person, Account)
-        .outerjoin(Account, Account.person_id == Person.id)
+        select(Person)
         .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
         .order_by(Person.unit_code, Person.name, Person.id)
+        .options(selectinload(Person.account))
     )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(query.limit(per_page).offset((page_no - 1) * per_page)).all()
-    items = [
-        {
-            "person_id": person.id,
-            "nip": person.nip,
-            "name": person.name,
-            "unit_code": person.unit_code,
-            "username": account.username if account else None,
-            "state": account.state if account else AccountState.NONE,
-        }
-        for person, account in rows
-    ]
-    return {"items": items, "total": total, "page": page_no, "per_page": per_page}
+    return paginate(db, query, page_no, per_page)
 
 
 def _personal(account: Account) -> tuple[str | None, ...]:
