@@ -31,9 +31,9 @@ from cakap_shared.testing import (  # noqa: E402
     upgrade_database,
 )
 from personnel_service import create_app  # noqa: E402
+from personnel_service.domain.nip import make_nip  # noqa: E402
 from personnel_service.extensions import db  # noqa: E402
 from personnel_service.models import Unit  # noqa: E402
-from personnel_service.nip import make_nip  # noqa: E402
 
 UNITS = [f"OPD-{n:02d}" for n in range(1, 41)]
 GRADES = ["II/c", "II/d", "III/a", "III/b", "III/c", "III/d", "IV/a", "IV/b"]

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 
 import pytest
-from personnel_service.nip import make_nip
+from personnel_service.domain.nip import make_nip
 
 
 def _own_unit(suite) -> dict[str, str]:

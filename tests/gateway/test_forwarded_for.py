@@ -44,7 +44,7 @@ class Served:
 def _cheap_password_hashing() -> Iterator[None]:
     """argon2id with tiny cost: these tests only count failed sign-ins."""
     from argon2 import PasswordHasher
-    from personnel_service import passwords
+    from personnel_service.domain import passwords
 
     real, real_dummy = passwords._hasher, passwords._DUMMY_HASH
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

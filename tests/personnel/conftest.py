@@ -19,7 +19,7 @@ from cakap_shared.testing import (
 from flask import Flask
 from flask.testing import FlaskClient
 from personnel_service import create_app
-from personnel_service.competencies import seed_managerial_standard
+from personnel_service.domain.competencies import seed_managerial_standard
 from personnel_service.extensions import db
 
 
@@ -77,7 +77,7 @@ def _token(sub: str, roles: tuple[str, ...], username: str, audience: str) -> st
 def _cheap_password_hashing() -> Iterator[None]:
     """argon2id with tiny cost in tests: the sign-in tests hash and verify hundreds of times."""
     from argon2 import PasswordHasher
-    from personnel_service import passwords
+    from personnel_service.domain import passwords
 
     real, real_dummy = passwords._hasher, passwords._DUMMY_HASH
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -118,8 +118,8 @@ class Org:
 @pytest.fixture
 def org(app: Flask, client: FlaskClient) -> Org:
     """Units OPD-A (with OPD-A-SUB) and OPD-B; kadis > kabid > staff, kadis > peer; other in B."""
+    from personnel_service.domain.nip import parse_nip
     from personnel_service.models import Person, PersonUnitHistory, Unit
-    from personnel_service.nip import parse_nip
 
     with app.app_context():
         db.session.add_all(

@@ -139,7 +139,7 @@ def test_pdf_codes_are_the_live_ones(org):
 def test_pdf_pages_follow_the_number_of_slips(count, pages):
     from datetime import UTC, datetime
 
-    from personnel_service.activation_sheet_pdf import render
+    from personnel_service.domain.activation_sheet_pdf import render
 
     rows = [
         {

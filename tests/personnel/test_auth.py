@@ -215,8 +215,8 @@ def test_throttling_still_counts_one_typed_name_across_addresses(demo):
 def test_a_hash_with_older_parameters_is_replaced_at_sign_in(app, demo):
     """Raising or lowering the argon2id cost (docs/decisions/0010) reaches every account."""
     from argon2 import PasswordHasher
+    from personnel_service.domain.passwords import needs_rehash
     from personnel_service.models import Account
-    from personnel_service.passwords import needs_rehash
     from sqlalchemy import select
 
     old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(DEMO_PASSWORD)
@@ -239,7 +239,7 @@ def test_processes_starting_at_once_all_sign_with_the_first_dev_key(tmp_path):
     """Gunicorn workers and the outbox loop start together: none may swap the key later."""
     import multiprocessing
 
-    from personnel_service.tokens import ensure_dev_key
+    from personnel_service.domain.tokens import ensure_dev_key
 
     path = tmp_path / "keys" / "jwt-private.pem"
     with multiprocessing.get_context("fork").Pool(4) as pool:

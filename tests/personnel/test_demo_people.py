@@ -11,7 +11,7 @@ from personnel_service.demo_people import (
     demo_people,
     demo_units,
 )
-from personnel_service.grades import (
+from personnel_service.domain.grades import (
     EmploymentType,
     PositionType,
     grade_by_code,
@@ -20,8 +20,8 @@ from personnel_service.grades import (
     parse_position_type,
     parse_status,
 )
-from personnel_service.nip import is_valid_nip, parse_nip
-from personnel_service.people_file import read_people_file, write_people_csv
+from personnel_service.domain.nip import is_valid_nip, parse_nip
+from personnel_service.domain.people_file import read_people_file, write_people_csv
 
 PEOPLE = demo_people()
 UNITS = demo_units()

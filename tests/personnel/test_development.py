@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from personnel_service.competencies import gap_items
+from personnel_service.domain.competencies import gap_items
 
 
 def completed_event(learner_id, jp=12, completed_on="2025-03-10", event_id=None, **data):

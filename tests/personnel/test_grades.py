@@ -1,7 +1,7 @@
 """Grades, employment types, position types and statuses: tables and spellings."""
 
 import pytest
-from personnel_service.grades import (
+from personnel_service.domain.grades import (
     GRADES,
     PNS_GRADES,
     PPPK_GRADES,

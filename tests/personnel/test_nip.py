@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from personnel_service.nip import InvalidNip, NipInfo, is_valid_nip, make_nip, parse_nip
+from personnel_service.domain.nip import InvalidNip, NipInfo, is_valid_nip, make_nip, parse_nip
 
 TODAY = date(2025, 6, 15)
 FULLWIDTH_NIP = "".join(chr(ord(c) + 0xFEE0) for c in "198501012010011001")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from personnel_service.grades import EmploymentType, PositionType, Status
-from personnel_service.people_file import (
+from personnel_service.domain.grades import EmploymentType, PositionType, Status
+from personnel_service.domain.people_file import (
     EXPORT_COLUMNS,
     PeopleFileError,
     RowError,

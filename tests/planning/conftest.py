@@ -19,9 +19,9 @@ from cakap_shared.testing import as_role, empty_tables, migrated_app, rsa_keypai
 from catalog_service.extensions import db as catalog_db
 from flask import Flask
 from flask.testing import FlaskClient
-from personnel_service.competencies import seed_managerial_standard
+from personnel_service.domain.competencies import seed_managerial_standard
+from personnel_service.domain.nip import make_nip
 from personnel_service.extensions import db as personnel_db
-from personnel_service.nip import make_nip
 from planning_service import create_app
 from planning_service.clients._peer import peer
 from planning_service.extensions import db

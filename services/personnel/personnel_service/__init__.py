@@ -12,8 +12,8 @@ from flask import Flask
 
 from . import extensions
 from .config import load_config
+from .domain.tokens import issuer_from_config
 from .extensions import db
-from .tokens import issuer_from_config
 
 ROUTES = [
     "/api/v1/auth",
@@ -64,29 +64,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the API resources."""
+    """Mount the API features (the `api` package shadows no extension: see extensions.api)."""
     from cakap_shared.auth import public
 
-    from .api.accounts import blp as accounts_blp
-    from .api.appreciations import blp as appreciations_blp
-    from .api.unit_development import blp as unit_development_blp
-    from .auth_resources import blp as auth_blp
-    from .auth_resources import jwks_view
-    from .development_resources import blp as development_blp
-    from .people_resources import blp as people_blp
-    from .units_resources import blp as units_blp
+    from .api import accounts, appreciations, auth, development, people, unit_development, units
 
-    # The `api` package (decision 0005) is this module's attribute `api`: never that name.
-    api = extensions.api
-
-    api.register_blueprint(auth_blp)
-    api.register_blueprint(units_blp)
-    api.register_blueprint(people_blp)
-    api.register_blueprint(development_blp)
-    api.register_blueprint(accounts_blp)
-    api.register_blueprint(appreciations_blp)
-    api.register_blueprint(unit_development_blp)
-    app.add_url_rule("/.well-known/jwks.json", "jwks", public(jwks_view))
+    for module in (auth, units, people, development, accounts, appreciations, unit_development):
+        extensions.api.register_blueprint(module.blp)
+    app.add_url_rule("/.well-known/jwks.json", "jwks", public(auth.jwks_view))
 
 
 def register_commands(app: Flask) -> None:

@@ -22,13 +22,16 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 
 from .clock import today
-from .competencies import seed_managerial_standard
 from .demo_people import (
     DEMO_ASN_NIP,
     DEMO_SUPERVISOR_NIP,
     demo_people,
     demo_units,
 )
+from .domain.competencies import seed_managerial_standard
+from .domain.nip import parse_nip
+from .domain.passwords import hash_password
+from .domain.people import UNUSABLE_PASSWORD
 from .extensions import db
 from .models import (
     Account,
@@ -39,9 +42,6 @@ from .models import (
     PositionStandard,
     Unit,
 )
-from .nip import parse_nip
-from .passwords import hash_password
-from .people import UNUSABLE_PASSWORD
 
 DEMO_PASSWORD = "cakap-demo"
 # Other services' demo data refers to these people by the same derived ids.

@@ -18,8 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from personnel_service.grades import PNS_GRADES, PPPK_GRADES, EmploymentType, PositionType, Status
-from personnel_service.nip import make_nip
+from personnel_service.domain.grades import (
+    PNS_GRADES,
+    PPPK_GRADES,
+    EmploymentType,
+    PositionType,
+    Status,
+)
+from personnel_service.domain.nip import make_nip
 
 DEMO_SEED = 20240617
 DEMO_UNIT_CODE = "DISKOMINFO-APTIKA"

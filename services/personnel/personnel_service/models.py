@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from cakap_shared.db import new_id, utcnow
 from cakap_shared.events import InboxEventMixin, OutboxDeliveryMixin, OutboxEventMixin
@@ -82,6 +83,15 @@ class PersonUnitHistory(db.Model):
     to_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
+class AccountState(StrEnum):
+    """Where a person's account is: none yet, waiting for activation, in use, or locked."""
+
+    NONE = "none"
+    PENDING = "pending"
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
 class Account(db.Model):
     """How a person signs in: a login name (or their NIP), an argon2 hash, and roles.
 
@@ -107,11 +117,11 @@ class Account(db.Model):
     person: Mapped[Person] = relationship(back_populates="account")
 
     @property
-    def state(self) -> str:
+    def state(self) -> AccountState:
         """pending, active or deactivated."""
         if self.is_active:
-            return "active"
-        return "deactivated" if self.deactivated_at is not None else "pending"
+            return AccountState.ACTIVE
+        return AccountState.DEACTIVATED if self.deactivated_at is not None else AccountState.PENDING
 
     @property
     def role_list(self) -> list[str]:
@@ -257,6 +267,9 @@ class Appreciation(db.Model):
     course_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
     course_title: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    giver: Mapped[Person] = relationship(foreign_keys=[from_person_id], lazy="joined")
+    receiver: Mapped[Person] = relationship(foreign_keys=[to_person_id], lazy="joined")
 
 
 class ImportJob(db.Model):

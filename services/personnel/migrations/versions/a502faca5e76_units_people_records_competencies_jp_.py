@@ -13,7 +13,7 @@ from alembic import op
 
 # The managerial standard (Permenpan RB 38/2017) by position type: the eight managerial
 # competencies and Perekat Bangsa (sosial kultural), each at one level per type.
-# Codes are shared with the catalog's dictionary; names in personnel_service/competencies.py.
+# Codes are shared with the catalog's dictionary; names in personnel_service/domain/competencies.py.
 MANAGERIAL_CODES = ("M-INT", "M-KS", "M-KOM", "M-OPH", "M-PP", "M-PDO", "M-MP", "M-PK", "SK-PB")
 LEVEL_BY_TYPE = {
     "jpt_madya": 5,

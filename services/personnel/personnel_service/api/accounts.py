@@ -13,11 +13,10 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import activation_sheet_pdf, rights
-from ..domain import account_mail, accounts
+from ..domain import account_mail, accounts, activation_sheet_pdf, rights
 from ..extensions import db
-from ..models import Person, Unit
-from ..schemas import TokenPairSchema
+from ..models import Account, AccountState, Unit
+from .auth import TokenPairSchema
 
 PDF_MIMETYPE = "application/pdf"
 
@@ -45,7 +44,7 @@ class ActivatedSchema(ma.Schema):
     """The activated account: sign in with this user name now."""
 
     username = ma.fields.String()
-    state = ma.fields.String()
+    state = ma.fields.Enum(AccountState, by_value=ma.fields.String)
 
 
 class PasswordChangeSchema(ma.Schema):
@@ -96,12 +95,17 @@ class UnitActivationListSchema(ma.Schema):
 class UnitAccountSchema(ma.Schema):
     """One person of a unit and their account state (none, pending, active, deactivated)."""
 
-    person_id = ma.fields.String()
+    person_id = ma.fields.String(attribute="id")
     nip = ma.fields.String()
     name = ma.fields.String()
     unit_code = ma.fields.String()
-    username = ma.fields.String(allow_none=True)
-    state = ma.fields.String()
+    username = ma.fields.String(allow_none=True, attribute="account.username", dump_default=None)
+    state = ma.fields.Enum(
+        AccountState,
+        by_value=ma.fields.String,
+        attribute="account.state",
+        dump_default=AccountState.NONE,
+    )
 
 
 UnitAccountPageSchema = page_schema(UnitAccountSchema, "UnitAccountPage")
@@ -113,7 +117,7 @@ class AccountSchema(ma.Schema):
     person_id = ma.fields.String()
     username = ma.fields.String(allow_none=True)
     roles = ma.fields.List(ma.fields.String())
-    state = ma.fields.String()
+    state = ma.fields.Enum(AccountState, by_value=ma.fields.String)
     must_change_password = ma.fields.Boolean()
     activated_at = UtcDateTime(allow_none=True)
     deactivated_at = UtcDateTime(allow_none=True)
@@ -130,12 +134,6 @@ class TemporaryPasswordSchema(ma.Schema):
 
 def _address() -> str:
     return request.remote_addr or "unknown"
-
-
-def _person_for_admin(person_id: str) -> Person:
-    principal = require_roles("admin")
-    person, _rel = rights.visible_person(principal, person_id)
-    return person
 
 
 @blp.route("/auth/refresh")
@@ -174,12 +172,11 @@ class Activate(MethodView):
     @blp.alt_response(400, description="Wrong, used or expired code (`reason`)")
     @blp.alt_response(422, description="The password is too weak (errors.password)")
     @blp.alt_response(429, description="Too many failed attempts; see Retry-After")
-    def post(self, body: dict[str, str]) -> dict[str, Any]:
+    def post(self, body: dict[str, str]) -> Account:
         """Activate an account: the code is spent and the password set; then sign in."""
-        account = accounts.redeem_code(
+        return accounts.redeem_code(
             body["username"], body["code"], accounts.ACTIVATION, body["password"], _address()
         )
-        return {"username": account.username, "state": account.state}
 
 
 @blp.route("/auth/password")
@@ -403,15 +400,9 @@ class PersonAccount(MethodView):
     """A person's account state."""
 
     @blp.response(200, AccountSchema)
-    def get(self, person_id: str) -> dict[str, Any]:
+    def get(self, person_id: str) -> accounts.AccountStatus:
         """The account's state (admin, the OPD admin of the person's unit, or the person)."""
-        principal = current_principal()
-        if principal.has_role(rights.OPD_ADMIN) and principal.id != person_id:
-            return accounts.account_view(rights.managed_person(principal, person_id))
-        person, rel = rights.visible_person(principal, person_id)
-        if rel not in (rights.Relation.ADMIN, rights.Relation.SELF):
-            raise CakapError(403, "Only an administrator or the person sees the account.")
-        return accounts.account_view(person)
+        return accounts.status(current_principal(), person_id)
 
 
 @blp.route("/people/<string:person_id>/deactivate")
@@ -420,11 +411,9 @@ class PersonDeactivate(MethodView):
 
     @blp.response(200, AccountSchema)
     @blp.alt_response(409, description="No account, or it is the caller's own")
-    def post(self, person_id: str) -> dict[str, Any]:
+    def post(self, person_id: str) -> accounts.AccountStatus:
         """Deactivate the account (admin): sign-in and refresh stop at once."""
-        person = _person_for_admin(person_id)
-        accounts.deactivate(person, current_principal().id)
-        return accounts.account_view(person)
+        return accounts.lock(require_roles("admin"), person_id)
 
 
 @blp.route("/people/<string:person_id>/password-reset")
@@ -435,5 +424,4 @@ class PersonPasswordReset(MethodView):
     @blp.alt_response(409, description="No usable account (issue an activation instead)")
     def post(self, person_id: str) -> dict[str, Any]:
         """A temporary password (admin) that must be changed at the next sign-in."""
-        person = _person_for_admin(person_id)
-        return accounts.admin_reset(person, current_principal().id)
+        return accounts.admin_reset(require_roles("admin"), person_id)

@@ -19,11 +19,11 @@ from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import select
 
-from .. import throttle
 from ..extensions import db, events
-from ..login_names import name_tag
-from ..models import Account, AccountMail, Person
+from ..models import Account, AccountMail, AccountState, Person
+from . import throttle
 from .accounts import ACTIVATION, RESET, _aware, _issue_code, _who, ensure_account, find_account
+from .login_names import name_tag
 
 MAX_CODES_PER_MAIL = 5
 # Only notification writes these mails; another service's token gets 403.
@@ -71,7 +71,7 @@ def mail_activation(people: list[Person], actor: str) -> dict[str, Any]:
     """
     queued, without, not_pending = [], [], []
     for person in people:
-        if person.account is not None and person.account.state != "pending":
+        if person.account is not None and person.account.state != AccountState.PENDING:
             not_pending.append(person.id)
             continue
         if not person.email:
@@ -120,7 +120,7 @@ def collect_code(mail_id: str, collector: str) -> dict[str, Any]:
     if mail is None:
         raise CakapError(404, "No such account mail.")
     account = db.session.get(Account, mail.account_id)
-    fits = account.is_active if mail.purpose == RESET else account.state == "pending"
+    fits = account.is_active if mail.purpose == RESET else account.state == AccountState.PENDING
     if _aware(mail.expires_at) <= utcnow() or mail.codes_issued >= MAX_CODES_PER_MAIL or not fits:
         raise CakapError(410, "This account mail is no longer wanted.", code="mail-gone")
     mail.codes_issued += 1

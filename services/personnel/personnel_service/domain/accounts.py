@@ -9,20 +9,30 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cakap_shared.db import utcnow
+from cakap_shared.auth import Principal
+from cakap_shared.db import paginate, utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import selectinload
 
-from .. import throttle
 from ..extensions import db
-from ..login_names import name_tag
-from ..models import Account, AccountCode, ImportJob, ImportJobPerson, Person, Unit
-from ..passwords import hash_password, needs_rehash, verify_password
-from ..people import UNUSABLE_PASSWORD
-from . import refresh_tokens
+from ..models import (
+    Account,
+    AccountCode,
+    AccountState,
+    ImportJob,
+    ImportJobPerson,
+    Person,
+    Unit,
+)
+from . import refresh_tokens, rights, throttle
+from .import_jobs import ImportStatus
+from .login_names import name_tag
 from .password_policy import password_problems
+from .passwords import hash_password, needs_rehash, verify_password
+from .people import UNUSABLE_PASSWORD
 from .secrets import digest, new_code, new_temporary_password, normalise_code
 
 ACTIVATION, RESET = "activation", "reset"
@@ -247,7 +257,7 @@ def issue_import_activations(job_id: str, actor: str) -> list[dict[str, Any]]:
     job = db.session.get(ImportJob, job_id)
     if job is None:
         raise CakapError(404, "No such import job.")
-    if job.status != "done":
+    if job.status != ImportStatus.DONE:
         raise CakapError(
             409, "The import has not finished; wait for its result.", code="import-not-done"
         )
@@ -268,7 +278,7 @@ def _issue_for(people: Sequence[Person], actor: str) -> list[dict[str, Any]]:
     rows = []
     for person in people:
         account = person.account
-        if account is not None and account.state != "pending":
+        if account is not None and account.state != AccountState.PENDING:
             continue
         try:
             with db.session.begin_nested():
@@ -290,29 +300,16 @@ def _issue_for(people: Sequence[Person], actor: str) -> list[dict[str, Any]]:
 
 
 def unit_accounts(unit_code: str, page_no: int, per_page: int) -> dict[str, Any]:
-    """The accounts of the unit's (and its sub-units') people with a NIP, a page at a time."""
+    """The unit's (and its sub-units') people with a NIP and their accounts, a page at a time."""
     if db.session.get(Unit, unit_code) is None:
         raise CakapError(404, "No such unit.")
     query = (
-        select(Person, Account)
-        .outerjoin(Account, Account.person_id == Person.id)
+        select(Person)
         .where(Person.unit_code.in_(unit_codes(unit_code)), Person.nip.is_not(None))
         .order_by(Person.unit_code, Person.name, Person.id)
+        .options(selectinload(Person.account))
     )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(query.limit(per_page).offset((page_no - 1) * per_page)).all()
-    items = [
-        {
-            "person_id": person.id,
-            "nip": person.nip,
-            "name": person.name,
-            "unit_code": person.unit_code,
-            "username": account.username if account else None,
-            "state": account.state if account else "none",
-        }
-        for person, account in rows
-    ]
-    return {"items": items, "total": total, "page": page_no, "per_page": per_page}
+    return paginate(db, query, page_no, per_page)
 
 
 def _personal(account: Account) -> tuple[str | None, ...]:
@@ -418,10 +415,12 @@ def change_password(person_id: str, old: str, new: str, address: str) -> None:
     audit("auth.password_changed", actor=person_id, account_id=account.id)
 
 
-def admin_reset(person: Person, actor: str) -> dict[str, Any]:
-    """A temporary password that must be changed at the next sign-in (commits)."""
+def admin_reset(principal: Principal, person_id: str) -> dict[str, Any]:
+    """A temporary password (admin) that must be changed at the next sign-in (commits)."""
+    person, _rel = rights.visible_person(principal, person_id)
+    actor = principal.id
     account = person.account
-    if account is None or account.state == "deactivated":
+    if account is None or account.state == AccountState.DEACTIVATED:
         raise CakapError(
             409,
             "This person has no usable account; issue an activation instead.",
@@ -462,29 +461,50 @@ def deactivate(person: Person, actor: str) -> Account:
     return account
 
 
-def account_view(person: Person) -> dict[str, Any]:
-    """The account's state as an admin (or its holder) sees it; never a secret."""
-    account = person.account
-    if account is None:
-        return {"person_id": person.id, "state": "none", "username": None, "roles": []}
-    pending = db.session.scalar(
-        select(AccountCode.expires_at)
-        .where(
-            AccountCode.account_id == account.id,
-            AccountCode.purpose == ACTIVATION,
-            AccountCode.used_at.is_(None),
-        )
-        .order_by(AccountCode.expires_at.desc())
-        .limit(1)
-    )
-    return {
-        "person_id": person.id,
-        "username": account.username,
-        "roles": account.role_list,
-        "state": account.state,
-        "must_change_password": account.must_change_password,
-        "activated_at": account.activated_at,
-        "deactivated_at": account.deactivated_at,
-        "password_changed_at": account.password_changed_at,
-        "activation_expires_at": pending,
-    }
+class AccountStatus:
+    """A person's account as an admin (or its holder) sees it; never a secret.
+
+    Without an account: the state `none`, no login name, no roles, and nothing else.
+    """
+
+    def __init__(self, person: Person) -> None:
+        self.person_id = person.id
+        self.account = person.account
+        if self.account is not None:
+            self.activation_expires_at = db.session.scalar(
+                select(AccountCode.expires_at)
+                .where(
+                    AccountCode.account_id == self.account.id,
+                    AccountCode.purpose == ACTIVATION,
+                    AccountCode.used_at.is_(None),
+                )
+                .order_by(AccountCode.expires_at.desc())
+                .limit(1)
+            )
+
+    def __getattr__(self, name: str) -> Any:
+        if self.account is None:
+            if name not in _NO_ACCOUNT:
+                raise AttributeError(name)
+            return _NO_ACCOUNT[name]
+        return self.account.role_list if name == "roles" else getattr(self.account, name)
+
+
+_NO_ACCOUNT: dict[str, Any] = {"state": AccountState.NONE, "username": None, "roles": []}
+
+
+def lock(principal: Principal, person_id: str) -> AccountStatus:
+    """Deactivate (admin) the account of a person; its status afterwards."""
+    person, _rel = rights.visible_person(principal, person_id)
+    deactivate(person, principal.id)
+    return AccountStatus(person)
+
+
+def status(principal: Principal, person_id: str) -> AccountStatus:
+    """The account of a person, for an admin, the OPD admin of their unit, or the person."""
+    if principal.has_role(rights.OPD_ADMIN) and principal.id != person_id:
+        return AccountStatus(rights.managed_person(principal, person_id))
+    person, rel = rights.visible_person(principal, person_id)
+    if rel not in (rights.Relation.ADMIN, rights.Relation.SELF):
+        raise CakapError(403, "Only an administrator or the person sees the account.")
+    return AccountStatus(person)

@@ -11,52 +11,39 @@ from __future__ import annotations
 from typing import Any
 
 from cakap_shared.auth import Principal
+from cakap_shared.db import paginate
+from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
 
-from .. import rights
-from .. import units as unit_tree
 from ..extensions import db
 from ..models import Appreciation, JpEntry, Person, Unit
-from ..rights import Relation
+from . import rights
+from . import units as unit_tree
+from .rights import Relation
 
 
-def view(a: Appreciation, from_name: str, to_name: str) -> dict[str, Any]:
-    """An appreciation as the API shows it."""
-    return {
-        "id": a.id,
-        "from_person_id": a.from_person_id,
-        "from_name": from_name,
-        "to_person_id": a.to_person_id,
-        "to_name": to_name,
-        "reason": a.reason,
-        "basis": a.basis,
-        "course_code": a.course_code,
-        "course_title": a.course_title,
-        "created_at": a.created_at,
-    }
-
-
-def _listing(where: Any) -> Any:
-    giver, receiver = aliased(Person), aliased(Person)
+def _newest_first(where: Any) -> Select:
     return (
-        select(Appreciation, giver.name, receiver.name)
-        .join(giver, giver.id == Appreciation.from_person_id)
-        .join(receiver, receiver.id == Appreciation.to_person_id)
-        .where(where)
-        .order_by(Appreciation.created_at.desc(), Appreciation.id)
+        select(Appreciation).where(where).order_by(Appreciation.created_at.desc(), Appreciation.id)
     )
 
 
-def of_person(person_id: str, limit: int = 100) -> list[dict[str, Any]]:
-    """Latest appreciations a person received, newest first, with the giver's name."""
-    rows = db.session.execute(_listing(Appreciation.to_person_id == person_id).limit(limit))
-    return [view(a, giver, receiver) for a, giver, receiver in rows]
+def of_person(person_id: str, limit: int = 100) -> list[Appreciation]:
+    """Latest appreciations a person received, newest first (giver and receiver loaded)."""
+    return list(
+        db.session.scalars(_newest_first(Appreciation.to_person_id == person_id).limit(limit))
+    )
 
 
-def give(principal: Principal, person_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Record an appreciation for someone in the caller's line (direct or indirect)."""
+def received(principal: Principal, person_id: str) -> list[Appreciation]:
+    """What a person received, for the person, their supervisors and admins; else 404."""
+    rights.visible_person(principal, person_id)
+    return of_person(person_id)
+
+
+def give(principal: Principal, person_id: str, body: dict[str, Any]) -> Appreciation:
+    """Record (commit, audit) an appreciation for someone in the caller's line."""
     person, rel = rights.visible_person(principal, person_id)
     if rel is not Relation.SUPERVISOR:
         raise CakapError(403, "Only a supervisor of this person records an appreciation.")
@@ -84,9 +71,9 @@ def give(principal: Principal, person_id: str, body: dict[str, Any]) -> dict[str
         course_title=course_title,
     )
     db.session.add(appreciation)
-    db.session.flush()
-    giver = db.session.get(Person, principal.id)
-    return view(appreciation, giver.name if giver else "", person.name)
+    db.session.commit()
+    audit("appreciation.created", actor=principal.id, person_id=person_id)
+    return appreciation
 
 
 def of_unit(principal: Principal, code: str, page: int, per_page: int) -> dict[str, Any]:
@@ -101,12 +88,5 @@ def of_unit(principal: Principal, code: str, page: int, per_page: int) -> dict[s
         if db.session.scalar(receivers.limit(1)) is None:
             # Not the unit's head nor anyone above its people: the unit is not theirs.
             raise CakapError(404, "No such unit in your line.")
-    where = Appreciation.to_person_id.in_(receivers)
-    total = db.session.scalar(select(func.count()).select_from(Appreciation).where(where)) or 0
-    rows = db.session.execute(_listing(where).limit(per_page).offset((page - 1) * per_page))
-    return {
-        "items": [view(a, giver, receiver) for a, giver, receiver in rows],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    }
+    stmt = _newest_first(Appreciation.to_person_id.in_(receivers))
+    return paginate(db, stmt, page, per_page)

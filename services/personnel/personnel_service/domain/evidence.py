@@ -1,7 +1,7 @@
 """Competency levels that follow evidence: a passed training, a supervisor's impact rating.
 
 Both arrive as events (decision 0003) and become competency assessments with their
-source, so the precedence in competencies.py decides the current level: a supervisor's
+source, so the precedence in domain/competencies.py decides the current level: a supervisor's
 rating outranks a training, a training outranks the person's own view.
 """
 

@@ -14,10 +14,10 @@ from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import jp
-from .. import units as unit_tree
 from ..extensions import db
 from ..models import JpEntry, Person, Unit
+from . import jp
+from . import units as unit_tree
 
 
 def summaries(principal: Principal, parent: str | None, year: int) -> dict[str, Any]:

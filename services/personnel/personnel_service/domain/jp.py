@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from cakap_shared.events import EventRejected
+from cakap_shared.auth import Principal
+from cakap_shared.db import MAX_PER_PAGE
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError, invalid
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..clock import today
+from ..extensions import db
+from ..models import JpEntry, JpTarget, Person, Unit
+from . import rights
 from . import units as unit_tree
-from .extensions import db
-from .models import JpEntry, JpTarget, Person, Unit
+from .rights import Relation
 
 ALL_AGENCIES = ""
 
@@ -45,19 +50,10 @@ class Targets:
         return self.defaults.get(kind, self.defaults["PNS"])
 
 
-def entry_view(entry: JpEntry) -> dict[str, Any]:
-    """A ledger entry as the API shows it."""
-    return {
-        "id": entry.id,
-        "course_code": entry.course_code,
-        "title": entry.title,
-        "jp": entry.jp,
-        "form": entry.form,
-        "completed_on": entry.completed_on,
-        "year": entry.year,
-        "source_event_id": entry.source_event_id,
-        "evidence_url": entry.evidence_url,
-    }
+def person_summary(principal: Principal, person_id: str, year: int | None) -> dict[str, Any]:
+    """The JP of a person the caller may see, in `year` (default this year); else 404."""
+    person, _rel = rights.visible_person(principal, person_id)
+    return summary(person, year or today().year)
 
 
 def summary(person: Person, year: int) -> dict[str, Any]:
@@ -74,8 +70,47 @@ def summary(person: Person, year: int) -> dict[str, Any]:
         "target": target,
         "earned": earned,
         "shortfall": max(target - earned, 0),
-        "entries": [entry_view(e) for e in entries],
+        "entries": entries,
     }
+
+
+def unit_compliance_page(
+    principal: Principal, code: str, year: int | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """A page of the unit's people below target (compliance), for an admin or a supervisor
+    whose line reaches into the unit (their own line only); year defaults to this year."""
+    if db.session.get(Unit, code) is None:
+        raise CakapError(404, "No such unit.")
+    only = None if principal.is_admin else _line_in_unit(principal, code)
+    report = compliance(code, year or today().year, only)
+    per_page = min(per_page, MAX_PER_PAGE)
+    start = (page - 1) * per_page
+    return {
+        "unit_code": code,
+        "year": report["year"],
+        "people": report["people"],
+        "below_target": len(report["below"]),
+        "items": report["below"][start : start + per_page],
+        "total": len(report["below"]),
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+def _line_in_unit(principal: Principal, code: str) -> set[str]:
+    """The caller's line (ids below them); 403 without one, 404 when it misses the unit."""
+    only = set(db.session.scalars(rights.subordinate_ids(principal.id)))
+    if not only:
+        raise CakapError(403, "Only administrators and supervisors read compliance.")
+    codes = unit_tree.subtree_codes(code)
+    me = db.session.get(Person, principal.id)
+    mine = me is not None and me.unit_code in codes
+    in_unit = db.session.scalar(
+        select(Person.id).where(Person.id.in_(only), Person.unit_code.in_(codes)).limit(1)
+    )
+    if not mine and in_unit is None:
+        raise CakapError(404, "No such unit in your line.")
+    return only
 
 
 def compliance(unit_code: str, year: int, only: set[str] | None) -> dict[str, Any]:
@@ -114,6 +149,12 @@ def compliance(unit_code: str, year: int, only: set[str] | None) -> dict[str, An
             )
     below.sort(key=lambda item: (-item["shortfall"], item["name"], item["person_id"]))
     return {"unit_code": unit_code, "year": year, "people": len(people), "below": below}
+
+
+def every_unit_compliance(year: int | None) -> dict[str, Any]:
+    """Every unit's compliance in `year` (default this year), largest shortfall first."""
+    year = year or today().year
+    return {"year": year, "items": compliance_by_unit(year)}
 
 
 def compliance_by_unit(year: int) -> list[dict[str, Any]]:
@@ -195,36 +236,60 @@ def add_entry(person_id: str, data: dict[str, Any], recorded_by: str | None) -> 
     return entry
 
 
-def record_completion(envelope: dict[str, Any]) -> None:
-    """A completed course earns its JP: one ledger entry per event, whatever the redeliveries."""
-    data = envelope["data"]
-    event_id = str(envelope["id"])
-    if db.session.scalar(select(JpEntry.id).where(JpEntry.source_event_id == event_id)):
-        return
-    try:
-        learner_id = str(data["learner_id"])
-        jp = int(data["jp"])
-        completed_on = date.fromisoformat(str(data["completed_on"])[:10])
-        title = str(data.get("course_title") or data.get("course_code") or "")[:300]
-        course_code = str(data["course_code"])[:50] if data.get("course_code") else None
-    except (KeyError, TypeError, ValueError) as err:
-        raise EventRejected(f"learner_id, jp and completed_on are required ({err})") from None
-    if jp < 0 or not title:
-        raise EventRejected("jp must be 0 or more and the course needs a code or title")
-    if db.session.get(Person, learner_id) is None:
-        raise EventRejected(f"no person {learner_id}")
-    if jp == 0:
-        return  # nothing earned: no entry
-    add_entry(
-        learner_id,
-        {
-            "course_code": course_code,
-            "title": title,
-            "jp": jp,
-            "form": str(data.get("form") or "lainnya")[:50],
-            "completed_on": completed_on,
-            "source_event_id": event_id,
-        },
-        recorded_by=f"event:{envelope.get('producer', 'catalog')}",
+def record_external(principal: Principal, person_id: str, data: dict[str, Any]) -> JpEntry:
+    """Record (commit, audit) external development an admin enters, with its evidence."""
+    _person, rel = rights.visible_person(principal, person_id)
+    if rel is not Relation.ADMIN:
+        raise CakapError(403, "Only an administrator records external development.")
+    if data["completed_on"] > today():
+        raise invalid("completed_on", "the completion date is in the future")
+    entry = add_entry(person_id, data, recorded_by=principal.id)
+    db.session.commit()
+    audit("jp.recorded", actor=principal.id, person_id=person_id, jp=entry.jp)
+    return entry
+
+
+def target_list() -> list[dict[str, Any]]:
+    """Configured defaults per employment type, then overrides (type-wide or per agency)."""
+    items = [
+        {"employment_type": kind, "agency_code": None, "target": target}
+        for kind, target in default_targets().items()
+    ]
+    for row in db.session.scalars(
+        select(JpTarget).order_by(JpTarget.employment_type, JpTarget.agency_code)
+    ):
+        items.append(
+            {
+                "employment_type": row.employment_type,
+                "agency_code": row.agency_code or None,
+                "target": row.target,
+            }
+        )
+    return items
+
+
+def set_target(
+    employment_type: str, agency_code: str | None, target: int, actor: str
+) -> dict[str, Any]:
+    """Override (commit, audit) the target of an employment type, everywhere or in one agency."""
+    agency = agency_code or ALL_AGENCIES
+    if agency:
+        unit = db.session.get(Unit, agency)
+        if unit is None or unit.parent_code is not None:
+            raise invalid("agency_code", "agency_code must be the code of a top-level unit")
+    row = db.session.scalar(
+        select(JpTarget).where(
+            JpTarget.employment_type == employment_type, JpTarget.agency_code == agency
+        )
     )
-    db.session.flush()
+    if row is None:
+        row = JpTarget(employment_type=employment_type, agency_code=agency)
+        db.session.add(row)
+    row.target = target
+    db.session.commit()
+    audit("jp.target_set", actor=actor, agency=agency, target=target)
+    return {
+        "employment_type": row.employment_type,
+        "agency_code": agency or None,
+        "target": row.target,
+    }

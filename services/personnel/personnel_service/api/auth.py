@@ -2,26 +2,65 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
+import marshmallow as ma
 from cakap_shared.auth import current_principal, public
-from cakap_shared.logs import audit
-from cakap_shared.problems import CakapError
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .domain import accounts
-from .extensions import db
-from .models import Person
-from .schemas import (
-    MeSchema,
-    ServiceTokenRequestSchema,
-    TokenPairSchema,
-    TokenRequestSchema,
-    TokenSchema,
-)
+from ..domain import accounts, auth
+
+
+class TokenRequestSchema(ma.Schema):
+    """Sign-in with a login name or NIP and a password."""
+
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024)
+    )
+
+
+class ServiceTokenRequestSchema(ma.Schema):
+    """Client credentials of a Cakap service asking for a token to call `audience`."""
+
+    client_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    client_secret = ma.fields.String(required=True, load_only=True)
+    audience = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+
+
+class TokenSchema(ma.Schema):
+    """An issued access token."""
+
+    access_token = ma.fields.String()
+    token_type = ma.fields.String()
+    expires_in = ma.fields.Integer()
+
+
+class TokenPairSchema(TokenSchema):
+    """An access token and the refresh token that gets the next one."""
+
+    refresh_token = ma.fields.String()
+    refresh_expires_in = ma.fields.Integer(
+        metadata={"description": "Seconds until the refresh family ends (sign in again then)"}
+    )
+    password_change_required = ma.fields.Boolean(
+        metadata={"description": "True after an admin reset: the token only changes the password"}
+    )
+
+
+class MeSchema(ma.Schema):
+    """The signed-in caller."""
+
+    id = ma.fields.String()
+    username = ma.fields.String()
+    name = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    nip = ma.fields.String(allow_none=True)
+    unit_code = ma.fields.String(allow_none=True)
+    supervisor_id = ma.fields.String(allow_none=True)
+
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in and tokens")
 
@@ -53,23 +92,7 @@ class ServiceTokens(MethodView):
     @blp.alt_response(401, description="Unknown client or wrong secret")
     def post(self, body: dict[str, str]) -> dict[str, Any]:
         """Issue a `service` token for a Cakap service calling another."""
-        secret = current_app.config.get("SERVICE_SECRET")
-        known = set(current_app.config["SERVICE_URLS"]) | {"personnel"}
-        if (
-            not secret
-            or not hmac.compare_digest(body["client_secret"].encode(), secret.encode())
-            or body["client_id"] not in known
-        ):
-            audit("auth.service_refused", client_id=body["client_id"])
-            raise CakapError(401, "Unknown service client or wrong secret.")
-        if body["audience"] not in known:
-            raise CakapError(422, "Unknown audience.", errors={"audience": ["not a Cakap service"]})
-        issuer = current_app.extensions["cakap_token_issuer"]
-        return {
-            "access_token": issuer.service_token(body["client_id"], body["audience"]),
-            "token_type": "Bearer",
-            "expires_in": issuer.service_ttl,
-        }
+        return auth.service_token(body["client_id"], body["client_secret"], body["audience"])
 
 
 @blp.route("/me")
@@ -79,21 +102,7 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     def get(self) -> dict[str, Any]:
         """Who am I: id, user name, name, roles; for ASN also NIP, unit and supervisor."""
-        principal = current_principal()
-        person = db.session.get(Person, principal.id)
-        if person is None or principal.is_service:
-            raise CakapError(404, "No person behind this token.")
-        me = {
-            "id": person.id,
-            "username": principal.username,
-            "name": person.name,
-            "roles": sorted(principal.roles),
-        }
-        if person.nip:
-            me.update(
-                nip=person.nip, unit_code=person.unit_code, supervisor_id=person.supervisor_id
-            )
-        return me
+        return auth.me(current_principal())
 
 
 def jwks_view():

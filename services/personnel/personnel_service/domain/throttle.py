@@ -20,9 +20,9 @@ from cakap_shared.db import utcnow
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from .extensions import db
+from ..extensions import db
+from ..models import LoginFailure
 from .login_names import name_tag
-from .models import LoginFailure
 
 
 @dataclass

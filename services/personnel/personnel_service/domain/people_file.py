@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 from cakap_shared.tabular import csv_text, xlsx_bytes
 
-from personnel_service.grades import (
+from .grades import (
     EmploymentType,
     Grade,
     InvalidGrade,
@@ -45,7 +45,7 @@ from personnel_service.grades import (
     parse_position_type,
     parse_status,
 )
-from personnel_service.nip import InvalidNip, NipInfo, parse_nip
+from .nip import InvalidNip, NipInfo, parse_nip
 
 REQUIRED_COLUMNS = ("nip", "name", "unit_code", "position", "grade", "supervisor_nip")
 OPTIONAL_COLUMNS = ("employment_type", "position_type", "status", "email")
@@ -330,27 +330,8 @@ def _validate_row(
     position = " ".join(values["position"].split())
     _required_text(position, "position", POSITION_MAX, bad)
 
-    employment_type: EmploymentType | None = EmploymentType.PNS
-    if values.get("employment_type"):
-        try:
-            employment_type = parse_employment_type(values["employment_type"])
-        except ValueError as err:
-            bad("employment_type", str(err))
-            employment_type = None
-
-    grade = None
-    if employment_type is not None:  # which grades are valid depends on it
-        try:
-            grade = normalise_grade(values["grade"], employment_type)
-        except InvalidGrade as err:
-            bad("grade", err.message)
-
-    supervisor_nip = _nip_text(values["supervisor_nip"]) or None
-    if supervisor_nip is not None:
-        if supervisor_nip == nip:
-            bad("supervisor_nip", "a person cannot be their own supervisor")
-        else:
-            _check_nip(supervisor_nip, today, "supervisor_nip", bad)
+    employment_type, grade = _employment_and_grade(values, bad)
+    supervisor_nip = _supervisor_nip(values, nip, today, bad)
 
     position_type = _optional_choice(values, "position_type", parse_position_type, bad)
     status = _optional_choice(values, "status", parse_status, bad) or Status.ACTIVE
@@ -378,6 +359,37 @@ def _validate_row(
         ),
         errors,
     )
+
+
+def _employment_and_grade(
+    values: dict[str, str], bad: Report
+) -> tuple[EmploymentType | None, Grade | None]:
+    """The employment type (PNS when blank) and the grade, which is valid only for one type."""
+    employment_type: EmploymentType | None = EmploymentType.PNS
+    if values.get("employment_type"):
+        try:
+            employment_type = parse_employment_type(values["employment_type"])
+        except ValueError as err:
+            bad("employment_type", str(err))
+            employment_type = None
+    grade = None
+    if employment_type is not None:  # which grades are valid depends on it
+        try:
+            grade = normalise_grade(values["grade"], employment_type)
+        except InvalidGrade as err:
+            bad("grade", err.message)
+    return employment_type, grade
+
+
+def _supervisor_nip(values: dict[str, str], nip: str, today: date, bad: Report) -> str | None:
+    """The supervisor's NIP when given: valid, and not the person's own."""
+    supervisor_nip = _nip_text(values["supervisor_nip"]) or None
+    if supervisor_nip is not None:
+        if supervisor_nip == nip:
+            bad("supervisor_nip", "a person cannot be their own supervisor")
+        else:
+            _check_nip(supervisor_nip, today, "supervisor_nip", bad)
+    return supervisor_nip
 
 
 def _nip_text(value: str) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError, invalid
+from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Unit
+from ..extensions import db
+from ..models import Unit
 
 
 def all_units() -> dict[str, Unit]:
@@ -67,3 +69,41 @@ def tree() -> list[dict[str, Any]]:
         }
 
     return [node(code) for code in children.get(None, [])]
+
+
+def node(code: str) -> dict[str, Any]:
+    """A unit with its sub-units nested (as in tree); 404 for an unknown code."""
+    for root in tree():
+        found = _find(root, code)
+        if found is not None:
+            return found
+    raise CakapError(404, "No such unit.")
+
+
+def _find(node: dict[str, Any], code: str) -> dict[str, Any] | None:
+    if node["code"] == code:
+        return node
+    for child in node["children"]:
+        found = _find(child, code)
+        if found is not None:
+            return found
+    return None
+
+
+def forest() -> dict[str, Any]:
+    """Every unit as a forest (OPD at the top), and how many there are."""
+    return {"items": tree(), "total": db.session.scalar(select(func.count()).select_from(Unit))}
+
+
+def create(code: str, name: str, parent_code: str | None, actor: str) -> dict[str, Any]:
+    """Add (commit, audit) a unit under an existing parent, or at the top; 409 for a taken
+    code. The new unit as a tree node, without children."""
+    if db.session.get(Unit, code) is not None:
+        raise CakapError(409, f"A unit with code {code} already exists.")
+    if parent_code and db.session.get(Unit, parent_code) is None:
+        raise invalid("parent_code", f"there is no unit {parent_code}")
+    unit = Unit(code=code, name=name.strip(), parent_code=parent_code or None)
+    db.session.add(unit)
+    db.session.commit()
+    audit("unit.created", actor=actor, unit_code=unit.code)
+    return {"code": unit.code, "name": unit.name, "parent_code": unit.parent_code, "children": []}

@@ -1,6 +1,6 @@
 """Bulk people import and export, fast enough for a whole province's HR file.
 
-The file is validated in memory first (people_file.py), then against the database
+The file is validated in memory first (domain/people_file.py), then against the database
 with a handful of set-based queries: units, the people already known by NIP, and
 the supervisor graph the file would produce (supervisors anywhere in the file,
 in any order; cycles refused). Only rows that passed every check are written,
@@ -20,17 +20,25 @@ from datetime import date
 from typing import Any
 
 from cakap_shared.db import new_id, utcnow
+from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from .clock import today
-from .extensions import db, events
-from .models import Account, ImportJobPerson, OutboxEvent, Person, PersonUnitHistory, Unit
+from ..clock import today
+from ..extensions import db, events
+from ..models import Account, ImportJobPerson, OutboxEvent, Person, PersonUnitHistory, Unit
 from .people import PUBLISHED_FIELDS, UNUSABLE_PASSWORD
-from .people_file import PeopleFileError, PersonRow, RowError, read_people_file
+from .people_file import (
+    PeopleFileError,
+    PersonRow,
+    RowError,
+    read_people_file,
+    write_people_csv,
+    write_people_xlsx,
+)
 
 CHUNK = 2000
 # Fields an import sets; optional columns only when the file has them.
@@ -53,12 +61,26 @@ class _Planned:
     existing: dict[str, Any] | None  # the current record, None for a new person
 
 
-# progress(stage, rows_done, rows_total): a background job shows it (import_jobs.py).
+# progress(stage, rows_done, rows_total): a background job shows it (domain/import_jobs.py).
 Progress = Callable[[str, int, int], None]
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
+
+
+def import_upload(data: bytes, filename: str, actor: str) -> dict[str, Any]:
+    """Import an uploaded people file at once (import_people) and audit what it did."""
+    result = import_people(data)
+    audit(
+        "people.imported",
+        actor=actor,
+        filename=filename[:200],
+        created=result["created"],
+        updated=result["updated"],
+        errors=len(result["errors"]),
+    )
+    return result
 
 
 def import_people(
@@ -428,3 +450,10 @@ def export_rows() -> list[dict[str, Any]]:
         .order_by(Person.unit_code, Person.name, Person.nip)
     )
     return [dict(row._mapping) for row in result]
+
+
+def export_file(file_format: str, actor: str) -> bytes:
+    """The people file (export_rows) as CSV or XLSX, audited."""
+    rows = export_rows()
+    audit("people.exported", actor=actor, rows=len(rows), format=file_format)
+    return write_people_xlsx(rows) if file_format == "xlsx" else write_people_csv(rows)

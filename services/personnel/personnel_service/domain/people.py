@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cakap_shared.auth import Principal
 from cakap_shared.db import utcnow
+from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import select
 
-from . import rights
-from .clock import today
-from .domain import appreciations
-from .extensions import db, events
+from ..clock import today
+from ..extensions import db, events
+from ..models import Account, Person, PersonUnitHistory, Unit
+from . import appreciations, rights
 from .grades import (
     EmploymentType,
     InvalidGrade,
@@ -22,7 +24,6 @@ from .grades import (
     parse_position_type,
     parse_status,
 )
-from .models import Account, Person, PersonUnitHistory, Unit
 from .nip import InvalidNip, NipInfo, parse_nip
 from .passwords import hash_password
 from .rights import Relation, sees_personal_data
@@ -262,44 +263,91 @@ def set_roles(person: Person, roles: list[str]) -> None:
 
 # ---- reading ----
 
+PERSONAL_FIELDS = frozenset({"nip", "birth_date", "sex", "email"})
+ACCOUNT_FIELDS = frozenset({"username", "roles"})
 
-def person_view(person: Person, rel: Relation, detail: bool = False) -> dict[str, Any]:
-    """The person as the caller may see them."""
-    view: dict[str, Any] = {
-        "id": person.id,
-        "name": person.name,
-        "employment_type": person.employment_type,
-        "grade": person.grade,
-        "pangkat": _pangkat(person),
-        "position": person.position,
-        "position_type": person.position_type,
-        "unit_code": person.unit_code,
-        "supervisor_id": person.supervisor_id,
-        "status": person.status,
-        "created_at": person.created_at,
-        "updated_at": person.updated_at,
-    }
-    if sees_personal_data(rel):
-        view.update(
-            nip=person.nip, birth_date=person.birth_date, sex=person.sex, email=person.email
-        )
-    if rel in (Relation.ADMIN, Relation.SELF) and person.account is not None:
-        view.update(username=person.account.username, roles=person.account.role_list)
-    if detail:
+
+class SeenPerson:
+    """A person as one caller may see them.
+
+    A field the caller's relation may not read is absent (AttributeError), so the response
+    schema leaves it out rather than sending null: NIP, birth date, sex and e-mail only
+    for admins, services and the person; login name and roles only for admins and the
+    person, when there is an account.
+    """
+
+    def __init__(self, person: Person, rel: Relation) -> None:
+        self.person = person
+        self.relation = rel
+
+    def __getattr__(self, name: str) -> Any:
+        person = self.person
+        if name in PERSONAL_FIELDS and not sees_personal_data(self.relation):
+            raise AttributeError(name)
+        if name in ACCOUNT_FIELDS:
+            if self.relation not in (Relation.ADMIN, Relation.SELF) or person.account is None:
+                raise AttributeError(name)
+            return person.account.username if name == "username" else person.account.role_list
+        if name == "pangkat":
+            return _pangkat(person)
+        return getattr(person, name)
+
+
+class PersonDetail(SeenPerson):
+    """One person's page: what the list shows plus names, unit history and appreciations."""
+
+    def __init__(self, person: Person, rel: Relation) -> None:
+        super().__init__(person, rel)
         unit = db.session.get(Unit, person.unit_code) if person.unit_code else None
         supervisor = db.session.get(Person, person.supervisor_id) if person.supervisor_id else None
-        view["unit_name"] = unit.name if unit else None
-        view["supervisor_name"] = supervisor.name if supervisor else None
-        view["unit_history"] = [
-            {"unit_code": h.unit_code, "from_date": h.from_date, "to_date": h.to_date}
-            for h in db.session.scalars(
-                select(PersonUnitHistory)
-                .where(PersonUnitHistory.person_id == person.id)
-                .order_by(PersonUnitHistory.from_date, PersonUnitHistory.to_date.is_(None))
-            )
-        ]
-        view["appreciations"] = appreciations.of_person(person.id, limit=20)
-    return view
+        self.unit_name = unit.name if unit else None
+        self.supervisor_name = supervisor.name if supervisor else None
+        self.unit_history = db.session.scalars(
+            select(PersonUnitHistory)
+            .where(PersonUnitHistory.person_id == person.id)
+            .order_by(PersonUnitHistory.from_date, PersonUnitHistory.to_date.is_(None))
+        ).all()
+        self.appreciations = appreciations.of_person(person.id, limit=20)
+
+
+def listing_relation(principal: Principal, person: Person) -> Relation:
+    """The caller's relation to a person of their list (it holds only people they may see)."""
+    if principal.is_admin:
+        return Relation.ADMIN
+    if principal.is_service:
+        return Relation.SERVICE
+    return Relation.SELF if person.id == principal.id else Relation.SUPERVISOR
+
+
+def detail(principal: Principal, person_id: str) -> PersonDetail:
+    """A person as the caller may see them; 404 when hidden (rights.visible_person)."""
+    person, rel = rights.visible_person(principal, person_id)
+    return PersonDetail(person, rel)
+
+
+def create(principal: Principal, data: dict[str, Any]) -> PersonDetail:
+    """Create a person (the caller is an admin), commit and audit."""
+    person = create_person(data)
+    db.session.commit()
+    audit("person.created", actor=principal.id, person_id=person.id)
+    return PersonDetail(person, Relation.ADMIN)
+
+
+def change(principal: Principal, person_id: str, data: dict[str, Any]) -> PersonDetail:
+    """Apply a PATCH (admin), commit and audit."""
+    person, rel = rights.visible_person(principal, person_id)
+    if rel is not Relation.ADMIN:
+        raise CakapError(403, "Only an administrator changes people records.")
+    update_person(person, data)
+    db.session.commit()
+    audit("person.updated", actor=principal.id, person_id=person.id, fields=sorted(data))
+    return PersonDetail(person, rel)
+
+
+def supervisors(principal: Principal, person_id: str) -> dict[str, list[Person]]:
+    """The supervisors of a person the caller may see, direct supervisor first."""
+    rights.visible_person(principal, person_id)
+    return {"items": rights.supervisor_chain(person_id)}
 
 
 def _pangkat(person: Person) -> str | None:

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.problems import invalid
+from cakap_shared.auth import Principal
+from cakap_shared.logs import audit
+from cakap_shared.problems import CakapError, invalid
 from sqlalchemy import select
 
-from .extensions import db
+from ..clock import today
+from ..extensions import db
+from ..models import CompetencyAssessment, Person, PositionStandard
+from . import rights
 from .grades import PositionType
-from .models import CompetencyAssessment, Person, PositionStandard
+from .rights import Relation
 
 POSITION_TYPES = {t.value for t in PositionType}
 # The managerial standard (Permenpan RB 38/2017): eight managerial competencies and the
@@ -120,16 +125,10 @@ def assessments(person_id: str) -> list[CompetencyAssessment]:
     )
 
 
-def assessment_view(a: CompetencyAssessment) -> dict[str, Any]:
-    """An assessment as the API shows it."""
-    return {
-        "id": a.id,
-        "code": a.competency_code,
-        "level": a.level,
-        "source": a.source,
-        "assessed_on": a.assessed_on,
-        "evidence": a.evidence,
-    }
+def person_profile(principal: Principal, person_id: str) -> dict[str, Any]:
+    """The profile of a person the caller may see; else 404."""
+    rights.visible_person(principal, person_id)
+    return profile(person_id)
 
 
 def profile(person_id: str) -> dict[str, Any]:
@@ -142,9 +141,9 @@ def profile(person_id: str) -> dict[str, Any]:
         if a.source == "self":
             own.setdefault(a.competency_code, a)
     return {
-        "items": [assessment_view(current[code]) for code in sorted(current)],
-        "self_assessments": [assessment_view(own[code]) for code in sorted(own)],
-        "history": [assessment_view(a) for a in history],
+        "items": [current[code] for code in sorted(current)],
+        "self_assessments": [own[code] for code in sorted(own)],
+        "history": history,
     }
 
 
@@ -164,6 +163,47 @@ def gap_items(required: dict[str, int], current: dict[str, int]) -> list[dict[st
         }
         for code, level in sorted(required.items())
     ]
+
+
+# Which assessment source each relation may record.
+SOURCES_BY_RELATION = {
+    Relation.ADMIN: {"assessment_centre", "supervisor", "self"},
+    Relation.SUPERVISOR: {"supervisor"},
+    Relation.SELF: {"self"},
+}
+
+
+def record_assessment(
+    principal: Principal, person_id: str, data: dict[str, Any]
+) -> CompetencyAssessment:
+    """Record (commit, audit) a level: admins any source, supervisors `supervisor`, the
+    person `self`; the date defaults to today and is never in the future."""
+    _person, rel = rights.visible_person(principal, person_id)
+    if data["source"] not in SOURCES_BY_RELATION.get(rel, set()):
+        raise CakapError(403, f"You may not record a {data['source']} assessment here.")
+    assessed_on = data.get("assessed_on") or today()
+    if assessed_on > today():
+        raise invalid("assessed_on", "the assessment date is in the future")
+    assessment = CompetencyAssessment(
+        person_id=person_id,
+        competency_code=data["code"],
+        level=data["level"],
+        source=data["source"],
+        assessed_on=assessed_on,
+        assessed_by=principal.id,
+    )
+    db.session.add(assessment)
+    db.session.commit()
+    audit("competency.assessed", actor=principal.id, person_id=person_id, code=data["code"])
+    return assessment
+
+
+def person_gaps(
+    principal: Principal, person_id: str, target_position: str | None
+) -> dict[str, Any]:
+    """The gaps of a person the caller may see (see gaps); else 404."""
+    person, _rel = rights.visible_person(principal, person_id)
+    return gaps(person, target_position)
 
 
 def gaps(person: Person, target_position: str | None) -> dict[str, Any]:
@@ -221,6 +261,15 @@ def set_standard(position: str, competencies: list[dict[str, Any]]) -> None:
             )
         else:
             row.required_level = item["level"]
+
+
+def save_standard(position: str, competencies: list[dict[str, Any]], actor: str) -> dict[str, Any]:
+    """Set (commit, audit) the levels of a position name or type; the standard as it is now."""
+    position = position.strip()
+    set_standard(position, competencies)
+    db.session.commit()
+    audit("standard.set", actor=actor, position=position)
+    return standards(position)[0]
 
 
 def standards(position: str | None) -> list[dict[str, Any]]:

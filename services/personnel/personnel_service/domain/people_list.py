@@ -13,14 +13,17 @@ from collections import defaultdict
 from typing import Any
 
 from cakap_shared.auth import Principal
+from cakap_shared.db import MAX_PER_PAGE
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..clock import today
+from ..extensions import db
+from ..models import Account, JpEntry, Person
 from . import rights
 from . import units as unit_tree
-from .extensions import db
 from .jp import Targets
-from .models import Account, JpEntry, Person
+from .people import SeenPerson, listing_relation
 
 # Sort keys the API accepts; ties always end on the id so pages never overlap.
 SORTS: dict[str, Any] = {
@@ -33,8 +36,24 @@ SORTS: dict[str, Any] = {
 }
 
 
-def list_people(principal: Principal, args: dict[str, Any], per_page: int) -> dict[str, Any]:
-    """{"rows", "total"} of the people the caller may see that match `args`."""
+def page(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """A page of the people the caller may see that match `args`, as the caller sees them.
+
+    `year` (of below_target) defaults to this year; `per_page` is capped at MAX_PER_PAGE.
+    """
+    args = {**args, "year": args.get("year") or today().year}
+    per_page = min(args["per_page"], MAX_PER_PAGE)
+    rows, total = _rows(principal, args, per_page)
+    return {
+        "items": [SeenPerson(p, listing_relation(principal, p)) for p in rows],
+        "total": total,
+        "page": args["page"],
+        "per_page": per_page,
+    }
+
+
+def _rows(principal: Principal, args: dict[str, Any], per_page: int) -> tuple[list[Person], int]:
+    """The page's people in sort order, and how many match in all."""
     everyone = principal.is_admin or principal.is_service
     conditions = _conditions(args, everyone)
     if not everyone:
@@ -56,7 +75,7 @@ def list_people(principal: Principal, args: dict[str, Any], per_page: int) -> di
         select(Person).where(Person.id.in_(page_ids)).options(selectinload(Person.account))
     ).all()
     by_id = {person.id: person for person in loaded}
-    return {"rows": [by_id[i] for i in page_ids if i in by_id], "total": total}
+    return [by_id[i] for i in page_ids if i in by_id], total
 
 
 def _conditions(args: dict[str, Any], everyone: bool) -> list[ColumnElement[bool]]:
@@ -84,7 +103,7 @@ def _conditions(args: dict[str, Any], everyone: bool) -> list[ColumnElement[bool
             Person.id.in_(select(Account.person_id).where(padded.contains(f",{args['role']},")))
         )
     if args.get("below_target"):
-        # The JP test itself differs between the count and the page (_count, list_people).
+        # The JP test itself differs between the count and the page (_count, _rows).
         conditions += [Person.status == "active", Person.nip.is_not(None)]
     return conditions
 

@@ -13,8 +13,8 @@ from cakap_shared.problems import CakapError
 from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import aliased
 
-from .extensions import db
-from .models import Person
+from ..extensions import db
+from ..models import Person
 from .units import subtree_codes
 
 # A chain longer than this is broken data; stop walking rather than loop.

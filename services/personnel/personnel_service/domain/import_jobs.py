@@ -13,32 +13,66 @@ import json
 import logging
 import threading
 from datetime import UTC, timedelta
+from enum import StrEnum
 from typing import Any
 
 from cakap_shared.db import utcnow
+from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import Flask, current_app
 
-from . import importer
-from .extensions import db
-from .models import ImportJob
+from ..extensions import db
+from ..models import ImportJob
+from . import people_import
 
 log = logging.getLogger("personnel.import_jobs")
 STALL_AFTER = timedelta(minutes=10)
-RUNNING = ("queued", "running")
 
 
-def start(data: bytes, filename: str, actor: str) -> ImportJob:
-    """Record a queued job and start its thread."""
-    job = ImportJob(status="queued", stage="queued", filename=filename[:200], created_by=actor)
+class ImportStatus(StrEnum):
+    """Where a background import is: waiting for its thread, importing, or ended."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class ImportJobReport:
+    """A job as the API shows it: the row errors read, and a stopped heartbeat as failed."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        self.status, self.detail = ImportStatus(job.status), job.detail
+        if self.status in RUNNING and _stalled(job):
+            self.status = ImportStatus.FAILED
+            self.detail = "The import stopped (the service restarted); import again."
+        self.errors = json.loads(job.errors or "[]")
+        self.error_count = len(self.errors)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.job, name)
+
+
+def start(data: bytes, filename: str, actor: str) -> ImportJobReport:
+    """Record a queued job, start its thread and audit; 413 over IMPORT_MAX_BYTES."""
+    if len(data) > current_app.config["IMPORT_MAX_BYTES"]:
+        raise CakapError(413, "The file is larger than the import limit.")
+    job = ImportJob(
+        status=ImportStatus.QUEUED, stage="queued", filename=filename[:200], created_by=actor
+    )
     db.session.add(job)
     db.session.commit()
+    audit("people.import_started", actor=actor, job_id=job.id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     thread = threading.Thread(
         target=run, args=(app, job.id, data), name=f"import-{job.id}", daemon=True
     )
     thread.start()
-    return job
+    return ImportJobReport(job)
 
 
 def run(app: Flask, job_id: str, data: bytes) -> None:
@@ -47,7 +81,7 @@ def run(app: Flask, job_id: str, data: bytes) -> None:
         job = db.session.get(ImportJob, job_id)
         if job is None:
             return
-        job.status = "running"
+        job.status = ImportStatus.RUNNING
         db.session.commit()
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -55,24 +89,24 @@ def run(app: Flask, job_id: str, data: bytes) -> None:
             db.session.commit()
 
         try:
-            result = importer.import_people(data, progress, job_id)
+            result = people_import.import_people(data, progress, job_id)
         except CakapError as err:
             db.session.rollback()
-            _finish(job, "failed", detail=str(err.description)[:500])
+            _finish(job, ImportStatus.FAILED, detail=str(err.description)[:500])
         except Exception:
             log.exception("import job %s failed", job_id)
             db.session.rollback()
-            _finish(job, "failed", detail="The import stopped on an internal error.")
+            _finish(job, ImportStatus.FAILED, detail="The import stopped on an internal error.")
         else:
             job.created, job.updated = result["created"], result["updated"]
             job.unchanged = result["unchanged"]
             job.errors = json.dumps(result["errors"])
-            _finish(job, "done", detail=None)
+            _finish(job, ImportStatus.DONE, detail=None)
         finally:
             db.session.remove()
 
 
-def _finish(job: ImportJob, status: str, detail: str | None) -> None:
+def _finish(job: ImportJob, status: ImportStatus, detail: str | None) -> None:
     job.status, job.stage, job.detail = status, status, detail
     job.finished_at = utcnow()
     db.session.commit()
@@ -86,28 +120,9 @@ def get(job_id: str) -> ImportJob:
     return job
 
 
-def view(job: ImportJob) -> dict[str, Any]:
-    """The job as the API shows it; a job whose heartbeat stopped reads as failed."""
-    status, detail = job.status, job.detail
-    if status in RUNNING and _stalled(job):
-        status, detail = "failed", "The import stopped (the service restarted); import again."
-    errors = json.loads(job.errors or "[]")
-    return {
-        "id": job.id,
-        "status": status,
-        "stage": job.stage,
-        "filename": job.filename,
-        "rows_done": job.rows_done,
-        "rows_total": job.rows_total,
-        "created": job.created,
-        "updated": job.updated,
-        "unchanged": job.unchanged,
-        "error_count": len(errors),
-        "errors": errors,
-        "detail": detail,
-        "created_at": job.created_at,
-        "finished_at": job.finished_at,
-    }
+def report(job_id: str) -> ImportJobReport:
+    """A job's progress, then its counts and row errors; 404 for an unknown job."""
+    return ImportJobReport(get(job_id))
 
 
 def _stalled(job: ImportJob) -> bool:
@@ -117,6 +132,6 @@ def _stalled(job: ImportJob) -> bool:
     return utcnow() - beat > STALL_AFTER
 
 
-def error_rows(job: ImportJob) -> list[list[Any]]:
-    """The row errors as file rows: line, field, message."""
-    return [[e["row"], e["field"], e["message"]] for e in json.loads(job.errors or "[]")]
+def error_rows(job_id: str) -> list[list[Any]]:
+    """The row errors of a job as file rows: line, field, message; 404 for an unknown job."""
+    return [[e["row"], e["field"], e["message"]] for e in json.loads(get(job_id).errors or "[]")]
