@@ -15,10 +15,8 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-import click
+from cakap_shared import demo
 from cakap_shared.db import new_id, utcnow
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 
 from .clock import today
@@ -208,10 +206,4 @@ def _jp_entries(rng: random.Random, staff: list[Any], on: date) -> list[dict[str
     return rows
 
 
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo data set into an empty database (never in production)."""
-    if current_app.config["CAKAP_ENV"] == "production":
-        raise click.ClickException("demo data is never loaded in production")
-    click.echo("personnel: demo data loaded" if seed_demo() else "personnel: not empty, skipped")
+seed_demo_command = demo.seed_demo_command("personnel", seed_demo)

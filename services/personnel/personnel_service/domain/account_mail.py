@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from cakap_shared.db import utcnow
+from cakap_shared.db import aware, utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..extensions import db, events
 from ..models import Account, AccountMail, AccountState, Person
 from . import throttle
-from .accounts import ACTIVATION, RESET, _aware, _issue_code, _who, ensure_account, find_account
+from .accounts import ACTIVATION, RESET, _issue_code, _who, ensure_account, find_account
 from .login_names import name_tag
 
 MAX_CODES_PER_MAIL = 5
@@ -121,7 +121,7 @@ def collect_code(mail_id: str, collector: str) -> dict[str, Any]:
         raise CakapError(404, "No such account mail.")
     account = db.session.get(Account, mail.account_id)
     fits = account.is_active if mail.purpose == RESET else account.state == AccountState.PENDING
-    if _aware(mail.expires_at) <= utcnow() or mail.codes_issued >= MAX_CODES_PER_MAIL or not fits:
+    if aware(mail.expires_at) <= utcnow() or mail.codes_issued >= MAX_CODES_PER_MAIL or not fits:
         raise CakapError(410, "This account mail is no longer wanted.", code="mail-gone")
     mail.codes_issued += 1
     issued = _issue_code(account, mail.purpose, _ttl(mail.purpose), mail.created_by)

@@ -6,11 +6,11 @@ Every password event is audit-logged with who and which account, never the passw
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cakap_shared.auth import Principal
-from cakap_shared.db import paginate, utcnow
+from cakap_shared.db import aware, paginate, utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
@@ -40,10 +40,6 @@ _WRONG_CODE = {
     ACTIVATION: "The activation code is wrong, used or expired.",
     RESET: "The reset code is wrong, used or expired.",
 }
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def find_account(username: str) -> Account | None:
@@ -360,7 +356,7 @@ def redeem_code(username: str, code: str, purpose: str, password: str, address: 
         raise CakapError(400, _WRONG_CODE[purpose], errors={"code": ["wrong"]}, code="code-wrong")
     # Whoever holds the right code may learn why it no longer works.
     reason = "used" if row.used_at is not None else None
-    if reason is None and _aware(row.expires_at) <= now:
+    if reason is None and aware(row.expires_at) <= now:
         reason = "expired"
     if reason:
         throttle.withdraw(attempt)

@@ -8,9 +8,9 @@ it (or the owner after the thief used it), and neither can be told apart, so bot
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from cakap_shared.db import new_id, utcnow
+from cakap_shared.db import aware, new_id, utcnow
 from cakap_shared.logs import audit
 from flask import current_app
 from sqlalchemy import select, update
@@ -35,10 +35,6 @@ class Issued:
     def expires_in(self) -> int:
         """Seconds until the family ends."""
         return max(0, int((self.expires_at - utcnow()).total_seconds()))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def start_family(account: Account) -> Issued:
@@ -70,7 +66,7 @@ def rotate(token: str) -> tuple[Account, Issued]:
         raise RefreshRefused("refresh token revoked")
     if row.used_at is not None:
         _reused(row)
-    if _aware(row.expires_at) <= now:
+    if aware(row.expires_at) <= now:
         raise RefreshRefused("refresh token expired")
     # Conditional: of two requests presenting the same token at once, only one spends it.
     spent = db.session.execute(
@@ -91,7 +87,7 @@ def rotate(token: str) -> tuple[Account, Issued]:
         revoke_family(row.family_id)
         db.session.commit()
         raise RefreshRefused("account cannot sign in")
-    issued = _add(row.account_id, row.family_id, _aware(row.expires_at))
+    issued = _add(row.account_id, row.family_id, aware(row.expires_at))
     db.session.commit()
     return account, issued
 
