@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.events import EventRejected
+from cakap_shared.events import EventRejected, required_text
 from sqlalchemy import select, update
 
 from .domain.enrolment_transitions import maybe_complete
@@ -23,18 +23,15 @@ from .models import (
 )
 
 
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > 100:
-        raise EventRejected(f"{name} is missing or not a string")
-    return value
+def _id(data: dict[str, Any], name: str) -> str:
+    return required_text(data, name, max_length=100)
 
 
 @events.handler("module.completed", version=1)
 def on_module_completed(envelope: dict[str, Any]) -> None:
     """Record the module on the learner's enrolled enrolments whose course holds it."""
     data = envelope["data"]
-    learner_id, module_id = _text(data, "learner_id"), _text(data, "module_id")
+    learner_id, module_id = _id(data, "learner_id"), _id(data, "module_id")
     enrolments = db.session.scalars(
         select(Enrolment)
         .join(CourseModule, CourseModule.course_id == Enrolment.course_id)
@@ -55,7 +52,7 @@ def on_module_completed(envelope: dict[str, Any]) -> None:
 def on_assessment_passed(envelope: dict[str, Any]) -> None:
     """Record a passed post test on the learner's enrolled enrolments whose course uses it."""
     data = envelope["data"]
-    learner_id, assessment_id = _text(data, "learner_id"), _text(data, "assessment_id")
+    learner_id, assessment_id = _id(data, "learner_id"), _id(data, "assessment_id")
     if data.get("passed") is not True:
         raise EventRejected("assessment.passed must say passed: true")
     enrolments = db.session.scalars(
@@ -78,7 +75,7 @@ def on_assessment_passed(envelope: dict[str, Any]) -> None:
 def on_person_updated(envelope: dict[str, Any]) -> None:
     """Refresh name, unit and supervisor on the person's open enrolments."""
     data = envelope["data"]
-    person_id = _text(data, "person_id")
+    person_id = _id(data, "person_id")
     values: dict[str, Any] = {}
     if isinstance(data.get("name"), str) and data["name"].strip():
         values["learner_name"] = data["name"][:200]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from cakap_shared.events import EventRejected
+from cakap_shared.events import EventRejected, required_text
 from sqlalchemy import select
 
 from .domain import certificates, impact, surveys
@@ -27,15 +27,6 @@ def _optional_day(value: Any, name: str) -> date | None:
     return None if value in (None, "") else parse_day(value, name)
 
 
-def _text(data: dict[str, Any], name: str, required: bool = True) -> str | None:
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value:
-        raise EventRejected(f"{name} is required")
-    return value
-
-
 def completion_from(data: dict[str, Any]) -> Completion:
     """Validate enrolment.completed data into an (unsaved) Completion."""
     jp = data.get("jp", 0)
@@ -46,13 +37,13 @@ def completion_from(data: dict[str, Any]) -> Completion:
     if not isinstance(trainers, list) or not isinstance(competencies, list):
         raise EventRejected("trainer_ids and competencies must be lists")
     return Completion(
-        enrolment_id=_text(data, "enrolment_id"),
-        learner_id=_text(data, "learner_id"),
+        enrolment_id=required_text(data, "enrolment_id"),
+        learner_id=required_text(data, "learner_id"),
         learner_name=data.get("learner_name") or "",
         unit_code=data.get("unit_code"),
-        course_id=_text(data, "course_id"),
-        course_code=_text(data, "course_code"),
-        course_title=_text(data, "course_title"),
+        course_id=required_text(data, "course_id"),
+        course_code=required_text(data, "course_code"),
+        course_title=required_text(data, "course_title"),
         jp=jp,
         class_id=data.get("class_id"),
         class_name=data.get("class_name"),
@@ -93,9 +84,9 @@ def on_course_published(envelope: dict[str, Any]) -> None:
     """Remember which pre and post test belong to a course (for learning gain)."""
     data = envelope["data"]
     _remember_course(
-        _text(data, "course_id"),
-        _text(data, "code"),
-        _text(data, "title"),
+        required_text(data, "course_id"),
+        required_text(data, "code"),
+        required_text(data, "title"),
         pre_test_id=data.get("pre_test_id"),
         post_test_id=data.get("post_test_id"),
     )
@@ -105,7 +96,7 @@ def on_course_published(envelope: dict[str, Any]) -> None:
 def on_person_updated(envelope: dict[str, Any]) -> None:
     """A new supervisor takes over the person's open impact evaluations."""
     data = envelope["data"]
-    person_id = _text(data, "person_id")
+    person_id = required_text(data, "person_id")
     open_ones = db.session.scalars(
         select(ImpactEvaluation).where(
             ImpactEvaluation.learner_id == person_id, ImpactEvaluation.submitted_at.is_(None)

@@ -10,7 +10,7 @@ duplicates without acting twice (`inbox`). `endpoints` is the HTTP side of both,
 """
 
 from .delivery import DeliveryWorker, Transport, http_transport
-from .inbox import EnvelopeSchema, EventRejected, Handler
+from .inbox import EnvelopeSchema, EventRejected, Handler, required_text
 from .leadership import DeliveryLock
 from .models import (
     DEAD,
@@ -43,4 +43,5 @@ __all__ = [
     "OutboxEventMixin",
     "Transport",
     "http_transport",
+    "required_text",
 ]

@@ -35,6 +35,14 @@ class EventRejected(Exception):
     """The event's data is malformed: the consumer answers 422 and the sender dead-letters it."""
 
 
+def required_text(data: dict[str, Any], name: str, max_length: int = 300) -> str:
+    """`data[name]` as a non-blank string of at most `max_length`; EventRejected otherwise."""
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+        raise EventRejected(f"{name} must be a non-blank string of at most {max_length} characters")
+    return value
+
+
 def load_envelope(payload: Any, sender: str | None) -> dict[str, Any]:
     """The validated envelope; 422 when malformed, 403 when `sender` is not its producer."""
     try:
