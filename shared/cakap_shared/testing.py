@@ -9,7 +9,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -386,7 +386,7 @@ class ContractTransport(FlaskTransport):
             raise PeerContractError(f"{spec_path} of the peer answered {answer.status_code}")
         self.spec: dict[str, Any] = answer.get_json()
         # Errors are RFC 9457 problems; openapi-core reads only plain JSON out of the box.
-        problems = {"application/problem+json": json_loads}
+        problems: dict[str, Callable[[bytes], Any]] = {"application/problem+json": json_loads}
         self.openapi = OpenAPI.from_dict(
             self.spec, config=Config(extra_media_type_deserializers=problems)
         )
@@ -399,14 +399,17 @@ class ContractTransport(FlaskTransport):
         from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
         wrapped = RequestsOpenAPIRequest(request)
-        errors = [*self.openapi.iter_request_errors(wrapped), *self._undeclared_query(request)]
-        self._check("request", request, iter(errors))
+        refused: list[Exception | str] = [*self.openapi.iter_request_errors(wrapped)]
+        refused += self._undeclared_query(request)
+        self._check("request", request, refused)
         response = super().send(request, **kwargs)
         errors = self.openapi.iter_response_errors(wrapped, RequestsOpenAPIResponse(response))
         self._check(f"answer {response.status_code} to", request, errors)
         return response
 
-    def _check(self, what: str, request: requests.PreparedRequest, errors: Iterator[Any]) -> None:
+    def _check(
+        self, what: str, request: requests.PreparedRequest, errors: Iterable[Exception | str]
+    ) -> None:
         found = [error if isinstance(error, str) else _explain(error) for error in errors]
         if not found:
             return
