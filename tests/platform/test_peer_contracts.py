@@ -380,7 +380,7 @@ def test_catalog_personnel_client(personnel):
     with app.app_context():
         mount(client.personnel(), personnel)
         gaps = client.competency_gaps(LEARNER)
-        assert gaps is not None and all(g["gap"] == g["required"] - g["current"] for g in gaps)
+        assert gaps and all(g["gap"] == g["required"] - g["current"] for g in gaps)
         assert client.competency_gaps(str(uuid.uuid4())) is None
         assert client.supervisor_ids(LEARNER) == [SUPERVISOR, HEAD]
         assert client.supervisor_ids(str(uuid.uuid4())) == []
