@@ -6,15 +6,16 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import requests
@@ -358,3 +359,105 @@ class FlaskTransport(BaseAdapter):
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class PeerContractError(AssertionError):
+    """A call between services that the called service's own OpenAPI document refuses."""
+
+
+class ContractTransport(FlaskTransport):
+    """A FlaskTransport that checks every call against the peer's own OpenAPI document.
+
+    The document is read from the peer app itself (`spec_path`), so it is generated from
+    the peer's code in the same test run. A request the peer's spec refuses (unknown path,
+    wrong method, a body field its schema forbids, a missing required one) or an answer
+    that breaks the spec raises PeerContractError. Peer clients often turn any exception
+    into their own "unavailable" error, so every refusal is also kept in `violations`:
+    call `assert_clean()` after the client call.
+    """
+
+    def __init__(self, app: Flask, spec_path: str = "/api/openapi.json") -> None:
+        from openapi_core import Config, OpenAPI
+        from openapi_core.deserializing.media_types.util import json_loads
+
+        super().__init__(app)
+        answer = app.test_client().get(spec_path)
+        if answer.status_code != 200:
+            raise PeerContractError(f"{spec_path} of the peer answered {answer.status_code}")
+        self.spec: dict[str, Any] = answer.get_json()
+        # Errors are RFC 9457 problems; openapi-core reads only plain JSON out of the box.
+        problems: dict[str, Callable[[bytes], Any]] = {"application/problem+json": json_loads}
+        self.openapi = OpenAPI.from_dict(
+            self.spec, config=Config(extra_media_type_deserializers=problems)
+        )
+        self.violations: list[str] = []
+
+    def send(  # type: ignore[override]  # the transport options do not apply in-process
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        """Check the request, answer it from the peer app, check the answer."""
+        from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+
+        wrapped = RequestsOpenAPIRequest(request)
+        refused: list[Exception | str] = [*self.openapi.iter_request_errors(wrapped)]
+        refused += self._undeclared_query(request)
+        self._check("request", request, refused)
+        response = super().send(request, **kwargs)
+        errors = self.openapi.iter_response_errors(wrapped, RequestsOpenAPIResponse(response))
+        self._check(f"answer {response.status_code} to", request, errors)
+        return response
+
+    def _check(
+        self, what: str, request: requests.PreparedRequest, errors: Iterable[Exception | str]
+    ) -> None:
+        found = [error if isinstance(error, str) else _explain(error) for error in errors]
+        if not found:
+            return
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        message = (
+            f"{what} {request.method} {request.path_url} breaks the peer's OpenAPI document: "
+            + "; ".join(found)
+            + (f" (body sent: {body})" if body else "")
+        )
+        self.violations.append(message)
+        raise PeerContractError(message)
+
+    def _undeclared_query(self, request: requests.PreparedRequest) -> list[str]:
+        """Query parameters the operation does not declare: OpenAPI allows them, but a peer
+        ignores them silently, so a misspelt filter would quietly return everything."""
+        parts = urlsplit(request.url or "")
+        sent = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+        if not sent:
+            return []
+        # A literal segment wins over a template one (/people/import before /people/{id}).
+        paths = sorted(self.spec.get("paths", {}).items(), key=lambda pair: pair[0].count("{"))
+        for template, item in paths:
+            pattern = "[^/]+".join(map(re.escape, re.split(r"\{[^}]+\}", template)))
+            operation = item.get((request.method or "GET").lower())
+            if operation is None or not re.fullmatch(pattern, parts.path):
+                continue
+            declared = {
+                p["name"]
+                for p in [*item.get("parameters", []), *operation.get("parameters", [])]
+                if p.get("in") == "query"
+            }
+            return [f"undeclared query parameter {name!r}" for name in sorted(sent - declared)]
+        return []  # no operation: the openapi-core check has said so already
+
+    def assert_clean(self) -> None:
+        """Fail with every refusal seen so far, then forget them."""
+        found, self.violations = self.violations, []
+        if found:
+            raise PeerContractError("\n".join(found))
+
+
+def _explain(error: BaseException) -> str:
+    """An openapi-core error with its schema errors (which field, why)."""
+    details: list[str] = []
+    seen: BaseException | None = error
+    while seen is not None:
+        for schema_error in getattr(seen, "schema_errors", None) or ():
+            where = "/".join(str(p) for p in schema_error.absolute_path) or "(root)"
+            details.append(f"{where}: {schema_error.message}")
+        seen = seen.__cause__ or seen.__context__
+    return f"{type(error).__name__}: {'; '.join(details) if details else error}"
