@@ -302,13 +302,20 @@ def suite(
     overrides: dict[str, str] | None = None,
     without: tuple[str, ...] = (),
     ready: tuple[str, ...] = ("gateway",),
+    peers: tuple[str, ...] = (),
 ) -> Iterator[Any]:
     """The suite's Procfile processes (all when none named) as `make run` starts them,
-    gunicorn 2 x 4 per service, in a temporary var dir and databases; the Stack."""
+    gunicorn 2 x 4 per service, in a temporary var dir and databases; the Stack.
+
+    peers: the only services in SERVICE_URLS (the gateway and delivery loops wait for
+    every peer named there), when only some are started.
+    """
     from support.suite import Stack
 
     with tempfile.TemporaryDirectory(prefix="cakap-bench-") as tmp:
         stack = Stack(Path(tmp), {**WEB_SETTINGS, **(overrides or {})}, without)
+        if peers:
+            stack.base_env["SERVICE_URLS"] = ",".join(f"{n}={stack.urls[n]}" for n in peers)
         try:
             stack.start(*processes)
             for name in ready:
