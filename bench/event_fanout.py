@@ -83,9 +83,16 @@ def main() -> int:
                 break
             time.sleep(0.5)
         failed = now["dead"] - before["dead"]
+        # Whom personnel fans out to: the peers whose manifest subscribes to the event.
+        subscribers = sum(
+            "person.updated"
+            in http.get(f"{stack.urls[peer]}/.well-known/service.json", timeout=30)
+            .json()
+            .get("subscribes", [])
+            for peer in peers
+        )
     delivered = now["delivered"] - before["delivered"]
     complete = now["pending"] == 0
-    subscribers = round((delivered + now["pending"]) / args.people) if args.people else 0
     rate = delivered / elapsed if elapsed else 0.0
     full = ISSUE_PEOPLE * max(subscribers, 1)
     figures = {
