@@ -21,175 +21,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from benchlib import BARE_APP as UPSTREAM_APP
+from benchlib import free_port, gunicorn, load, wait_ready
+from benchlib import tool as load_tool
+
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
-
-UPSTREAM_APP = """
-from flask import Flask, jsonify
-
-app = Flask("benchsvc")
 
 
-@app.get("/.well-known/service.json")
-def manifest():
-    return jsonify(name="bench", version="1", routes=["/api/v1/bench"], public_routes=[],
-                   publishes=[], subscribes=[], openapi="")
-
-
-@app.get("/health/ready")
-def ready():
-    return jsonify(status="ok")
-
-
-@app.get("/api/v1/bench/items")
-def items():
-    return jsonify(items=[{"id": i, "name": f"item {i}"} for i in range(3)], total=3,
-                   page=1, per_page=20)
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(port: int, path: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
-                if sock.recv(64)[8:13] == b" 200 ":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing ready on port {port}{path}")
-
-
-@contextmanager
-def gunicorn(app: str, port: int, worker: str, workers: int, threads: int, env: dict, cwd: str):
-    args = [
-        GUNICORN,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        worker,
-        "--workers",
-        str(workers),
-        "--no-control-socket",
-        "--log-level",
-        "warning",
-    ]
-    if threads:  # threaded worker classes (gthread and the gateway's own)
-        args += ["--threads", str(threads)]
-    args.append(app)
-    log = open(Path(cwd) / f"gunicorn-{port}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=log)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
-
-
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
-    if not match:
-        raise ValueError(text)
-    return float(match.group(1)) * _UNITS[match.group(2)]
-
-
-def run_wrk(url: str, token: str, connections: int, threads: int, seconds: float) -> dict:
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--latency",
-            "-H",
-            f"Authorization: Bearer {token}",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    mean = _ms(re.search(r"Latency\s+(\S+)", out).group(1))
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": rps,
-        "mean_ms": mean,
-        "p50_ms": p50,
-        "p99_ms": p99,
-        "non_2xx": int(errors.group(1)) if errors else 0,
-    }
-
-
-def run_python(url: str, token: str, connections: int, threads: int, seconds: float) -> dict:
-    """Keep-alive client threads; weaker than wrk (it competes for the same two cores)."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    latencies: list[float] = []
-    counts = [0] * connections
-    bad = [0]
-    stop = time.monotonic() + seconds
-
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-        local = []
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            conn.request("GET", parts.path, headers={"Authorization": f"Bearer {token}"})
-            response = conn.getresponse()
-            response.read()
-            local.append((time.perf_counter() - started) * 1000)
-            if response.status >= 400:
-                bad[0] += 1
-            counts[index] += 1
-        latencies.extend(local)
-
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    latencies.sort()
-    return {
-        "rps": sum(counts) / seconds,
-        "mean_ms": sum(latencies) / len(latencies),
-        "p50_ms": latencies[len(latencies) // 2],
-        "p99_ms": latencies[int(len(latencies) * 0.99)],
-        "non_2xx": bad[0],
-    }
+def measure(url: str, token: str, connections: int, seconds: float) -> dict:
+    """Requests/s and latency of `connections` clients sending the bearer token."""
+    return load(url, connections, seconds, headers={"Authorization": f"Bearer {token}"})
 
 
 def _median(rounds: list[dict], key: str) -> dict:
@@ -215,8 +63,7 @@ def main() -> int:
     )
     parser.add_argument("--no-access-log", action="store_true", help="turn the gateway's off")
     options = parser.parse_args()
-    load = run_wrk if shutil.which("wrk") else run_python
-    tool = "wrk" if load is run_wrk else "python"
+    tool = load_tool()
 
     sys.path[:0] = [str(ROOT / "shared")]
     from cakap_shared.testing import mint_token, rsa_keypair
@@ -236,7 +83,7 @@ def main() -> int:
         stack.enter_context(gunicorn("benchsvc:app", upstream_port, "gthread", 2, 4, env, tmp))
         wait_ready(upstream_port, "/health/ready")
         direct_url = f"http://127.0.0.1:{upstream_port}/api/v1/bench/items"
-        load(direct_url, token, options.connections, 2, 1)  # warm-up
+        measure(direct_url, token, options.connections, 1)  # warm-up
         directs: list[dict] = []
         for spec in options.gateway_config.split(","):
             worker, workers, *rest = spec.split(":")
@@ -253,7 +100,7 @@ def main() -> int:
             with gunicorn("gateway:create_app()", port, worker, int(workers), threads, gw_env, tmp):
                 wait_ready(port, "/health/live")
                 url = f"http://127.0.0.1:{port}/api/v1/bench/items"
-                load(url, token, options.connections, 2, 1)  # warm-up (token cache, pools)
+                measure(url, token, options.connections, 1)  # warm-up (token cache, pools)
                 # Direct and gateway alternate in short rounds, so a neighbour's load on a
                 # shared machine hits both sides alike; each figure is the median of the rounds.
                 rounds = []
@@ -262,10 +109,10 @@ def main() -> int:
                     lat_span = options.latency_seconds / options.rounds
                     rounds.append(
                         {
-                            "direct": load(direct_url, token, options.connections, 2, span),
-                            "gateway": load(url, token, options.connections, 2, span),
-                            "direct_1": load(direct_url, token, 1, 1, lat_span),
-                            "gateway_1": load(url, token, 1, 1, lat_span),
+                            "direct": measure(direct_url, token, options.connections, span),
+                            "gateway": measure(url, token, options.connections, span),
+                            "direct_1": measure(direct_url, token, 1, lat_span),
+                            "gateway_1": measure(url, token, 1, lat_span),
                         }
                     )
             direct, through = _median(rounds, "direct"), _median(rounds, "gateway")
