@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import queue
 import shutil
@@ -376,9 +377,26 @@ class Scenario:
         return {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, headers=None, **kwargs):
-        return self.http.request(
-            method, f"{self.gateway}{path}", headers=headers or self.admin, timeout=30, **kwargs
-        )
+        """One API call as a client makes it: a POST carries an Idempotency-Key, and a
+        dropped connection (a keep-alive closed by the server just as it was reused) or a
+        5xx is tried again with the same key."""
+        import requests
+
+        headers = dict(headers or self.admin)
+        if method == "POST":
+            headers.setdefault("Idempotency-Key", uuid.uuid4().hex)
+        for attempt in range(10):
+            try:
+                response = self.http.request(
+                    method, f"{self.gateway}{path}", headers=headers, timeout=30, **kwargs
+                )
+                if response.status_code < 500 or attempt == 9:
+                    return response
+            except requests.ConnectionError:
+                if attempt == 9:
+                    raise
+            time.sleep(0.5)
+        raise AssertionError("unreachable")
 
     def seed(self) -> None:
         unit = f"SKL-{uuid.uuid4().hex[:4].upper()}"
@@ -777,7 +795,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"\ncompletions: {len(learners)} in {pushed_in:.1f}s by {args.clients} clients, "
             f"{len(completions)} requests ({sum(1 for s in completions if is_failure(s))} "
-            f"5xx/none, retried); outboxes drained {drained_in:.1f}s after the chaos; "
+            f"5xx/none, retried; by status {dict(collections.Counter(completions))}); "
+            f"outboxes drained {drained_in:.1f}s after the chaos; "
             f"JP entries {sum(jp.values())}, certificates {sum(certificates.values())}, "
             f"parked events {sum(r['parked'] for r in state.values())}; nginx sent "
             f"{refused} requests refused by a dead instance to the other one"
@@ -802,8 +821,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failed else 0
     finally:
         if run is not None:
-            for proc in reversed(run.all()):
-                proc.kill(signal.SIGTERM)
+            # All at once: gunicorn's graceful stop takes seconds per process.
+            stopping = [p for p in run.all() if p.popen is not None]
+            for proc in stopping:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.popen.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            for proc in stopping:
+                try:
+                    proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill(signal.SIGKILL)
             if args.keep:
                 print(f"scale-test: databases kept: {', '.join(run.stack.databases.values())}")
             else:
