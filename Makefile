@@ -113,6 +113,12 @@ typecheck: venv ## mypy: strict on shared/ and gateway/, then the services liste
 bench: venv ## Run the benchmarks and write docs/BENCHMARKS.md
 	$(PY) bench/run_all.py
 
+.PHONY: scale-test
+# Minutes long, so not part of `make test`; needs PostgreSQL on 127.0.0.1:5432 and nginx.
+scale-test: venv edge-deps ## Proof of scale-out: 2 instances of every service, 500 completions while they are killed
+	@scripts/postgres-available.sh || { echo "make scale-test needs PostgreSQL (TEST_POSTGRES_URL)" >&2; exit 1; }
+	$(PY) scripts/scale_test.py $(SCALE_TEST_ARGS)
+
 .PHONY: screenshots
 screenshots: venv browser-deps ## Screenshots of the back office and learner pages into docs/screenshots/
 	$(PY) scripts/screenshots.py
