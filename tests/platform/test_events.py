@@ -31,6 +31,7 @@ from cakap_shared.testing import (
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 
 class Toy:
@@ -170,6 +171,39 @@ def test_a_lost_acknowledgement_is_retried_and_the_consumer_ignores_the_duplicat
     with consumer.app.app_context():
         stats = consumer.events.stats()
     assert stats["inbox"]["handled"] == 1
+
+
+def test_a_handler_whose_write_collides_is_not_taken_for_a_duplicate(pair):
+    """Only the inbox row's own clash means "already handled": a clash in the handler's
+    write (say two certificates numbered at once) keeps nothing and is delivered again."""
+    _, consumer = pair
+    collisions = [True]
+
+    @consumer.events.handler("thing.happened", version=2)
+    def on_thing_v2(envelope):
+        if collisions and collisions.pop():
+            raise IntegrityError("INSERT INTO certificates", {}, Exception("serial taken"))
+        consumer.handled.append(envelope)
+
+    body = {
+        "id": "6e0b1a8c-0000-4000-8000-000000000001",
+        "type": "thing.happened",
+        "version": 2,
+        "producer": "producer",
+        "aggregate_id": "agg-1",
+        "occurred_at": "2026-11-30T08:00:00+00:00",
+        "data": {"n": 1},
+    }
+    headers = bearer(mint_token("service:producer", ["service"], audience="consumer"))
+    client = consumer.app.test_client()
+    first = client.post("/internal/events", json=body, headers=headers)
+    assert first.status_code == 503, first.get_json()
+    assert "deliver it again" in first.get_json()["detail"]
+    with consumer.app.app_context():
+        assert consumer.db.session.get(consumer.Inbox, body["id"]) is None
+    again = client.post("/internal/events", json=body, headers=headers)
+    assert again.status_code == 200 and again.get_json()["status"] == "handled"
+    assert [e["data"] for e in consumer.handled] == [{"n": 1}]
 
 
 def test_malformed_data_is_422_and_dead_lettered_at_once_then_retryable(pair):

@@ -96,7 +96,14 @@ def receive(
         session.commit()
     except IntegrityError:
         session.rollback()
-        return {"status": "duplicate", "id": event_id}, 200
+        if session.get(inbox, event_id) is not None:  # a concurrent twin was handled
+            return {"status": "duplicate", "id": event_id}, 200
+        # The handler's own write collided with a concurrent change (two certificates
+        # numbered at once, say): nothing was kept, so the sender must deliver it again.
+        log.warning("event %s conflicted, to be delivered again", event_id)
+        raise CakapError(
+            503, "The event conflicted with a concurrent change and was not kept; deliver it again."
+        ) from None
     except EventRejected as exc:
         session.rollback()
         raise CakapError(422, f"The event's data is invalid: {exc}") from None
