@@ -101,24 +101,9 @@ def mine():
     this_year = _this_year()
     year = _year(request.args.get("tahun"), this_year)
     target = (request.args.get("target") or "").strip()[:200]
-    me, me_error = load_part(lambda: api_get(path("/api/v1/people/{}", user.id)))
-    profile, profile_error = load_part(
-        lambda: api_get(path("/api/v1/people/{}/competencies", user.id))
-    )
-    gaps, gaps_error, target_error = _gaps(user.id, target)
-    recommendations, recommendations_error = load_part(
-        lambda: api_get("/api/v1/recommendations", params={"person_id": user.id, "per_page": 20})
-    )
-    standards, _error = load_part(lambda: items_of(api_get("/api/v1/position-standards")))
-    jp, jp_error = load_part(
-        lambda: api_get(path("/api/v1/people/{}/jp", user.id), params={"year": year})
-    )
-    certificates, certificates_error = load_part(lambda: items_of(api_get("/api/v1/certificates")))
-    appreciations, appreciations_error = load_part(
-        lambda: items_of(api_get(path("/api/v1/people/{}/appreciations", user.id)))
-    )
-    plan, plan_error = load_part(lambda: _my_plan(this_year))
     search = (request.args.get("cari") or "").strip()[:200]
+    me, me_error = load_part(lambda: api_get(path("/api/v1/people/{}", user.id)))
+    plan, plan_error = load_part(lambda: _my_plan(this_year))
     found, found_error = (
         load_part(
             lambda: items_of(api_get("/api/v1/courses", params={"q": search, "per_page": 10}))
@@ -126,32 +111,12 @@ def mine():
         if search
         else ([], None)
     )
-    profile = profile if isinstance(profile, dict) else {}
-    own = {str(a.get("code")): a for a in items_of(profile.get("self_assessments"))}
-    jp = jp if isinstance(jp, dict) else None
     return render_template(
         "development.html",
         me=me if isinstance(me, dict) else {},
         me_error=me_error,
-        levels=items_of(profile.get("items")),
-        own=own,
-        profile_error=profile_error,
-        gaps=gaps,
-        gaps_error=gaps_error,
-        target=target,
-        target_error=target_error,
-        positions=sorted({str(s.get("position")) for s in standards or [] if s.get("position")}),
-        recommendations=recommended(recommendations),
-        recommendations_error=recommendations_error,
-        jp=jp,
-        jp_error=jp_error,
-        chart=jp_chart(jp) if jp else None,
-        year=year,
-        years=list(range(this_year, this_year - 5, -1)),
-        certificates=[c for c in certificates or [] if not c.get("revoked")],
-        certificates_error=certificates_error,
-        appreciations=appreciations or [],
-        appreciations_error=appreciations_error,
+        **_competency_parts(user.id, target),
+        **_record_parts(user.id, year, this_year),
         names=competency_names(),
         plan=plan,
         plan_error=plan_error,
@@ -160,6 +125,54 @@ def mine():
         found=found or [],
         found_error=found_error,
     )
+
+
+def _competency_parts(person_id: str, target: str) -> dict[str, Any]:
+    """Levels, self-assessments, gaps (against my position or `target`), recommendations."""
+    profile, profile_error = load_part(
+        lambda: api_get(path("/api/v1/people/{}/competencies", person_id))
+    )
+    gaps, gaps_error, target_error = _gaps(person_id, target)
+    recommendations, recommendations_error = load_part(
+        lambda: api_get("/api/v1/recommendations", params={"person_id": person_id, "per_page": 20})
+    )
+    standards, _error = load_part(lambda: items_of(api_get("/api/v1/position-standards")))
+    profile = profile if isinstance(profile, dict) else {}
+    return {
+        "levels": items_of(profile.get("items")),
+        "own": {str(a.get("code")): a for a in items_of(profile.get("self_assessments"))},
+        "profile_error": profile_error,
+        "gaps": gaps,
+        "gaps_error": gaps_error,
+        "target": target,
+        "target_error": target_error,
+        "positions": sorted({str(s.get("position")) for s in standards or [] if s.get("position")}),
+        "recommendations": recommended(recommendations),
+        "recommendations_error": recommendations_error,
+    }
+
+
+def _record_parts(person_id: str, year: int, this_year: int) -> dict[str, Any]:
+    """The JP ledger of `year` with its chart, my certificates and the apresiasi I received."""
+    jp, jp_error = load_part(
+        lambda: api_get(path("/api/v1/people/{}/jp", person_id), params={"year": year})
+    )
+    certificates, certificates_error = load_part(lambda: items_of(api_get("/api/v1/certificates")))
+    appreciations, appreciations_error = load_part(
+        lambda: items_of(api_get(path("/api/v1/people/{}/appreciations", person_id)))
+    )
+    jp = jp if isinstance(jp, dict) else None
+    return {
+        "jp": jp,
+        "jp_error": jp_error,
+        "chart": jp_chart(jp) if jp else None,
+        "year": year,
+        "years": list(range(this_year, this_year - 5, -1)),
+        "certificates": [c for c in certificates or [] if not c.get("revoked")],
+        "certificates_error": certificates_error,
+        "appreciations": appreciations or [],
+        "appreciations_error": appreciations_error,
+    }
 
 
 # --- the development plan (catalog): the ASN's courses for the year ---------------

@@ -99,49 +99,10 @@ def team():
     )
     rows = []
     for index, person in enumerate(members):
-        jp = gaps = surveys = None
-        if index < TEAM_JP_LIMIT and person.get("id"):
-            surveys, _error = load_part(
-                lambda p=person: items_of(
-                    api_get(
-                        "/api/v1/surveys",
-                        params={"learner_id": p["id"], "status": "overdue", "per_page": 100},
-                    )
-                )
-            )
-            jp, _error = load_part(lambda p=person: api_get(path("/api/v1/people/{}/jp", p["id"])))
-            gaps, _error = load_part(
-                lambda p=person: api_get(path("/api/v1/people/{}/competency-gaps", p["id"]))
-            )
-        jp = jp if isinstance(jp, dict) else None
-        if below_only and not (jp and jp.get("shortfall")):
-            continue
-        pid = str(person.get("id"))
-        theirs = [e for e in enrolments or [] if str(e.get("learner_id")) == pid]
-        if str(person.get("supervisor_id")) != user.id and index < TEAM_JP_LIMIT:
-            # My team list holds my direct reports' enrolments; the others', one by one.
-            theirs, _error = load_part(
-                lambda p=pid: items_of(
-                    api_get(
-                        "/api/v1/enrolments",
-                        params={"scope": "team", "learner_id": p, "per_page": 100},
-                    )
-                )
-            )
-        rows.append(
-            {
-                "person": person,
-                "jp": jp,
-                "gaps": [g for g in items_of(gaps) if g.get("gap")],
-                "enrolments": [
-                    e
-                    for e in theirs or []
-                    if e.get("status") in ("requested", "waitlisted", "enrolled")
-                ],
-                "overdue": [e for e in overdue or [] if str(e.get("learner_id")) == pid],
-                "overdue_surveys": surveys or [],
-            }
-        )
+        in_detail = index < TEAM_JP_LIMIT
+        row = _member_row(person, in_detail, user.id, enrolments, overdue, below_only)
+        if row is not None:
+            rows.append(row)
     unit_apresiasi, unit_apresiasi_error = load_part(lambda: _unit_appreciations())
     # Members I already reminded this week get no second button (the API refuses it anyway).
     sent, _error = load_part(lambda: items_of(api_get("/api/v1/nudges")))
@@ -160,6 +121,56 @@ def team():
         below_only=below_only,
         names=competency_names(),
     )
+
+
+def _member_row(
+    person: dict[str, Any],
+    in_detail: bool,
+    me: str,
+    enrolments: list[dict[str, Any]] | None,
+    overdue: list[dict[str, Any]] | None,
+    below_only: bool,
+) -> dict[str, Any] | None:
+    """One team member's row, None when `below_only` and they are not below the JP target.
+    JP, gaps, surveys and indirect reports' enrolments are read one by one, so only for
+    the first TEAM_JP_LIMIT members (`in_detail`)."""
+    pid = str(person.get("id"))
+    jp = gaps = surveys = None
+    theirs = [e for e in enrolments or [] if str(e.get("learner_id")) == pid]
+    if in_detail and person.get("id"):
+        surveys, _error = load_part(
+            lambda: items_of(
+                api_get(
+                    "/api/v1/surveys",
+                    params={"learner_id": pid, "status": "overdue", "per_page": 100},
+                )
+            )
+        )
+        jp, _error = load_part(lambda: api_get(path("/api/v1/people/{}/jp", pid)))
+        gaps, _error = load_part(lambda: api_get(path("/api/v1/people/{}/competency-gaps", pid)))
+    jp = jp if isinstance(jp, dict) else None
+    if below_only and not (jp and jp.get("shortfall")):
+        return None
+    if in_detail and person.get("id") and str(person.get("supervisor_id")) != me:
+        # My team list holds my direct reports' enrolments; the others', one by one.
+        theirs, _error = load_part(
+            lambda: items_of(
+                api_get(
+                    "/api/v1/enrolments",
+                    params={"scope": "team", "learner_id": pid, "per_page": 100},
+                )
+            )
+        )
+    return {
+        "person": person,
+        "jp": jp,
+        "gaps": [g for g in items_of(gaps) if g.get("gap")],
+        "enrolments": [
+            e for e in theirs or [] if e.get("status") in ("requested", "waitlisted", "enrolled")
+        ],
+        "overdue": [e for e in overdue or [] if str(e.get("learner_id")) == pid],
+        "overdue_surveys": surveys or [],
+    }
 
 
 def _unit_appreciations() -> list[dict[str, Any]]:
