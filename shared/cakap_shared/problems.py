@@ -212,13 +212,16 @@ def invalid(field: str, message: str, status: int = 422) -> CakapError:
 
 
 def peer_unavailable(error: ServiceUnavailable) -> Response:
-    """503 for a peer service that did not answer usefully, when the view did not say more.
+    """503 (code `unavailable`) for a peer service that did not answer usefully.
 
-    Services name the peer in their own 503 where they catch it; this is the fallback
-    for one nobody caught, so it never becomes a 500.
+    The one mapping of ServiceUnavailable: service code lets it rise, and catches it only
+    to say more (what could not be read) or to carry on without the peer. The peer's
+    name and error go to the log, not to the client.
     """
     log.warning("peer service unavailable on %s %s: %s", request.method, request.path, error)
-    return problem_response(503, "A service this request needs is unavailable. Try again.")
+    return problem_response(
+        503, "A service this request needs is unavailable. Try again.", code="unavailable"
+    )
 
 
 def register_problem_handlers(app: Flask) -> None:

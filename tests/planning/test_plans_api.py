@@ -187,4 +187,4 @@ def test_peer_down_is_503(client: FlaskClient, app: Any, world: World, admin: di
         app.config["SERVICE_URLS"] = urls
         app.extensions["planning_client_personnel"] = saved
     assert answer.status_code == 503
-    assert "personnel" in answer.get_json()["detail"]
+    assert answer.get_json()["code"] == "unavailable"

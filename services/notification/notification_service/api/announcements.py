@@ -7,8 +7,6 @@ from typing import Any
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
 from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
-from cakap_shared.http import ServiceUnavailable
-from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -101,17 +99,12 @@ class Announcements(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Send an announcement to everyone or to a unit and its sub-units (admin)."""
         author = require_roles("admin")
-        try:
-            return announcements.publish(
-                author.id,
-                body["title"].strip(),
-                body["body"].strip(),
-                body["unit_code"],
-                personnel.people_in,
-                personnel.unit_exists,
-                expires_on=body["expires_on"],
-            )
-        except ServiceUnavailable as exc:
-            raise CakapError(
-                503, f"Personnel is unavailable ({exc}). Try again.", code="unavailable"
-            ) from None
+        return announcements.publish(
+            author.id,
+            body["title"].strip(),
+            body["body"].strip(),
+            body["unit_code"],
+            personnel.people_in,
+            personnel.unit_exists,
+            expires_on=body["expires_on"],
+        )

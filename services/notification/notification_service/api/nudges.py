@@ -7,8 +7,6 @@ from typing import Any
 import marshmallow as ma
 from cakap_shared.auth import require_roles
 from cakap_shared.db import UtcDateTime
-from cakap_shared.http import ServiceUnavailable
-from cakap_shared.problems import CakapError
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -61,11 +59,6 @@ class Nudges(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Remind a member of my team below the JP target (inbox and e-mail)."""
         sender = require_roles("supervisor")
-        try:
-            return nudges.send(
-                sender.id, body["person_id"], personnel.supervisor_ids, personnel.jp_summary
-            )
-        except ServiceUnavailable as exc:
-            raise CakapError(
-                503, f"Personnel is unavailable ({exc}). Try again.", code="unavailable"
-            ) from None
+        return nudges.send(
+            sender.id, body["person_id"], personnel.supervisor_ids, personnel.jp_summary
+        )

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cakap_shared.db import local_date, utcnow
-from cakap_shared.http import ServiceUnavailable
 from cakap_shared.problems import CakapError
 from sqlalchemy import select
 
@@ -39,11 +38,6 @@ class Needs:
         return person.jp_earned < person.jp_target
 
 
-def peer_down(err: ServiceUnavailable) -> CakapError:
-    """A 503 that names the peer that failed."""
-    return CakapError(503, f"A service planning relies on is unavailable ({err}). Try again.")
-
-
 def collect(unit_code: str, year: int) -> Needs:
     """Read the people from personnel and apply the mandatory rules.
 
@@ -51,14 +45,11 @@ def collect(unit_code: str, year: int) -> Needs:
     year, nobody has earned anything in it yet, and this year's shortfall is what tells.
     """
     jp_year = min(year, local_date(utcnow()).year)
-    try:
-        if unit_code != CITY and not personnel.unit_exists(unit_code):
-            raise CakapError(
-                422, f"unit_code: no unit {unit_code}", errors={"unit_code": ["unknown unit"]}
-            )
-        people = personnel.development_needs(None if unit_code == CITY else unit_code, jp_year)
-    except ServiceUnavailable as err:
-        raise peer_down(err) from None
+    if unit_code != CITY and not personnel.unit_exists(unit_code):
+        raise CakapError(
+            422, f"unit_code: no unit {unit_code}", errors={"unit_code": ["unknown unit"]}
+        )
+    people = personnel.development_needs(None if unit_code == CITY else unit_code, jp_year)
     rules = db.session.scalars(select(MandatoryTraining)).all()
     mandatory: dict[str, list[str]] = {}
     for person in people:

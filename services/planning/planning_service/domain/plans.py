@@ -7,7 +7,6 @@ from typing import Any
 
 from cakap_shared.auth import Principal
 from cakap_shared.db import local_date, utcnow
-from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
 from flask import current_app
@@ -62,10 +61,7 @@ def create(body: dict[str, Any], who: Principal) -> Plan:
 
 def _offers(year: int, class_ids: list[str] | None) -> list[dict[str, Any]]:
     """Classes of the year that can still take planned requests (or exactly those asked for)."""
-    try:
-        found = catalog.classes_of_year(year)
-    except ServiceUnavailable as err:
-        raise needs_domain.peer_down(err) from None
+    found = catalog.classes_of_year(year)
     today = local_date(utcnow())
     usable = {
         c.id: c
@@ -293,10 +289,7 @@ def request_enrolments(plan: Plan, who: Principal) -> dict[str, Any]:
     ]
     created = 0
     if items:
-        try:
-            results = catalog.request_planned(f"plan:{plan.id}", items)
-        except ServiceUnavailable as err:
-            raise needs_domain.peer_down(err) from None
+        results = catalog.request_planned(f"plan:{plan.id}", items)
         by_pair = {(r.get("learner_id"), r.get("class_id")): r for r in results}
         for assignment in todo:
             result = by_pair.get((assignment.person_id, assignment.class_id)) or {}
