@@ -161,7 +161,7 @@ def _is_sco(version: ModuleVersion, item: Mapping[str, Any]) -> bool:
 
 
 def _initial(
-    version: ModuleVersion, item: Mapping[str, Any], learner_id: str, name: str, mode: str
+    version: ModuleVersion, item: Mapping[str, Any], learner_id: str, name: str, mode: Mode
 ) -> dict[str, str]:
     if not _is_sco(version, item):
         return {}
@@ -179,7 +179,7 @@ def _initial(
     )
 
 
-def open_attempt(module: Module, learner_id: str, mode: str = Mode.NORMAL) -> Attempt | None:
+def open_attempt(module: Module, learner_id: str, mode: Mode = Mode.NORMAL) -> Attempt | None:
     """The learner's open attempt on this module in this launch mode, if any."""
     return db.session.scalars(
         select(Attempt).where(
@@ -192,7 +192,7 @@ def open_attempt(module: Module, learner_id: str, mode: str = Mode.NORMAL) -> At
 
 
 def start_or_resume(
-    module: Module, learner_id: str, learner_name: str, mode: str = Mode.NORMAL
+    module: Module, learner_id: str, learner_name: str, mode: Mode = Mode.NORMAL
 ) -> Attempt:
     """Resume the open attempt of this mode (its pinned version) or start one on the
     current version; attempts are numbered per mode, so reviews never shift the count.
