@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from ..extensions import db, events
 from ..models import (
@@ -564,11 +565,14 @@ def _flat_result(completions: list[str], successes: list[str]) -> tuple[str, str
 def _claim(attempt: Attempt, flag: str) -> bool:
     """Set a published flag only if nobody did: exactly one commit publishes each event."""
     column = getattr(Attempt, flag)
-    result = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, column.is_(False))
-        .values({flag: True})
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, column.is_(False))
+            .values({flag: True})
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1
 
