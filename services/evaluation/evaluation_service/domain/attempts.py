@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import aware, paginate
@@ -17,6 +17,7 @@ from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -167,11 +168,14 @@ def _announce_pass(attempt: Attempt) -> None:
     simultaneous requests can send it twice.
     """
     now = clock.now()
-    claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.passed_published_at.is_(None))
-        .values(passed_published_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.passed_published_at.is_(None))
+            .values(passed_published_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         return
@@ -221,11 +225,14 @@ def finalize(
         .with_for_update(read=True)
         .execution_options(populate_existing=True)
     ).one()
-    changed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == OPEN)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.status == OPEN)
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if changed != 1:
         db.session.rollback()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import paginate
@@ -19,6 +19,7 @@ from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from .. import clock
 from ..clients import SupervisorsLookup, clients, unavailable
@@ -187,11 +188,14 @@ def _check_form(evaluation: ImpactEvaluation, principal: Principal, form: dict[s
 def _claim(evaluation: ImpactEvaluation) -> datetime:
     """Mark the evaluation submitted now unless another request did first (then 409)."""
     now = clock.now()
-    claimed = db.session.execute(
-        update(ImpactEvaluation)
-        .where(ImpactEvaluation.id == evaluation.id, ImpactEvaluation.submitted_at.is_(None))
-        .values(submitted_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(ImpactEvaluation)
+            .where(ImpactEvaluation.id == evaluation.id, ImpactEvaluation.submitted_at.is_(None))
+            .values(submitted_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         db.session.rollback()
