@@ -181,6 +181,8 @@ def _announce_pass(attempt: Attempt) -> None:
         return
     attempt.passed_published_at = now
     assessment = attempt.assessment
+    submitted_at = aware(attempt.submitted_at)
+    assert submitted_at is not None, "only a submitted attempt is graded"
     events.publish(
         "assessment.passed",
         {
@@ -190,7 +192,7 @@ def _announce_pass(attempt: Attempt) -> None:
             "learner_id": attempt.learner_id,
             "score": attempt.score,
             "passed": True,
-            "submitted_at": aware(attempt.submitted_at).isoformat(),
+            "submitted_at": submitted_at.isoformat(),
         },
         aggregate_id=attempt.id,
     )
@@ -304,14 +306,17 @@ def apply_grades(attempt: Attempt, grades: dict[str, dict[str, Any]], grader_id:
 
 def expire(attempt: Attempt) -> None:
     """Close an overdue attempt as of its deadline, with the answers saved before it."""
-    finalize(attempt, dict(attempt.responses or {}), aware(attempt.deadline), EXPIRED)
+    deadline = aware(attempt.deadline)
+    assert deadline is not None, "only an attempt with a deadline is overdue"
+    finalize(attempt, dict(attempt.responses or {}), deadline, EXPIRED)
 
 
 def submit(attempt: Attempt, answers: dict[str, Any]) -> None:
     """Submit now; past the deadline only what was autosaved in time counts."""
     now = clock.now()
-    if is_overdue(attempt, now):
-        finalize(attempt, dict(attempt.responses or {}), aware(attempt.deadline), SUBMITTED)
+    deadline = aware(attempt.deadline)
+    if deadline is not None and is_overdue(attempt, now):
+        finalize(attempt, dict(attempt.responses or {}), deadline, SUBMITTED)
     else:
         finalize(attempt, {**(attempt.responses or {}), **answers}, now, SUBMITTED)
 

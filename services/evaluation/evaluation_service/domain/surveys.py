@@ -177,6 +177,7 @@ def survey_page(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
     for_supervisor = bool(learner_id) and learner_id != principal.id and not principal.is_admin
     query = select(Survey).order_by(Survey.answered_at.is_not(None), Survey.sent_at, Survey.id)
     if for_supervisor:
+        assert learner_id is not None  # for_supervisor needs one
         _in_line_of(principal, learner_id)
         query = query.where(Survey.learner_id == learner_id)
     elif not principal.is_admin:
