@@ -165,7 +165,8 @@ def _check_form(evaluation: ImpactEvaluation, principal: Principal, form: dict[s
         raise CakapError(403, "Only the assigned evaluator submits this evaluation.")
     if evaluation.submitted_at is not None:
         raise _already_submitted()
-    targeted = {c.get("code") for c in evaluation.competencies or []}
+    # Only codes can be rated (and named in the 422); the catalog sends one per competency.
+    targeted = {c["code"] for c in evaluation.competencies or [] if isinstance(c.get("code"), str)}
     for i, rating in enumerate(form["behaviour_ratings"]):
         if targeted and rating["competency_code"] not in targeted:
             raise CakapError(
