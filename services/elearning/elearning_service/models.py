@@ -228,8 +228,8 @@ class Attempt(db.Model):
         return self.mode == Mode.NORMAL
 
     @property
-    def state(self) -> dict[str, dict[str, str]]:
-        """The runtime state per SCO."""
+    def state(self) -> dict[str, dict[str, Any]]:
+        """The runtime state per SCO (element -> value), and the 2004 sequencing tracking."""
         return json.loads(self.cmi or "{}")
 
 

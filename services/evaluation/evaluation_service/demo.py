@@ -121,7 +121,7 @@ def _sit(assessment: Assessment, learner_id: str, right: int, when: datetime) ->
     """A submitted attempt answering the first `right` questions correctly (no events)."""
     snapshot = []
     for qid in assessment.question_ids:
-        question = db.session.get(Question, qid)
+        question = db.session.get_one(Question, qid)
         choices = question.body.get("choices") or []
         order = list(range(len(choices))) if question.type in ("single", "multiple") else []
         snapshot.append({"id": qid, "question": question.body, "order": order})

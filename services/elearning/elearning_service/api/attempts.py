@@ -145,7 +145,7 @@ class ModuleAttempts(MethodView):
         `cmi.mode` `review` or `browse`; their commits never change progress, completion, JP
         or certificates, and no event is published.
         """
-        return launches.launch(module_id, current_principal(), body.get("mode", "normal"))
+        return launches.launch(module_id, current_principal(), Mode(body.get("mode", "normal")))
 
 
 @blp.route("/module-attempts/<string:attempt_id>")

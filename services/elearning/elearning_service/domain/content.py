@@ -19,6 +19,7 @@ import markdown
 import nh3
 from flask import current_app
 
+from ..models import ModuleKind
 from ..scorm.manifest import Manifest, activity_tree, launchable_items
 from ..scorm.package import (
     DetectedKind,
@@ -45,7 +46,7 @@ class TooLarge(Exception):
 class Ingested:
     """What an accepted upload became."""
 
-    kind: str
+    kind: ModuleKind
     title: str
     summary: dict[str, Any]
 
@@ -129,7 +130,7 @@ def _scorm_summary(manifest: Manifest, title: str | None, filename: str) -> Inge
     ]
     family = manifest.version.family
     masteries = [s["mastery_score"] for s in scos if s["mastery_score"] is not None]
-    summary = {
+    summary: dict[str, Any] = {
         "title": manifest.title,
         "edition": manifest.version.edition,
         "scos": scos,
@@ -138,7 +139,9 @@ def _scorm_summary(manifest: Manifest, title: str | None, filename: str) -> Inge
     }
     if family == "scorm2004":
         summary["sequencing"] = activity_tree(manifest)
-    return Ingested(family, _default_title(title, manifest.title, Path(filename).stem), summary)
+    return Ingested(
+        ModuleKind(family), _default_title(title, manifest.title, Path(filename).stem), summary
+    )
 
 
 def _single_file(
@@ -147,10 +150,14 @@ def _single_file(
     stem = Path(filename).stem
     if kind is DetectedKind.PDF:
         shutil.copyfile(upload, tree / PDF_FILE)
-        return Ingested("pdf", _default_title(title, stem), {"title": stem, "launch": PDF_FILE})
+        return Ingested(
+            ModuleKind.PDF, _default_title(title, stem), {"title": stem, "launch": PDF_FILE}
+        )
     if kind is DetectedKind.VIDEO:
         shutil.copyfile(upload, tree / VIDEO_FILE)
-        return Ingested("video", _default_title(title, stem), {"title": stem, "launch": VIDEO_FILE})
+        return Ingested(
+            ModuleKind.VIDEO, _default_title(title, stem), {"title": stem, "launch": VIDEO_FILE}
+        )
     # inspect_upload only sniffed the first MiB: the rest may still be bad bytes.
     try:
         text = upload.read_bytes().decode("utf-8")
@@ -162,7 +169,7 @@ def _single_file(
     final_title = _default_title(title, page_title)
     (tree / PAGE_SOURCE).write_text(text, encoding="utf-8")
     (tree / PAGE_FILE).write_text(render_page(text, final_title), encoding="utf-8")
-    return Ingested("page", final_title, {"title": page_title, "launch": PAGE_FILE})
+    return Ingested(ModuleKind.PAGE, final_title, {"title": page_title, "launch": PAGE_FILE})
 
 
 def _first_heading(text: str) -> str:

@@ -62,7 +62,7 @@ class LaunchTokens:
         class Signer(_ClockSigner):
             pass
 
-        Signer.clock = staticmethod(clock)  # type: ignore[assignment]
+        Signer.clock = staticmethod(clock)
         return URLSafeTimedSerializer(self.secret, salt=f"cakap-elearning-{purpose}", signer=Signer)
 
     def issue(

@@ -49,7 +49,7 @@ def _access(learner_id: str, module_id: str, event: str) -> dict[str, Any]:
         raise unavailable() from None
 
 
-def check_launch(who: Principal, module: Module, mode: str) -> None:
+def check_launch(who: Principal, module: Module, mode: Mode) -> None:
     """Refuse (403 with a `code`) a launch the caller may not make in this mode."""
     if who.is_service:
         raise CakapError(403, "Only people launch modules.", code="not-a-person")
@@ -81,7 +81,7 @@ def check_launch(who: Principal, module: Module, mode: str) -> None:
         )
 
 
-def launch(module_id: str, who: Principal, mode: str) -> Launch:
+def launch(module_id: str, who: Principal, mode: Mode) -> Launch:
     """Check the caller's right on this module, then start or resume their attempt of
     this mode (a twin request that opened it first is resumed)."""
     module = db.session.get(Module, module_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.db import utcnow
 from cakap_shared.problems import CakapError
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from ..extensions import db, events
 from ..models import (
@@ -161,7 +162,7 @@ def _is_sco(version: ModuleVersion, item: Mapping[str, Any]) -> bool:
 
 
 def _initial(
-    version: ModuleVersion, item: Mapping[str, Any], learner_id: str, name: str, mode: str
+    version: ModuleVersion, item: Mapping[str, Any], learner_id: str, name: str, mode: Mode
 ) -> dict[str, str]:
     if not _is_sco(version, item):
         return {}
@@ -179,7 +180,7 @@ def _initial(
     )
 
 
-def open_attempt(module: Module, learner_id: str, mode: str = Mode.NORMAL) -> Attempt | None:
+def open_attempt(module: Module, learner_id: str, mode: Mode = Mode.NORMAL) -> Attempt | None:
     """The learner's open attempt on this module in this launch mode, if any."""
     return db.session.scalars(
         select(Attempt).where(
@@ -192,7 +193,7 @@ def open_attempt(module: Module, learner_id: str, mode: str = Mode.NORMAL) -> At
 
 
 def start_or_resume(
-    module: Module, learner_id: str, learner_name: str, mode: str = Mode.NORMAL
+    module: Module, learner_id: str, learner_name: str, mode: Mode = Mode.NORMAL
 ) -> Attempt:
     """Resume the open attempt of this mode (its pinned version) or start one on the
     current version; attempts are numbered per mode, so reviews never shift the count.
@@ -212,7 +213,7 @@ def start_or_resume(
                 Attempt.mode == mode,
             )
         )
-        state = {
+        initial = {
             i["identifier"]: _initial(version, i, learner_id, learner_name, mode)
             for i in items(version)
         }
@@ -225,7 +226,7 @@ def start_or_resume(
             number=(done or 0) + 1,
             mode=mode,
             open_slot=OPEN_SLOTS[mode],
-            cmi=json.dumps(state),
+            cmi=json.dumps(initial),
             launch_nonce="",
         )
         db.session.add(attempt)
@@ -312,8 +313,8 @@ def commit(
         # applying it after a later navigation would undo that navigation's effects.
         if tree is None:
             return current, None
-        tracking = _tracking(state)
-        return current, sequencing.Result(deliver=tracking["current"], ended=tracking["ended"])
+        kept = _tracking(state)
+        return current, sequencing.Result(deliver=kept["current"], ended=kept["ended"])
     new = _apply(version, item, current, updates)
     request: tuple[str, str | None] | None = None
     suspended: bool | None = None
@@ -504,26 +505,27 @@ def rollup(
     for item in items(version):
         s = state.get(item["identifier"], {})
         if _is_sco(version, item):
-            completion, success, score = derive_status(version.kind, s)  # type: ignore[arg-type]
+            item_completion, item_success, score = derive_status(version.kind, s)  # type: ignore[arg-type]
             total = s.get(
                 "cmi.core.total_time" if version.kind == ModuleKind.SCORM12 else "cmi.total_time"
             )
             seconds += parse_duration(version.kind, total) if total else 0.0  # type: ignore[arg-type]
-            successes.append(success)
+            successes.append(item_success)
             if score is not None:
                 scores.append(score)
         else:
             kind = version.kind if version.kind not in SCORM_KINDS else "asset"
-            completion = progress_completion(kind, s)
+            item_completion = progress_completion(kind, s)
             seconds += progress_seconds(s)
-        completions.append(completion)
+        completions.append(item_completion)
     tree = activity_tree(version)
     if tree is not None:
         # SCORM 2004: the module's result is the root activity's rollup (SN 4.6), not
         # "every item completed".
         if tracking is None:
             tracking = _load_tracking(attempt, tree, state)
-        completion, success, measure = sequencing.root_status(tree, tracking)
+        root_completion, root_success, measure = sequencing.root_status(tree, tracking)
+        completion, success = Completion(root_completion), Success(root_success)
         if not sequencing.result_is_final(tree, tracking):
             # Exit and post-condition rules (e.g. retry for remediation) may still undo
             # this rollup: nothing is announced until the course's attempt ends.
@@ -546,7 +548,7 @@ def rollup(
         _publish_once(attempt)
 
 
-def _flat_result(completions: list[str], successes: list[str]) -> tuple[str, str]:
+def _flat_result(completions: list[str], successes: list[str]) -> tuple[Completion, Success]:
     """Completion and success of a module without sequencing: every item counts."""
     if all(c == Completion.COMPLETED for c in completions):
         completion = Completion.COMPLETED
@@ -564,11 +566,14 @@ def _flat_result(completions: list[str], successes: list[str]) -> tuple[str, str
 def _claim(attempt: Attempt, flag: str) -> bool:
     """Set a published flag only if nobody did: exactly one commit publishes each event."""
     column = getattr(Attempt, flag)
-    result = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, column.is_(False))
-        .values({flag: True})
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, column.is_(False))
+            .values({flag: True})
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount == 1
 

@@ -204,12 +204,6 @@ def content_file(attempt_id: str, token: str, relpath: str) -> Response:
             response = file_response(storage.store(), version.storage_key, relpath, mimetype)
     except (FileNotFoundError, UnsafePath):
         raise CakapError(404, "No such file in this module.") from None
-    if (
-        mimetype.startswith("text/")
-        and "charset" not in response.content_type
-        and mimetype != "text/html"
-    ):
-        response.charset = "utf-8"
     if mimetype == "text/html":
         # Let the browser read <meta charset> from the package: many are not UTF-8.
         response.headers["Content-Type"] = "text/html"

@@ -90,7 +90,7 @@ def _read_head(source: Source, n: int) -> bytes:
 def _open_zip(source: Source) -> zipfile.ZipFile:
     """Open a zip or refuse with a clear reason."""
     try:
-        return zipfile.ZipFile(source)  # type: ignore[arg-type]
+        return zipfile.ZipFile(source)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise PackageError("the file is not a valid zip archive") from exc
 

@@ -174,7 +174,7 @@ def update(assessment_id: str, changes: dict[str, Any], principal: Principal) ->
                 fields=refused,
             )
     if any(name in changes for name in SOURCES):
-        source = {
+        source: dict[str, Any] = {
             "questions": changes.get("questions") or [],
             "question_ids": changes.get("question_ids") or [],
             "draw": changes.get("draw"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import aware, paginate
@@ -17,6 +17,7 @@ from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -167,16 +168,21 @@ def _announce_pass(attempt: Attempt) -> None:
     simultaneous requests can send it twice.
     """
     now = clock.now()
-    claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.passed_published_at.is_(None))
-        .values(passed_published_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.passed_published_at.is_(None))
+            .values(passed_published_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         return
     attempt.passed_published_at = now
     assessment = attempt.assessment
+    submitted_at = aware(attempt.submitted_at)
+    assert submitted_at is not None, "only a submitted attempt is graded"
     events.publish(
         "assessment.passed",
         {
@@ -186,7 +192,7 @@ def _announce_pass(attempt: Attempt) -> None:
             "learner_id": attempt.learner_id,
             "score": attempt.score,
             "passed": True,
-            "submitted_at": aware(attempt.submitted_at).isoformat(),
+            "submitted_at": submitted_at.isoformat(),
         },
         aggregate_id=attempt.id,
     )
@@ -221,11 +227,14 @@ def finalize(
         .with_for_update(read=True)
         .execution_options(populate_existing=True)
     ).one()
-    changed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == OPEN)
-        .values(status=status)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt.id, Attempt.status == OPEN)
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if changed != 1:
         db.session.rollback()
@@ -297,14 +306,17 @@ def apply_grades(attempt: Attempt, grades: dict[str, dict[str, Any]], grader_id:
 
 def expire(attempt: Attempt) -> None:
     """Close an overdue attempt as of its deadline, with the answers saved before it."""
-    finalize(attempt, dict(attempt.responses or {}), aware(attempt.deadline), EXPIRED)
+    deadline = aware(attempt.deadline)
+    assert deadline is not None, "only an attempt with a deadline is overdue"
+    finalize(attempt, dict(attempt.responses or {}), deadline, EXPIRED)
 
 
 def submit(attempt: Attempt, answers: dict[str, Any]) -> None:
     """Submit now; past the deadline only what was autosaved in time counts."""
     now = clock.now()
-    if is_overdue(attempt, now):
-        finalize(attempt, dict(attempt.responses or {}), aware(attempt.deadline), SUBMITTED)
+    deadline = aware(attempt.deadline)
+    if deadline is not None and is_overdue(attempt, now):
+        finalize(attempt, dict(attempt.responses or {}), deadline, SUBMITTED)
     else:
         finalize(attempt, {**(attempt.responses or {}), **answers}, now, SUBMITTED)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import paginate
@@ -19,6 +19,7 @@ from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
 
 from .. import clock
 from ..clients import SupervisorsLookup, clients, unavailable
@@ -164,7 +165,8 @@ def _check_form(evaluation: ImpactEvaluation, principal: Principal, form: dict[s
         raise CakapError(403, "Only the assigned evaluator submits this evaluation.")
     if evaluation.submitted_at is not None:
         raise _already_submitted()
-    targeted = {c.get("code") for c in evaluation.competencies or []}
+    # Only codes can be rated (and named in the 422); the catalog sends one per competency.
+    targeted = {c["code"] for c in evaluation.competencies or [] if isinstance(c.get("code"), str)}
     for i, rating in enumerate(form["behaviour_ratings"]):
         if targeted and rating["competency_code"] not in targeted:
             raise CakapError(
@@ -187,11 +189,14 @@ def _check_form(evaluation: ImpactEvaluation, principal: Principal, form: dict[s
 def _claim(evaluation: ImpactEvaluation) -> datetime:
     """Mark the evaluation submitted now unless another request did first (then 409)."""
     now = clock.now()
-    claimed = db.session.execute(
-        update(ImpactEvaluation)
-        .where(ImpactEvaluation.id == evaluation.id, ImpactEvaluation.submitted_at.is_(None))
-        .values(submitted_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(ImpactEvaluation)
+            .where(ImpactEvaluation.id == evaluation.id, ImpactEvaluation.submitted_at.is_(None))
+            .values(submitted_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         db.session.rollback()

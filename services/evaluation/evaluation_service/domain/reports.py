@@ -254,15 +254,15 @@ def _group_completions(
             if label:
                 groups[key].labels.add(label)
     for survey in db.session.scalars(select(Survey).where(Survey.answered_at.is_not(None))):
-        completion = kept.get(survey.enrolment_id)
-        for key in keys(completion) if completion is not None else []:
+        completed = kept.get(survey.enrolment_id)
+        for key in keys(completed) if completed is not None else []:
             groups[key].surveys.append(
                 dimension_scores(survey.ratings or {}, survey.template.items)
             )
     supervisors = select(ImpactEvaluation).where(ImpactEvaluation.evaluator_role == SUPERVISOR)
     for evaluation in db.session.scalars(supervisors):
-        completion = kept.get(evaluation.enrolment_id)
-        for key in keys(completion) if completion is not None else []:
+        completed = kept.get(evaluation.enrolment_id)
+        for key in keys(completed) if completed is not None else []:
             groups[key].impact.append(evaluation)
 
 
@@ -373,7 +373,8 @@ def impact_by_unit(year: int) -> list[dict[str, Any]]:
             ImpactEvaluation.evaluator_role == SUPERVISOR,
         )
     ):
-        if local_date(aware(evaluation.submitted_at)).year == year:
+        submitted_at = aware(evaluation.submitted_at)  # set: the query asked for submitted ones
+        if submitted_at is not None and local_date(submitted_at).year == year:
             totals[evaluation.unit_code or "-"].append(evaluation)
     return [
         {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import paginate
@@ -12,6 +12,7 @@ from cakap_shared.http import ServiceUnavailable
 from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from .. import clock
 from ..clients import clients, unavailable
@@ -176,6 +177,7 @@ def survey_page(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
     for_supervisor = bool(learner_id) and learner_id != principal.id and not principal.is_admin
     query = select(Survey).order_by(Survey.answered_at.is_not(None), Survey.sent_at, Survey.id)
     if for_supervisor:
+        assert learner_id is not None  # for_supervisor needs one
         _in_line_of(principal, learner_id)
         query = query.where(Survey.learner_id == learner_id)
     elif not principal.is_admin:
@@ -216,11 +218,14 @@ def answer(survey_id: str, ratings: dict[str, int], comment: str | None) -> Surv
         raise CakapError(409, "This survey has already been answered.", code="already-answered")
     _check_ratings(survey, ratings)
     # Conditional update: two simultaneous answers cannot both be stored.
-    claimed = db.session.execute(
-        update(Survey)
-        .where(Survey.id == survey.id, Survey.answered_at.is_(None))
-        .values(answered_at=clock.now(), ratings=ratings, comment=comment)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        "CursorResult[Any]",  # an UPDATE's result, which counts the rows
+        db.session.execute(
+            update(Survey)
+            .where(Survey.id == survey.id, Survey.answered_at.is_(None))
+            .values(answered_at=clock.now(), ratings=ratings, comment=comment)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         db.session.rollback()

@@ -445,8 +445,8 @@ def _block_choices(q: dict) -> str:
         # Moodle weights equivalent to our formula: each right pick +1/n, each wrong -1/n.
         share = 1 / len(q["answer"])
         for i, choice in enumerate(q["choices"]):
-            weight = share if i in q["answer"] else -share
-            lines.append(f"~{_percent(weight)}{_esc(choice)}{_fb(feedback[i])}")
+            fraction = share if i in q["answer"] else -share
+            lines.append(f"~{_percent(fraction)}{_esc(choice)}{_fb(feedback[i])}")
     return "\n".join(lines)
 
 

@@ -33,7 +33,7 @@ Per type:
 from __future__ import annotations
 
 import math
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, TypeGuard
 
 QUESTION_TYPES = (
     "single",
@@ -80,12 +80,12 @@ class Question(TypedDict):
     feedback_false: NotRequired[str | None]
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """True for a real int (bool is an int in Python but never an index here)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     """True for a finite int or float, excluding bool."""
     return (is_int(value) or isinstance(value, float)) and math.isfinite(value)
 
