@@ -15,9 +15,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from . import catalog, personnel
-from ._peer import unavailable
 
-__all__ = ["Clients", "clients", "init_clients", "unavailable"]
+__all__ = ["Clients", "clients", "init_clients"]
 
 # (learner_id, assessment_id) -> {"allowed": bool, "course_ids": [...], "class_ids": [...]}
 AccessCheck = Callable[[str, str], dict[str, Any]]

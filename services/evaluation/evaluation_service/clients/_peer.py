@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from cakap_shared.http import ServiceClient, ServiceUnavailable
-from cakap_shared.problems import CakapError
 from flask import current_app
 
 
@@ -29,8 +28,3 @@ def get_json(name: str, path: str, **params: Any) -> Any:
         raise
     except Exception as exc:  # e.g. the service token could not be fetched
         raise ServiceUnavailable(f"{name}: {exc.__class__.__name__}") from exc
-
-
-def unavailable(exc: ServiceUnavailable) -> CakapError:
-    """503 problem for a peer that did not answer: we refuse rather than guess."""
-    return CakapError(503, f"A service this request needs is unavailable ({exc}). Try again.")

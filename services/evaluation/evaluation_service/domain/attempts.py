@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import aware, paginate
-from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from sqlalchemy import func, select, update
@@ -21,7 +20,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..clients import clients, unavailable
+from ..clients import clients
 from ..extensions import db, events
 from ..models import EXPIRED, OPEN, SUBMITTED, Assessment, Attempt, Question
 from ..questions.grading import grade, grade_attempt, validate_response
@@ -353,10 +352,7 @@ def hidden_from_learner(attempt: Attempt) -> set[str]:
 
 
 def _learner_access(principal: Principal, assessment: Assessment) -> dict[str, Any]:
-    try:
-        access = clients().access(principal.id, assessment.id)
-    except ServiceUnavailable as exc:
-        raise unavailable(exc) from None
+    access = clients().access(principal.id, assessment.id)
     if not access.get("allowed"):
         audit("assessment.attempt_refused", assessment_id=assessment.id)
         raise CakapError(

@@ -8,13 +8,12 @@ from typing import Any
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import paginate
-from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from flask import current_app
 from sqlalchemy import func, select
 
 from .. import clock
-from ..clients import clients, unavailable
+from ..clients import clients
 from ..extensions import db, events
 from ..models import Certificate, Completion
 from . import certificate_pdf
@@ -36,10 +35,7 @@ def issue(completion: Completion) -> Certificate:
 
     Raises a 503 problem while personnel is unavailable, so the event is delivered again.
     """
-    try:
-        person = clients().person(completion.learner_id) or {}
-    except ServiceUnavailable as exc:
-        raise unavailable(exc) from None
+    person = clients().person(completion.learner_id) or {}
     today = clock.today()
     serial = (
         db.session.scalar(

@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from .. import clock
-from ..clients import SupervisorsLookup, clients, unavailable
+from ..clients import SupervisorsLookup, clients
 from ..extensions import db, events
 from ..models import Completion, ImpactEvaluation
 from .access import not_found
@@ -143,10 +143,7 @@ def _forward_appreciation(
     parts = [appreciation["title"], appreciation.get("description") or ""]
     reason = " — ".join(p.strip() for p in parts if p and p.strip())
     body = {"reason": f"{reason} ({evaluation.course_title})"[:2000]}
-    try:
-        status, answer = clients().appreciation(evaluation.learner_id, body, token)
-    except ServiceUnavailable as exc:
-        raise unavailable(exc) from None
+    status, answer = clients().appreciation(evaluation.learner_id, body, token)
     if status == 403:
         raise CakapError(403, "Personnel does not let you record an apresiasi for this person.")
     if not 200 <= status < 300:

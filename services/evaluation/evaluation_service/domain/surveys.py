@@ -8,14 +8,13 @@ from typing import Any, cast
 
 from cakap_shared.auth import Principal, current_principal
 from cakap_shared.db import paginate
-from cakap_shared.http import ServiceUnavailable
 from cakap_shared.problems import CakapError
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
 from .. import clock
-from ..clients import clients, unavailable
+from ..clients import clients
 from ..extensions import db, events
 from ..models import Completion, Survey, SurveyTemplate
 from .access import not_found
@@ -162,10 +161,7 @@ def show(survey_id: str) -> Survey:
 
 def _in_line_of(principal: Principal, learner_id: str) -> None:
     """404 unless `principal` is in the learner's chain of supervisors."""
-    try:
-        line = {s.get("id") for s in clients().supervisors(learner_id)}
-    except ServiceUnavailable as exc:
-        raise unavailable(exc) from None
+    line = {s.get("id") for s in clients().supervisors(learner_id)}
     if principal.id not in line:
         raise not_found("learner")
 
