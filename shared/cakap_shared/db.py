@@ -1,4 +1,4 @@
-"""Database helpers every service uses: SQLite pragmas, ids, timestamps, pagination."""
+"""Database helpers every service uses: SQLite pragmas, ids, timestamps, states, pagination."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import stat
 import uuid
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, overload
 from zoneinfo import ZoneInfo
@@ -104,6 +105,21 @@ class UtcDateTime(ma.fields.DateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+def state_field(
+    enum: type[StrEnum], description: str | None = None, **kwargs: Any
+) -> ma.fields.Enum[Any]:
+    """A state kept as a StrEnum, loaded and dumped as its plain value ("published").
+
+    `by_value=String`, not True: the OpenAPI document then says `type: string` beside the
+    values.
+    """
+    metadata = {
+        **kwargs.pop("metadata", {}),
+        **({"description": description} if description else {}),
+    }
+    return ma.fields.Enum(enum, by_value=ma.fields.String, metadata=metadata, **kwargs)
 
 
 MAX_PER_PAGE = 100

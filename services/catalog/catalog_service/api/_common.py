@@ -7,24 +7,13 @@ document has one component per name and the feature modules never import each ot
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
-
 import marshmallow as ma
-from cakap_shared.db import UtcDateTime, page_schema
+from cakap_shared.db import UtcDateTime, page_schema, state_field
 
 from ..models import CourseStatus, EnrolmentStatus
 
 V = ma.validate
 ID = V.Length(min=1, max=36)
-
-
-def state(enum: type[StrEnum], **kwargs: Any) -> ma.fields.Enum:
-    """A state loaded and dumped by its value ("published"), so the JSON is the plain string.
-
-    by_value=String rather than True: the OpenAPI document keeps `type: string`.
-    """
-    return ma.fields.Enum(enum, by_value=ma.fields.String, **kwargs)
 
 
 def code_format() -> V.Validator:
@@ -79,7 +68,7 @@ class CourseSchema(ma.Schema):
             " false when a trainer completes it (classroom courses) under its rule"
         }
     )
-    status = state(CourseStatus)
+    status = state_field(CourseStatus)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
     published_at = UtcDateTime(allow_none=True)
@@ -130,7 +119,7 @@ class EnrolmentSchema(ma.Schema):
     learner_name = ma.fields.String()
     unit_code = ma.fields.String(allow_none=True)
     supervisor_id = ma.fields.String(allow_none=True)
-    status = state(EnrolmentStatus)
+    status = state_field(EnrolmentStatus)
     reason = ma.fields.String(allow_none=True)
     cost_reserved = ma.fields.Integer()
     completed_module_ids = ma.fields.List(ma.fields.String())

@@ -6,14 +6,14 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, paginate
+from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, paginate, state_field
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import classes
 from ..extensions import db
 from ..models import CourseClass, EnrolmentStatus
-from ._common import ID, ClassPageSchema, ClassSchema, V, state
+from ._common import ID, ClassPageSchema, ClassSchema, V
 
 blp = Blueprint("classes", __name__, url_prefix="/api/v1", description="Classes and rosters")
 
@@ -52,7 +52,7 @@ class RosterEntrySchema(ma.Schema):
     learner_id = ma.fields.String()
     learner_name = ma.fields.String()
     unit_code = ma.fields.String(allow_none=True)
-    status = state(EnrolmentStatus)
+    status = state_field(EnrolmentStatus)
     completed_module_ids = ma.fields.List(ma.fields.String())
     post_test_passed = ma.fields.Boolean()
     completed_at = UtcDateTime(allow_none=True)
@@ -61,7 +61,7 @@ class RosterEntrySchema(ma.Schema):
 class RosterQueryArgsSchema(PageArgsSchema):
     """Which learners of the class."""
 
-    status = state(EnrolmentStatus)
+    status = state_field(EnrolmentStatus)
 
 
 @blp.route("/classes")

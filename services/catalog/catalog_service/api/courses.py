@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import PageArgsSchema, page_schema, paginate
+from cakap_shared.db import PageArgsSchema, page_schema, paginate, state_field
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,7 +22,6 @@ from ._common import (
     CourseSchema,
     V,
     code_format,
-    state,
 )
 
 blp = Blueprint("courses", __name__, url_prefix="/api/v1", description="Courses and their classes")
@@ -114,7 +113,7 @@ class CourseQueryArgsSchema(PageArgsSchema):
     jp_min = ma.fields.Integer(validate=V.Range(min=0, max=10000))
     jp_max = ma.fields.Integer(validate=V.Range(min=0, max=10000))
     has_open_class = ma.fields.Boolean()
-    status = state(
+    status = state_field(
         CourseStatus,
         metadata={"description": "Admins only; others always see published courses"},
     )

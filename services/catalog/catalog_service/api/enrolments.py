@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import PageArgsSchema, page_schema, paginate
+from cakap_shared.db import PageArgsSchema, page_schema, paginate, state_field
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,7 +15,7 @@ from ..domain import enrolment_rights as rights
 from ..domain import enrolments as domain
 from ..extensions import db
 from ..models import Enrolment, EnrolmentStatus
-from ._common import ID, EnrolmentSchema, V, state
+from ._common import ID, EnrolmentSchema, V
 
 blp = Blueprint("enrolments", __name__, url_prefix="/api/v1", description="Enrolment and approval")
 
@@ -51,7 +51,7 @@ class PlannedResultSchema(ma.Schema):
     class_id = ma.fields.String()
     learner_id = ma.fields.String()
     enrolment_id = ma.fields.String(allow_none=True)
-    status = state(EnrolmentStatus, allow_none=True)
+    status = state_field(EnrolmentStatus, allow_none=True)
     created = ma.fields.Boolean()
     problem = ma.fields.String(allow_none=True)
 
@@ -90,7 +90,7 @@ class EnrolmentQueryArgsSchema(PageArgsSchema):
         validate=V.OneOf(("mine", "team", "all")),
         metadata={"description": "mine; team (supervisors: their team's); all (admin)"},
     )
-    status = state(EnrolmentStatus)
+    status = state_field(EnrolmentStatus)
     class_id = ma.fields.String(validate=ID)
     course_id = ma.fields.String(validate=ID)
     learner_id = ma.fields.String(validate=ID)

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, public
-from cakap_shared.db import UtcDateTime
+from cakap_shared.db import UtcDateTime, state_field
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -15,7 +15,6 @@ from ..domain import attempts as domain
 from ..domain import launches
 from ..domain.runtime import NAV_REQUESTS
 from ..models import Attempt, AttemptStatus, Completion, Mode, Success
-from ._fields import state
 
 blp = Blueprint(
     "attempts", __name__, url_prefix="/api/v1", description="Module attempts and runtime"
@@ -43,7 +42,7 @@ class LaunchSchema(ma.Schema):
     id = ma.fields.String(attribute="attempt.id")
     module_id = ma.fields.String(attribute="attempt.module_id")
     version = ma.fields.Integer(attribute="attempt.version.number")
-    mode = state(Mode, "normal, review or preview", attribute="attempt.mode")
+    mode = state_field(Mode, "normal, review or preview", attribute="attempt.mode")
     counts = ma.fields.Boolean(
         attribute="attempt.counts",
         metadata={"description": "whether it counts toward completion"},
@@ -60,11 +59,11 @@ class AttemptSchema(ma.Schema):
     learner_id = ma.fields.String()
     version = ma.fields.Integer(attribute="version.number")
     number = ma.fields.Integer()
-    status = state(AttemptStatus, "open or closed")
-    mode = state(Mode, "normal, review or preview")
+    status = state_field(AttemptStatus, "open or closed")
+    mode = state_field(Mode, "normal, review or preview")
     counts = ma.fields.Boolean(metadata={"description": "whether it counts toward completion"})
-    completion = state(Completion, "not_attempted, incomplete, completed")
-    success = state(Success, "unknown, passed, failed")
+    completion = state_field(Completion, "not_attempted, incomplete, completed")
+    success = state_field(Success, "unknown, passed, failed")
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float(attribute="total_seconds", metadata={"description": "seconds"})
     started_at = UtcDateTime()

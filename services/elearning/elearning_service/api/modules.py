@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
+from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, state_field
 from flask import Request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -16,7 +16,6 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from ..domain import modules as domain
 from ..models import Module, ModuleKind
-from ._fields import state
 
 
 class _UploadParser(FlaskParser):
@@ -59,7 +58,7 @@ class ModuleSchema(ma.Schema):
 
     id = ma.fields.String()
     title = ma.fields.String()
-    kind = state(ModuleKind, "scorm12, scorm2004, pdf, video or page")
+    kind = state_field(ModuleKind, "scorm12, scorm2004, pdf, video or page")
     version = ma.fields.Integer(attribute="current_version")
     owner_id = ma.fields.String()
     launch_url = ma.fields.String(

@@ -6,13 +6,12 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal
-from cakap_shared.db import UtcDateTime
+from cakap_shared.db import UtcDateTime, state_field
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import progress as domain
 from ..models import Completion, ModuleKind, Success
-from ._fields import state
 
 blp = Blueprint("progress", __name__, url_prefix="/api/v1", description="Learning progress")
 
@@ -28,9 +27,9 @@ class ModuleProgressSchema(ma.Schema):
 
     module_id = ma.fields.String()
     title = ma.fields.String()
-    kind = state(ModuleKind)
-    status = state(Completion, "not_attempted, incomplete, completed")
-    success = state(Success)
+    kind = state_field(ModuleKind)
+    status = state_field(Completion, "not_attempted, incomplete, completed")
+    success = state_field(Success)
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float(metadata={"description": "seconds, all attempts"})
     attempts = ma.fields.Integer()
@@ -57,7 +56,7 @@ class RosterProgressSchema(ma.Schema):
     name = ma.fields.String()
     started = ma.fields.Boolean()
     completed = ma.fields.Boolean()
-    status = state(Completion)
+    status = state_field(Completion)
     score = ma.fields.Float(allow_none=True)
     total_time = ma.fields.Float()
     attempts = ma.fields.Integer()

@@ -6,14 +6,14 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, roles_required
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
+from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, state_field
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import assessments, attempts
 from ..domain.access import author
 from ..models import Assessment, AssessmentKind, Attempt, AttemptStatus
-from .shared import QuestionSchema, enum_field
+from ._common import QuestionSchema
 
 blp = Blueprint("assessments", __name__, url_prefix="/api/v1", description="Assessments")
 
@@ -36,7 +36,7 @@ class AssessmentInSchema(ma.Schema):
     """A new assessment: inline `questions` and/or bank `question_ids`, or a `draw` rule."""
 
     title = F.String(required=True, validate=V.Length(min=1, max=200))
-    kind = enum_field(AssessmentKind, required=True)
+    kind = state_field(AssessmentKind, required=True)
     passing_score = F.Float(required=True, validate=V.Range(min=0, max=100))
     time_limit_minutes = F.Integer(allow_none=True, validate=V.Range(min=1, max=24 * 60))
     max_attempts = F.Integer(allow_none=True, validate=V.Range(min=1, max=100))
@@ -57,7 +57,7 @@ class AssessmentPatchSchema(ma.Schema):
     """Changes to an assessment: only the fields sent change (questions replace all)."""
 
     title = F.String(validate=V.Length(min=1, max=200))
-    kind = enum_field(AssessmentKind)
+    kind = state_field(AssessmentKind)
     passing_score = F.Float(validate=V.Range(min=0, max=100))
     time_limit_minutes = F.Integer(allow_none=True, validate=V.Range(min=1, max=24 * 60))
     max_attempts = F.Integer(allow_none=True, validate=V.Range(min=1, max=100))
@@ -106,7 +106,7 @@ class AssessmentSchema(AssessmentSummarySchema):
 class AssessmentQueryArgsSchema(PageArgsSchema):
     """Filters for assessments."""
 
-    kind = enum_field(AssessmentKind)
+    kind = state_field(AssessmentKind)
     course_code = F.String()
 
 
@@ -167,7 +167,7 @@ class AttemptSchema(_AttemptDump):
     assessment_id = F.String()
     learner_id = F.String()
     number = F.Integer()
-    status = enum_field(AttemptStatus)
+    status = state_field(AttemptStatus)
     started_at = UtcDateTime()
     deadline = UtcDateTime(allow_none=True)
     submitted_at = UtcDateTime(allow_none=True)
@@ -186,7 +186,7 @@ class AttemptQueryArgsSchema(PageArgsSchema):
     """Filters for an assessment's attempts."""
 
     learner_id = F.String()
-    status = enum_field(AttemptStatus)
+    status = state_field(AttemptStatus)
     pending_review = F.Boolean(
         metadata={"description": "true: closed attempts with an essay not graded yet"}
     )
@@ -218,7 +218,7 @@ class AttemptReviewSchema(ma.Schema):
     assessment_id = F.String()
     learner_id = F.String()
     number = F.Integer()
-    status = enum_field(AttemptStatus)
+    status = state_field(AttemptStatus)
     submitted_at = UtcDateTime(allow_none=True)
     score = F.Float(allow_none=True)
     passed = F.Boolean(allow_none=True)
@@ -266,7 +266,7 @@ class SubmitResultSchema(_AttemptDump):
     """The grade of a submitted attempt."""
 
     id = F.String()
-    status = enum_field(AttemptStatus)
+    status = state_field(AttemptStatus)
     score = F.Float()
     passed = F.Boolean()
     submitted_at = UtcDateTime()

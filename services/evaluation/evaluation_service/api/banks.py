@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from ..domain import banks
 from ..domain.access import author
 from ..models import Question, QuestionBank
-from .shared import QuestionSchema
+from ._common import QuestionSchema
 
 blp = Blueprint("banks", __name__, url_prefix="/api/v1", description="Question banks")
 

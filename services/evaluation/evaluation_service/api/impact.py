@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import bearer_token, current_principal
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
+from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, state_field
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -14,7 +14,6 @@ from flask_smorest import Blueprint
 from ..domain import impact
 from ..domain.impact import EvaluatorRole, ImpactStatus
 from ..models import ImpactEvaluation
-from .shared import enum_field
 
 blp = Blueprint("impact", __name__, url_prefix="/api/v1", description="Impact evaluations")
 
@@ -45,7 +44,7 @@ class ImpactEvaluationSchema(_WithStatus):
     competencies = F.List(F.Dict())
     completed_on = F.Date()
     due_on = F.Date()
-    status = enum_field(ImpactStatus)
+    status = state_field(ImpactStatus)
     reminded_on = F.Date(allow_none=True)
     escalated_on = F.Date(allow_none=True)
     escalated_to = F.String(allow_none=True)
@@ -55,9 +54,9 @@ class ImpactEvaluationSchema(_WithStatus):
 class ImpactQueryArgsSchema(PageArgsSchema):
     """Filters: status due (not yet late), overdue, done; admins may filter by unit."""
 
-    status = enum_field(ImpactStatus)
+    status = state_field(ImpactStatus)
     unit_code = F.String()
-    role = enum_field(EvaluatorRole)
+    role = state_field(EvaluatorRole)
 
 
 class BehaviourRatingSchema(ma.Schema):
@@ -92,7 +91,7 @@ class ImpactSubmissionSchema(_WithStatus):
     """A submitted evaluation form."""
 
     id = F.String()
-    status = enum_field(ImpactStatus)
+    status = state_field(ImpactStatus)
     submitted_at = UtcDateTime(allow_none=True)
     submitted_by = F.String(allow_none=True)
     behaviour_ratings = F.List(F.Dict())

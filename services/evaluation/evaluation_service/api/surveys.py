@@ -6,14 +6,13 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema
+from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, state_field
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain import surveys
 from ..domain.surveys import SurveyStatus
 from ..models import Survey
-from .shared import enum_field
 
 blp = Blueprint("surveys", __name__, url_prefix="/api/v1", description="Reaction surveys")
 
@@ -38,7 +37,7 @@ class SurveySchema(ma.Schema):
     course_code = F.String()
     course_title = F.String()
     class_id = F.String(allow_none=True)
-    status = enum_field(SurveyStatus)
+    status = state_field(SurveyStatus)
     sent_at = UtcDateTime()
     answered_at = UtcDateTime(allow_none=True)
     title = F.String()
@@ -58,7 +57,7 @@ class SurveySchema(ma.Schema):
 class SurveyQueryArgsSchema(PageArgsSchema):
     """Filters for surveys."""
 
-    status = enum_field(SurveyStatus)
+    status = state_field(SurveyStatus)
     learner_id = F.String(
         validate=V.Length(min=1, max=80),
         metadata={"description": "A learner in the caller's line (supervisors; admins: any)"},

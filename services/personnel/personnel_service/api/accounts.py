@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, public, require_roles
-from cakap_shared.db import MAX_PER_PAGE, PageArgsSchema, UtcDateTime, page_schema
+from cakap_shared.db import MAX_PER_PAGE, PageArgsSchema, UtcDateTime, page_schema, state_field
 from cakap_shared.problems import CakapError
 from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
 from flask import Response, current_app, request
@@ -44,7 +44,7 @@ class ActivatedSchema(ma.Schema):
     """The activated account: sign in with this user name now."""
 
     username = ma.fields.String()
-    state = ma.fields.Enum(AccountState, by_value=ma.fields.String)
+    state = state_field(AccountState)
 
 
 class PasswordChangeSchema(ma.Schema):
@@ -100,12 +100,7 @@ class UnitAccountSchema(ma.Schema):
     name = ma.fields.String()
     unit_code = ma.fields.String()
     username = ma.fields.String(allow_none=True, attribute="account.username", dump_default=None)
-    state = ma.fields.Enum(
-        AccountState,
-        by_value=ma.fields.String,
-        attribute="account.state",
-        dump_default=AccountState.NONE,
-    )
+    state = state_field(AccountState, attribute="account.state", dump_default=AccountState.NONE)
 
 
 UnitAccountPageSchema = page_schema(UnitAccountSchema, "UnitAccountPage")
@@ -117,7 +112,7 @@ class AccountSchema(ma.Schema):
     person_id = ma.fields.String()
     username = ma.fields.String(allow_none=True)
     roles = ma.fields.List(ma.fields.String())
-    state = ma.fields.Enum(AccountState, by_value=ma.fields.String)
+    state = state_field(AccountState)
     must_change_password = ma.fields.Boolean()
     activated_at = UtcDateTime(allow_none=True)
     deactivated_at = UtcDateTime(allow_none=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import UtcDateTime, page_schema
+from cakap_shared.db import UtcDateTime, page_schema, state_field
 from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
 from flask import Response, current_app
 from flask.views import MethodView
@@ -190,7 +190,7 @@ class ImportJobSchema(ma.Schema):
     """A background import: queued, running (stage reading/checking/writing), done or failed."""
 
     id = ma.fields.String()
-    status = ma.fields.Enum(ImportStatus, by_value=ma.fields.String)
+    status = state_field(ImportStatus)
     stage = ma.fields.String()
     filename = ma.fields.String()
     rows_done = ma.fields.Integer(metadata={"description": "Rows written so far"})

@@ -3,7 +3,6 @@ assessments); no routes here."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import marshmallow as ma
@@ -12,12 +11,6 @@ from ..domain import questions
 from ..models import Question
 
 F = ma.fields
-
-
-def enum_field(states: type[StrEnum], **kwargs: Any) -> ma.fields.Enum:
-    """A state as its plain value in JSON (a typed string with its values in OpenAPI)."""
-    metadata = {"type": "string", **kwargs.pop("metadata", {})}
-    return F.Enum(states, by_value=True, metadata=metadata, **kwargs)
 
 
 class QuestionSchema(ma.Schema):
