@@ -212,7 +212,6 @@ def solve(
     what is left when that is small enough, seeded with the best plan so far.
     """
     started = time.monotonic()
-    deadline = started + time_limit
     pairs = problem.candidates()
     for pair in problem.pinned - set(pairs):
         pairs.append(pair)  # a pin of an unknown or useless pair still binds
@@ -229,86 +228,140 @@ def solve(
             len(pairs),
             ["the pinned assignments break a rule (seats, budget, limits or overlap)"],
         )
+    run = _greedy_floor(problem, pairs, started, time_limit, hint)
+    form = _linear_form(problem, pairs)
+    _lp_stage(run, form)
+    _search_stage(run, form, workers, seed)
+    return _finish(run)
+
+
+@dataclass
+class _Run:
+    """What solve() carries from stage to stage: the best plan so far and what is proven."""
+
+    problem: Problem
+    pairs: list[Pair]  # the candidate pairs and every pin
+    started: float
+    time_limit: float
+    best: list[Pair]
+    incumbent: int  # the value of `best`
+    reserve: float  # seconds kept back from the LP for what follows it (see _greedy_floor)
+    bound: int = 0  # set by _lp_stage from upper_bound(), then only lowered
+    status: str = "feasible"
+    notes: list[str] = field(default_factory=list)
+    # Columns of _linear_form that every plan better than the incumbent has at 0, and at 1.
+    fixed_zero: set[int] = field(default_factory=set)
+    fixed_one: set[int] = field(default_factory=set)
+
+    @property
+    def deadline(self) -> float:
+        """When every stage must be done."""
+        return self.started + self.time_limit
+
+    def keep_if_better(self, plan: list[Pair]) -> None:
+        """Make `plan` the best so far when it is worth more."""
+        value = evaluate(self.problem, plan)
+        if value > self.incumbent:
+            self.best, self.incumbent = plan, value
+
+
+def _greedy_floor(
+    problem: Problem,
+    pairs: list[Pair],
+    started: float,
+    time_limit: float,
+    hint: list[Pair] | None,
+) -> _Run:
+    """The first stage: greedy's plan, the floor, or the hint's when that is better."""
     begun = time.monotonic()
     best = greedy(problem, pairs)
     incumbent = evaluate(problem, best)  # evaluate() is costly on a city: kept, not redone
     # What follows the LP (its greedy, pruning, evaluating) takes about as long as greedy
     # did: that time is kept back from the LP (measured: the city ran 12 s over with half).
     reserve = time.monotonic() - begun
+    run = _Run(problem, pairs, started, time_limit, best, incumbent, reserve)
     if hint is not None:
         # The earlier plan, then greedy on the rest: a re-solve with a new pin or a larger
         # budget starts from it, and every pair is checked against the rules on the way in.
         known = set(pairs)
-        extended = greedy(problem, pairs, first=[p for p in hint if p in known])
-        value = evaluate(problem, extended)
-        if value > incumbent:
-            best, incumbent = extended, value
-    form = _linear_form(problem, pairs)
-    notes: list[str] = []
-    bound = upper_bound(problem)
+        run.keep_if_better(greedy(problem, pairs, first=[p for p in hint if p in known]))
+    return run
+
+
+def _lp_stage(run: _Run, form: _Form) -> None:
+    """The bound from the LP relaxation, the LP-rounded plan when better, and the fixings."""
+    run.bound = upper_bound(run.problem)
     # Nothing to bound when greedy already reaches the model-free bound (or there is no pair).
-    relaxed = None
-    if incumbent < bound:
-        relaxed = _relax(form, deadline - reserve, incumbent)
-    fixed_zero: set[int] = set()
-    fixed_one: set[int] = set()
-    if relaxed is not None:
-        lp_bound, values, slack, unsolved = relaxed
-        bound = min(bound, lp_bound)
-        if unsolved:
-            notes.append(
-                f"{unsolved} of the LP's blocks of people did not finish in time: the bound "
-                "counts their people at what they could be worth with no budget or seats"
-            )
-        # The LP's whole assignments, then greedy on the rest: often better than greedy
-        # alone. Short of time, the rest is only the pairs the LP uses or prices at no loss
-        # (the others cost more than they bring at the LP's prices): far quicker, a little
-        # worse (city: 843,950 against 852,660 over every pair).
-        rest = pairs
-        if deadline - time.monotonic() < 2 * reserve:
-            rest = [p for j, p in enumerate(pairs) if values[j] > 1e-6 or slack[j] >= -1e-6]
-        rounded = greedy(problem, rest, first=_by_value(form, values))
-        value = evaluate(problem, rounded)
-        if value > incumbent:
-            best, incumbent = rounded, value
-        fixed_zero, fixed_one = _fixings(form, slack, lp_bound, incumbent)
-    elif incumbent < bound:
-        notes.append("the LP relaxation did not finish in time: the bound ignores budget and seats")
-    status = "feasible"
-    if incumbent >= bound:
-        status = "optimal"
-    elif len(form.objective) - len(fixed_zero) > SEARCH_MAX_COLUMNS:
-        notes.append(
+    if run.incumbent >= run.bound:
+        return
+    relaxed = _relax(form, run.deadline - run.reserve, run.incumbent)
+    if relaxed is None:
+        run.notes.append(
+            "the LP relaxation did not finish in time: the bound ignores budget and seats"
+        )
+        return
+    lp_bound, values, slack, unsolved = relaxed
+    run.bound = min(run.bound, lp_bound)
+    if unsolved:
+        run.notes.append(
+            f"{unsolved} of the LP's blocks of people did not finish in time: the bound "
+            "counts their people at what they could be worth with no budget or seats"
+        )
+    # The LP's whole assignments, then greedy on the rest: often better than greedy
+    # alone. Short of time, the rest is only the pairs the LP uses or prices at no loss
+    # (the others cost more than they bring at the LP's prices): far quicker, a little
+    # worse (city: 843,950 against 852,660 over every pair).
+    rest = run.pairs
+    if run.deadline - time.monotonic() < 2 * run.reserve:
+        rest = [p for j, p in enumerate(run.pairs) if values[j] > 1e-6 or slack[j] >= -1e-6]
+    run.keep_if_better(greedy(run.problem, rest, first=_by_value(form, values)))
+    run.fixed_zero, run.fixed_one = _fixings(form, slack, lp_bound, run.incumbent)
+
+
+def _search_stage(run: _Run, form: _Form, workers: int, seed: int) -> None:
+    """CP-SAT on the columns left free, unless the plan is proven optimal already, they are
+    too many, or too little time is left; then the status."""
+    if run.incumbent >= run.bound:
+        run.status = "optimal"
+        return
+    if len(form.objective) - len(run.fixed_zero) > SEARCH_MAX_COLUMNS:
+        run.notes.append(
             "too many undecided pairs for the exact search: the plan is the LP-guided one, "
             "with the LP bound"
         )
-    elif deadline - time.monotonic() > 0.05 * time_limit:
-        chosen, proven, cp_bound = _search(
-            problem, form, best, fixed_zero, fixed_one, deadline, workers, seed
-        )
-        value = evaluate(problem, chosen)
-        if value > incumbent:
-            best, incumbent = chosen, value
-        # Fixings only exclude plans no better than the incumbent, so the search's bound
-        # holds for every plan better than that: together they bound the whole problem.
-        bound = min(bound, max(cp_bound, incumbent))
-        if proven or incumbent >= bound:
-            status = "optimal"
-    chosen = prune(problem, best)
+        return
+    if run.deadline - time.monotonic() <= 0.05 * run.time_limit:
+        return
+    chosen, proven, cp_bound = _search(
+        run.problem, form, run.best, run.fixed_zero, run.fixed_one, run.deadline, workers, seed
+    )
+    run.keep_if_better(chosen)
+    # Fixings only exclude plans no better than the incumbent, so the search's bound
+    # holds for every plan better than that: together they bound the whole problem.
+    run.bound = min(run.bound, max(cp_bound, run.incumbent))
+    if proven or run.incumbent >= run.bound:
+        run.status = "optimal"
+
+
+def _finish(run: _Run) -> Solution:
+    """The best plan without the assignments that add nothing, with its value and bound."""
+    problem = run.problem
+    chosen = prune(problem, run.best)
     objective = evaluate(problem, chosen)
-    if status == "optimal":
+    bound = run.bound
+    if run.status == "optimal":
         bound = objective
     elif bound < objective:  # the model and evaluate() would disagree: claim nothing unproven
         bound = upper_bound(problem)
     return Solution(
-        status,
+        run.status,
         sorted(chosen),
         objective,
         bound,
         spent(problem, chosen),
-        time.monotonic() - started,
-        len(pairs),
-        notes,
+        time.monotonic() - run.started,
+        len(run.pairs),
+        run.notes,
     )
 
 
