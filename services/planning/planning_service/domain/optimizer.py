@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from .model import (
     Offer,
     Pair,
+    Person,
     Problem,
     evaluate,
     levels_after,
@@ -399,7 +400,6 @@ def _linear_form(problem: Problem, pairs: list[Pair]) -> _Form:
     a person's candidate classes overlap, over the classes running that day (exact for
     intervals).
     """
-    rules = problem.rules
     form = _Form(pairs)
     form.objective = [0] * len(pairs)
     form.lower = [0] * len(pairs)
@@ -411,13 +411,7 @@ def _linear_form(problem: Problem, pairs: list[Pair]) -> _Form:
         by_offer[class_id].append(column)
         if (person_id, class_id) in problem.pinned:
             form.lower[column] = 1
-    paid = [j for j, offer in enumerate(offers) if offer.cost]
-    form.row(paid, [offers[j].cost for j in paid], rules.budget)
-    for class_id, columns in by_offer.items():
-        seats = problem.offer_by_id[class_id].seats
-        if len(columns) > seats:
-            form.row(columns, [1] * len(columns), seats)
-    form.shared = len(form.limits)
+    _shared_rows(form, problem, offers, by_offer)
     number = {person_id: n for n, person_id in enumerate(by_person)}
     form.owner = [number[person_id] for person_id, _ in pairs]
     worth = person_bounds(problem)
@@ -425,39 +419,74 @@ def _linear_form(problem: Problem, pairs: list[Pair]) -> _Form:
     for person_id, columns in by_person.items():
         person = problem.person_by_id[person_id]
         mine = [offers[j] for j in columns]
-        paid = [j for j, offer in zip(columns, mine, strict=True) if offer.cost]
-        if len(paid) > rules.max_classes_per_person:
-            form.row(paid, [1] * len(paid), rules.max_classes_per_person)
-        days = [offer.days for offer in mine]
-        if sum(days) > rules.max_days_away:
-            form.row(columns, days, rules.max_days_away)
-        _one_at_a_time(form, columns, mine)
-        per_course: dict[str, list[int]] = defaultdict(list)
-        for j, offer in zip(columns, mine, strict=True):
-            per_course[offer.course_code].append(j)
-        for course_code, same in per_course.items():
-            if len(same) > 1:
-                form.row(same, [1] * len(same), 1)
-            if course_code in person.mandatory:
-                for j in same:
-                    form.objective[j] += rules.weight_mandatory
-        weight = problem.weight(person)
-        reaching: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for j, offer in zip(columns, mine, strict=True):
-            for code, (start, to) in problem.closes(person, offer).items():
-                for level in range(start + 1, to + 1):
-                    reaching[(code, level)].append(j)
-        for (code, level), through in reaching.items():
-            if len(through) == 1:  # the level is reached exactly when that class is attended
-                form.objective[through[0]] += weight
-                continue
-            step = len(form.objective)
-            form.objective.append(weight)
-            form.lower.append(0)
-            form.owner.append(number[person_id])
-            form.steps.append((person_id, code, level))
-            form.row([step, *through], [1] + [-1] * len(through), 0)
+        _person_limits(form, problem, person, columns, mine)
+        _person_levels(form, problem, person, number[person_id], columns, mine)
     return form
+
+
+def _shared_rows(
+    form: _Form, problem: Problem, offers: list[Offer], by_offer: dict[str, list[int]]
+) -> None:
+    """The rows people share: the budget, then each class's seats where they can run out."""
+    paid = [j for j, offer in enumerate(offers) if offer.cost]
+    form.row(paid, [offers[j].cost for j in paid], problem.rules.budget)
+    for class_id, columns in by_offer.items():
+        seats = problem.offer_by_id[class_id].seats
+        if len(columns) > seats:
+            form.row(columns, [1] * len(columns), seats)
+    form.shared = len(form.limits)
+
+
+def _person_limits(
+    form: _Form, problem: Problem, person: Person, columns: list[int], mine: list[Offer]
+) -> None:
+    """One person's rows (paid classes, days away, overlaps, one class per course), each
+    only where their candidate classes could break it, and their mandatory courses' score."""
+    rules = problem.rules
+    paid = [j for j, offer in zip(columns, mine, strict=True) if offer.cost]
+    if len(paid) > rules.max_classes_per_person:
+        form.row(paid, [1] * len(paid), rules.max_classes_per_person)
+    days = [offer.days for offer in mine]
+    if sum(days) > rules.max_days_away:
+        form.row(columns, days, rules.max_days_away)
+    _one_at_a_time(form, columns, mine)
+    per_course: dict[str, list[int]] = defaultdict(list)
+    for j, offer in zip(columns, mine, strict=True):
+        per_course[offer.course_code].append(j)
+    for course_code, same in per_course.items():
+        if len(same) > 1:
+            form.row(same, [1] * len(same), 1)
+        if course_code in person.mandatory:
+            for j in same:
+                form.objective[j] += rules.weight_mandatory
+
+
+def _person_levels(
+    form: _Form,
+    problem: Problem,
+    person: Person,
+    number: int,
+    columns: list[int],
+    mine: list[Offer],
+) -> None:
+    """What one person's levels score: on the class's column when one class alone reaches
+    the level, else on a step column of its own, at most the sum of the classes reaching it."""
+    weight = problem.weight(person)
+    reaching: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for j, offer in zip(columns, mine, strict=True):
+        for code, (start, to) in problem.closes(person, offer).items():
+            for level in range(start + 1, to + 1):
+                reaching[(code, level)].append(j)
+    for (code, level), through in reaching.items():
+        if len(through) == 1:  # the level is reached exactly when that class is attended
+            form.objective[through[0]] += weight
+            continue
+        step = len(form.objective)
+        form.objective.append(weight)
+        form.lower.append(0)
+        form.owner.append(number)
+        form.steps.append((person.id, code, level))
+        form.row([step, *through], [1] + [-1] * len(through), 0)
 
 
 def _one_at_a_time(form: _Form, columns: list[int], offers: list[Offer]) -> None:
