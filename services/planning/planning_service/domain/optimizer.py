@@ -547,37 +547,41 @@ def _relax(
     it, never make it false. The sum is taken in float64 with a margin far above its
     rounding error, then floored (plan values are integers).
     """
-    n, m = len(form.objective), len(form.limits)
-    if n == 0:  # no pair to decide: nothing can be gained
+    if len(form.objective) == 0:  # no pair to decide: nothing can be gained
         return 0, np.zeros(0), np.zeros(0), 0
     arrays = _Arrays.of(form)
-    starts, rows, columns = arrays.starts, arrays.rows, arrays.columns
-    coefs, limits, owner = arrays.coefs, arrays.limits, arrays.owner
+    solved = _block_lps(form, arrays, deadline)
+    if solved is None:
+        return None
+    duals, values, unsolved = solved
+    duals = _refine(arrays, form.shared, duals, target)
+    bound, slack = _certificate(form, arrays, duals)
+    return bound, values, slack, unsolved
+
+
+def _block_lps(
+    form: _Form, arrays: _Arrays, deadline: float
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Each block's LP in turn (see _relax): (row duals, the shared rows' at the blocks'
+    mean; column values; how many blocks did not finish), or None when none finished."""
+    m = len(form.limits)
+    starts, columns, owner = arrays.starts, arrays.columns, arrays.owner
     people = int(owner.max()) + 1
     blocks = max(round(people / BLOCK_PEOPLE), 1)
     block_of_column = owner % blocks  # people dealt round-robin: blocks alike
     block_of_row = np.full(m, -1)
     block_of_row[form.shared :] = block_of_column[columns[starts[form.shared : m]]]
     duals = np.zeros(m)
-    values = np.zeros(n)
+    values = np.zeros(len(form.objective))
     shared_sum = np.zeros(m)
     shared_count = np.zeros(m)
     unsolved = 0
-    whole = np.bincount(rows, weights=coefs, minlength=m)
+    whole = np.bincount(arrays.rows, weights=arrays.coefs, minlength=m)
     for block in range(blocks):
         seconds = deadline - time.monotonic()  # a block that runs out ends the loop
         mine = block_of_column == block
-        # A block's share of a shared row: its part of the row's terms (people for the
-        # budget), so that the blocks' shares add up to the limit.
-        share = np.bincount(rows, weights=np.where(mine[columns], coefs, 0.0), minlength=m)
-        part = np.divide(share, whole, out=np.zeros(m), where=whole > 0)
-        if form.shared:
-            part[0] = np.count_nonzero(np.bincount(owner[mine], minlength=people)) / people
-        local_rows = np.flatnonzero((block_of_row == block) | ((block_of_row == -1) & (part > 0)))
-        local_limits = np.where(
-            block_of_row[local_rows] == -1,
-            limits[local_rows] * part[local_rows],
-            limits[local_rows],
+        local_rows, local_limits = _block_rows(
+            form, arrays, mine, block_of_row, block, whole, people
         )
         found = _lp(arrays, np.flatnonzero(mine), local_rows, local_limits, seconds)
         if found is None:
@@ -593,7 +597,44 @@ def _relax(
     # One price per shared row for the whole city: the blocks' mean.
     mean = np.divide(shared_sum, shared_count, out=np.zeros(m), where=shared_count > 0)
     duals[: form.shared] = mean[: form.shared]
-    duals = _refine(arrays, form.shared, duals, target)
+    return duals, values, unsolved
+
+
+def _block_rows(
+    form: _Form,
+    arrays: _Arrays,
+    mine: np.ndarray,
+    block_of_row: np.ndarray,
+    block: int,
+    whole: np.ndarray,
+    people: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of one block's LP and their limits: its people's own rows whole, and its
+    share of every shared row (-1 in `block_of_row`) it has terms in. `mine` marks the
+    block's columns, `whole` is each row's sum of terms."""
+    m = len(form.limits)
+    rows, columns, coefs, limits = arrays.rows, arrays.columns, arrays.coefs, arrays.limits
+    # A block's share of a shared row: its part of the row's terms (people for the
+    # budget), so that the blocks' shares add up to the limit.
+    share = np.bincount(rows, weights=np.where(mine[columns], coefs, 0.0), minlength=m)
+    part = np.divide(share, whole, out=np.zeros(m), where=whole > 0)
+    if form.shared:
+        part[0] = np.count_nonzero(np.bincount(arrays.owner[mine], minlength=people)) / people
+    local_rows = np.flatnonzero((block_of_row == block) | ((block_of_row == -1) & (part > 0)))
+    local_limits = np.where(
+        block_of_row[local_rows] == -1,
+        limits[local_rows] * part[local_rows],
+        limits[local_rows],
+    )
+    return local_rows, local_limits
+
+
+def _certificate(form: _Form, arrays: _Arrays, duals: np.ndarray) -> tuple[int, np.ndarray]:
+    """The bound that `duals` certify (see _relax) and the columns' reduced costs for
+    fixing (0 where the person's model-free worth was the smaller part)."""
+    n, m = len(form.objective), len(form.limits)
+    starts, rows, columns = arrays.starts, arrays.rows, arrays.columns
+    coefs, limits, owner = arrays.coefs, arrays.limits, arrays.owner
     terms = coefs * duals[rows]
     objective, lower = arrays.objective, arrays.lower
     slack = objective - np.bincount(columns, weights=terms, minlength=n)
@@ -615,7 +656,7 @@ def _relax(
     slack = np.where(part[owner] <= caps[owner], slack, 0.0)
     scale = float(np.abs(duals * limits).sum() + np.abs(objective).sum() + np.abs(terms).sum())
     margin = 1e-9 * scale + 1e-6
-    return math.floor(total + margin), values, slack, unsolved
+    return math.floor(total + margin), slack
 
 
 def _refine(arrays: _Arrays, shared: int, duals: np.ndarray, target: int) -> np.ndarray:
