@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from .model import (
     Offer,
     Pair,
+    Person,
     Problem,
     evaluate,
     levels_after,
@@ -212,7 +213,6 @@ def solve(
     what is left when that is small enough, seeded with the best plan so far.
     """
     started = time.monotonic()
-    deadline = started + time_limit
     pairs = problem.candidates()
     for pair in problem.pinned - set(pairs):
         pairs.append(pair)  # a pin of an unknown or useless pair still binds
@@ -229,86 +229,140 @@ def solve(
             len(pairs),
             ["the pinned assignments break a rule (seats, budget, limits or overlap)"],
         )
+    run = _greedy_floor(problem, pairs, started, time_limit, hint)
+    form = _linear_form(problem, pairs)
+    _lp_stage(run, form)
+    _search_stage(run, form, workers, seed)
+    return _finish(run)
+
+
+@dataclass
+class _Run:
+    """What solve() carries from stage to stage: the best plan so far and what is proven."""
+
+    problem: Problem
+    pairs: list[Pair]  # the candidate pairs and every pin
+    started: float
+    time_limit: float
+    best: list[Pair]
+    incumbent: int  # the value of `best`
+    reserve: float  # seconds kept back from the LP for what follows it (see _greedy_floor)
+    bound: int = 0  # set by _lp_stage from upper_bound(), then only lowered
+    status: str = "feasible"
+    notes: list[str] = field(default_factory=list)
+    # Columns of _linear_form that every plan better than the incumbent has at 0, and at 1.
+    fixed_zero: set[int] = field(default_factory=set)
+    fixed_one: set[int] = field(default_factory=set)
+
+    @property
+    def deadline(self) -> float:
+        """When every stage must be done."""
+        return self.started + self.time_limit
+
+    def keep_if_better(self, plan: list[Pair]) -> None:
+        """Make `plan` the best so far when it is worth more."""
+        value = evaluate(self.problem, plan)
+        if value > self.incumbent:
+            self.best, self.incumbent = plan, value
+
+
+def _greedy_floor(
+    problem: Problem,
+    pairs: list[Pair],
+    started: float,
+    time_limit: float,
+    hint: list[Pair] | None,
+) -> _Run:
+    """The first stage: greedy's plan, the floor, or the hint's when that is better."""
     begun = time.monotonic()
     best = greedy(problem, pairs)
     incumbent = evaluate(problem, best)  # evaluate() is costly on a city: kept, not redone
     # What follows the LP (its greedy, pruning, evaluating) takes about as long as greedy
     # did: that time is kept back from the LP (measured: the city ran 12 s over with half).
     reserve = time.monotonic() - begun
+    run = _Run(problem, pairs, started, time_limit, best, incumbent, reserve)
     if hint is not None:
         # The earlier plan, then greedy on the rest: a re-solve with a new pin or a larger
         # budget starts from it, and every pair is checked against the rules on the way in.
         known = set(pairs)
-        extended = greedy(problem, pairs, first=[p for p in hint if p in known])
-        value = evaluate(problem, extended)
-        if value > incumbent:
-            best, incumbent = extended, value
-    form = _linear_form(problem, pairs)
-    notes: list[str] = []
-    bound = upper_bound(problem)
+        run.keep_if_better(greedy(problem, pairs, first=[p for p in hint if p in known]))
+    return run
+
+
+def _lp_stage(run: _Run, form: _Form) -> None:
+    """The bound from the LP relaxation, the LP-rounded plan when better, and the fixings."""
+    run.bound = upper_bound(run.problem)
     # Nothing to bound when greedy already reaches the model-free bound (or there is no pair).
-    relaxed = None
-    if incumbent < bound:
-        relaxed = _relax(form, deadline - reserve, incumbent)
-    fixed_zero: set[int] = set()
-    fixed_one: set[int] = set()
-    if relaxed is not None:
-        lp_bound, values, slack, unsolved = relaxed
-        bound = min(bound, lp_bound)
-        if unsolved:
-            notes.append(
-                f"{unsolved} of the LP's blocks of people did not finish in time: the bound "
-                "counts their people at what they could be worth with no budget or seats"
-            )
-        # The LP's whole assignments, then greedy on the rest: often better than greedy
-        # alone. Short of time, the rest is only the pairs the LP uses or prices at no loss
-        # (the others cost more than they bring at the LP's prices): far quicker, a little
-        # worse (city: 843,950 against 852,660 over every pair).
-        rest = pairs
-        if deadline - time.monotonic() < 2 * reserve:
-            rest = [p for j, p in enumerate(pairs) if values[j] > 1e-6 or slack[j] >= -1e-6]
-        rounded = greedy(problem, rest, first=_by_value(form, values))
-        value = evaluate(problem, rounded)
-        if value > incumbent:
-            best, incumbent = rounded, value
-        fixed_zero, fixed_one = _fixings(form, slack, lp_bound, incumbent)
-    elif incumbent < bound:
-        notes.append("the LP relaxation did not finish in time: the bound ignores budget and seats")
-    status = "feasible"
-    if incumbent >= bound:
-        status = "optimal"
-    elif len(form.objective) - len(fixed_zero) > SEARCH_MAX_COLUMNS:
-        notes.append(
+    if run.incumbent >= run.bound:
+        return
+    relaxed = _relax(form, run.deadline - run.reserve, run.incumbent)
+    if relaxed is None:
+        run.notes.append(
+            "the LP relaxation did not finish in time: the bound ignores budget and seats"
+        )
+        return
+    lp_bound, values, slack, unsolved = relaxed
+    run.bound = min(run.bound, lp_bound)
+    if unsolved:
+        run.notes.append(
+            f"{unsolved} of the LP's blocks of people did not finish in time: the bound "
+            "counts their people at what they could be worth with no budget or seats"
+        )
+    # The LP's whole assignments, then greedy on the rest: often better than greedy
+    # alone. Short of time, the rest is only the pairs the LP uses or prices at no loss
+    # (the others cost more than they bring at the LP's prices): far quicker, a little
+    # worse (city: 843,950 against 852,660 over every pair).
+    rest = run.pairs
+    if run.deadline - time.monotonic() < 2 * run.reserve:
+        rest = [p for j, p in enumerate(run.pairs) if values[j] > 1e-6 or slack[j] >= -1e-6]
+    run.keep_if_better(greedy(run.problem, rest, first=_by_value(form, values)))
+    run.fixed_zero, run.fixed_one = _fixings(form, slack, lp_bound, run.incumbent)
+
+
+def _search_stage(run: _Run, form: _Form, workers: int, seed: int) -> None:
+    """CP-SAT on the columns left free, unless the plan is proven optimal already, they are
+    too many, or too little time is left; then the status."""
+    if run.incumbent >= run.bound:
+        run.status = "optimal"
+        return
+    if len(form.objective) - len(run.fixed_zero) > SEARCH_MAX_COLUMNS:
+        run.notes.append(
             "too many undecided pairs for the exact search: the plan is the LP-guided one, "
             "with the LP bound"
         )
-    elif deadline - time.monotonic() > 0.05 * time_limit:
-        chosen, proven, cp_bound = _search(
-            problem, form, best, fixed_zero, fixed_one, deadline, workers, seed
-        )
-        value = evaluate(problem, chosen)
-        if value > incumbent:
-            best, incumbent = chosen, value
-        # Fixings only exclude plans no better than the incumbent, so the search's bound
-        # holds for every plan better than that: together they bound the whole problem.
-        bound = min(bound, max(cp_bound, incumbent))
-        if proven or incumbent >= bound:
-            status = "optimal"
-    chosen = prune(problem, best)
+        return
+    if run.deadline - time.monotonic() <= 0.05 * run.time_limit:
+        return
+    chosen, proven, cp_bound = _search(
+        run.problem, form, run.best, run.fixed_zero, run.fixed_one, run.deadline, workers, seed
+    )
+    run.keep_if_better(chosen)
+    # Fixings only exclude plans no better than the incumbent, so the search's bound
+    # holds for every plan better than that: together they bound the whole problem.
+    run.bound = min(run.bound, max(cp_bound, run.incumbent))
+    if proven or run.incumbent >= run.bound:
+        run.status = "optimal"
+
+
+def _finish(run: _Run) -> Solution:
+    """The best plan without the assignments that add nothing, with its value and bound."""
+    problem = run.problem
+    chosen = prune(problem, run.best)
     objective = evaluate(problem, chosen)
-    if status == "optimal":
+    bound = run.bound
+    if run.status == "optimal":
         bound = objective
     elif bound < objective:  # the model and evaluate() would disagree: claim nothing unproven
         bound = upper_bound(problem)
     return Solution(
-        status,
+        run.status,
         sorted(chosen),
         objective,
         bound,
         spent(problem, chosen),
-        time.monotonic() - started,
-        len(pairs),
-        notes,
+        time.monotonic() - run.started,
+        len(run.pairs),
+        run.notes,
     )
 
 
@@ -346,7 +400,6 @@ def _linear_form(problem: Problem, pairs: list[Pair]) -> _Form:
     a person's candidate classes overlap, over the classes running that day (exact for
     intervals).
     """
-    rules = problem.rules
     form = _Form(pairs)
     form.objective = [0] * len(pairs)
     form.lower = [0] * len(pairs)
@@ -358,13 +411,7 @@ def _linear_form(problem: Problem, pairs: list[Pair]) -> _Form:
         by_offer[class_id].append(column)
         if (person_id, class_id) in problem.pinned:
             form.lower[column] = 1
-    paid = [j for j, offer in enumerate(offers) if offer.cost]
-    form.row(paid, [offers[j].cost for j in paid], rules.budget)
-    for class_id, columns in by_offer.items():
-        seats = problem.offer_by_id[class_id].seats
-        if len(columns) > seats:
-            form.row(columns, [1] * len(columns), seats)
-    form.shared = len(form.limits)
+    _shared_rows(form, problem, offers, by_offer)
     number = {person_id: n for n, person_id in enumerate(by_person)}
     form.owner = [number[person_id] for person_id, _ in pairs]
     worth = person_bounds(problem)
@@ -372,39 +419,74 @@ def _linear_form(problem: Problem, pairs: list[Pair]) -> _Form:
     for person_id, columns in by_person.items():
         person = problem.person_by_id[person_id]
         mine = [offers[j] for j in columns]
-        paid = [j for j, offer in zip(columns, mine, strict=True) if offer.cost]
-        if len(paid) > rules.max_classes_per_person:
-            form.row(paid, [1] * len(paid), rules.max_classes_per_person)
-        days = [offer.days for offer in mine]
-        if sum(days) > rules.max_days_away:
-            form.row(columns, days, rules.max_days_away)
-        _one_at_a_time(form, columns, mine)
-        per_course: dict[str, list[int]] = defaultdict(list)
-        for j, offer in zip(columns, mine, strict=True):
-            per_course[offer.course_code].append(j)
-        for course_code, same in per_course.items():
-            if len(same) > 1:
-                form.row(same, [1] * len(same), 1)
-            if course_code in person.mandatory:
-                for j in same:
-                    form.objective[j] += rules.weight_mandatory
-        weight = problem.weight(person)
-        reaching: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for j, offer in zip(columns, mine, strict=True):
-            for code, (start, to) in problem.closes(person, offer).items():
-                for level in range(start + 1, to + 1):
-                    reaching[(code, level)].append(j)
-        for (code, level), through in reaching.items():
-            if len(through) == 1:  # the level is reached exactly when that class is attended
-                form.objective[through[0]] += weight
-                continue
-            step = len(form.objective)
-            form.objective.append(weight)
-            form.lower.append(0)
-            form.owner.append(number[person_id])
-            form.steps.append((person_id, code, level))
-            form.row([step, *through], [1] + [-1] * len(through), 0)
+        _person_limits(form, problem, person, columns, mine)
+        _person_levels(form, problem, person, number[person_id], columns, mine)
     return form
+
+
+def _shared_rows(
+    form: _Form, problem: Problem, offers: list[Offer], by_offer: dict[str, list[int]]
+) -> None:
+    """The rows people share: the budget, then each class's seats where they can run out."""
+    paid = [j for j, offer in enumerate(offers) if offer.cost]
+    form.row(paid, [offers[j].cost for j in paid], problem.rules.budget)
+    for class_id, columns in by_offer.items():
+        seats = problem.offer_by_id[class_id].seats
+        if len(columns) > seats:
+            form.row(columns, [1] * len(columns), seats)
+    form.shared = len(form.limits)
+
+
+def _person_limits(
+    form: _Form, problem: Problem, person: Person, columns: list[int], mine: list[Offer]
+) -> None:
+    """One person's rows (paid classes, days away, overlaps, one class per course), each
+    only where their candidate classes could break it, and their mandatory courses' score."""
+    rules = problem.rules
+    paid = [j for j, offer in zip(columns, mine, strict=True) if offer.cost]
+    if len(paid) > rules.max_classes_per_person:
+        form.row(paid, [1] * len(paid), rules.max_classes_per_person)
+    days = [offer.days for offer in mine]
+    if sum(days) > rules.max_days_away:
+        form.row(columns, days, rules.max_days_away)
+    _one_at_a_time(form, columns, mine)
+    per_course: dict[str, list[int]] = defaultdict(list)
+    for j, offer in zip(columns, mine, strict=True):
+        per_course[offer.course_code].append(j)
+    for course_code, same in per_course.items():
+        if len(same) > 1:
+            form.row(same, [1] * len(same), 1)
+        if course_code in person.mandatory:
+            for j in same:
+                form.objective[j] += rules.weight_mandatory
+
+
+def _person_levels(
+    form: _Form,
+    problem: Problem,
+    person: Person,
+    number: int,
+    columns: list[int],
+    mine: list[Offer],
+) -> None:
+    """What one person's levels score: on the class's column when one class alone reaches
+    the level, else on a step column of its own, at most the sum of the classes reaching it."""
+    weight = problem.weight(person)
+    reaching: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for j, offer in zip(columns, mine, strict=True):
+        for code, (start, to) in problem.closes(person, offer).items():
+            for level in range(start + 1, to + 1):
+                reaching[(code, level)].append(j)
+    for (code, level), through in reaching.items():
+        if len(through) == 1:  # the level is reached exactly when that class is attended
+            form.objective[through[0]] += weight
+            continue
+        step = len(form.objective)
+        form.objective.append(weight)
+        form.lower.append(0)
+        form.owner.append(number)
+        form.steps.append((person.id, code, level))
+        form.row([step, *through], [1] + [-1] * len(through), 0)
 
 
 def _one_at_a_time(form: _Form, columns: list[int], offers: list[Offer]) -> None:
@@ -465,37 +547,41 @@ def _relax(
     it, never make it false. The sum is taken in float64 with a margin far above its
     rounding error, then floored (plan values are integers).
     """
-    n, m = len(form.objective), len(form.limits)
-    if n == 0:  # no pair to decide: nothing can be gained
+    if len(form.objective) == 0:  # no pair to decide: nothing can be gained
         return 0, np.zeros(0), np.zeros(0), 0
     arrays = _Arrays.of(form)
-    starts, rows, columns = arrays.starts, arrays.rows, arrays.columns
-    coefs, limits, owner = arrays.coefs, arrays.limits, arrays.owner
+    solved = _block_lps(form, arrays, deadline)
+    if solved is None:
+        return None
+    duals, values, unsolved = solved
+    duals = _refine(arrays, form.shared, duals, target)
+    bound, slack = _certificate(form, arrays, duals)
+    return bound, values, slack, unsolved
+
+
+def _block_lps(
+    form: _Form, arrays: _Arrays, deadline: float
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Each block's LP in turn (see _relax): (row duals, the shared rows' at the blocks'
+    mean; column values; how many blocks did not finish), or None when none finished."""
+    m = len(form.limits)
+    starts, columns, owner = arrays.starts, arrays.columns, arrays.owner
     people = int(owner.max()) + 1
     blocks = max(round(people / BLOCK_PEOPLE), 1)
     block_of_column = owner % blocks  # people dealt round-robin: blocks alike
     block_of_row = np.full(m, -1)
     block_of_row[form.shared :] = block_of_column[columns[starts[form.shared : m]]]
     duals = np.zeros(m)
-    values = np.zeros(n)
+    values = np.zeros(len(form.objective))
     shared_sum = np.zeros(m)
     shared_count = np.zeros(m)
     unsolved = 0
-    whole = np.bincount(rows, weights=coefs, minlength=m)
+    whole = np.bincount(arrays.rows, weights=arrays.coefs, minlength=m)
     for block in range(blocks):
         seconds = deadline - time.monotonic()  # a block that runs out ends the loop
         mine = block_of_column == block
-        # A block's share of a shared row: its part of the row's terms (people for the
-        # budget), so that the blocks' shares add up to the limit.
-        share = np.bincount(rows, weights=np.where(mine[columns], coefs, 0.0), minlength=m)
-        part = np.divide(share, whole, out=np.zeros(m), where=whole > 0)
-        if form.shared:
-            part[0] = np.count_nonzero(np.bincount(owner[mine], minlength=people)) / people
-        local_rows = np.flatnonzero((block_of_row == block) | ((block_of_row == -1) & (part > 0)))
-        local_limits = np.where(
-            block_of_row[local_rows] == -1,
-            limits[local_rows] * part[local_rows],
-            limits[local_rows],
+        local_rows, local_limits = _block_rows(
+            form, arrays, mine, block_of_row, block, whole, people
         )
         found = _lp(arrays, np.flatnonzero(mine), local_rows, local_limits, seconds)
         if found is None:
@@ -511,7 +597,44 @@ def _relax(
     # One price per shared row for the whole city: the blocks' mean.
     mean = np.divide(shared_sum, shared_count, out=np.zeros(m), where=shared_count > 0)
     duals[: form.shared] = mean[: form.shared]
-    duals = _refine(arrays, form.shared, duals, target)
+    return duals, values, unsolved
+
+
+def _block_rows(
+    form: _Form,
+    arrays: _Arrays,
+    mine: np.ndarray,
+    block_of_row: np.ndarray,
+    block: int,
+    whole: np.ndarray,
+    people: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of one block's LP and their limits: its people's own rows whole, and its
+    share of every shared row (-1 in `block_of_row`) it has terms in. `mine` marks the
+    block's columns, `whole` is each row's sum of terms."""
+    m = len(form.limits)
+    rows, columns, coefs, limits = arrays.rows, arrays.columns, arrays.coefs, arrays.limits
+    # A block's share of a shared row: its part of the row's terms (people for the
+    # budget), so that the blocks' shares add up to the limit.
+    share = np.bincount(rows, weights=np.where(mine[columns], coefs, 0.0), minlength=m)
+    part = np.divide(share, whole, out=np.zeros(m), where=whole > 0)
+    if form.shared:
+        part[0] = np.count_nonzero(np.bincount(arrays.owner[mine], minlength=people)) / people
+    local_rows = np.flatnonzero((block_of_row == block) | ((block_of_row == -1) & (part > 0)))
+    local_limits = np.where(
+        block_of_row[local_rows] == -1,
+        limits[local_rows] * part[local_rows],
+        limits[local_rows],
+    )
+    return local_rows, local_limits
+
+
+def _certificate(form: _Form, arrays: _Arrays, duals: np.ndarray) -> tuple[int, np.ndarray]:
+    """The bound that `duals` certify (see _relax) and the columns' reduced costs for
+    fixing (0 where the person's model-free worth was the smaller part)."""
+    n, m = len(form.objective), len(form.limits)
+    starts, rows, columns = arrays.starts, arrays.rows, arrays.columns
+    coefs, limits, owner = arrays.coefs, arrays.limits, arrays.owner
     terms = coefs * duals[rows]
     objective, lower = arrays.objective, arrays.lower
     slack = objective - np.bincount(columns, weights=terms, minlength=n)
@@ -533,7 +656,7 @@ def _relax(
     slack = np.where(part[owner] <= caps[owner], slack, 0.0)
     scale = float(np.abs(duals * limits).sum() + np.abs(objective).sum() + np.abs(terms).sum())
     margin = 1e-9 * scale + 1e-6
-    return math.floor(total + margin), values, slack, unsolved
+    return math.floor(total + margin), slack
 
 
 def _refine(arrays: _Arrays, shared: int, duals: np.ndarray, target: int) -> np.ndarray:
