@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import segno
+from cakap_shared.indonesian import tanggal
 from fpdf import FPDF
 
 from ..models import Certificate
-
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-
-
-def tanggal(day: date | None) -> str:
-    """A date the Indonesian way: 2 Maret 2026."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else "-"
 
 
 def _latin1(text: str) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cakap_shared.http import ServiceUnavailable
+from cakap_shared.indonesian import waktu
 from cakap_shared.problems import CakapError
 from flask import current_app
 
@@ -23,24 +23,12 @@ from ..clients import personnel
 from ..worker import email_channel
 
 log = logging.getLogger("cakap.notification")
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-
-
-def _until(expires_at: str, zone: str) -> str:
-    local = datetime.fromisoformat(expires_at).astimezone(ZoneInfo(zone))
-    return (
-        f"{local.day} {MONTHS[local.month - 1]} {local.year} "
-        f"pukul {local.hour:02d}.{local.minute:02d} ({zone})"
-    )
 
 
 def compose(purpose: str, name: str, issued: dict[str, Any], zone: str) -> tuple[str, str]:
     """Subject and text of the mail, Bahasa Indonesia first, then English."""
     code, link, username = issued["code"], issued["link"], issued["username"]
-    until = _until(issued["expires_at"], zone)
+    until = waktu(datetime.fromisoformat(issued["expires_at"]), zone)
     if purpose == "activation":
         return "Aktivasi akun Cakap / Activate your Cakap account", (
             f"Yth. {name},\n\n"

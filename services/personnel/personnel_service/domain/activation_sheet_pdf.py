@@ -9,42 +9,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import segno
+from cakap_shared.indonesian import waktu
 from fpdf import FPDF
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 SLIPS_PER_PAGE = 4
 SLIP_HEIGHT = 297 / SLIPS_PER_PAGE
 MARGIN = 12
-
-
-def waktu(moment: datetime, zone: str) -> str:
-    """A moment the Indonesian way in the city's time: 14 Desember 2026 pukul 10.05 WIB."""
-    local = moment.astimezone(ZoneInfo(zone))
-    label = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(zone, zone)
-    return (
-        f"{local.day} {MONTHS[local.month - 1]} {local.year} "
-        f"pukul {local.hour:02d}.{local.minute:02d} {label}"
-    )
 
 
 def _latin1(text: str) -> str:
