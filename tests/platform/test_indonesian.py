@@ -1,4 +1,4 @@
-"""Dates the Indonesian way (cakap_shared.indonesian), as slips, certificates and mails print them."""
+"""Dates as slips, certificates and mails print them (cakap_shared.indonesian)."""
 
 from __future__ import annotations
 
