@@ -209,3 +209,22 @@ def test_sign_in_again_after_expiry(client, sign_in, clock):
     with client.session_transaction() as session:
         record = client.application.extensions["portal_sessions"].load(session["sid"])
         assert record["exp"] > clock.now
+
+
+def test_a_refused_token_on_a_form_ends_the_session_instead_of_a_flash(
+    client, sign_in, gw, api, csrf_of
+):
+    """Views that flash an API refusal never catch a refused token (SessionEnded)."""
+    sign_in(["asn", "supervisor"])
+    member = "4dcce2c2-5a5b-5966-acbf-34ee813fa15e"
+    token = csrf_of(client, "/halaman-yang-tidak-ada")
+    gw.add(
+        responses.POST,
+        api("/api/v1/nudges"),
+        status=401,
+        json={"status": 401, "title": "Unauthorized", "detail": "token expired"},
+    )
+    answer = client.post(f"/tim/{member}/ingatkan", data={"csrf_token": token})
+    assert answer.headers["Location"].startswith("/masuk")
+    with client.session_transaction() as session:
+        assert "sid" not in session

@@ -85,8 +85,6 @@ def change_password():
         # Personnel ended every session of the old password, this one too: sign in afresh.
         issued, me = signed_in_pair(user.username, form.new_password.data)  # type: ignore[union-attr]
     except ApiError as error:
-        if error.status == 401:
-            raise
         page = render_template("change_password.html", form=form, error=password_message(error))
         return page, error.status if error.status < 500 else 502
     sign_in(issued, me)
@@ -175,8 +173,6 @@ def person_account_action(person_id: str, action: str):
     try:
         result = api_post(path(endpoints[action], person_id))
     except ApiError as failure:
-        if failure.status == 401:
-            raise
         error = coded_message(failure) or {
             409: _("Tindakan ini tidak dapat dilakukan pada keadaan akun sekarang."),
             403: _("Anda tidak berhak melakukan ini."),
@@ -235,8 +231,6 @@ def unit_activations():
             return render_template("unit_activations.html", form=form, states=states)
         rows = api_post(path("/api/v1/units/{}/activations", code))
     except ApiError as error:
-        if error.status == 401:
-            raise
         message = _("Unit tidak ditemukan.") if error.status == 404 else friendly(error)
         status = error.status if error.status < 500 else 502
         return render_template("unit_activations.html", form=form, error=message), status

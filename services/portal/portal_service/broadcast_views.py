@@ -45,8 +45,6 @@ def announcements():
         data = api_get("/api/v1/announcements", params={"page": page})
         error = None
     except ApiError as exc:
-        if exc.status == 401:
-            raise
         data, error = {}, friendly(exc)
     return render_template(
         "announcements.html",
@@ -68,8 +66,6 @@ def announcement_read(notification_id):
         try:
             api_post(path("/api/v1/notifications/{}/read", str(notification_id)))
         except ApiError as exc:
-            if exc.status == 401:
-                raise
             flash(friendly(exc), "error")
     return redirect(back or url_for("broadcast.announcements"), code=303)
 
@@ -84,8 +80,6 @@ def nudge(person_id):
     try:
         api_post("/api/v1/nudges", json={"person_id": str(person_id)})
     except ApiError as exc:
-        if exc.status == 401:
-            raise
         flash(friendly(exc), "error")
     else:
         flash(_("Pengingat terkirim. Pegawai ini dapat diingatkan lagi minggu depan."), "success")

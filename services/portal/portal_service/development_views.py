@@ -71,8 +71,6 @@ def _gaps(person_id: str, target: str) -> tuple[dict[str, Any] | None, str | Non
     try:
         data = api_get(path("/api/v1/people/{}/competency-gaps", person_id), params=params)
     except ApiError as error:
-        if error.status == 401:
-            raise
         if error.status == 422 and target:
             # An unknown target: show my own gaps and say what is wrong with the target.
             own, own_error = load_part(
@@ -190,7 +188,7 @@ def _back_to_plan():
 
 def _plan_refused(error: ApiError, to: str = "development.mine"):
     """Flash the portal's own message for a refusal (never the API's detail)."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     flash(friendly(error), "error")
     return redirect(url_for(to), code=303)
@@ -305,7 +303,7 @@ def give_apresiasi(person_id: UUID):
             try:
                 api_post(path("/api/v1/people/{}/appreciations", person_id), json=body)
             except ApiError as error:
-                if error.status == 401 or error.unavailable:
+                if error.unavailable:
                     raise
                 flash(friendly(error), "error")
                 for field, message in field_messages(error).items():

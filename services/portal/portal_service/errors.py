@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from .auth import ask_to_sign_in, sign_out
-from .gateway import ApiError
+from .gateway import ApiError, SessionEnded
 from .pages import coded_message
 
 log = logging.getLogger("portal.errors")
@@ -63,12 +63,17 @@ def error_page(status: int, detail: str | None = None) -> tuple[str, int] | Resp
     return page, status
 
 
+def handle_session_ended(_error: SessionEnded) -> Response:
+    """The API refused the session's token: sign out and ask to sign in again."""
+    sign_out()
+    flash(_("Sesi Anda telah berakhir. Silakan masuk kembali."), "warning")
+    return ask_to_sign_in()
+
+
 def handle_api_error(error: ApiError) -> tuple[str, int] | Response:
-    """An API error nobody handled closer: sign-in again, or an explanatory page."""
+    """An API error nobody handled closer: an explanatory page."""
     if error.status == 401:
-        sign_out()
-        flash(_("Sesi Anda telah berakhir. Silakan masuk kembali."), "warning")
-        return ask_to_sign_in()
+        return handle_session_ended(SessionEnded())
     if error.unavailable:
         status = error.status if error.status in (502, 503, 504) else 502
         # The API's detail of a server failure is not for the user: the request id is.
@@ -107,6 +112,7 @@ def handle_session_store_down(error: RedisError) -> tuple[str, int] | Response:
 
 def register_error_pages(app: Flask) -> None:
     """Install the handlers."""
+    app.register_error_handler(SessionEnded, handle_session_ended)
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(RedisError, handle_session_store_down)
     app.register_error_handler(HTTPException, handle_http_error)

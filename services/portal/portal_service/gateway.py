@@ -17,6 +17,14 @@ from urllib3.util.retry import Retry
 log = logging.getLogger("portal.gateway")
 
 
+class SessionEnded(Exception):
+    """The API refused the user's token: the session is over, whatever the page was doing.
+
+    Not an ApiError, so no view that handles a refusal catches it by mistake: the app's
+    error handler signs the user out and asks them to sign in again (errors.py).
+    """
+
+
 class ApiError(Exception):
     """The API answered with an error (4xx/5xx) or could not be reached."""
 
@@ -115,6 +123,8 @@ class GatewayClient:
         except requests.RequestException as exc:
             log.warning("gateway unreachable: %s %s: %s", method, api_path, exc.__class__.__name__)
             raise ApiError(503, None) from exc
+        if response.status_code == 401 and token:
+            raise SessionEnded()
         if response.status_code >= 400:
             raise _error_from(response, method, api_path)
         if stream:

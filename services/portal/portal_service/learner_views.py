@@ -207,7 +207,7 @@ def request_place(class_id: UUID):
     try:
         api_post("/api/v1/enrolments", json={"class_id": str(class_id)})
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(friendly(error), "error")
         return redirect(_course_url(back), code=303)
@@ -268,7 +268,7 @@ def withdraw(enrolment_id: UUID):
             json={"reason": reason} if reason else {},
         )
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(friendly(error), "error")
         return redirect(url_for("learner.enrolments"), code=303)
@@ -340,7 +340,7 @@ def open_player(module_id: UUID | str, mode: str, back: str) -> Response:
             or {}
         )
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(friendly(error), "error")
         return redirect(back, code=303)
@@ -368,7 +368,7 @@ def start_assessment(assessment_id: UUID):
     try:
         attempt = api_post(path("/api/v1/assessments/{}/attempts", assessment_id)) or {}
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(friendly(error), "error")
         return redirect(url_for("learner.enrolments"), code=303)
@@ -465,8 +465,6 @@ def autosave_assessment(attempt_id: UUID):
     try:
         _save_answers(attempt_id, {**cleared, **answers})
     except ApiError as error:
-        if error.status == 401:
-            raise
         status = 409 if error.status == 409 else 502 if error.unavailable else 400
         return jsonify(saved=False, message=friendly(error)), status
     return jsonify(saved=True, count=len(answers))
@@ -492,7 +490,7 @@ def submit_assessment(attempt_id: UUID):
             path("/api/v1/assessment-attempts/{}/submit", attempt_id), json={"answers": answers}
         )
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         if error.status == 409:
             flash(_("Jawaban untuk percobaan ini sudah dikirim sebelumnya."), "warning")

@@ -73,8 +73,6 @@ def index():
         data = api_get("/api/v1/notifications", params=params)
         error = None
     except ApiError as exc:
-        if exc.status == 401:
-            raise
         data, error = {}, friendly(exc)
     items = [{**item, "link": _safe_link(item.get("link"))} for item in items_of(data)]
     return render_template(
@@ -98,8 +96,6 @@ def mark_read(notification_id):
     try:
         item = api_post(path("/api/v1/notifications/{}/read", str(notification_id)))
     except ApiError as exc:
-        if exc.status == 401:
-            raise
         flash(friendly(exc), "error")
         return redirect(url_for("notifications.index"))
     if request.form.get("buka") == "1" and isinstance(item, dict):
@@ -117,8 +113,6 @@ def mark_all_read():
             api_post("/api/v1/notifications/read-all")
             flash(_("Semua pemberitahuan ditandai sudah dibaca."), "success")
         except ApiError as exc:
-            if exc.status == 401:
-                raise
             flash(friendly(exc), "error")
     return redirect(url_for("notifications.index"))
 
@@ -150,15 +144,11 @@ def settings():
             flash(_("Pengaturan pemberitahuan disimpan."), "success")
             return redirect(url_for("notifications.settings"))
         except ApiError as exc:
-            if exc.status == 401:
-                raise
             flash(friendly(exc), "error")
     try:
         chosen = api_get("/api/v1/notification-preferences")
         error = None
     except ApiError as exc:
-        if exc.status == 401:
-            raise
         chosen, error = {}, friendly(exc)
     modes = chosen.get("email") if isinstance(chosen, dict) else None
     quiet = chosen.get("quiet_hours") if isinstance(chosen, dict) else None

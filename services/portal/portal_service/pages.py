@@ -30,13 +30,11 @@ def items_of(data: Any) -> list[dict[str, Any]]:
 def load_part(fetch: Callable[[], T]) -> tuple[T | None, str | None]:
     """Run one part of a page; a failing API gives a message for that part instead of a page.
 
-    401 still ends the whole page (the session is over).
+    A refused session (SessionEnded) still ends the whole page.
     """
     try:
         return fetch(), None
     except ApiError as error:
-        if error.status == 401:
-            raise
         return None, friendly(error)
 
 

@@ -69,7 +69,7 @@ def reject(enrolment_id: UUID):
 
 
 def _refused(error: ApiError):
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     flash(friendly(error), "error")
     return redirect(url_for("supervisor.approvals"), code=303)
@@ -264,7 +264,7 @@ def impact_evaluation(evaluation_id: UUID):
             try:
                 api_post(path("/api/v1/impact-evaluations/{}/submission", evaluation_id), json=body)
             except ApiError as error:
-                if error.status == 401 or error.unavailable:
+                if error.unavailable:
                     raise
                 flash(friendly(error), "error")
                 for field, message in field_messages(error).items():

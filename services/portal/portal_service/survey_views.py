@@ -50,7 +50,7 @@ def answer(survey_id: UUID):
             try:
                 api_post(path("/api/v1/surveys/{}/responses", survey_id), json=body)
             except ApiError as error:
-                if error.status == 401 or error.unavailable:
+                if error.unavailable:
                     raise
                 flash(friendly(error), "error")
             else:

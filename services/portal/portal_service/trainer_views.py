@@ -39,7 +39,7 @@ def upload_module():
                 },
             )
         except ApiError as error:
-            if error.status == 401 or error.unavailable:
+            if error.unavailable:
                 raise
             if error.status == 413:
                 flash(_("Berkas terlalu besar."), "error")

@@ -55,7 +55,7 @@ def announce():
     try:
         sent = call("POST", "/api/v1/announcements", json=body)
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         errors = field_errors(error)
         for field in ("unit_code", "expires_on"):  # the code says which refusal it was

@@ -107,7 +107,7 @@ def set_budget():
                 "POST", "/api/v1/budgets", json={"unit_code": unit, "year": year, "amount": amount}
             )
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         found = field_errors(error)
         if error.status == 409 and not budget_id:

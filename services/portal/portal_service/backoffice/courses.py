@@ -207,7 +207,7 @@ def _save_course(course: dict[str, Any] | None):
         else:
             saved = call("PATCH", path("/api/v1/courses/{}", course["id"]), json=body)
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         found = field_errors(error)
         if error.status == 409 and course is None:
@@ -248,7 +248,7 @@ def change_course_status(course_id: str, action: str):
     try:
         call("POST", path("/api/v1/courses/{}/" + verb, course_id))
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(problem_message(error), "error")
     else:
@@ -322,7 +322,7 @@ def _save_class(course: dict[str, Any], course_class: dict[str, Any] | None):
         else:
             saved = call("PATCH", path("/api/v1/classes/{}", course_class["id"]), json=body)
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         errors = field_errors(error)
         coded = coded_message(error)

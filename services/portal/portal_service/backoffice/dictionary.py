@@ -37,7 +37,7 @@ def _saved(method: str, api_path: str, body: dict[str, Any]) -> tuple[bool, dict
     try:
         call(method, api_path, json=body)
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         errors = field_errors(error)
         if error.status == 409:

@@ -39,7 +39,7 @@ def approve(enrolment_id: str):
     try:
         done = call("POST", path("/api/v1/enrolments/{}/approve", enrolment_id), json={})
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         if _over_budget(error):
             return redirect(url_for("backoffice.override", enrolment_id=enrolment_id), code=303)
@@ -102,7 +102,7 @@ def override(enrolment_id: str):
                     json={"override_reason": reason[:1000]},
                 )
             except ApiError as error:
-                if error.status == 401 or error.unavailable:
+                if error.unavailable:
                     raise
                 flash(problem_message(error), "error")
             else:
@@ -135,7 +135,7 @@ def decide(enrolment_id: str, action: str):
     try:
         call("POST", path("/api/v1/enrolments/{}/" + verb, enrolment_id), json=body)
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(problem_message(error), "error")
     else:

@@ -81,7 +81,7 @@ def start_import():
             files={"file": (upload.filename, upload.stream, upload.mimetype or "text/csv")},
         )
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(problem_message(error), "error")
         return redirect(url_for("backoffice.import_people"), code=303)
@@ -151,7 +151,7 @@ def import_activations(job_id: str):
             return issued_sheet_file(api, kind)
         rows = call("POST", api)
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(problem_message(error), "error")
         return redirect(url_for("backoffice.import_job", job_id=job_id), code=303)

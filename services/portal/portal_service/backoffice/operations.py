@@ -73,7 +73,7 @@ def retry(service: str, delivery_id: int):
     try:
         call("POST", path("/api/v1/outbox/{}/dead-letters/{}/retry", service, delivery_id))
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(problem_message(error), "error")
     else:

@@ -244,7 +244,7 @@ def _supervisor_nip(record: dict[str, Any]) -> str:
 
 def _refused(record: dict[str, Any] | None, error: ApiError):
     """The form again with the API's refusals next to their fields."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     errors = field_errors(error)
     if error.status == 409:

@@ -135,7 +135,7 @@ def import_questions(bank_id: str):
             files={"file": (name, io.BytesIO(raw), "text/plain")},
         )
     except ApiError as error:
-        if error.status == 401 or error.unavailable:
+        if error.unavailable:
             raise
         flash(_("Berkas tidak dapat dibaca sebagai GIFT atau Aiken (UTF-8)."), "error")
         return redirect(url_for(".bank", bank_id=bank_id))

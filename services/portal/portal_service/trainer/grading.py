@@ -91,7 +91,7 @@ def grade(attempt_id: str):
                     json={"grades": grades},
                 ).data
             except ApiError as error:
-                if error.status == 401 or error.unavailable:
+                if error.unavailable:
                     raise
                 flash(friendly(error) if error.status != 422 else _("Nilai tidak sah."), "error")
             else:

@@ -12,7 +12,7 @@ from ..pages import friendly, problem_code
 
 def upload_problem(error: ApiError) -> str:
     """Why a module upload was refused."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     if error.status == 413:
         return _("Berkas terlalu besar (paling besar 200 MB).")
@@ -37,7 +37,7 @@ def unmet_text(unmet: Any) -> str:
 
 def completion_problem(error: ApiError) -> str:
     """Why catalog refused to complete a learner or a class."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     reason = problem_code(error)
     if reason == "completes-by-itself":
@@ -59,7 +59,7 @@ def completion_problem(error: ApiError) -> str:
 
 def attendance_problem(error: ApiError) -> str:
     """Why catalog refused an attendance record."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     if problem_code(error) == "session-not-held":
         return _("Sesi ini belum berlangsung; kehadiran dicatat pada atau setelah harinya.")
@@ -70,7 +70,7 @@ def attendance_problem(error: ApiError) -> str:
 
 def session_problem(error: ApiError) -> str:
     """Why catalog refused to add or remove a session day."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     if error.status == 422 and not problem_code(error):
         return _("Tanggal hari sesi tidak valid.")
@@ -81,7 +81,7 @@ def session_problem(error: ApiError) -> str:
 
 def question_problem(error: ApiError) -> str:
     """Why evaluation refused a question (the field named, in Indonesian)."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     fields = ", ".join(sorted(error.field_errors)) if error.field_errors else ""
     if error.status == 422:
@@ -116,7 +116,7 @@ _TEST_FIELDS = {
 
 def test_settings_problem(error: ApiError) -> str:
     """Why evaluation refused to change a test's settings, naming the fields."""
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     if problem_code(error) == "assessment-in-use":
         raw = error.body.get("fields")

@@ -89,7 +89,7 @@ def new_test(bank_id: str):
 
 
 def _test_problem(error: ApiError) -> str:
-    if error.status == 401 or error.unavailable:
+    if error.unavailable:
         raise error
     fields = error.field_errors
     if "questions" in fields or "question_ids" in fields:
