@@ -6,16 +6,13 @@ import io
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cakap_shared.http import ServiceUnavailable
-from cakap_shared.testing import (
-    bearer,
-    empty_tables,
-    migrated_app,
-)
+from cakap_shared.testing import Cast, FakeClock, Persona, empty_tables, migrated_app
 from elearning_service import create_app
 from elearning_service.extensions import db
 from flask import Flask
@@ -87,16 +84,6 @@ class FakeCatalog:
         self.rosters[class_id] = {"items": roster}
 
 
-class Clock:
-    """A controllable clock for launch credentials."""
-
-    def __init__(self) -> None:
-        self.now = 1_900_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(scope="session")
 def content_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the app stores module content during the tests."""
@@ -109,8 +96,9 @@ def fake_catalog() -> FakeCatalog:
 
 
 @pytest.fixture(scope="session")
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    """The launch credentials' clock (epoch seconds when called), moved by hand."""
+    return FakeClock(datetime.fromtimestamp(1_900_000_000, UTC))
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +106,7 @@ def app(
     tmp_path_factory: pytest.TempPathFactory,
     content_root: Path,
     fake_catalog: FakeCatalog,
-    clock: Clock,
+    clock: FakeClock,
 ) -> Iterator[Flask]:
     """The elearning app, schema built by its migrations."""
     with migrated_app(
@@ -146,22 +134,19 @@ def client(app: Flask, content_root: Path, fake_catalog: FakeCatalog) -> FlaskCl
     return app.test_client()
 
 
+CALLERS = Cast(
+    trainer=Persona(TRAINER, ("trainer",), {"name": "Widyaiswara Uji"}),
+    learner=Persona(LEARNER, ("asn",), {"name": "Nyimas Ayu Lestari"}),
+    other=Persona(OTHER, ("asn",), {"name": "Pegawai Lain"}),
+    admin=Persona(ADMIN, ("admin",), {"name": "Admin BKPSDM"}),
+    trainer2=Persona(OTHER, ("trainer",), {"name": "Trainer Lain"}),
+)
+
+
 @pytest.fixture
-def as_user(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+def as_user() -> Cast:
     """Authorization headers for the test people: as_user("trainer"), as_user("learner")."""
-    people = {
-        "trainer": (TRAINER, ["trainer"], "Widyaiswara Uji"),
-        "learner": (LEARNER, ["asn"], "Nyimas Ayu Lestari"),
-        "other": (OTHER, ["asn"], "Pegawai Lain"),
-        "admin": (ADMIN, ["admin"], "Admin BKPSDM"),
-        "trainer2": (OTHER, ["trainer"], "Trainer Lain"),
-    }
-
-    def make(who: str) -> dict[str, str]:
-        sub, roles, name = people[who]
-        return bearer(token(sub, roles, name=name))
-
-    return make
+    return CALLERS
 
 
 def zip_folder(folder: Path) -> bytes:

@@ -199,12 +199,12 @@ def test_other_people_get_404_and_credentials_are_bound(
         client.get(f"/play/{mine['id']}?launch={launch_token(theirs['launch_url'])}").status_code
         == 404
     )
-    clock.now += 4 * 3600 + 1
+    clock.advance(seconds=4 * 3600 + 1)
     try:
         assert client.put(url, json=body, headers=own).status_code == 401
         assert client.get(mine["launch_url"]).status_code == 401
     finally:
-        clock.now -= 4 * 3600 + 1
+        clock.advance(seconds=-(4 * 3600 + 1))
     relaunched = launch(module)
     assert client.put(url, json=body, headers=own).status_code == 401  # replaced launch
     fresh = {"X-Launch-Token": launch_token(relaunched["launch_url"])}
