@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -10,10 +9,10 @@ from typing import Any
 
 import pytest
 from cakap_shared.testing import (
-    bearer,
+    as_role,
+    as_service,
     empty_tables,
     migrated_app,
-    mint_token,
     rsa_keypair,
 )
 from flask import Flask
@@ -67,12 +66,6 @@ def org_id(key: str) -> str:
     return str(uuid.uuid5(_ORG_NAMESPACE, key))
 
 
-@functools.cache
-def _token(sub: str, roles: tuple[str, ...], username: str, audience: str) -> str:
-    # Minting loads and checks the RSA key (~50 ms): once per caller per session.
-    return mint_token(sub, list(roles), username=username, audience=audience, expires_in=3600)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """argon2id with tiny cost in tests: the sign-in tests hash and verify hundreds of times."""
@@ -97,10 +90,10 @@ class Org:
     def headers(self, who: str, roles: list[str] | None = None) -> dict[str, str]:
         """Authorization as `who` (a key of ids, or "service")."""
         if who == "service":
-            return bearer(_token("service:catalog", ("service",), "catalog", "personnel"))
+            return as_service("catalog", "personnel")
         default = {"admin": ["admin"], "trainer": ["trainer"], "kadis": ["asn", "supervisor"],
                    "kabid": ["asn", "supervisor"]}.get(who, ["asn"])  # fmt: skip
-        return bearer(_token(self.ids[who], tuple(roles or default), who, "cakap"))
+        return as_role(*(roles or default), sub=self.ids[who], username=who)
 
     def get(self, path: str, who: str = "admin", **kw: Any) -> Any:
         return self.client.get(path, headers=self.headers(who), **kw)
