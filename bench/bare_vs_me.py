@@ -21,7 +21,16 @@ import argparse
 import statistics
 import sys
 
-from benchlib import bare_flask, emit, load, load_average, suite, token, tool
+from benchlib import (
+    bare_flask,
+    emit,
+    load,
+    load_average,
+    print_against_baseline,
+    suite,
+    token,
+    tool,
+)
 
 TARGET_ME_RATIO = 0.5
 
@@ -65,18 +74,12 @@ def main() -> int:
     print(f"load: {tool()}, {args.connections} connections, {args.rounds} alternating rounds; "
           f"load average {figures['load_average_1min']}")  # fmt: skip
     print()
-    print("| target | req/s | x bare | p50 ms | p99 ms | non-2xx |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     labels = {
         "bare": "bare Flask JSON view (baseline)",
         "me": "personnel `GET /api/v1/me` (token, one row)",
         "manifest": "personnel `GET /.well-known/service.json` (no DB, no token)",
     }
-    for name, label in labels.items():
-        f = figures[name]
-        print(f"| {label} | {f['rps']:,.0f} | {f['ratio']:.2f} | {f['p50_ms']:.1f} | "
-              f"{f['p99_ms']:.1f} | {f['non_2xx']} |")  # fmt: skip
-    print()
+    print_against_baseline(figures, labels, digits=2)
     emit(figures)
     return 1 if figures["me"]["non_2xx"] or figures["manifest"]["non_2xx"] else 0
 

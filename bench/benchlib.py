@@ -388,6 +388,17 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 1)
 
 
+def print_against_baseline(figures: dict[str, Any], labels: dict[str, str], digits: int) -> None:
+    """The Markdown table of throughput beside the bare-Flask baseline, one row per label."""
+    print("| target | req/s | x bare | p50 ms | p99 ms | non-2xx |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, label in labels.items():
+        f = figures[name]
+        print(f"| {label} | {f['rps']:,.0f} | {f['ratio']:.{digits}f} | {f['p50_ms']:.1f} | "
+              f"{f['p99_ms']:.1f} | {f['non_2xx']} |")  # fmt: skip
+    print()
+
+
 def emit(figures: dict[str, Any]) -> None:
     """run_all.py's contract: the figures as one JSON object on the last line."""
     print(json.dumps(figures), flush=True)

@@ -36,6 +36,7 @@ from benchlib import (
     emit,
     load,
     load_average,
+    print_against_baseline,
     suite,
     tool,
 )
@@ -183,18 +184,12 @@ def main() -> int:
           f"(two attempts each), {args.rounds} alternating rounds, {backend()}; "
           f"load average {figures['load_average_1min']}")  # fmt: skip
     print()
-    print("| target | req/s | x bare | p50 ms | p99 ms | non-2xx |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     labels = {
         "bare": "bare Flask JSON view (baseline)",
         "direct": "`PUT …/cmi` straight to elearning",
         "gateway": "`PUT …/cmi` through the gateway",
     }
-    for name, label in labels.items():
-        f = figures[name]
-        print(f"| {label} | {f['rps']:,.0f} | {f['ratio']:.3f} | {f['p50_ms']:.1f} | "
-              f"{f['p99_ms']:.1f} | {f['non_2xx']} |")  # fmt: skip
-    print()
+    print_against_baseline(figures, labels, digits=3)
     emit(figures)
     return 1 if figures["direct"]["non_2xx"] or figures["gateway"]["non_2xx"] else 0
 
