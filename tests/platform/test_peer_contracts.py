@@ -9,7 +9,6 @@ where each service's own tests (which stub their peers) cannot see it.
 
 from __future__ import annotations
 
-import importlib
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -53,9 +52,9 @@ def _ok(answer: Any, status: int = 200) -> Any:
 def personnel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """Personnel: a unit and sub-unit, head > supervisor > learner, and one account mail."""
     from personnel_service import create_app
+    from personnel_service.domain.nip import parse_nip
     from personnel_service.extensions import db
     from personnel_service.models import OutboxEvent, Person, PersonUnitHistory, Unit
-    from personnel_service.nip import parse_nip
 
     with migrated_app(
         "personnel", create_app, db, tmp_path_factory.mktemp("personnel"),
@@ -370,15 +369,11 @@ def test_notification_personnel_client(personnel):
 
 def test_catalog_personnel_client(personnel):
     from catalog_service import create_app
-
-    try:  # catalog's client is moving from clients.py into a clients package
-        client = importlib.import_module("catalog_service.clients.personnel")
-    except ModuleNotFoundError:
-        client = importlib.import_module("catalog_service.clients")
+    from catalog_service.clients import personnel as client
 
     app = caller_app("catalog", create_app, personnel)
     with app.app_context():
-        mount(client.personnel(), personnel)
+        mount(client.client(), personnel)
         gaps = client.competency_gaps(LEARNER)
         assert gaps and all(g["gap"] == g["required"] - g["current"] for g in gaps)
         assert client.competency_gaps(str(uuid.uuid4())) is None
