@@ -227,11 +227,11 @@ def _course_url(course_id: str) -> str:
 def enrolments():
     """My enrolments, with module and post-test buttons for enrolled e-learning courses."""
     data = api_get("/api/v1/enrolments", params={"scope": "mine", "per_page": 100})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for enrolment in items_of(data):
         learning, learning_error = None, None
         if enrolment.get("status") in ("enrolled", "completed") and enrolment.get("course_id"):
-            learning, learning_error = load_part(lambda e=enrolment: _learning_of(e))
+            learning, learning_error = load_part(_learning_of, enrolment)
         rows.append({"enrolment": enrolment, "learning": learning, "error": learning_error})
     current = [r for r in rows if r["enrolment"].get("status") in ACTIVE_STATUSES]
     past = [r for r in rows if r["enrolment"].get("status") not in ACTIVE_STATUSES]
@@ -282,7 +282,7 @@ def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
     done = {str(m) for m in enrolment.get("completed_module_ids") or []}
     modules = []
     for module_id in course.get("module_ids") or []:
-        module, _error = load_part(lambda m=module_id: api_get(path("/api/v1/modules/{}", m)))
+        module, _error = load_part(api_get, path("/api/v1/modules/{}", module_id))
         title = module.get("title") if isinstance(module, dict) else None
         modules.append(
             {"id": str(module_id), "title": title or _("Modul"), "done": str(module_id) in done}
