@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import beranda
 from .auth import access_token, api_get, api_post, api_put, current_user, login_required
@@ -328,7 +329,7 @@ def review_module(module_id: UUID):
     return open_player(module_id, "review", url_for("learner.enrolments"))
 
 
-def open_player(module_id: UUID | str, mode: str, back: str) -> Response:
+def open_player(module_id: UUID | str, mode: str, back: str) -> BaseResponse:
     """Launch the module in this mode (normal, review, preview) and send the browser to its
     player; a refusal goes back to `back` with the portal's own message."""
     try:
@@ -351,7 +352,7 @@ def open_player(module_id: UUID | str, mode: str, back: str) -> Response:
     return redirect(launch_url, code=303)
 
 
-def _acceptable_launch_url(url: Any) -> bool:
+def _acceptable_launch_url(url: Any) -> TypeGuard[str]:
     """A path on this site or an http(s) address: nothing like javascript: or data:."""
     if not isinstance(url, str) or not url:
         return False
