@@ -427,8 +427,8 @@ def assessment_attempt(attempt_id: UUID):
             pending=attempt.get("passed") is None,
         )
     questions = sanitize_questions(attempt.get("questions"))
-    rules = attempt.get("assessment") if isinstance(attempt.get("assessment"), dict) else {}
-    saved = attempt.get("responses") if isinstance(attempt.get("responses"), dict) else {}
+    rules = _dict_of(attempt.get("assessment"))
+    saved = _dict_of(attempt.get("responses"))
     return render_template(
         "assessment.html",
         attempt_id=str(attempt_id),
@@ -442,6 +442,11 @@ def assessment_attempt(attempt_id: UUID):
         zone_name=zone_name(),
         form=ActionForm(),
     )
+
+
+def _dict_of(value: Any) -> dict[str, Any]:
+    """A JSON object from the API's answer; an empty dict when it sent anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 def _answerable(attempt: dict[str, Any]) -> list[dict[str, Any]]:
@@ -461,7 +466,7 @@ def autosave_assessment(attempt_id: UUID):
     attempt = api_get(path("/api/v1/assessment-attempts/{}", attempt_id)) or {}
     questions = _answerable(attempt)
     answers = answers_from_form(questions, request.form)
-    before = attempt.get("responses") if isinstance(attempt.get("responses"), dict) else {}
+    before = _dict_of(attempt.get("responses"))
     cleared = {q["id"]: None for q in questions if q["id"] not in answers and q["id"] in before}
     try:
         _save_answers(attempt_id, {**cleared, **answers})
