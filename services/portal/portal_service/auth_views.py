@@ -73,7 +73,7 @@ def _login_failed(form: LoginForm, target: str | None, error: ApiError):
         message = friendly(error)
         status = error.status
     form.password.data = ""
-    headers = {"Retry-After": error.retry_after} if error.retry_after else {}
+    headers: dict[str, str] = {"Retry-After": error.retry_after} if error.retry_after else {}
     page = render_template("login.html", form=form, next=target, error=message)
     return page, status, headers
 

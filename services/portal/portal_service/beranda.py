@@ -58,9 +58,7 @@ def admin_parts() -> dict[str, Any]:
             if not code:
                 continue
             report, _error = load_part(
-                lambda c=code: api_get(
-                    path("/api/v1/units/{}/compliance", c), params={"per_page": 1}
-                )
+                api_get, path("/api/v1/units/{}/compliance", code), params={"per_page": 1}
             )
             report = report if isinstance(report, dict) else {}
             rows.append(

@@ -323,7 +323,7 @@ def _completed_trainings(person_id: UUID) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for year in range(this_year, this_year - 5, -1):
         jp, _error = load_part(
-            lambda y=year: api_get(path("/api/v1/people/{}/jp", person_id), params={"year": y})
+            api_get, path("/api/v1/people/{}/jp", person_id), params={"year": year}
         )
         for entry in items_of((jp or {}).get("entries") if isinstance(jp, dict) else None):
             code = entry.get("course_code")

@@ -35,7 +35,7 @@ class ApiError(Exception):
         self.status = status
         self.detail = detail
         self.body = body or {}
-        self.retry_after = None
+        self.retry_after: str | None = None
 
     @property
     def unavailable(self) -> bool:

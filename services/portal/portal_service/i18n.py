@@ -16,7 +16,7 @@ def select_locale() -> str:
     """?lang= wins, then the cookie, then Indonesian."""
     languages = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if candidate in languages:
+        if candidate is not None and candidate in languages:
             return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -24,7 +24,11 @@ def select_locale() -> str:
 def _remember_choice(response: Response) -> Response:
     """Keep an explicit ?lang= choice in a cookie for the next pages."""
     chosen = request.args.get("lang")
-    if chosen in current_app.config["LANGUAGES"] and chosen != request.cookies.get(LANG_COOKIE):
+    if (
+        chosen is not None
+        and chosen in current_app.config["LANGUAGES"]
+        and chosen != request.cookies.get(LANG_COOKIE)
+    ):
         response.set_cookie(
             LANG_COOKIE,
             chosen,

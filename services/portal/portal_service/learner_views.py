@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import beranda
 from .auth import access_token, api_get, api_post, api_put, current_user, login_required
@@ -227,11 +228,11 @@ def _course_url(course_id: str) -> str:
 def enrolments():
     """My enrolments, with module and post-test buttons for enrolled e-learning courses."""
     data = api_get("/api/v1/enrolments", params={"scope": "mine", "per_page": 100})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for enrolment in items_of(data):
         learning, learning_error = None, None
         if enrolment.get("status") in ("enrolled", "completed") and enrolment.get("course_id"):
-            learning, learning_error = load_part(lambda e=enrolment: _learning_of(e))
+            learning, learning_error = load_part(_learning_of, enrolment)
         rows.append({"enrolment": enrolment, "learning": learning, "error": learning_error})
     current = [r for r in rows if r["enrolment"].get("status") in ACTIVE_STATUSES]
     past = [r for r in rows if r["enrolment"].get("status") not in ACTIVE_STATUSES]
@@ -282,7 +283,7 @@ def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
     done = {str(m) for m in enrolment.get("completed_module_ids") or []}
     modules = []
     for module_id in course.get("module_ids") or []:
-        module, _error = load_part(lambda m=module_id: api_get(path("/api/v1/modules/{}", m)))
+        module, _error = load_part(api_get, path("/api/v1/modules/{}", module_id))
         title = module.get("title") if isinstance(module, dict) else None
         modules.append(
             {"id": str(module_id), "title": title or _("Modul"), "done": str(module_id) in done}
@@ -328,7 +329,7 @@ def review_module(module_id: UUID):
     return open_player(module_id, "review", url_for("learner.enrolments"))
 
 
-def open_player(module_id: UUID | str, mode: str, back: str) -> Response:
+def open_player(module_id: UUID | str, mode: str, back: str) -> BaseResponse:
     """Launch the module in this mode (normal, review, preview) and send the browser to its
     player; a refusal goes back to `back` with the portal's own message."""
     try:
@@ -351,7 +352,7 @@ def open_player(module_id: UUID | str, mode: str, back: str) -> Response:
     return redirect(launch_url, code=303)
 
 
-def _acceptable_launch_url(url: Any) -> bool:
+def _acceptable_launch_url(url: Any) -> TypeGuard[str]:
     """A path on this site or an http(s) address: nothing like javascript: or data:."""
     if not isinstance(url, str) or not url:
         return False
@@ -426,8 +427,8 @@ def assessment_attempt(attempt_id: UUID):
             pending=attempt.get("passed") is None,
         )
     questions = sanitize_questions(attempt.get("questions"))
-    rules = attempt.get("assessment") if isinstance(attempt.get("assessment"), dict) else {}
-    saved = attempt.get("responses") if isinstance(attempt.get("responses"), dict) else {}
+    rules = _dict_of(attempt.get("assessment"))
+    saved = _dict_of(attempt.get("responses"))
     return render_template(
         "assessment.html",
         attempt_id=str(attempt_id),
@@ -441,6 +442,11 @@ def assessment_attempt(attempt_id: UUID):
         zone_name=zone_name(),
         form=ActionForm(),
     )
+
+
+def _dict_of(value: Any) -> dict[str, Any]:
+    """A JSON object from the API's answer; an empty dict when it sent anything else."""
+    return value if isinstance(value, dict) else {}
 
 
 def _answerable(attempt: dict[str, Any]) -> list[dict[str, Any]]:
@@ -460,7 +466,7 @@ def autosave_assessment(attempt_id: UUID):
     attempt = api_get(path("/api/v1/assessment-attempts/{}", attempt_id)) or {}
     questions = _answerable(attempt)
     answers = answers_from_form(questions, request.form)
-    before = attempt.get("responses") if isinstance(attempt.get("responses"), dict) else {}
+    before = _dict_of(attempt.get("responses"))
     cleared = {q["id"]: None for q in questions if q["id"] not in answers and q["id"] in before}
     try:
         _save_answers(attempt_id, {**cleared, **answers})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from .gateway import ApiError
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # Certificate codes appear in page URLs and API paths: letters, digits, - and _ only.
 CERTIFICATE_CODE = re.compile(r"^[A-Za-z0-9_-]{4,128}$")
@@ -27,13 +28,17 @@ def items_of(data: Any) -> list[dict[str, Any]]:
     return [item for item in data if isinstance(item, dict)]
 
 
-def load_part(fetch: Callable[[], T]) -> tuple[T | None, str | None]:
-    """Run one part of a page; a failing API gives a message for that part instead of a page.
+def load_part(
+    fetch: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> tuple[T | None, str | None]:
+    """Run one part of a page, `fetch(*args, **kwargs)`; a failing API gives a message for
+    that part instead of a page. Passing the arguments (rather than a lambda over a loop
+    variable) binds each loop's values and keeps the part's type known.
 
     A refused session (SessionEnded) still ends the whole page.
     """
     try:
-        return fetch(), None
+        return fetch(*args, **kwargs), None
     except ApiError as error:
         return None, friendly(error)
 

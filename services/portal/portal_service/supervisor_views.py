@@ -136,7 +136,9 @@ def _member_row(
     the first TEAM_JP_LIMIT members (`in_detail`)."""
     pid = str(person.get("id"))
     jp = gaps = surveys = None
-    theirs = [e for e in enrolments or [] if str(e.get("learner_id")) == pid]
+    theirs: list[dict[str, Any]] | None = [
+        e for e in enrolments or [] if str(e.get("learner_id")) == pid
+    ]
     if in_detail and person.get("id"):
         surveys, _error = load_part(
             lambda: items_of(

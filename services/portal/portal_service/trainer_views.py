@@ -22,7 +22,7 @@ def upload_module():
     """Upload a SCORM package, PDF or video; elearning checks it and says what is wrong."""
     form = ModuleUploadForm()
     module = None
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, str] = {}
     if form.validate_on_submit():
         upload = form.file.data
         data = {"title": form.title.data.strip()} if form.title.data else {}

@@ -88,6 +88,11 @@ def start_import():
     return redirect(url_for("backoffice.import_job", job_id=job["id"]), code=303)
 
 
+def _stage_label(stage: Any) -> str:
+    """The job's stage in the portal's words; one it does not know, as the API names it."""
+    return str(STAGES.get(stage, stage)) if isinstance(stage, str) else str(stage)
+
+
 def _job(job_id: str) -> dict[str, Any]:
     data = call("GET", path("/api/v1/people/import-jobs/{}", job_id))
     return data if isinstance(data, dict) else {}
@@ -110,7 +115,7 @@ def import_job(job_id: str):
         "admin/import_job.html",
         job=job,
         errors=errors,
-        stage=str(STAGES.get(job.get("stage"), job.get("stage"))),
+        stage=_stage_label(job.get("stage")),
         shown=SHOWN_ERRORS,
     )
 
@@ -122,7 +127,7 @@ def import_job_status(job_id: str):
     job = _job(job_id)
     return jsonify(
         status=job.get("status"),
-        stage=str(STAGES.get(job.get("stage"), job.get("stage"))),
+        stage=_stage_label(job.get("stage")),
         rows_done=job.get("rows_done", 0),
         rows_total=job.get("rows_total", 0),
     )

@@ -40,7 +40,7 @@ def operations():
     for entry in registry:
         stats, error = None, None
         if entry.get("outbox"):
-            stats, error = load_part(lambda e=entry: api_get(path("/api/v1/outbox/{}", e["name"])))
+            stats, error = load_part(api_get, path("/api/v1/outbox/{}", entry["name"]))
         services.append({**entry, "stats": stats if isinstance(stats, dict) else None,
                          "error": error})  # fmt: skip
     producers = {s["name"] for s in services if s.get("outbox")}

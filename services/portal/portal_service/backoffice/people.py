@@ -133,8 +133,8 @@ def export_people(fmt: str):
 def person(person_id: str):
     """A person's record, unit history, competencies, JP ledger and enrolments."""
     record = api_get(path("/api/v1/people/{}", person_id))
-    year = request.args.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else this_year()
+    asked = request.args.get("year", "")
+    year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else this_year()
     jp, jp_error = load_part(
         lambda: api_get(path("/api/v1/people/{}/jp", person_id), params={"year": year})
     )

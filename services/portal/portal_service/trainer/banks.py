@@ -33,8 +33,8 @@ def banks():
                 flash(friendly(error), "error")
             else:
                 return redirect(url_for(".bank", bank_id=created["id"]))
-    items, error = load_part(api.my_banks)
-    return render_template("trainer/banks.html", banks=items or [], error=error, form=form)
+    items, load_error = load_part(api.my_banks)
+    return render_template("trainer/banks.html", banks=items or [], error=load_error, form=form)
 
 
 def _bank_page(bank_id: str, **extra):

@@ -19,7 +19,7 @@ def _learner_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for klass in api.my_classes():
         roster, _error = load_part(
-            lambda k=klass: api.all_pages(path("/api/v1/classes/{}/roster", k["id"]), limit=3)
+            api.all_pages, path("/api/v1/classes/{}/roster", klass["id"]), limit=3
         )
         for row in roster or []:
             names[str(row.get("learner_id"))] = str(row.get("learner_name") or "")

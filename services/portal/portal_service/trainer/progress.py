@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from ..auth import api_get
 from ..gateway import ApiError, path
 from ..pages import load_part
 from . import api, messages
@@ -48,15 +49,9 @@ def _module_columns(course: dict[str, Any], class_id: str) -> list[dict[str, Any
     columns = []
     for module_id in course.get("module_ids") or []:
         data, error = load_part(
-            lambda m=module_id: (
-                api.call(
-                    "GET", path("/api/v1/modules/{}/progress", m), params={"class_id": class_id}
-                ).data
-            )
+            api_get, path("/api/v1/modules/{}/progress", module_id), params={"class_id": class_id}
         )
-        title, _t = load_part(
-            lambda m=module_id: api.call("GET", path("/api/v1/modules/{}", m)).data
-        )
+        title, _t = load_part(api_get, path("/api/v1/modules/{}", module_id))
         by_learner = {str(i.get("learner_id")): i for i in (data or {}).get("items") or []}
         columns.append(
             {
@@ -75,7 +70,7 @@ def _test_columns(course: dict[str, Any]) -> list[dict[str, Any]]:
         test_id = course.get(key)
         if not test_id:
             continue
-        attempts, error = load_part(lambda t=test_id: api.attempts(t))
+        attempts, error = load_part(api.attempts, test_id)
         by_learner: dict[str, list[dict[str, Any]]] = {}
         for attempt in attempts or []:
             by_learner.setdefault(str(attempt.get("learner_id")), []).append(attempt)

@@ -65,8 +65,7 @@ def new_test(bank_id: str):
     tags = sorted({t for q in questions for t in q.get("tags") or []})
     values: dict[str, Any] = {"passing_score": "70", "mode": "fixed", "kind": "post_test"}
     if request.method == "POST" and form.validate_on_submit():
-        values = request.form.to_dict()
-        values["picked"] = request.form.getlist("question_ids")
+        values = {**request.form.to_dict(), "picked": request.form.getlist("question_ids")}
         body = {**_settings(request.form), **_sources(request.form, bank_id)}
         if not body["title"]:
             flash(_("Beri judul tes."), "error")
