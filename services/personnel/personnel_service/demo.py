@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cakap_shared import demo
@@ -97,13 +97,30 @@ def seed_demo() -> bool:
          "created_at": now, "updated_at": now}
         for username, _roles, name, nip in DEMO_ACCOUNTS if nip is None
     ]  # fmt: skip
-    history: list[dict[str, Any]] = []
     staff = demo_people()
     has_staff = {p.supervisor_nip for p in staff if p.supervisor_nip}
+    staff_rows, history = _staff_rows(staff, now, on)
+    people_rows.extend(staff_rows)
+    # Supervisors come before their staff in demo_people(), so the FK holds row by row.
+    db.session.execute(insert(Person), people_rows)
+    db.session.execute(insert(PersonUnitHistory), history)
+    db.session.execute(insert(Account), _accounts(staff, has_staff, password_hash))
+    db.session.execute(insert(CompetencyAssessment), _assessments(rng, staff, on))
+    db.session.execute(insert(JpEntry), _jp_entries(rng, staff, on))
+    db.session.commit()
+    return True
+
+
+def _staff_rows(
+    staff: list[Any], now: datetime, on: date
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The demo ASN as person rows, and the unit each has been in since their appointment."""
+    rows: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
     for p in staff:
         info = parse_nip(p.nip, on)
         person_id = demo_person_id(p.nip)
-        people_rows.append(
+        rows.append(
             {
                 "id": person_id,
                 "nip": p.nip,
@@ -127,14 +144,7 @@ def seed_demo() -> bool:
             {"id": new_id(), "person_id": person_id, "unit_code": p.unit_code,
              "from_date": max(date(year, month, 1), date(2016, 1, 1)), "to_date": None}
         )  # fmt: skip
-    # Supervisors come before their staff in demo_people(), so the FK holds row by row.
-    db.session.execute(insert(Person), people_rows)
-    db.session.execute(insert(PersonUnitHistory), history)
-    db.session.execute(insert(Account), _accounts(staff, has_staff, password_hash))
-    db.session.execute(insert(CompetencyAssessment), _assessments(rng, staff, on))
-    db.session.execute(insert(JpEntry), _jp_entries(rng, staff, on))
-    db.session.commit()
-    return True
+    return rows, history
 
 
 def _accounts(staff: list[Any], has_staff: set[str], password_hash: str) -> list[dict[str, Any]]:

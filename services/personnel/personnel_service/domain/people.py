@@ -162,26 +162,31 @@ def create_person(data: dict[str, Any]) -> Person:
     # Everyone with a NIP gets an account: active at once with a password, else waiting for
     # activation. Without NIP only when a login name comes with roles or a password.
     if nip is not None or data.get("roles") is not None or data.get("password"):
-        username = (data.get("username") or nip or "").strip()
-        if not username:
-            raise invalid("username", "a person without NIP signs in with a username")
-        taken = db.session.scalar(select(Account.id).where(Account.username == username))
-        if taken is not None:
-            raise CakapError(409, f"The username {username} is taken.")
-        roles = data.get("roles") or (["asn"] if nip else [])
-        password = data.get("password")
-        db.session.add(
-            Account(
-                person_id=person.id,
-                username=username,
-                password_hash=hash_password(password) if password else UNUSABLE_PASSWORD,
-                roles=",".join(sorted(set(roles))),
-                is_active=bool(password),
-                activated_at=utcnow() if password else None,
-            )
-        )
+        _add_account(person, nip, data)
     publish_updated(person)
     return person
+
+
+def _add_account(person: Person, nip: str | None, data: dict[str, Any]) -> None:
+    """The new person's account: signing in by NIP (or the login name given), with roles."""
+    username = (data.get("username") or nip or "").strip()
+    if not username:
+        raise invalid("username", "a person without NIP signs in with a username")
+    taken = db.session.scalar(select(Account.id).where(Account.username == username))
+    if taken is not None:
+        raise CakapError(409, f"The username {username} is taken.")
+    roles = data.get("roles") or (["asn"] if nip else [])
+    password = data.get("password")
+    db.session.add(
+        Account(
+            person_id=person.id,
+            username=username,
+            password_hash=hash_password(password) if password else UNUSABLE_PASSWORD,
+            roles=",".join(sorted(set(roles))),
+            is_active=bool(password),
+            activated_at=utcnow() if password else None,
+        )
+    )
 
 
 def update_person(person: Person, data: dict[str, Any]) -> Person:
