@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from .conftest import World, ok
-from .test_plans_api import UNIT, small_city
+from .test_plans import UNIT, small_city
 
 
 def test_needs_by_competency_and_level(client: FlaskClient, world: World, admin: dict) -> None:
