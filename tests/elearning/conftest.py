@@ -189,3 +189,25 @@ def zipper() -> Callable[[Path], bytes]:
 def sample_zip() -> bytes:
     """The project's small SCORM 1.2 package (two chapters, Bahasa Indonesia)."""
     return zip_folder(DATA / "kursus_scorm12")
+
+
+MANIFEST_2004 = b"""<?xml version="1.0"?>
+<manifest identifier="m" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Kursus 2004</title>
+    <item identifier="i1" identifierref="r1"><title>Satu</title></item>
+  </organization></organizations>
+  <resources><resource identifier="r1" type="webcontent" adlcp:scormType="sco" href="a.html">
+    <file href="a.html"/></resource></resources>
+</manifest>"""
+
+
+@pytest.fixture
+def scorm2004_zip() -> bytes:
+    """The smallest SCORM 2004 package: one SCO, one page."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("imsmanifest.xml", MANIFEST_2004)
+        zf.writestr("a.html", "<html><head><title>a</title></head><body>a</body></html>")
+    return buf.getvalue()

@@ -17,25 +17,6 @@ LEARNER = "22222222-2222-4222-8222-222222222222"
 OTHER = "33333333-3333-4333-8333-333333333333"
 TRAINER = "11111111-1111-4111-8111-111111111111"
 
-MANIFEST_2004 = b"""<?xml version="1.0"?>
-<manifest identifier="m" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
-  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
-  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
-  <organizations default="o"><organization identifier="o"><title>Kursus 2004</title>
-    <item identifier="i1" identifierref="r1"><title>Satu</title></item>
-  </organization></organizations>
-  <resources><resource identifier="r1" type="webcontent" adlcp:scormType="sco" href="a.html">
-    <file href="a.html"/></resource></resources>
-</manifest>"""
-
-
-def zip2004() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("imsmanifest.xml", MANIFEST_2004)
-        zf.writestr("a.html", "<html><head><title>a</title></head><body>a</body></html>")
-    return buf.getvalue()
-
 
 @pytest.fixture
 def launch(client, as_user):
@@ -106,8 +87,8 @@ def test_scorm12_validation_names_the_element_and_is_all_or_nothing(
     assert put(attempt, {"cmi.core.lesson_status": "x"}, sco="nope").status_code == 422
 
 
-def test_scorm2004_validation(upload, launch, put):
-    attempt = launch(upload(zip2004()).get_json()["id"])["id"]
+def test_scorm2004_validation(upload, launch, put, scorm2004_zip):
+    attempt = launch(upload(scorm2004_zip).get_json()["id"])["id"]
     for body, element in [
         ({"cmi.score.scaled": "1.5"}, "cmi.score.scaled"),
         ({"cmi.completion_status": "done"}, "cmi.completion_status"),
@@ -212,10 +193,12 @@ def test_other_people_get_404_and_credentials_are_bound(
     assert OTHER != LEARNER
 
 
-def test_open_attempt_keeps_its_version(client, upload, sample_zip, launch, put, as_user):
+def test_open_attempt_keeps_its_version(
+    client, upload, sample_zip, scorm2004_zip, launch, put, as_user
+):
     module = upload(sample_zip).get_json()["id"]
     before = launch(module)
-    assert upload(zip2004(), module_id=module).get_json()["version"] == 2
+    assert upload(scorm2004_zip, module_id=module).get_json()["version"] == 2
     again = launch(module)
     assert (again["id"], again["version"]) == (before["id"], 1)
     assert put(before["id"], {"cmi.core.lesson_location": "1"}).status_code == 200  # still 1.2

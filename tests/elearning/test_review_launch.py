@@ -4,9 +4,6 @@ and the right checked on the module and, for a review, on every use."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 from elearning_service.extensions import db
 from elearning_service.models import OutboxEvent
@@ -14,25 +11,6 @@ from sqlalchemy import select
 
 # The people of conftest.py (test modules cannot import it under importlib mode).
 LEARNER = "22222222-2222-4222-8222-222222222222"
-
-MANIFEST_2004 = b"""<?xml version="1.0"?>
-<manifest identifier="m" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
-  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
-  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
-  <organizations default="o"><organization identifier="o"><title>Kursus 2004</title>
-    <item identifier="i1" identifierref="r1"><title>Satu</title></item>
-  </organization></organizations>
-  <resources><resource identifier="r1" type="webcontent" adlcp:scormType="sco" href="a.html">
-    <file href="a.html"/></resource></resources>
-</manifest>"""
-
-
-def zip2004() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("imsmanifest.xml", MANIFEST_2004)
-        zf.writestr("a.html", "<html><head><title>a</title></head><body>a</body></html>")
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -129,9 +107,9 @@ def test_review_and_counting_attempts_stay_apart_while_both_are_open(
 
 
 def test_the_owner_previews_in_browse_mode_without_progress_or_events(
-    app, client, upload, start, put, as_user, fake_catalog
+    app, client, upload, start, put, as_user, fake_catalog, scorm2004_zip
 ):
-    module = upload(zip2004()).get_json()["id"]
+    module = upload(scorm2004_zip).get_json()["id"]
     fake_catalog.allow_all = False  # a preview needs no enrolment
     preview = start(module, who="trainer", mode="preview")
     assert preview.status_code == 201, preview.get_json()
