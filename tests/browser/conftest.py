@@ -103,7 +103,12 @@ def page_as(suite: Suite, chromium: Any) -> Iterator[Callable[..., Any]]:
 
 
 def page_fits(page: Any) -> None:
-    """Fail when the page scrolls sideways (wider than its viewport)."""
+    """Fail when the page scrolls sideways (wider than its viewport).
+
+    Waits for the load event first: measured while the stylesheet is still on its way, a
+    page is as wide as its unstyled form (CI once caught the apresiasi form that way).
+    """
+    page.wait_for_load_state("load")
     overflow = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
