@@ -22,7 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "services" / "catalog"), str(ROOT / "shared")]
 
-from cakap_shared.testing import bearer, mint_token, service_test_config  # noqa: E402
+from cakap_shared.testing import (  # noqa: E402
+    bearer,
+    mint_token,
+    service_test_config,
+    upgrade_database,
+)
 from catalog_service import create_app  # noqa: E402
 from catalog_service.extensions import db  # noqa: E402
 
@@ -145,10 +150,7 @@ def main() -> None:
         path = Path(args.db) if args.db else Path(tmp) / "catalog-bench.db"
         fresh = not path.exists()
         app = create_app(service_test_config("catalog", f"sqlite:///{path}", TESTING=False))
-        from flask_migrate import upgrade
-
-        with app.app_context():
-            upgrade()
+        upgrade_database(app)
         seconds = seed(app, args.courses) if fresh else 0.0
         queries = measure(app, args.runs)
         with app.app_context():

@@ -4,7 +4,7 @@ subscriber.
 
 Personnel with its delivery loop (personnel-events) and the subscribers of person.updated
 (catalog, evaluation, notification: their web processes) run as `make run` starts them,
-gunicorn 2 x 4, SQLite. Once the demo data's own events are delivered, N people are
+gunicorn 1 x 8 (.env.example), SQLite. Once the demo data's own events are delivered, N people are
 imported with `POST /api/v1/people/import` (one person.updated each, into personnel's
 outbox); the clock runs from the upload until personnel's outbox stats
 (`GET /api/v1/outbox/personnel`) show nothing pending and every delivery made.
