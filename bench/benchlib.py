@@ -323,10 +323,13 @@ def suite(
     peers: the only services in SERVICE_URLS (the gateway and delivery loops wait for
     every peer named there), when only some are started.
     """
-    from support.suite import Stack
+    from support.suite import Stack, procfile
 
+    # make run's topology: each web worker runs its service's delivery loop on a thread.
+    make_run = {**WEB_SETTINGS, "DELIVER_EVENTS_IN_WEB_WORKER": "1"}
+    processes = processes or tuple(name for name in procfile() if name not in without)
     with tempfile.TemporaryDirectory(prefix="cakap-bench-") as tmp:
-        stack = Stack(Path(tmp), {**WEB_SETTINGS, **(overrides or {})}, without)
+        stack = Stack(Path(tmp), {**make_run, **(overrides or {})}, without)
         if peers:
             stack.base_env["SERVICE_URLS"] = ",".join(f"{n}={stack.urls[n]}" for n in peers)
         try:

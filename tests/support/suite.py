@@ -36,6 +36,16 @@ def procfile() -> dict[str, str]:
     return table
 
 
+def production_processes() -> dict[str, str]:
+    """The Procfile, plus each service's delivery process as production runs it
+    (`<name>-events`: deliver-events.sh) instead of a thread of its web worker."""
+    loops = {
+        f"{script.parent.name}-events": str(script.relative_to(ROOT))
+        for script in sorted((ROOT / "services").glob("*/deliver-events.sh"))
+    }
+    return {**procfile(), **loops}
+
+
 def env_example() -> dict[str, str]:
     values = {}
     for line in (ROOT / ".env.example").read_text().splitlines():
@@ -70,7 +80,7 @@ class Stack:
         self.ports = {name: free_port() for name in web_processes() if name not in self.without}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.processes: dict[str, subprocess.Popen] = {}
-        self.commands = procfile()
+        self.commands = production_processes()
         self.databases: dict[str, str] = {}
         self._pg_names: list[str] = []
         self.smtp_port = free_port()  # the dev mail server (notification-mail) of this stack
@@ -94,6 +104,8 @@ class Stack:
             "GATEWAY_FORWARDER_SECRET_FILE": str(var_dir / "keys" / "forwarder-secret"),
             "WEB_CONCURRENCY": "1",
             "WEB_THREADS": "4",
+            # The tests stop and kill delivery processes: production's topology.
+            "DELIVER_EVENTS_IN_WEB_WORKER": "0",
             "OUTBOX_BACKOFF_CAP": "2",
             "OUTBOX_MAX_ATTEMPTS": "1000",
             **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},

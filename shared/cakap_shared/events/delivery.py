@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import signal
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,6 +16,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import inspect, select
 
+from ..background import BackgroundLoop
 from ..db import aware, utcnow
 from ..service_auth import TokenSource
 from .leadership import DeliveryLock
@@ -39,10 +39,12 @@ def http_transport(url: str, body: dict[str, Any], headers: dict[str, str]) -> t
     return response.status_code, response.text[:500]
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
     """Fans events out to subscribers and sends them with backoff, in order per aggregate."""
 
+    name = "outbox-delivery"
     standby_poll = 2.0  # seconds between a standby replica's tries for the lock
+    idle_sleep = 0.3  # seconds to wait after a round that found nothing to do
 
     def __init__(
         self,
@@ -67,7 +69,7 @@ class DeliveryWorker:
         self.manifest_ttl = manifest_ttl
         self.manifests: dict[str, dict[str, Any]] = {}
         self._manifests_read_at = 0.0
-        self._running = True
+        super().__init__()
         self._lock = DeliveryLock(events.producer)
 
     @classmethod
@@ -95,14 +97,8 @@ class DeliveryWorker:
         return self.events.models
 
     # --- the loop ---------------------------------------------------------
-    def stop(self, *_: Any) -> None:
-        """Finish the current round, then leave run_forever."""
-        self._running = False
-
-    def run_forever(self, idle_sleep: float = 0.3) -> None:
-        """Deliver until SIGTERM/SIGINT."""
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+    def run_rounds(self) -> None:
+        """Deliver until stopped (BackgroundLoop.run_forever or run_in_thread)."""
         log.info(
             "delivery loop started", extra={"fields": {"subscribers": list(self.service_urls)}}
         )
@@ -124,7 +120,7 @@ class DeliveryWorker:
             if not leading:
                 time.sleep(self.standby_poll)
             elif not worked:
-                time.sleep(idle_sleep)
+                time.sleep(self.idle_sleep)
         self.resign()
 
     def lead(self) -> bool:
