@@ -184,11 +184,19 @@ class OldRelease:
         is_json = answer.headers.get("Content-Type", "").startswith("application/json")
         return answer.json() if is_json else answer
 
+    def post(self, service: str, what: str, path: str, token: str, **kwargs: Any) -> Any:
+        """A POST that must create (201)."""
+        return self.call(service, what, "POST", path, token, 201, **kwargs)
+
+    def get(self, service: str, what: str, path: str, token: str | None = None) -> Any:
+        return self.call(service, what, "GET", path, token)
+
     def sign_in(self, username: str) -> str:
         body = {"username": username, "password": PASSWORD}
-        return self.call(
+        answer = self.call(
             "personnel", f"sign in as {username}", "POST", "/api/v1/auth/token", json=body
-        )["access_token"]
+        )
+        return str(answer["access_token"])
 
     def close(self) -> None:
         self.http.close()
@@ -201,71 +209,65 @@ def old(old_stack: Stack) -> Iterator[OldRelease]:
     calls.close()  # before the processes stop
 
 
+def cast_of(tag: str, unit: str) -> dict[str, dict[str, Any]]:
+    """Who the test creates: an admin, a trainer, a supervisor and their staff."""
+    boss_nip = nip(date(1980, 3, 14), 11, female=False)
+    asn = {"unit_code": unit}
+    return {
+        "admin": {"username": f"admin-{tag.lower()}", "name": "Admin Rilis", "roles": ["admin"]},
+        "trainer": {"username": f"wi-{tag.lower()}", "name": "Widyaiswara", "roles": ["trainer"]},
+        "boss": {
+            **asn,
+            "nip": boss_nip,
+            "name": "Budi Atasan",
+            "position": "Kepala Bidang",
+            "grade": "IV/a",
+            "roles": ["asn", "supervisor"],
+        },
+        "staff": {
+            **asn,
+            "nip": nip(date(1995, 7, 21), 12, female=True),
+            "name": "Sari Pegawai",
+            "position": "Pranata Komputer",
+            "grade": "III/a",
+            "supervisor_nip": boss_nip,
+            "roles": ["asn"],
+        },
+    }
+
+
 def people(old: OldRelease, stack: Stack) -> dict[str, Any]:
-    """A unit, an admin, a trainer, a supervisor and their staff, each signed in."""
+    """A unit and the cast, created, signed in (by user name or NIP) and read back."""
     # An empty database has no admin (no demo data here): the first calls carry a token
     # signed with personnel's development key under VAR_DIR/keys; every later one signs in.
     pem = (stack.var_dir / "keys" / "jwt-private.pem").read_text()
     root = mint_token(f"bootstrap-{uuid.uuid4().hex[:8]}", ["admin"], private_pem=pem)
     tag = uuid.uuid4().hex[:6].upper()
     unit = f"RL-{tag}"
-    old.call(
+    old.post(
         "personnel",
         "create a unit",
-        "POST",
         "/api/v1/units",
         root,
-        201,
         json={"code": unit, "name": f"Bidang Rilis {tag}"},
     )
-    boss_nip = nip(date(1980, 3, 14), 11, female=False)
-    staff_nip = nip(date(1995, 7, 21), 12, female=True)
-    made = {}
-    for key, body in {
-        "admin": {"username": f"admin-{tag.lower()}", "name": "Admin Rilis", "roles": ["admin"]},
-        "trainer": {"username": f"wi-{tag.lower()}", "name": "Widyaiswara", "roles": ["trainer"]},
-        "boss": {
-            "nip": boss_nip,
-            "name": "Budi Atasan",
-            "unit_code": unit,
-            "position": "Kepala Bidang",
-            "grade": "IV/a",
-            "roles": ["asn", "supervisor"],
-        },
-        "staff": {
-            "nip": staff_nip,
-            "name": "Sari Pegawai",
-            "unit_code": unit,
-            "position": "Pranata Komputer",
-            "grade": "III/a",
-            "supervisor_nip": boss_nip,
-            "roles": ["asn"],
-        },
-    }.items():
-        made[key] = old.call(
+    made, tokens = {}, {}
+    for key, body in cast_of(tag, unit).items():
+        made[key] = old.post(
             "personnel",
             f"create a person ({key})",
-            "POST",
             "/api/v1/people",
             root,
-            201,
             json={**body, "password": PASSWORD},
         )
-    tokens = {
-        "admin": old.sign_in(f"admin-{tag.lower()}"),
-        "trainer": old.sign_in(f"wi-{tag.lower()}"),
-        "boss": old.sign_in(boss_nip),
-        "staff": old.sign_in(staff_nip),
-    }
+        tokens[key] = old.sign_in(body.get("username") or body["nip"])
     old.admin = tokens["admin"]
-    staff_id = made["staff"]["id"]
-    read = old.call(
-        "personnel", "read a person", "GET", f"/api/v1/people/{staff_id}", tokens["admin"]
-    )
-    assert (read["name"], read["nip"], read["unit_code"]) == ("Sari Pegawai", staff_nip, unit)
-    me = old.call("personnel", "read /me", "GET", "/api/v1/me", tokens["staff"])
-    assert me["id"] == staff_id, me
-    return {"tokens": tokens, "staff_id": staff_id, "unit": unit, "tag": tag}
+    staff = made["staff"]
+    read = old.get("personnel", "read a person", f"/api/v1/people/{staff['id']}", old.admin)
+    assert (read["name"], read["nip"], read["unit_code"]) == ("Sari Pegawai", staff["nip"], unit)
+    me = old.get("personnel", "read /me", "/api/v1/me", tokens["staff"])
+    assert me["id"] == staff["id"], me
+    return {"tokens": tokens, "staff_id": staff["id"], "unit": unit, "tag": tag}
 
 
 def scorm_zip() -> bytes:
@@ -293,27 +295,23 @@ QUESTIONS = [
 ]
 
 
-def course(old: OldRelease, cast: dict[str, Any]) -> dict[str, Any]:
-    """A SCORM module, a post test, a competency, a published course and a class."""
+def content(old: OldRelease, cast: dict[str, Any]) -> dict[str, Any]:
+    """A SCORM module (elearning), a post test (evaluation), a competency (catalog)."""
     admin, trainer, tag = cast["tokens"]["admin"], cast["tokens"]["trainer"], cast["tag"]
-    module = old.call(
+    module = old.post(
         "elearning",
         "upload a SCORM module",
-        "POST",
         "/api/v1/modules",
         trainer,
-        201,
         files={"file": ("kursus.zip", scorm_zip(), "application/zip")},
         data={"title": f"Modul Rilis {tag}"},
     )
     assert module["kind"] == "scorm12", module
-    test = old.call(
+    test = old.post(
         "evaluation",
         "create a post test",
-        "POST",
         "/api/v1/assessments",
         trainer,
-        201,
         json={
             "title": f"Post Test {tag}",
             "kind": "post_test",
@@ -322,30 +320,27 @@ def course(old: OldRelease, cast: dict[str, Any]) -> dict[str, Any]:
         },
     )
     competency = {"code": f"T-RL-{tag}", "name": "Keamanan Siber", "type": "teknis"}
-    old.call(
-        "catalog",
-        "create a competency",
-        "POST",
-        "/api/v1/competencies",
-        admin,
-        201,
-        json=competency,
-    )
-    draft = old.call(
+    old.post("catalog", "create a competency", "/api/v1/competencies", admin, json=competency)
+    return {"module": module, "test": test, "competency": competency}
+
+
+def course(old: OldRelease, cast: dict[str, Any]) -> dict[str, Any]:
+    """That content in a published course with a class; listed, found and read back."""
+    made = content(old, cast)
+    admin, staff, tag = cast["tokens"]["admin"], cast["tokens"]["staff"], cast["tag"]
+    draft = old.post(
         "catalog",
         "create a course",
-        "POST",
         "/api/v1/courses",
         admin,
-        201,
         json={
             "code": f"RL-{tag}",
             "title": f"Keamanan Informasi Rilis {tag}",
             "description": "Rilis lalu pada skema baru",
             "jp": 6,
-            "competencies": [{"code": competency["code"], "level": 2}],
-            "module_ids": [module["id"]],
-            "post_test_id": test["id"],
+            "competencies": [{"code": made["competency"]["code"], "level": 2}],
+            "module_ids": [made["module"]["id"]],
+            "post_test_id": made["test"]["id"],
         },
     )
     published = old.call(
@@ -353,13 +348,11 @@ def course(old: OldRelease, cast: dict[str, Any]) -> dict[str, Any]:
     )
     assert published["status"] == "published", published
     today = date.today()
-    klass = old.call(
+    klass = old.post(
         "catalog",
         "create a class",
-        "POST",
         f"/api/v1/courses/{draft['id']}/classes",
         admin,
-        201,
         json={
             "name": "Angkatan Rilis",
             "capacity": 10,
@@ -367,26 +360,23 @@ def course(old: OldRelease, cast: dict[str, Any]) -> dict[str, Any]:
             "ends_on": (today + timedelta(days=37)).isoformat(),
         },
     )
-    staff = cast["tokens"]["staff"]
-    listed = old.call("catalog", "list courses", "GET", "/api/v1/courses?per_page=100", staff)
+    listed = old.get("catalog", "list courses", "/api/v1/courses?per_page=100", staff)
     assert draft["id"] in [c["id"] for c in listed["items"]], listed
-    found = old.call("catalog", "search courses", "GET", f"/api/v1/courses?q=rilis+{tag}", staff)
+    found = old.get("catalog", "search courses", f"/api/v1/courses?q=rilis+{tag}", staff)
     assert [c["id"] for c in found["items"]] == [draft["id"]], found
-    read = old.call("catalog", "read the course", "GET", f"/api/v1/courses/{draft['id']}", staff)
+    read = old.get("catalog", "read the course", f"/api/v1/courses/{draft['id']}", staff)
     assert read["jp"] == 6 and read["status"] == "published", read
-    return {"course": draft, "class": klass, "module": module, "test": test}
+    return {**made, "course": draft, "class": klass}
 
 
 def enrol(old: OldRelease, cast: dict[str, Any], made: dict[str, Any]) -> str:
     """The staff member requests the class; the supervisor hears of it and approves."""
     staff, boss = cast["tokens"]["staff"], cast["tokens"]["boss"]
-    enrolment = old.call(
+    enrolment = old.post(
         "catalog",
         "request a class",
-        "POST",
         "/api/v1/enrolments",
         staff,
-        201,
         json={"class_id": made["class"]["id"]},
     )
     assert enrolment["status"] == "requested", enrolment
@@ -395,9 +385,9 @@ def enrol(old: OldRelease, cast: dict[str, Any], made: dict[str, Any]) -> str:
         "enrolment.requested in the supervisor's notifications",
         lambda: any(
             n["kind"] == "enrolment_requested"
-            for n in old.call(
-                "notification", "read the inbox", "GET", "/api/v1/notifications", boss
-            )["items"]
+            for n in old.get("notification", "read the inbox", "/api/v1/notifications", boss)[
+                "items"
+            ]
         ),
     )
     approved = old.call(
@@ -415,49 +405,35 @@ def learn(old: OldRelease, cast: dict[str, Any], made: dict[str, Any]) -> None:
     """The module launched and committed SCO by SCO, then the post test passed."""
     staff, trainer = cast["tokens"]["staff"], cast["tokens"]["trainer"]
     module_id = made["module"]["id"]
-    attempt = old.call(
-        "elearning",
-        "start a module attempt",
-        "POST",
-        f"/api/v1/modules/{module_id}/attempts",
-        staff,
-        201,
+    attempt = old.post(
+        "elearning", "start a module attempt", f"/api/v1/modules/{module_id}/attempts", staff
     )
-    launch = attempt["launch_url"]
-    player = old.call("elearning", "open the player", "GET", launch)
+    player = old.get("elearning", "open the player", attempt["launch_url"])
     assert "<iframe" in player.text
-    scos = old.call("elearning", "read the module", "GET", f"/api/v1/modules/{module_id}", trainer)[
-        "scos"
-    ]
-    for item in scos:
-        body = (
-            {
-                "cmi.core.lesson_status": "completed",
-                "cmi.core.score.raw": "90",
-                "cmi.core.session_time": "0000:05:00",
-            }
-            if item["scorm_type"] == "sco"
-            else {"progress.opened": "true"}
-        )
+    module = old.get("elearning", "read the module", f"/api/v1/modules/{module_id}", trainer)
+    for item in module["scos"]:
+        sco = {
+            "cmi.core.lesson_status": "completed",
+            "cmi.core.score.raw": "90",
+            "cmi.core.session_time": "0000:05:00",
+        }
         old.call(
             "elearning",
             f"commit {item['identifier']}",
             "PUT",
             f"/api/v1/module-attempts/{attempt['id']}/cmi?sco={item['identifier']}",
             staff,
-            json=body,
+            json=sco if item["scorm_type"] == "sco" else {"progress.opened": "true"},
         )
-    progress = old.call(
-        "elearning", "read the attempt", "GET", f"/api/v1/module-attempts/{attempt['id']}", staff
+    progress = old.get(
+        "elearning", "read the attempt", f"/api/v1/module-attempts/{attempt['id']}", staff
     )
     assert progress["completion"] == "completed", progress
-    started = old.call(
+    started = old.post(
         "evaluation",
         "start the post test",
-        "POST",
         f"/api/v1/assessments/{made['test']['id']}/attempts",
         staff,
-        201,
     )
     answers = {
         str(q["id"]): q["choices"].index("Xy!9#kLp2" if "sandi" in q["text"] else "Penipuan")
@@ -478,9 +454,7 @@ def completion(old: OldRelease, cast: dict[str, Any], made: dict[str, Any], enro
     """Events through every old outbox and inbox: completion, JP, certificate, impact."""
     staff, boss = cast["tokens"]["staff"], cast["tokens"]["boss"]
 
-    def get(service: str, what: str, path: str, token: str) -> Any:
-        return old.call(service, what, "GET", path, token)
-
+    get = old.get
     old.until(
         "enrolment.completed after the post test",
         lambda: (
