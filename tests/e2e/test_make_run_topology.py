@@ -31,7 +31,11 @@ def test_a_web_worker_delivers_its_outbox_when_make_run_asks(stack_factory, wait
         answer.raise_for_status()
         return answer.json()
 
-    # The demo people's events reach catalog with no personnel-events process running.
+    person = {"nip": "199001012015031001", "name": "Uji Topologi", "unit_code": "DISKOMINFO",
+              "position": "Pranata Komputer", "grade": "III/a", "roles": ["asn"]}  # fmt: skip
+    made = requests.post(f"{base}/api/v1/people", headers=bearer, json=person, timeout=30)
+    assert made.status_code == 201, made.text
+    # Its person.updated reaches catalog with no personnel-events process running.
     done = wait_for(lambda: (s := outbox())["delivered"] > 0 and s["pending"] == 0 and s, 120)
     assert done["dead"] == 0
     assert "delivery loop started" in stack.log("personnel")
