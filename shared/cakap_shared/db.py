@@ -34,6 +34,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def engine_options(database_url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The engine options for this database: `options` without what it does not need.
+
+    pool_pre_ping costs a statement at every pool checkout, that is every request: worth it
+    for a server that drops connections (a PostgreSQL restart, a failover, an idle timeout
+    in between), useless for a SQLite file, which has no connection to lose.
+    """
+    chosen = dict(options or {})
+    if make_url(database_url).get_backend_name() == "sqlite":
+        chosen.pop("pool_pre_ping", None)
+    return chosen
+
+
 def protect_sqlite_file(database_url: str) -> Path | None:
     """Make a SQLite database file readable and writable by its owner only (0600).
 

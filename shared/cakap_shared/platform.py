@@ -10,7 +10,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from .auth import USER_AUDIENCE, TokenCache, TokenVerifier, init_auth
-from .db import protect_sqlite_file
+from .db import engine_options, protect_sqlite_file
 from .events import Events
 from .health import ReadyCheck, ServiceManifest, init_health
 from .idempotency import IdempotencyRecordMixin, init_idempotency
@@ -51,6 +51,9 @@ def init_platform(
     configure_logging(name, app.config.get("LOG_LEVEL", "INFO"))
     init_request_logging(app)
     protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
     db.init_app(app)
     Migrate(app, db, directory=str(migrations_dir), render_as_batch=True)
     api.init_app(app)
