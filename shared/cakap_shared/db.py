@@ -22,6 +22,21 @@ log = logging.getLogger("cakap.db")
 OWNER_ONLY = 0o600
 
 
+# SQLITE_SYNCHRONOUS: FULL (SQLite's default, kept) syncs the WAL to disk at every commit,
+# so a commit survives a power loss; NORMAL syncs only at checkpoints: a commit survives a
+# killed process but may be lost with the machine's power, and a commit no longer holds
+# the file's one write lock for a disk flush (concurrent writers queue on that lock).
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def sqlite_synchronous() -> str:
+    """The SQLITE_SYNCHRONOUS setting (FULL unless NORMAL is asked for)."""
+    value = (os.environ.get("SQLITE_SYNCHRONOUS") or "FULL").strip().upper()
+    if value not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
+    return value
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Several processes share one SQLite file in development: WAL lets readers
@@ -31,6 +46,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous()}")
         cursor.close()
 
 
