@@ -10,7 +10,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from .auth import USER_AUDIENCE, TokenCache, TokenVerifier, init_auth
-from .db import protect_sqlite_file
+from .db import engine_options, protect_sqlite_file
 from .events import Events
 from .health import ReadyCheck, ServiceManifest, init_health
 from .idempotency import IdempotencyRecordMixin, init_idempotency
@@ -65,6 +65,9 @@ def init_platform(
     configure_logging(name, app.config.get("LOG_LEVEL", "INFO"))
     init_request_logging(app)
     protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
     db.init_app(app)
     app.config["MIGRATIONS_DIR"] = str(migrations_dir)
     if click.get_current_context(silent=True) is not None:
