@@ -64,7 +64,12 @@ def test_withdrawal_retires_the_launch_link_at_once(app, client, launched, fake_
     assert client.get(launched["page"]).status_code == 200
 
 
-def test_each_use_asks_catalog_and_fails_closed(client, launched, fake_catalog):
+def test_the_player_asks_catalog_and_its_refusal_closes_commits_at_once(
+    client, launched, fake_catalog
+):
+    # The player page asks every time; a commit asks unless catalog said yes within
+    # LAUNCH_ACCESS_TTL_SECONDS (the TTL's own tests are below). Any refusal or outage
+    # clears that yes, so commits fail closed with it.
     fake_catalog.calls.clear()
     client.get(launched["page"])
     client.put(launched["commit"], json=LOCATION, headers=launched["launch"])
