@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from cakap_shared.auth import Principal
-from cakap_shared.db import utcnow
+from cakap_shared.db import MAX_PER_PAGE, paginate, utcnow
 from cakap_shared.problems import CakapError
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 
 from ..extensions import db, events
 from ..models import (
@@ -219,7 +220,23 @@ def open_class_course_ids() -> Select[Any]:
     )
 
 
-def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
+@dataclass(frozen=True)
+class CourseSearch:
+    """The course list query before ordering: `order` is (key, descending) pairs, ending on
+    the id so pages never overlap; `gathers_all` when the database must collect every match
+    to order them (ranked text, or a filter that starts from a set of ids) rather than walk
+    an index in sort order and stop after a page."""
+
+    stmt: Select[Any]
+    order: list[tuple[ColumnElement[Any], bool]]
+    gathers_all: bool
+
+    def ordered(self) -> Select[Any]:
+        """The query in its sort order."""
+        return self.stmt.order_by(*(key.desc() if down else key for key, down in self.order))
+
+
+def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
     """The course list query: visibility, full text, filters and sort."""
     check_form(args.get("form"))
     stmt = select(Course)
@@ -229,36 +246,92 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
     else:
         stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
     stmt = _filtered(stmt, args)
+    gathers_all = any(args.get(key) for key in SET_FILTERS) or args.get("has_open_class") is True
     words = search.terms(args.get("q"))
     rank = None
     code = search.code_key(args.get("q"))
     if code:
         stmt = stmt.where(search.code_matches(Course.code, code))
     elif args.get("q") is not None and args["q"].strip():
-        if not words:
-            return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
+        if not words:  # only punctuation: nothing matches
+            return CourseSearch(stmt.where(Course.id.is_(None)), [(Course.id, False)], False)
         stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
+        gathers_all = True
     sort = args.get("sort") or ("relevance" if rank is not None else "title")
     if sort == "relevance" and rank is not None:
-        return stmt.order_by(rank, Course.title, Course.id)
-    column = {"jp": Course.jp, "-jp": Course.jp.desc(), "-title": Course.title.desc()}.get(
-        sort, Course.title
+        return CourseSearch(stmt, [(rank, False), (Course.title, False), (Course.id, False)], True)
+    key, down = {"jp": (Course.jp, False), "-jp": (Course.jp, True)}.get(
+        sort, (Course.title, sort == "-title")
     )
-    return stmt.order_by(column, Course.id)
+    return CourseSearch(stmt, [(key, down), (Course.id, False)], gathers_all)
+
+
+def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """A page of the course list (`page`, `per_page`) and how many courses match in all.
+
+    When the database gathers every match anyway (see CourseSearch), one statement orders
+    them and counts them (count(*) OVER ()), returning only the page's ids; the page's
+    courses are then loaded by id. A separate count would find every match a second time:
+    at 100,000 courses that was as long as the page itself. Browsing walks the title index
+    and stops after the page, so there the count stays a query of its own.
+    """
+    query = search_query(args, who)
+    per_page = min(args["per_page"], MAX_PER_PAGE)
+    if not query.gathers_all:
+        return paginate(db, query.ordered(), args["page"], per_page)
+    keys = query.stmt.with_only_columns(
+        Course.id.label("course_id"),
+        *(key.label(f"k{i}") for i, (key, _) in enumerate(query.order)),
+    ).subquery()
+    # The window is outside the subquery: SQLite's bm25() may not share a query with one.
+    offset = (args["page"] - 1) * per_page
+    rows = db.session.execute(
+        select(keys.c.course_id, func.count().over().label("total"))
+        .order_by(
+            *(
+                keys.c[f"k{i}"].desc() if down else keys.c[f"k{i}"]
+                for i, (_, down) in enumerate(query.order)
+            )
+        )
+        .limit(per_page)
+        .offset(offset)
+    ).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing matches): the window had no row to say how many
+        total = db.session.scalar(select(func.count()).select_from(keys)) if offset else 0
+    loaded = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Course).where(Course.id.in_([r.course_id for r in rows]))
+        )
+    }
+    return {
+        "items": [loaded[r.course_id] for r in rows],
+        "total": total,
+        "page": args["page"],
+        "per_page": per_page,
+    }
+
+
+# Filters answered by a set of course ids from another table (or a narrow index).
+SET_FILTERS = ("competency", "module_id")
 
 
 def _filtered(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
     """The list's filters: competency, form, module, test, provider, JP range, open class."""
     if args.get("competency"):
         codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
-        # IN (uncorrelated) lets both databases start from the competency_code index.
-        stmt = stmt.where(
-            Course.id.in_(
-                select(CourseCompetency.course_id).where(
-                    CourseCompetency.competency_code.in_(codes)
-                )
-            )
+        links = select(CourseCompetency.course_id).where(
+            CourseCompetency.competency_code.in_(codes)
         )
+        if args.get("has_open_class") is True:
+            # Courses with an open class are the smaller set (a competency is in thousands of
+            # courses): SQLite starts from them and looks each one's links up by primary key.
+            stmt = stmt.where(links.where(CourseCompetency.course_id == Course.id).exists())
+        else:
+            # IN (uncorrelated) lets both databases start from the competency_code index.
+            stmt = stmt.where(Course.id.in_(links))
     if args.get("form"):
         stmt = stmt.where(Course.form == args["form"])
     for key, column in (("module_id", CourseModule.module_id),):
