@@ -269,8 +269,8 @@ def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
 def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
     """A page of the course list (`page`, `per_page`) and how many courses match in all.
 
-    When the database gathers every match anyway (see CourseSearch), one statement orders
-    them and counts them (count(*) OVER ()), returning only the page's ids; the page's
+    When the database gathers every match anyway (see CourseSearch), one statement collects
+    them once, counts them and orders them, returning only the page's ids; the page's
     courses are then loaded by id. A separate count would find every match a second time:
     at 100,000 courses that was as long as the page itself. Browsing walks the title index
     and stops after the page, so there the count stays a query of its own.
@@ -279,17 +279,26 @@ def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
     per_page = min(args["per_page"], MAX_PER_PAGE)
     if not query.gathers_all:
         return paginate(db, query.ordered(), args["page"], per_page)
-    keys = query.stmt.with_only_columns(
-        Course.id.label("course_id"),
-        *(key.label(f"k{i}") for i, (key, _) in enumerate(query.order)),
-    ).subquery()
-    # The window is outside the subquery: SQLite's bm25() may not share a query with one.
+    # Every match once, in a materialized CTE: planned to be read in full (an ORDER BY with
+    # a LIMIT over it let PostgreSQL walk the title index row by row, betting on stopping
+    # early), then counted and ordered from memory. bm25() stays inside, where SQLite allows it.
+    matches = (
+        query.stmt.with_only_columns(
+            Course.id.label("course_id"),
+            *(key.label(f"k{i}") for i, (key, _) in enumerate(query.order)),
+        )
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
     offset = (args["page"] - 1) * per_page
     rows = db.session.execute(
-        select(keys.c.course_id, func.count().over().label("total"))
+        select(
+            matches.c.course_id,
+            select(func.count()).select_from(matches).scalar_subquery().label("total"),
+        )
         .order_by(
             *(
-                keys.c[f"k{i}"].desc() if down else keys.c[f"k{i}"]
+                matches.c[f"k{i}"].desc() if down else matches.c[f"k{i}"]
                 for i, (_, down) in enumerate(query.order)
             )
         )
@@ -298,8 +307,8 @@ def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
     ).all()
     if rows:
         total = rows[0].total
-    else:  # past the last page (or nothing matches): the window had no row to say how many
-        total = db.session.scalar(select(func.count()).select_from(keys)) if offset else 0
+    else:  # past the last page (or nothing matches): no row to say how many
+        total = db.session.scalar(select(func.count()).select_from(matches)) if offset else 0
     loaded = {
         c.id: c
         for c in db.session.scalars(
