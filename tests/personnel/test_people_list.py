@@ -82,6 +82,11 @@ def test_by_grade_people_without_one_come_last_in_both_directions(app, org):
     blank = sorted(row for row in up if not row[0])
     assert up == graded + blank and len(up) == 6
     assert down == graded[::-1] + blank[::-1]
+    # Filtered by golongan, sorted by it or not (the filter then keeps off its index).
+    two = sorted(row[1] for row in up if row[0] == "II/a")
+    for sort in ("grade", "-grade", "name", "-nip"):
+        body = org.get(f"/api/v1/people?q=tanpa&grade=II/a&sort={sort}").get_json()
+        assert sorted(p["id"] for p in body["items"]) == two and body["total"] == 2
 
 
 def test_below_target_counts_jp_of_the_year_and_agency_targets(app, org):
