@@ -162,10 +162,12 @@ def test_competency_with_an_open_class(cat, who, catalog):
         "competency=T-SPBE&sort=-jp",
         "has_open_class=true",
         "q=keamanan&competency=T-SPBE&jp_min=8",
+        "q=a&jp_min=0",
+        "q=informasi&has_open_class=false",
     ],
 )
 def test_pages_and_totals_when_the_count_rides_with_the_page(cat, who, catalog, query):
-    # Ranked text and set filters count their matches in the page's own query (a window):
+    # Set filters, and ranked text with filters, count their matches in the page's query:
     # every page size gives the same courses in the same order and the same total, and a
     # page past the end still says how many match.
     everything = cat.ok(cat.client.get(f"/api/v1/courses?{query}", headers=who["learner"]))

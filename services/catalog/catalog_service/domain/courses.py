@@ -223,9 +223,11 @@ def open_class_course_ids() -> Select[Any]:
 @dataclass(frozen=True)
 class CourseSearch:
     """The course list query before ordering: `order` is (key, descending) pairs, ending on
-    the id so pages never overlap; `gathers_all` when the database must collect every match
-    to order them (ranked text, or a filter that starts from a set of ids) rather than walk
-    an index in sort order and stop after a page."""
+    the id so pages never overlap; `gathers_all` when the database collects every match to
+    order them and counting them again would cost as much (a filter that starts from a set
+    of ids, or ranked text with filters on the course rows). Not for browsing, which walks
+    an index in sort order and stops after a page, nor for text alone, whose count reads
+    only the text index and the covering status index while the page ranks the matches."""
 
     stmt: Select[Any]
     order: list[tuple[ColumnElement[Any], bool]]
@@ -247,6 +249,7 @@ def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
         stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
     stmt = _filtered(stmt, args)
     gathers_all = any(args.get(key) for key in SET_FILTERS) or args.get("has_open_class") is True
+    row_filters = any(args.get(key) is not None for key in ROW_FILTERS)
     words = search.terms(args.get("q"))
     rank = None
     code = search.code_key(args.get("q"))
@@ -256,10 +259,11 @@ def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
         if not words:  # only punctuation: nothing matches
             return CourseSearch(stmt.where(Course.id.is_(None)), [(Course.id, False)], False)
         stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
-        gathers_all = True
+        gathers_all = gathers_all or row_filters
     sort = args.get("sort") or ("relevance" if rank is not None else "title")
     if sort == "relevance" and rank is not None:
-        return CourseSearch(stmt, [(rank, False), (Course.title, False), (Course.id, False)], True)
+        order = [(rank, False), (Course.title, False), (Course.id, False)]
+        return CourseSearch(stmt, order, gathers_all)
     key, down = {"jp": (Course.jp, False), "-jp": (Course.jp, True)}.get(
         sort, (Course.title, sort == "-title")
     )
@@ -325,6 +329,8 @@ def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
 
 # Filters answered by a set of course ids from another table (or a narrow index).
 SET_FILTERS = ("competency", "module_id")
+# Filters tested on each course row (jp_min=0 and has_open_class=false are filters too).
+ROW_FILTERS = ("form", "jp_min", "jp_max", "provider", "test_id", "has_open_class")
 
 
 def _filtered(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
