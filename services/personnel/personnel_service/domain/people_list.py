@@ -109,16 +109,18 @@ def _conditions(args: dict[str, Any], everyone: bool) -> list[ColumnElement[bool
 
 
 def _filter_column(field: str, args: dict[str, Any]) -> ColumnElement[Any]:
-    """The column a filter tests; the grade, unless the list is sorted by it, as `grade || ''`.
+    """The column a filter tests; the grade, unless the list is sorted by it, wrapped.
 
     ix_people_grade_id is there to read the list in golongan order. As a filter, one
     golongan is about an eighth of everyone: SQLite took that index, fetched those rows one
     by one and sorted them (13 ms at 50,000 people) instead of walking the sort key's index
-    and stopping after a page (1 ms). `grade || ''` is the same test with no index to take.
+    and stopping after a page (1 ms). `coalesce(grade, NULL)` is the same value with no
+    index to take, and costs SQLite next to nothing (`grade || ''` added 4 ms to a count);
+    PostgreSQL folds it back to the column and plans on its statistics.
     """
     column = getattr(Person, field)
     if field == "grade" and (args.get("sort") or "name").lstrip("-") != "grade":
-        return column.concat("")
+        return func.coalesce(column, None)
     return column
 
 
