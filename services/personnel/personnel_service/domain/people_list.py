@@ -115,8 +115,9 @@ def _filter_column(field: str, args: dict[str, Any]) -> ColumnElement[Any]:
     golongan is about an eighth of everyone: SQLite took that index, fetched those rows one
     by one and sorted them (13 ms at 50,000 people) instead of walking the sort key's index
     and stopping after a page (1 ms). `coalesce(grade, NULL)` is the same value with no
-    index to take, and costs SQLite next to nothing (`grade || ''` added 4 ms to a count);
-    PostgreSQL folds it back to the column and plans on its statistics.
+    index to take, and costs SQLite next to nothing (`grade || ''` added 4 ms to a count).
+    PostgreSQL keeps it as COALESCE(grade) and also leaves the index to the sort, as before
+    the index existed.
     """
     column = getattr(Person, field)
     if field == "grade" and (args.get("sort") or "name").lstrip("-") != "grade":
