@@ -147,3 +147,32 @@ def test_a_supervisor_outside_the_unit_still_gets_404_and_a_non_supervisor_403(o
     assert org.get("/api/v1/units/OPD-B/compliance", who="other").status_code == 403
     line = org.get("/api/v1/units/OPD-A-SUB/compliance", who="kadis").get_json()
     assert sorted(i["name"] for i in line["items"]) == ["Kabid", "Staff"]
+
+
+def test_every_unit_row_is_the_rules_person_by_person(app, org, ledger):
+    """GET /jp-compliance: each unit with its sub-units, earned capped at each target."""
+    with app.app_context():
+        targets = Targets()
+        earned: dict[str, int] = {}
+        for entry in db.session.scalars(select(JpEntry).where(JpEntry.year == YEAR)):
+            earned[entry.person_id] = earned.get(entry.person_id, 0) + entry.jp
+        active = db.session.scalars(select(Person).where(Person.status == "active")).all()
+        rows = []
+        for code, unit in targets.units.items():
+            codes = subtree_codes(code, targets.units)
+            mine = [(targets.for_person(p), earned.get(p.id, 0)) for p in active
+                    if p.unit_code in codes]  # fmt: skip
+            below = sum(1 for target, got in mine if got < target)
+            rows.append({
+                "unit_code": code, "name": unit.name, "parent_code": unit.parent_code,
+                "people": len(mine), "below_target": below,
+                "target": sum(t for t, _ in mine), "earned": sum(min(t, g) for t, g in mine),
+                "shortfall": sum(max(t - g, 0) for t, g in mine),
+                "compliance_rate": round((len(mine) - below) / len(mine), 4) if mine else None,
+            })  # fmt: skip
+    rows.sort(key=lambda r: (-r["shortfall"], r["unit_code"]))
+    response = org.get(f"/api/v1/jp-compliance?year={YEAR}")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["items"] == rows
+    assert {r["unit_code"] for r in rows if r["people"]} == {"OPD-A", "OPD-A-SUB", "OPD-A-SUB-X",
+                                                            "OPD-B"}  # fmt: skip

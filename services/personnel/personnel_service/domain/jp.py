@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cakap_shared.auth import Principal
@@ -11,7 +11,7 @@ from cakap_shared.db import MAX_PER_PAGE
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from ..clock import today
@@ -22,6 +22,8 @@ from . import units as unit_tree
 from .rights import Relation
 
 ALL_AGENCIES = ""
+# What compliance_by_unit adds up per unit, in this order.
+FIGURES = ("people", "below_target", "target", "earned", "shortfall")
 
 
 def default_targets() -> dict[str, int]:
@@ -220,22 +222,30 @@ def _bytewise(column: ColumnElement[str]) -> ColumnElement[str]:
 def target_expression(targets: Targets, codes: Iterable[str]) -> ColumnElement[int]:
     """The target of a person of one of `codes` as SQL: the rules of Targets.value.
 
-    Per employment type, the value most of the units share, then a branch per other value
-    (an agency override) naming its units; a type nobody configured gets PNS's default.
+    A CASE on the employment type (read once per row); per type, the value most of the
+    units share, else a CASE naming the units of each other value (an agency override); a
+    type nobody configured gets PNS's default. One value for everyone is a plain literal.
     """
-    kind = func.coalesce(func.nullif(Person.employment_type, ""), "PNS")  # as `or "PNS"` does
-    branches = []
-    for employment_type in sorted({*targets.defaults, *(k for k, _agency in targets.rows)}):
+    fallback = targets.defaults["PNS"]
+    per_kind: dict[str, ColumnElement[int]] = {}
+    values = {fallback}
+    for kind in sorted({*targets.defaults, *(k for k, _agency in targets.rows)}):
         units_by_value: dict[int, list[str]] = defaultdict(list)
         for code in codes:
             agency = unit_tree.agency_of(code, targets.units)
-            units_by_value[targets.value(employment_type, agency)].append(code)
+            units_by_value[targets.value(kind, agency)].append(code)
         usual = max(units_by_value, key=lambda value: (len(units_by_value[value]), value))
-        for value, units in sorted(units_by_value.items()):
-            if value != usual:
-                branches.append((and_(kind == employment_type, Person.unit_code.in_(units)), value))
-        branches.append((kind == employment_type, usual))
-    return case(*branches, else_=targets.defaults["PNS"])
+        others = [
+            (Person.unit_code.in_(units), value)
+            for value, units in sorted(units_by_value.items())
+            if value != usual
+        ]
+        per_kind[kind] = case(*others, else_=usual) if others else literal(usual)
+        values |= set(units_by_value)
+    if len(values) == 1:
+        return literal(fallback)
+    kind_of = func.coalesce(func.nullif(Person.employment_type, ""), "PNS")  # as `or "PNS"`
+    return case(per_kind, value=kind_of, else_=fallback)
 
 
 def every_unit_compliance(year: int | None) -> dict[str, Any]:
@@ -247,39 +257,17 @@ def every_unit_compliance(year: int | None) -> dict[str, Any]:
 def compliance_by_unit(year: int) -> list[dict[str, Any]]:
     """Every unit's JP compliance for `year`, each counting its sub-units too.
 
-    One pass over active people and one grouped sum of the year's JP; each person's
-    figures are added to their unit and to every unit above it.
+    The database adds up each unit's own active people (the unit report's figures per
+    person, grouped by unit); each unit's sums are then added to it and to every unit
+    above it, a few hundred rows instead of one per person.
     """
     targets = Targets()
     units = targets.units
-    people = db.session.execute(
-        select(Person.id, Person.unit_code, Person.employment_type).where(
-            Person.status == "active", Person.unit_code.is_not(None)
-        )
-    ).all()
-    earned = dict(
-        db.session.execute(
-            select(JpEntry.person_id, func.sum(JpEntry.jp))
-            .where(JpEntry.year == year)
-            .group_by(JpEntry.person_id)
-        ).all()
-    )
-    totals: dict[str, dict[str, int]] = {
-        code: {"people": 0, "below_target": 0, "target": 0, "earned": 0, "shortfall": 0}
-        for code in units
-    }
-    for person_id, unit_code, employment_type in people:
-        agency = unit_tree.agency_of(unit_code, units)
-        target = targets.value(employment_type or "PNS", agency)
-        got = int(earned.get(person_id) or 0)
-        short = max(target - got, 0)
+    totals: dict[str, dict[str, int]] = {code: dict.fromkeys(FIGURES, 0) for code in units}
+    for unit_code, *figures in _own_figures(year, targets):
         for code in _self_and_ancestors(unit_code, units):
-            row = totals[code]
-            row["people"] += 1
-            row["below_target"] += 1 if short else 0
-            row["target"] += target
-            row["earned"] += min(got, target)
-            row["shortfall"] += short
+            for key, value in zip(FIGURES, figures, strict=True):
+                totals[code][key] += int(value)
     rows = []
     for code, row in totals.items():
         unit = units[code]
@@ -295,6 +283,27 @@ def compliance_by_unit(year: int) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: (-r["shortfall"], r["unit_code"]))
     return rows
+
+
+def _own_figures(year: int, targets: Targets) -> Sequence[Row[Any]]:
+    """Per unit, its own active people's FIGURES: JP earned counts up to each target."""
+    codes = sorted(targets.units)
+    ranked = (
+        _ranked(year, codes, None, target_expression(targets, codes))
+        .cte("ranked")
+        .prefix_with("MATERIALIZED")  # each figure reads earned: sum it once per person
+    )
+    below = ranked.c.earned < ranked.c.target
+    return db.session.execute(
+        select(
+            ranked.c.unit_code,
+            func.count(),
+            func.count(case((below, 1))),
+            func.sum(ranked.c.target),
+            func.sum(case((below, ranked.c.earned), else_=ranked.c.target)),
+            func.sum(case((below, ranked.c.target - ranked.c.earned), else_=0)),
+        ).group_by(ranked.c.unit_code)
+    ).all()
 
 
 def _self_and_ancestors(code: str | None, units: dict[str, Unit]) -> list[str]:
