@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cakap_shared.auth import Principal
@@ -9,7 +11,8 @@ from cakap_shared.db import MAX_PER_PAGE
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, true
+from sqlalchemy.orm import aliased
 
 from ..clock import today
 from ..extensions import db
@@ -19,6 +22,8 @@ from . import units as unit_tree
 from .rights import Relation
 
 ALL_AGENCIES = ""
+# What compliance_by_unit adds up per unit, in this order.
+FIGURES = ("people", "below_target", "target", "earned", "shortfall")
 
 
 def default_targets() -> dict[str, int]:
@@ -82,25 +87,25 @@ def unit_compliance_page(
     if db.session.get(Unit, code) is None:
         raise CakapError(404, "No such unit.")
     only = None if principal.is_admin else _line_in_unit(principal, code)
-    report = compliance(code, year or today().year, only)
     per_page = min(per_page, MAX_PER_PAGE)
-    start = (page - 1) * per_page
+    report = compliance(code, year or today().year, only, page, per_page)
     return {
         "unit_code": code,
         "year": report["year"],
         "people": report["people"],
-        "below_target": len(report["below"]),
-        "items": report["below"][start : start + per_page],
-        "total": len(report["below"]),
+        "below_target": report["below_target"],
+        "items": report["items"],
+        "total": report["below_target"],
         "page": page,
         "per_page": per_page,
     }
 
 
-def _line_in_unit(principal: Principal, code: str) -> set[str]:
-    """The caller's line (ids below them); 403 without one, 404 when it misses the unit."""
-    only = set(db.session.scalars(rights.subordinate_ids(principal.id)))
-    if not only:
+def _line_in_unit(principal: Principal, code: str) -> Select:
+    """The caller's line (a SELECT of the ids below them); 403 without one, 404 when it
+    misses the unit. A SELECT, not a set: a head of agency's line may be the whole agency."""
+    only = rights.subordinate_ids(principal.id)
+    if db.session.scalar(only.limit(1)) is None:
         raise CakapError(403, "Only administrators and supervisors read compliance.")
     codes = unit_tree.subtree_codes(code)
     me = db.session.get(Person, principal.id)
@@ -113,42 +118,134 @@ def _line_in_unit(principal: Principal, code: str) -> set[str]:
     return only
 
 
-def compliance(unit_code: str, year: int, only: set[str] | None) -> dict[str, Any]:
-    """Active people of the unit and its sub-units below target, largest shortfall first.
+def compliance(
+    unit_code: str, year: int, only: Select | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """Active people of the unit and its sub-units, how many are below target, and one page
+    of those, largest shortfall first (then name, then id).
 
-    `only` limits the people counted (a supervisor sees their own line only).
+    `only` limits the people counted (a supervisor sees their own line only). The database
+    sums, compares, counts, sorts and pages in one statement: each person's figures are
+    computed once (a CTE read twice, so both databases materialise it), counted, and only
+    the page's rows reach Python.
     """
     targets = Targets()
-    codes = unit_tree.subtree_codes(unit_code, targets.units)
-    people = db.session.scalars(
-        select(Person).where(Person.unit_code.in_(codes), Person.status == "active")
+    codes = sorted(unit_tree.subtree_codes(unit_code, targets.units))
+    ranked = _ranked(year, codes, only, target_expression(targets, codes)).cte("ranked")
+    below = ranked.c.earned < ranked.c.target
+    counts = select(
+        func.count().label("people"), func.count(case((below, 1))).label("below")
+    ).subquery("counts")
+    rows = db.session.execute(
+        select(ranked, counts.c.people, counts.c.below)
+        .join_from(ranked, counts, true())
+        .where(below)
+        .order_by(
+            (ranked.c.target - ranked.c.earned).desc(),
+            _bytewise(ranked.c.name),
+            _bytewise(ranked.c.id),
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
+    # A page past the end, or nobody below target: the counts alone.
+    people, below_target = rows[0][-2:] if rows else db.session.execute(select(counts)).one()
+    items = [
+        {
+            "person_id": row.id,
+            "name": row.name,
+            "unit_code": row.unit_code,
+            "position": row.position,
+            "target": int(row.target),
+            "earned": int(row.earned),
+            "shortfall": int(row.target) - int(row.earned),
+        }
+        for row in rows
+    ]
+    return {
+        "unit_code": unit_code,
+        "year": year,
+        "people": people,
+        "below_target": below_target,
+        "items": items,
+    }
+
+
+def _counted(person: Any, codes: list[str], only: Select | None) -> list[ColumnElement[bool]]:
+    """Who the report counts: active people of `codes`, within `only` when given."""
+    conditions = [person.unit_code.in_(codes), person.status == "active"]
     if only is not None:
-        people = [p for p in people if p.id in only]
-    earned = dict(
-        db.session.execute(
-            select(JpEntry.person_id, func.sum(JpEntry.jp))
-            .where(JpEntry.year == year, JpEntry.person_id.in_([p.id for p in people]))
-            .group_by(JpEntry.person_id)
-        ).all()
-    ) if people else {}  # fmt: skip
-    below = []
-    for person in people:
-        target, got = targets.for_person(person), int(earned.get(person.id) or 0)
-        if got < target:
-            below.append(
-                {
-                    "person_id": person.id,
-                    "name": person.name,
-                    "unit_code": person.unit_code,
-                    "position": person.position,
-                    "target": target,
-                    "earned": got,
-                    "shortfall": target - got,
-                }
-            )
-    below.sort(key=lambda item: (-item["shortfall"], item["name"], item["person_id"]))
-    return {"unit_code": unit_code, "year": year, "people": len(people), "below": below}
+        conditions.append(person.id.in_(only))
+    return conditions
+
+
+def _ranked(year: int, codes: list[str], only: Select | None, target: ColumnElement[int]) -> Select:
+    """One row per person counted: id, name, unit_code, position, target, and the JP earned
+    in `year` (0 without entries), summed as each database does it best.
+
+    PostgreSQL hash-joins the year's sums of the people counted, grouped once from the index
+    (year, person_id, jp); per person it took twice as long. SQLite, which has no hash join
+    and would index that subquery on every request, sums per person from an index.
+    """
+    columns = [Person.id, Person.name, Person.unit_code, Person.position, target.label("target")]
+    counted = _counted(Person, codes, only)
+    if db.engine.dialect.name != "postgresql":
+        earned = (
+            select(func.coalesce(func.sum(JpEntry.jp), 0))
+            .where(JpEntry.person_id == Person.id, JpEntry.year == year)
+            .scalar_subquery()
+        )
+        return select(*columns, earned.label("earned")).where(*counted)
+    someone = aliased(Person)
+    sums = (
+        select(JpEntry.person_id, func.sum(JpEntry.jp).label("jp"))
+        .where(
+            JpEntry.year == year,
+            JpEntry.person_id.in_(select(someone.id).where(*_counted(someone, codes, only))),
+        )
+        .group_by(JpEntry.person_id)
+        .subquery("earned")
+    )
+    return (
+        select(*columns, func.coalesce(sums.c.jp, 0).label("earned"))
+        .outerjoin(sums, sums.c.person_id == Person.id)
+        .where(*counted)
+    )
+
+
+def _bytewise(column: ColumnElement[str]) -> ColumnElement[str]:
+    """Order as Python compares strings (by code point): PostgreSQL's "C" collation; SQLite's
+    default (BINARY, UTF-8 bytes) already does."""
+    return column.collate("C") if db.engine.dialect.name == "postgresql" else column
+
+
+def target_expression(targets: Targets, codes: Iterable[str]) -> ColumnElement[int]:
+    """The target of a person of one of `codes` as SQL: the rules of Targets.value.
+
+    A CASE on the employment type (read once per row); per type, the value most of the
+    units share, else a CASE naming the units of each other value (an agency override); a
+    type nobody configured gets PNS's default. One value for everyone is a plain literal.
+    """
+    fallback = targets.defaults["PNS"]
+    per_kind: dict[str, ColumnElement[int]] = {}
+    values = {fallback}
+    for kind in sorted({*targets.defaults, *(k for k, _agency in targets.rows)}):
+        units_by_value: dict[int, list[str]] = defaultdict(list)
+        for code in codes:
+            agency = unit_tree.agency_of(code, targets.units)
+            units_by_value[targets.value(kind, agency)].append(code)
+        usual = max(units_by_value, key=lambda value: (len(units_by_value[value]), value))
+        others = [
+            (Person.unit_code.in_(units), value)
+            for value, units in sorted(units_by_value.items())
+            if value != usual
+        ]
+        per_kind[kind] = case(*others, else_=usual) if others else literal(usual)
+        values |= set(units_by_value)
+    if len(values) == 1:
+        return literal(fallback)
+    kind_of = func.coalesce(func.nullif(Person.employment_type, ""), "PNS")  # as `or "PNS"`
+    return case(per_kind, value=kind_of, else_=fallback)
 
 
 def every_unit_compliance(year: int | None) -> dict[str, Any]:
@@ -160,39 +257,17 @@ def every_unit_compliance(year: int | None) -> dict[str, Any]:
 def compliance_by_unit(year: int) -> list[dict[str, Any]]:
     """Every unit's JP compliance for `year`, each counting its sub-units too.
 
-    One pass over active people and one grouped sum of the year's JP; each person's
-    figures are added to their unit and to every unit above it.
+    The database adds up each unit's own active people (the unit report's figures per
+    person, grouped by unit); each unit's sums are then added to it and to every unit
+    above it, a few hundred rows instead of one per person.
     """
     targets = Targets()
     units = targets.units
-    people = db.session.execute(
-        select(Person.id, Person.unit_code, Person.employment_type).where(
-            Person.status == "active", Person.unit_code.is_not(None)
-        )
-    ).all()
-    earned = dict(
-        db.session.execute(
-            select(JpEntry.person_id, func.sum(JpEntry.jp))
-            .where(JpEntry.year == year)
-            .group_by(JpEntry.person_id)
-        ).all()
-    )
-    totals: dict[str, dict[str, int]] = {
-        code: {"people": 0, "below_target": 0, "target": 0, "earned": 0, "shortfall": 0}
-        for code in units
-    }
-    for person_id, unit_code, employment_type in people:
-        agency = unit_tree.agency_of(unit_code, units)
-        target = targets.value(employment_type or "PNS", agency)
-        got = int(earned.get(person_id) or 0)
-        short = max(target - got, 0)
+    totals: dict[str, dict[str, int]] = {code: dict.fromkeys(FIGURES, 0) for code in units}
+    for unit_code, *figures in _own_figures(year, targets):
         for code in _self_and_ancestors(unit_code, units):
-            row = totals[code]
-            row["people"] += 1
-            row["below_target"] += 1 if short else 0
-            row["target"] += target
-            row["earned"] += min(got, target)
-            row["shortfall"] += short
+            for key, value in zip(FIGURES, figures, strict=True):
+                totals[code][key] += int(value)
     rows = []
     for code, row in totals.items():
         unit = units[code]
@@ -208,6 +283,27 @@ def compliance_by_unit(year: int) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: (-r["shortfall"], r["unit_code"]))
     return rows
+
+
+def _own_figures(year: int, targets: Targets) -> Sequence[Row[Any]]:
+    """Per unit, its own active people's FIGURES: JP earned counts up to each target."""
+    codes = sorted(targets.units)
+    ranked = (
+        _ranked(year, codes, None, target_expression(targets, codes))
+        .cte("ranked")
+        .prefix_with("MATERIALIZED")  # each figure reads earned: sum it once per person
+    )
+    below = ranked.c.earned < ranked.c.target
+    return db.session.execute(
+        select(
+            ranked.c.unit_code,
+            func.count(),
+            func.count(case((below, 1))),
+            func.sum(ranked.c.target),
+            func.sum(case((below, ranked.c.earned), else_=ranked.c.target)),
+            func.sum(case((below, ranked.c.target - ranked.c.earned), else_=0)),
+        ).group_by(ranked.c.unit_code)
+    ).all()
 
 
 def _self_and_ancestors(code: str | None, units: dict[str, Unit]) -> list[str]:
