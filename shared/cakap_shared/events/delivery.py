@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 import requests
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import inspect, select
+from sqlalchemy import func, insert, inspect, select, update
 
 from ..db import aware, utcnow
 from ..service_auth import TokenSource
+from .inbox import BATCH_STATUSES, KEPT, MAX_BATCH
 from .leadership import DeliveryLock
 from .models import DEAD, DELIVERED, PENDING, EventModels, OutboxDeliveryMixin, OutboxEventMixin
 
@@ -29,18 +32,28 @@ log = logging.getLogger("cakap.events")
 
 Transport = Callable[[str, dict[str, Any], dict[str, str]], tuple[int, str]]
 
+FAN_OUT_CHUNK = 1000  # events fanned out per transaction
+# A batch's body stays well under the subscribers' MAX_CONTENT_LENGTH (2 MB by default).
+MAX_BATCH_BYTES = 1_000_000
+
 
 def http_transport(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, str]:
-    """POST with connect and read timeouts; (status, text), 0 for no answer."""
+    """POST with connect and read timeouts; (status, text), 0 for no answer.
+
+    A batch (`{"events": [...]}`) may take the subscriber several seconds to apply
+    (inbox.BATCH_BUDGET_SECONDS), so it gets a longer read timeout than one event.
+    """
+    read_timeout = 60 if "events" in body else 10
     try:
-        response = requests.post(url, json=body, headers=headers, timeout=(2, 10))
+        response = requests.post(url, json=body, headers=headers, timeout=(2, read_timeout))
     except requests.RequestException as exc:
         return 0, exc.__class__.__name__
-    return response.status_code, response.text[:500]
+    return response.status_code, response.text
 
 
 class DeliveryWorker:
-    """Fans events out to subscribers and sends them with backoff, in order per aggregate."""
+    """Fans events out to subscribers and sends them in batches with backoff, in order per
+    aggregate: the loop's thread fans out, and one thread per subscriber sends."""
 
     standby_poll = 2.0  # seconds between a standby replica's tries for the lock
 
@@ -55,6 +68,7 @@ class DeliveryWorker:
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
         manifest_ttl: float = 30.0,
+        batch_size: int = 200,
     ) -> None:
         self.app = app
         self.events = events
@@ -65,9 +79,13 @@ class DeliveryWorker:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.manifest_ttl = manifest_ttl
+        self.batch_size = max(1, min(batch_size, MAX_BATCH))
         self.manifests: dict[str, dict[str, Any]] = {}
         self._manifests_read_at = 0.0
         self._running = True
+        self._stopped = threading.Event()  # set by stop(): sleeps end at once
+        self._leading = threading.Event()  # set while this process holds the delivery lock
+        self._senders: dict[str, threading.Thread] = {}
         self._lock = DeliveryLock(events.producer)
 
     @classmethod
@@ -82,6 +100,7 @@ class DeliveryWorker:
             tokens,
             max_attempts=app.config["OUTBOX_MAX_ATTEMPTS"],
             backoff_cap=float(app.config.get("OUTBOX_BACKOFF_CAP", 300)),
+            batch_size=int(app.config.get("OUTBOX_BATCH_SIZE", 200)),
         )
 
     @property
@@ -96,11 +115,12 @@ class DeliveryWorker:
 
     # --- the loop ---------------------------------------------------------
     def stop(self, *_: Any) -> None:
-        """Finish the current round, then leave run_forever."""
+        """Finish the current round and batches, then leave run_forever."""
         self._running = False
+        self._stopped.set()
 
     def run_forever(self, idle_sleep: float = 0.3) -> None:
-        """Deliver until SIGTERM/SIGINT."""
+        """Deliver until SIGTERM/SIGINT: this thread fans out, one thread per subscriber sends."""
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         log.info(
@@ -117,15 +137,56 @@ class DeliveryWorker:
                     worked = self.run_once() if leading else 0
             except Exception:
                 log.exception("delivery round failed")
-                time.sleep(5)  # a broken database should not flood the log
+                self._leading.clear()
+                self._stopped.wait(5)  # a broken database should not flood the log
                 continue
+            if leading:
+                self._leading.set()
+                self._start_senders(idle_sleep)
+            else:
+                self._leading.clear()
             if heartbeat:
                 Path(heartbeat).touch()
             if not leading:
-                time.sleep(self.standby_poll)
+                self._stopped.wait(self.standby_poll)
             elif not worked:
-                time.sleep(idle_sleep)
+                self._stopped.wait(idle_sleep)
+        self._leading.clear()
+        for thread in self._senders.values():
+            thread.join()
         self.resign()
+
+    def _start_senders(self, idle_sleep: float) -> None:
+        """One sending thread per subscriber, so that a slow or absent one holds up no other."""
+        for subscriber in self.service_urls:
+            if subscriber not in self._senders:
+                thread = threading.Thread(
+                    target=self._send_loop,
+                    args=(subscriber, idle_sleep),
+                    name=f"deliver-{subscriber}",
+                    daemon=True,
+                )
+                self._senders[subscriber] = thread
+                thread.start()
+
+    def _send_loop(self, subscriber: str, idle_sleep: float) -> None:
+        """Send `subscriber`'s due deliveries batch after batch while this process leads.
+
+        It makes one pass even when stopped before it started, then leaves with the loop.
+        """
+        while True:
+            sent = 0
+            if self._leading.is_set():
+                try:
+                    with self.app.app_context():
+                        sent = self.deliver_to(subscriber)
+                except Exception:
+                    log.exception("delivery to %s failed", subscriber)
+                    self._stopped.wait(5)
+            if not self._running:
+                return
+            if not sent:
+                self._stopped.wait(idle_sleep)
 
     def lead(self) -> bool:
         """Whether this process may deliver now: one delivery loop per service at a time
@@ -156,9 +217,11 @@ class DeliveryWorker:
             time.sleep(poll)
 
     def run_once(self) -> int:
-        """One round: refresh manifests, fan out, send what is due; returns work done."""
+        """One round: refresh manifests, fan out, and send what is due unless the sending
+        threads do (they start after the first round); returns work done."""
         self.refresh_manifests()
-        return self.fan_out() + self.deliver_due()
+        fanned = self.fan_out()
+        return fanned if self._senders else fanned + self.deliver_due()
 
     # --- who subscribes ---------------------------------------------------
     def refresh_manifests(self, force: bool = False) -> None:
@@ -180,7 +243,7 @@ class DeliveryWorker:
         return sorted(n for n, m in self.manifests.items() if event_type in m.get("subscribes", []))
 
     def fan_out(self) -> int:
-        """Create a delivery per subscriber for new events.
+        """Create a delivery per subscriber for new events, in bulk.
 
         Waits while any configured peer's manifest is still unknown, so that a peer
         down since this process started does not silently miss events.
@@ -188,70 +251,243 @@ class DeliveryWorker:
         if set(self.manifests) != set(self.service_urls):
             return 0
         db, m = self._db, self._models
-        new = db.session.scalars(
-            select(m.outbox).where(m.outbox.fanned_out.is_(False)).order_by(m.outbox.seq).limit(200)
+        new = db.session.execute(
+            select(m.outbox.seq, m.outbox.type, m.outbox.aggregate_id)
+            .where(m.outbox.fanned_out.is_(False))
+            .order_by(m.outbox.seq)
+            .limit(FAN_OUT_CHUNK)
         ).all()
-        for event in new:
-            for subscriber in self.subscribers_of(event.type):
-                db.session.add(
-                    m.delivery(
-                        event_seq=event.seq,
-                        subscriber=subscriber,
-                        aggregate_id=event.aggregate_id,
-                        status=PENDING,
-                        attempts=0,
-                        next_attempt_at=utcnow(),
-                    )
-                )
-            event.fanned_out = True
+        if not new:
+            return 0
+        now = utcnow()
+        rows = [
+            {
+                "event_seq": seq,
+                "subscriber": subscriber,
+                "aggregate_id": aggregate_id,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for seq, event_type, aggregate_id in new
+            for subscriber in self.subscribers_of(event_type)
+        ]
+        if rows:
+            db.session.execute(insert(m.delivery), rows)
+        db.session.execute(
+            update(m.outbox)
+            .where(m.outbox.seq.in_([seq for seq, _, _ in new]))
+            .values(fanned_out=True)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
         return len(new)
 
     # --- sending ----------------------------------------------------------
-    def deliver_due(self, limit: int = 100) -> int:
-        """Send due deliveries oldest first, never ahead of an earlier one of their aggregate."""
+    def deliver_due(self) -> int:
+        """Send one batch of due deliveries to each subscriber in turn; returns how many."""
+        return sum(self.deliver_to(subscriber) for subscriber in sorted(self.service_urls))
+
+    def deliver_to(self, subscriber: str) -> int:
+        """Send one batch of `subscriber`'s due deliveries; returns how many were sent.
+
+        A peer whose manifest names no batch path (an older release) gets them one by one.
+        """
+        batch = self._due_batch(subscriber)
+        if not batch:
+            return 0
+        manifest = self.manifests.get(subscriber, {})
+        if "events_batch_path" not in manifest:
+            return self._send_one_by_one(subscriber, batch)
+        self._send_batch(subscriber, manifest["events_batch_path"], batch)
+        return len(batch)
+
+    def _due_batch(self, subscriber: str) -> list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]:
+        """Up to batch_size due deliveries of `subscriber` with their events, oldest first.
+
+        Most come from the oldest end of the queue; a quarter of the batch is kept for the
+        newest, so that an event written behind a long backlog (an import's thousands)
+        does not wait for all of it. Either way a delivery goes only behind every earlier
+        pending one of its aggregate (`_lane_ok`), so the order per aggregate is kept.
+        """
         db, m = self._db, self._models
-        now = utcnow()
-        due = db.session.scalars(
-            select(m.delivery)
-            .where(m.delivery.status == PENDING)
-            .order_by(m.delivery.event_seq)
-            .limit(limit)
+        pending = select(m.delivery).where(
+            m.delivery.subscriber == subscriber, m.delivery.status == PENDING
+        )
+        oldest = db.session.scalars(
+            pending.order_by(m.delivery.event_seq).limit(self.batch_size * 2)
         ).all()
-        blocked: set[tuple[str, str]] = set()
-        sent = 0
-        for delivery in due:
-            lane = (delivery.subscriber, delivery.aggregate_id)
-            if lane in blocked:
+        if not oldest:
+            return []
+        in_oldest = {d.id for d in oldest}
+        newest = [
+            d
+            for d in db.session.scalars(
+                pending.order_by(m.delivery.event_seq.desc()).limit(self.batch_size // 4)
+            ).all()
+            if d.id not in in_oldest
+        ]
+        chosen = self._lanes_from(sorted(newest, key=lambda d: d.event_seq), self.batch_size // 4)
+        if chosen:
+            chosen = self._heads_only(subscriber, chosen)
+        chosen += self._lanes_from(oldest, self.batch_size - len(chosen))
+        chosen.sort(key=lambda d: d.event_seq)
+        events = {
+            e.seq: e
+            for e in db.session.scalars(
+                select(m.outbox).where(m.outbox.seq.in_([d.event_seq for d in chosen]))
+            )
+        }
+        return self._within_size([(d, events[d.event_seq]) for d in chosen])
+
+    def _lanes_from(
+        self, window: Sequence[OutboxDeliveryMixin], room: int
+    ) -> list[OutboxDeliveryMixin]:
+        """The due deliveries of `window` (in event order), stopping each aggregate's lane
+        at its first delivery not due yet; at most `room`."""
+        now = utcnow()
+        blocked: set[str] = set()
+        chosen: list[OutboxDeliveryMixin] = []
+        for delivery in window:
+            if len(chosen) >= room:
+                break
+            if delivery.aggregate_id in blocked:
                 continue
             if aware(delivery.next_attempt_at) > now:
-                blocked.add(lane)  # later events of this aggregate wait behind it
+                blocked.add(delivery.aggregate_id)  # later events of this aggregate wait
                 continue
-            event = db.session.scalars(
-                select(m.outbox).where(m.outbox.seq == delivery.event_seq)
-            ).one()
-            if not self._send(delivery, event):
-                blocked.add(lane)
-            sent += 1
+            chosen.append(delivery)
+        return chosen
+
+    def _heads_only(
+        self, subscriber: str, chosen: list[OutboxDeliveryMixin]
+    ) -> list[OutboxDeliveryMixin]:
+        """Those of `chosen` (from the newest end) whose aggregate has no earlier pending
+        delivery outside them: lanes that start in the newest part of the queue."""
+        db, m = self._db, self._models
+        lanes = {d.aggregate_id for d in chosen}
+        first = dict(
+            db.session.execute(
+                select(m.delivery.aggregate_id, func.min(m.delivery.event_seq))
+                .where(
+                    m.delivery.subscriber == subscriber,
+                    m.delivery.status == PENDING,
+                    m.delivery.aggregate_id.in_(lanes),
+                )
+                .group_by(m.delivery.aggregate_id)
+            ).all()
+        )
+        lowest: dict[str, int] = {}
+        for delivery in chosen:
+            lowest.setdefault(delivery.aggregate_id, delivery.event_seq)
+        return [d for d in chosen if first.get(d.aggregate_id) == lowest[d.aggregate_id]]
+
+    def _within_size(
+        self, batch: list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]
+    ) -> list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]:
+        """The longest prefix of `batch` whose envelopes fit in MAX_BATCH_BYTES (at least one):
+        a cut prefix still holds every aggregate's events in order."""
+        total = 0
+        for index, (_, event) in enumerate(batch):
+            total += len(event.data) + 400  # the data plus the envelope's other fields
+            if total > MAX_BATCH_BYTES and index:
+                return batch[:index]
+        return batch
+
+    def _send_batch(
+        self,
+        subscriber: str,
+        path: str,
+        batch: list[tuple[OutboxDeliveryMixin, OutboxEventMixin]],
+    ) -> None:
+        """POST the batch in one request and record each event's answer, then commit."""
+        db, m = self._db, self._models
+        body = {"events": [event.envelope() for _, event in batch]}
+        status, text = self._post(subscriber, path, body, f"event-batch-{batch[0][1].id}")
+        answers = self._batch_answers(status, text, len(batch))
+        if answers is None:
+            # No usable answer: nothing is known to be kept, so every one is tried again
+            # (a 422 for the whole batch is not about any one event: no dead letters).
+            error = text if not 200 <= status < 300 else f"malformed batch answer: {text}"
+            for delivery, event in batch:
+                self._record(delivery, event, status or 0, error, dead_on_422=False)
             db.session.commit()
+            return
+        kept: list[int] = []
+        for (delivery, event), answer in zip(batch, answers, strict=True):
+            outcome = answer["status"]
+            if outcome in KEPT:
+                kept.append(delivery.id)
+            elif outcome != "deferred":  # deferred: not tried, sent again as it is
+                code = 422 if outcome == "rejected" else 503
+                self._record(delivery, event, code, str(answer.get("detail") or outcome))
+        if kept:
+            db.session.execute(
+                update(m.delivery)
+                .where(m.delivery.id.in_(kept))
+                .values(
+                    status=DELIVERED,
+                    delivered_at=utcnow(),
+                    last_error=None,
+                    attempts=m.delivery.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+
+    @staticmethod
+    def _batch_answers(status: int, text: str, size: int) -> list[dict[str, Any]] | None:
+        """The per-event answers of a batch, or None when the answer is not a usable one."""
+        if not 200 <= status < 300:
+            return None
+        try:
+            answers = json.loads(text)["results"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(answers, list) or len(answers) != size:
+            return None
+        if not all(isinstance(a, dict) and a.get("status") in BATCH_STATUSES for a in answers):
+            return None
+        return answers
+
+    def _send_one_by_one(
+        self, subscriber: str, batch: list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]
+    ) -> int:
+        """The single-event form: one POST and one commit per delivery, in order per lane."""
+        path = self.manifests.get(subscriber, {}).get("events_path", "/internal/events")
+        blocked: set[str] = set()
+        sent = 0
+        for delivery, event in batch:
+            if delivery.aggregate_id in blocked:
+                continue
+            status, text = self._post(subscriber, path, event.envelope(), f"event-{event.id}")
+            if not self._record(delivery, event, status, text):
+                blocked.add(delivery.aggregate_id)
+            sent += 1
+            self._db.session.commit()
         return sent
 
-    def _post(self, delivery: OutboxDeliveryMixin, event: OutboxEventMixin) -> tuple[int, str]:
+    def _post(
+        self, subscriber: str, path: str, body: dict[str, Any], request_id: str
+    ) -> tuple[int, str]:
         """(status, text) of one attempt; 0 when there was no answer, or no token to send."""
-        manifest = self.manifests.get(delivery.subscriber, {})
-        url = self.service_urls[delivery.subscriber] + manifest.get(
-            "events_path", "/internal/events"
-        )
-        headers = {"X-Request-ID": f"event-{event.id}"}
+        headers = {"X-Request-ID": request_id}
         try:
             if self.tokens is not None:
-                headers["Authorization"] = f"Bearer {self.tokens(delivery.subscriber)}"
+                headers["Authorization"] = f"Bearer {self.tokens(subscriber)}"
         except Exception as exc:  # no token now: retry later like any failure
             return 0, f"token: {exc.__class__.__name__}"
-        return self.transport(url, event.envelope(), headers)
+        return self.transport(self.service_urls[subscriber] + path, body, headers)
 
-    def _send(self, delivery: OutboxDeliveryMixin, event: OutboxEventMixin) -> bool:
-        status, text = self._post(delivery, event)
+    def _record(
+        self,
+        delivery: OutboxDeliveryMixin,
+        event: OutboxEventMixin,
+        status: int,
+        text: str,
+        dead_on_422: bool = True,
+    ) -> bool:
+        """Count one attempt with its answer: delivered, backed off, or dead-lettered."""
         delivery.attempts += 1
         if 200 <= status < 300:
             delivery.status = DELIVERED
@@ -260,7 +496,7 @@ class DeliveryWorker:
             return True
         delivery.last_error = f"{status or 'no answer'}: {text}"[:1000]
         # 422: the subscriber read it and says it is malformed; retrying cannot help.
-        if status == 422 or delivery.attempts >= self.max_attempts:
+        if (status == 422 and dead_on_422) or delivery.attempts >= self.max_attempts:
             delivery.status = DEAD
             log.error(
                 "event dead-lettered",

@@ -85,6 +85,11 @@ class Events:
         db, models = self._bound()
         return inbox.receive(db, models.inbox, self.handlers, payload, sender)
 
+    def receive_batch(self, payloads: list[Any], sender: str | None = None) -> list[dict[str, Any]]:
+        """Handle delivered events in order, each exactly once; one answer per event."""
+        db, models = self._bound()
+        return inbox.receive_batch(db, models.inbox, self.handlers, payloads, sender)
+
     # --- the outbox's state, for admins ----------------------------------
     def stats(self) -> dict[str, Any]:
         """Counts and ages for /internal/outbox/stats."""
