@@ -121,8 +121,9 @@ class DeliveryWorker:
 
     def run_forever(self, idle_sleep: float = 0.3) -> None:
         """Deliver until SIGTERM/SIGINT: this thread fans out, one thread per subscriber sends."""
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+        if threading.current_thread() is threading.main_thread():  # tests run it in threads
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
         log.info(
             "delivery loop started", extra={"fields": {"subscribers": list(self.service_urls)}}
         )
