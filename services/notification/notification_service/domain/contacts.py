@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cakap_shared.db import utcnow
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Contact
@@ -13,6 +14,11 @@ from ..models import Contact
 COPIED = ("name", "email", "unit_code", "supervisor_id", "status")
 
 PersonLookup = Callable[[str], dict[str, Any] | None]
+
+
+def preload(person_ids: list[str]) -> list[Contact]:
+    """The known contacts among `person_ids`, loaded into the session in one query."""
+    return list(db.session.scalars(select(Contact).where(Contact.person_id.in_(set(person_ids)))))
 
 
 def remember(person_id: str, data: dict[str, Any]) -> Contact:
