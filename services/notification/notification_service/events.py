@@ -111,16 +111,8 @@ def _notify_to(
 
 @events.batch_handler("person.updated")
 def on_people_updated(envelopes: list[dict[str, Any]]) -> None:
-    """Keep the copy of whom to reach, for each person in event order.
-
-    The batch's known contacts are read in one query first (`remember` then finds them in
-    the session instead of one query each).
-    """
-    people = [load("person.updated", envelope["data"]) for envelope in envelopes]
-    known = contacts.preload([data["person_id"] for data in people])
-    for data in people:
-        contacts.remember(data.pop("person_id"), data)
-    del known  # held until here: the session keeps loaded objects only while referenced
+    """Keep the copy of whom to reach, for each person in event order."""
+    contacts.remember_all([load("person.updated", envelope["data"]) for envelope in envelopes])
 
 
 def _approved_kind(data: dict[str, Any]) -> str | None:

@@ -10,14 +10,14 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import func, insert, inspect, select, update
+from sqlalchemy import Row, func, insert, inspect, select, update
 
 from ..db import aware, utcnow
 from ..service_auth import TokenSource
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("cakap.events")
 
 Transport = Callable[[str, dict[str, Any], dict[str, str]], tuple[int, str]]
+
+# A pending delivery as the queue is read: id, event_seq, aggregate_id, next_attempt_at.
+Due = Row[int, int, str, datetime]
 
 FAN_OUT_CHUNK = 1000  # events fanned out per transaction
 # A batch's body stays well under the subscribers' MAX_CONTENT_LENGTH (2 MB by default).
@@ -100,7 +103,7 @@ class DeliveryWorker:
             tokens,
             max_attempts=app.config["OUTBOX_MAX_ATTEMPTS"],
             backoff_cap=float(app.config.get("OUTBOX_BACKOFF_CAP", 300)),
-            batch_size=int(app.config.get("OUTBOX_BATCH_SIZE", 200)),
+            batch_size=app.config["OUTBOX_BATCH_SIZE"],
         )
 
     @property
@@ -303,52 +306,52 @@ class DeliveryWorker:
         self._send_batch(subscriber, manifest["events_batch_path"], batch)
         return len(batch)
 
-    def _due_batch(self, subscriber: str) -> list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]:
+    def _due_batch(self, subscriber: str) -> list[tuple[Due, OutboxEventMixin]]:
         """Up to batch_size due deliveries of `subscriber` with their events, oldest first.
 
         Most come from the oldest end of the queue; a quarter of the batch is kept for the
         newest, so that an event written behind a long backlog (an import's thousands)
         does not wait for all of it. Either way a delivery goes only behind every earlier
-        pending one of its aggregate (`_lane_ok`), so the order per aggregate is kept.
+        pending one of its aggregate (`_heads_only`), so the order per aggregate is kept.
+        The queue is read as plain rows (the ORM's objects cost more than the rest).
         """
         db, m = self._db, self._models
-        pending = select(m.delivery).where(
-            m.delivery.subscriber == subscriber, m.delivery.status == PENDING
+        d = m.delivery
+        pending = select(d.id, d.event_seq, d.aggregate_id, d.next_attempt_at).where(
+            d.subscriber == subscriber, d.status == PENDING
         )
-        oldest = db.session.scalars(
-            pending.order_by(m.delivery.event_seq).limit(self.batch_size * 2)
+        oldest = db.session.execute(
+            pending.order_by(d.event_seq).limit(self.batch_size + self.batch_size // 2)
         ).all()
         if not oldest:
             return []
-        in_oldest = {d.id for d in oldest}
+        in_oldest = {row.id for row in oldest}
         newest = [
-            d
-            for d in db.session.scalars(
-                pending.order_by(m.delivery.event_seq.desc()).limit(self.batch_size // 4)
+            row
+            for row in db.session.execute(
+                pending.order_by(d.event_seq.desc()).limit(self.batch_size // 4)
             ).all()
-            if d.id not in in_oldest
+            if row.id not in in_oldest
         ]
-        chosen = self._lanes_from(sorted(newest, key=lambda d: d.event_seq), self.batch_size // 4)
+        chosen = self._lanes_from(sorted(newest, key=lambda r: r.event_seq), self.batch_size // 4)
         if chosen:
             chosen = self._heads_only(subscriber, chosen)
         chosen += self._lanes_from(oldest, self.batch_size - len(chosen))
-        chosen.sort(key=lambda d: d.event_seq)
+        chosen.sort(key=lambda r: r.event_seq)
         events = {
             e.seq: e
             for e in db.session.scalars(
-                select(m.outbox).where(m.outbox.seq.in_([d.event_seq for d in chosen]))
+                select(m.outbox).where(m.outbox.seq.in_([r.event_seq for r in chosen]))
             )
         }
-        return self._within_size([(d, events[d.event_seq]) for d in chosen])
+        return self._within_size([(r, events[r.event_seq]) for r in chosen])
 
-    def _lanes_from(
-        self, window: Sequence[OutboxDeliveryMixin], room: int
-    ) -> list[OutboxDeliveryMixin]:
+    def _lanes_from(self, window: Sequence[Due], room: int) -> list[Due]:
         """The due deliveries of `window` (in event order), stopping each aggregate's lane
         at its first delivery not due yet; at most `room`."""
         now = utcnow()
         blocked: set[str] = set()
-        chosen: list[OutboxDeliveryMixin] = []
+        chosen: list[Due] = []
         for delivery in window:
             if len(chosen) >= room:
                 break
@@ -360,9 +363,7 @@ class DeliveryWorker:
             chosen.append(delivery)
         return chosen
 
-    def _heads_only(
-        self, subscriber: str, chosen: list[OutboxDeliveryMixin]
-    ) -> list[OutboxDeliveryMixin]:
+    def _heads_only(self, subscriber: str, chosen: list[Due]) -> list[Due]:
         """Those of `chosen` (from the newest end) whose aggregate has no earlier pending
         delivery outside them: lanes that start in the newest part of the queue."""
         db, m = self._db, self._models
@@ -384,8 +385,8 @@ class DeliveryWorker:
         return [d for d in chosen if first.get(d.aggregate_id) == lowest[d.aggregate_id]]
 
     def _within_size(
-        self, batch: list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]
-    ) -> list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]:
+        self, batch: list[tuple[Due, OutboxEventMixin]]
+    ) -> list[tuple[Due, OutboxEventMixin]]:
         """The longest prefix of `batch` whose envelopes fit in MAX_BATCH_BYTES (at least one):
         a cut prefix still holds every aggregate's events in order."""
         total = 0
@@ -399,7 +400,7 @@ class DeliveryWorker:
         self,
         subscriber: str,
         path: str,
-        batch: list[tuple[OutboxDeliveryMixin, OutboxEventMixin]],
+        batch: list[tuple[Due, OutboxEventMixin]],
     ) -> None:
         """POST the batch in one request and record each event's answer, then commit."""
         db, m = self._db, self._models
@@ -410,17 +411,19 @@ class DeliveryWorker:
             # No usable answer: nothing is known to be kept, so every one is tried again
             # (a 422 for the whole batch is not about any one event: no dead letters).
             error = text if not 200 <= status < 300 else f"malformed batch answer: {text}"
-            for delivery, event in batch:
+            for row, event in batch:
+                delivery = db.session.get_one(m.delivery, row.id)
                 self._record(delivery, event, status or 0, error, dead_on_422=False)
             db.session.commit()
             return
         kept: list[int] = []
-        for (delivery, event), answer in zip(batch, answers, strict=True):
+        for (row, event), answer in zip(batch, answers, strict=True):
             outcome = answer["status"]
             if outcome in KEPT:
-                kept.append(delivery.id)
+                kept.append(row.id)
             elif outcome != "deferred":  # deferred: not tried, sent again as it is
                 code = 422 if outcome == "rejected" else 503
+                delivery = db.session.get_one(m.delivery, row.id)
                 self._record(delivery, event, code, str(answer.get("detail") or outcome))
         if kept:
             db.session.execute(
@@ -451,16 +454,15 @@ class DeliveryWorker:
             return None
         return answers
 
-    def _send_one_by_one(
-        self, subscriber: str, batch: list[tuple[OutboxDeliveryMixin, OutboxEventMixin]]
-    ) -> int:
+    def _send_one_by_one(self, subscriber: str, batch: list[tuple[Due, OutboxEventMixin]]) -> int:
         """The single-event form: one POST and one commit per delivery, in order per lane."""
         path = self.manifests.get(subscriber, {}).get("events_path", "/internal/events")
         blocked: set[str] = set()
         sent = 0
-        for delivery, event in batch:
-            if delivery.aggregate_id in blocked:
+        for row, event in batch:
+            if row.aggregate_id in blocked:
                 continue
+            delivery = self._db.session.get_one(self._models.delivery, row.id)
             status, text = self._post(subscriber, path, event.envelope(), f"event-{event.id}")
             if not self._record(delivery, event, status, text):
                 blocked.add(delivery.aggregate_id)
