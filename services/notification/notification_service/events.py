@@ -81,14 +81,18 @@ SCHEMAS: dict[str, type[ma.Schema]] = {
 }
 
 
-# One instance per schema: building a schema's fields costs more than loading with it.
-_LOADERS = {event_type: schema() for event_type, schema in SCHEMAS.items()}
+# One instance per schema, made at first use (SCHEMAS grows below): building a schema's
+# fields costs more than loading with it.
+_LOADERS: dict[str, ma.Schema] = {}
 
 
 def load(event_type: str, data: Any) -> dict[str, Any]:
     """The event's data as this service reads it; EventRejected (422) when malformed."""
+    loader = _LOADERS.get(event_type)
+    if loader is None:
+        loader = _LOADERS[event_type] = SCHEMAS[event_type]()
     try:
-        return _LOADERS[event_type].load(data if isinstance(data, dict) else {})
+        return loader.load(data if isinstance(data, dict) else {})
     except ma.ValidationError as exc:
         raise EventRejected(str(exc.messages)) from None
 
