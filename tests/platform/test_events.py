@@ -675,7 +675,10 @@ def test_the_sending_threads_deliver_to_each_subscriber(pair, tmp_path):
         loop.join(timeout=30)
     assert not loop.is_alive()
     assert sorted(handled_n(consumer)) == list(range(60))
-    assert "consumer" in worker._senders
+    assert set(worker._senders) == {("consumer", 0), ("consumer", 1)}  # two per subscriber
+    for aggregate in range(7):  # each aggregate's events through one of them, in order
+        mine = [n for n in handled_n(consumer) if n % 7 == aggregate]
+        assert mine == sorted(mine)
 
 
 def test_two_delivery_processes_never_send_one_event_twice(tmp_path):

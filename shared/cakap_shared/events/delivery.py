@@ -9,6 +9,7 @@ import random
 import signal
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,9 +36,18 @@ Transport = Callable[[str, dict[str, Any], dict[str, str]], tuple[int, str]]
 # A pending delivery as the queue is read: id, event_seq, aggregate_id, next_attempt_at.
 Due = Row[int, int, str, datetime]
 
+# Which share of a subscriber's aggregates a sending thread serves: (this one, of how many).
+Part = tuple[int, int]
+
 FAN_OUT_CHUNK = 1000  # events fanned out per transaction
 # A batch's body stays well under the subscribers' MAX_CONTENT_LENGTH (2 MB by default).
 MAX_BATCH_BYTES = 1_000_000
+
+
+def _in_part(aggregate_id: str, part: Part) -> bool:
+    """Whether the aggregate's deliveries are sent by the thread serving `part` (a stable
+    hash: all of one aggregate's events go through the same thread, in order)."""
+    return part[1] == 1 or zlib.crc32(aggregate_id.encode()) % part[1] == part[0]
 
 
 def http_transport(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, str]:
@@ -72,6 +82,7 @@ class DeliveryWorker:
         backoff_cap: float = 300.0,
         manifest_ttl: float = 30.0,
         batch_size: int = 200,
+        senders: int = 2,
     ) -> None:
         self.app = app
         self.events = events
@@ -83,12 +94,13 @@ class DeliveryWorker:
         self.backoff_cap = backoff_cap
         self.manifest_ttl = manifest_ttl
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
+        self.senders = max(1, senders)
         self.manifests: dict[str, dict[str, Any]] = {}
         self._manifests_read_at = 0.0
         self._running = True
         self._stopped = threading.Event()  # set by stop(): sleeps end at once
         self._leading = threading.Event()  # set while this process holds the delivery lock
-        self._senders: dict[str, threading.Thread] = {}
+        self._senders: dict[tuple[str, int], threading.Thread] = {}
         self._lock = DeliveryLock(events.producer)
 
     @classmethod
@@ -104,6 +116,7 @@ class DeliveryWorker:
             max_attempts=app.config["OUTBOX_MAX_ATTEMPTS"],
             backoff_cap=float(app.config.get("OUTBOX_BACKOFF_CAP", 300)),
             batch_size=app.config["OUTBOX_BATCH_SIZE"],
+            senders=app.config["OUTBOX_SENDERS"],
         )
 
     @property
@@ -161,20 +174,27 @@ class DeliveryWorker:
         self.resign()
 
     def _start_senders(self, idle_sleep: float) -> None:
-        """One sending thread per subscriber, so that a slow or absent one holds up no other."""
-        for subscriber in self.service_urls:
-            if subscriber not in self._senders:
-                thread = threading.Thread(
-                    target=self._send_loop,
-                    args=(subscriber, idle_sleep),
-                    name=f"deliver-{subscriber}",
-                    daemon=True,
-                )
-                self._senders[subscriber] = thread
-                thread.start()
+        """Sending threads per subscriber, so that a slow or absent one holds up no other.
 
-    def _send_loop(self, subscriber: str, idle_sleep: float) -> None:
-        """Send `subscriber`'s due deliveries batch after batch while this process leads.
+        `senders` threads each (2 by default) split the subscriber's aggregates between
+        them (`_in_part`): while one thread's batch is applied, the other reads and
+        records, and each aggregate still has one batch in flight at a time.
+        """
+        for subscriber in self.service_urls:
+            for part in range(self.senders):
+                if (subscriber, part) not in self._senders:
+                    thread = threading.Thread(
+                        target=self._send_loop,
+                        args=(subscriber, (part, self.senders), idle_sleep),
+                        name=f"deliver-{subscriber}-{part}",
+                        daemon=True,
+                    )
+                    self._senders[(subscriber, part)] = thread
+                    thread.start()
+
+    def _send_loop(self, subscriber: str, part: Part, idle_sleep: float) -> None:
+        """Send `subscriber`'s due deliveries of the aggregates in `part`, batch after batch,
+        while this process leads.
 
         It makes one pass even when stopped before it started, then leaves with the loop.
         """
@@ -183,7 +203,7 @@ class DeliveryWorker:
             if self._leading.is_set():
                 try:
                     with self.app.app_context():
-                        sent = self.deliver_to(subscriber)
+                        sent = self.deliver_to(subscriber, part)
                 except Exception:
                     log.exception("delivery to %s failed", subscriber)
                     self._stopped.wait(5)
@@ -292,12 +312,13 @@ class DeliveryWorker:
         """Send one batch of due deliveries to each subscriber in turn; returns how many."""
         return sum(self.deliver_to(subscriber) for subscriber in sorted(self.service_urls))
 
-    def deliver_to(self, subscriber: str) -> int:
-        """Send one batch of `subscriber`'s due deliveries; returns how many were sent.
+    def deliver_to(self, subscriber: str, part: Part = (0, 1)) -> int:
+        """Send one batch of `subscriber`'s due deliveries (of the aggregates in `part`);
+        returns how many were sent.
 
         A peer whose manifest names no batch path (an older release) gets them one by one.
         """
-        batch = self._due_batch(subscriber)
+        batch = self._due_batch(subscriber, part)
         if not batch:
             return 0
         manifest = self.manifests.get(subscriber, {})
@@ -306,7 +327,7 @@ class DeliveryWorker:
         self._send_batch(subscriber, manifest["events_batch_path"], batch)
         return len(batch)
 
-    def _due_batch(self, subscriber: str) -> list[tuple[Due, OutboxEventMixin]]:
+    def _due_batch(self, subscriber: str, part: Part) -> list[tuple[Due, OutboxEventMixin]]:
         """Up to batch_size due deliveries of `subscriber` with their events, oldest first.
 
         Most come from the oldest end of the queue; a quarter of the batch is kept for the
@@ -320,18 +341,25 @@ class DeliveryWorker:
         pending = select(d.id, d.event_seq, d.aggregate_id, d.next_attempt_at).where(
             d.subscriber == subscriber, d.status == PENDING
         )
-        oldest = db.session.execute(
-            pending.order_by(d.event_seq).limit(self.batch_size + self.batch_size // 2)
-        ).all()
+        # Read for all parts, kept for ours: a part's rows of the oldest end are still the
+        # oldest of its queue (and of the newest end, the newest), whole aggregates each.
+        share = part[1]
+        oldest = [
+            row
+            for row in db.session.execute(
+                pending.order_by(d.event_seq).limit((self.batch_size * 3 // 2) * share)
+            ).all()
+            if _in_part(row.aggregate_id, part)
+        ]
         if not oldest:
             return []
         in_oldest = {row.id for row in oldest}
         newest = [
             row
             for row in db.session.execute(
-                pending.order_by(d.event_seq.desc()).limit(self.batch_size // 4)
+                pending.order_by(d.event_seq.desc()).limit((self.batch_size // 4) * share)
             ).all()
-            if row.id not in in_oldest
+            if row.id not in in_oldest and _in_part(row.aggregate_id, part)
         ]
         chosen = self._lanes_from(sorted(newest, key=lambda r: r.event_seq), self.batch_size // 4)
         if chosen:
