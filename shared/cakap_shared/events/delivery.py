@@ -136,7 +136,7 @@ class DeliveryWorker:
         self._stopped.set()
 
     def run_forever(self, idle_sleep: float = 0.3) -> None:
-        """Deliver until SIGTERM/SIGINT: this thread fans out, one thread per subscriber sends."""
+        """Deliver until SIGTERM/SIGINT: this thread fans out, threads per subscriber send."""
         if threading.current_thread() is threading.main_thread():  # tests run it in threads
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
@@ -170,7 +170,9 @@ class DeliveryWorker:
                 self._stopped.wait(idle_sleep)
         self._leading.clear()
         for thread in self._senders.values():
-            thread.join()
+            # A batch still unanswered after this is sent again by the next leader (the
+            # inbox acknowledges what it already kept): nothing is marked without an answer.
+            thread.join(timeout=30)
         self.resign()
 
     def _start_senders(self, idle_sleep: float) -> None:
