@@ -20,6 +20,7 @@ from cakap_shared.events import (
     OutboxDeliveryMixin,
     OutboxEventMixin,
 )
+from cakap_shared.events import inbox as inbox_module
 from cakap_shared.idempotency import IdempotencyRecordMixin
 from cakap_shared.platform import init_platform
 from cakap_shared.problems import ProblemApi
@@ -454,6 +455,31 @@ def test_one_delivery_loop_leads_and_a_standby_takes_over(tmp_path):
 
 
 # --- batches ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def unhurried_batches(monkeypatch):
+    """A consumer defers what a batch has not reached after its time budget; a loaded
+    machine must not change which events these tests see handled in which batch."""
+    monkeypatch.setattr(inbox_module, "BATCH_BUDGET_SECONDS", 3600.0)
+
+
+def test_a_batch_out_of_time_defers_the_rest_but_tries_one(pair, monkeypatch):
+    producer, consumer = pair
+    monkeypatch.setattr(inbox_module, "BATCH_BUDGET_SECONDS", 0.0)
+    for n in range(3):
+        publish(producer, {"n": n}, aggregate=f"person-{n}")
+    transport = through(consumer)
+    worker = worker_for(producer, transport)
+    run(producer, worker)
+    assert handled_n(consumer) == [0]  # one tried however late, so each batch progresses
+    assert [(d.status, d.attempts) for d in deliveries(producer)] == [
+        (DELIVERED, 1),
+        (PENDING, 0),  # deferred: not an attempt, sent again at once
+        (PENDING, 0),
+    ]
+    run(producer, worker, rounds=2)
+    assert handled_n(consumer) == [0, 1, 2] and transport.calls["n"] == 3
 
 
 def make_due(producer: Toy) -> None:

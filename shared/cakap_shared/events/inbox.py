@@ -203,6 +203,7 @@ class _Batch:
         self.seen = seen  # ids in the inbox, or kept earlier in this batch
         self.stalled: set[tuple[str, str]] = set()  # aggregates with an event not kept
         self.deadline = time.monotonic() + BATCH_BUDGET_SECONDS
+        self.tried = False  # the budget defers nothing before one event was tried: progress
 
     def apply(self, checked: list[dict[str, Any] | CakapError]) -> list[dict[str, Any]]:
         """One answer per event, in order: runs through their batch handler, else one by one."""
@@ -210,7 +211,7 @@ class _Batch:
         index = 0
         while index < len(checked):
             run = self.run_at(checked, index)
-            if run and time.monotonic() < self.deadline and self.apply_run(run):
+            if run and (not self.tried or time.monotonic() < self.deadline) and self.apply_run(run):
                 results += [{"id": str(e["id"]), "status": "handled"} for e in run]
                 self.seen.update(str(e["id"]) for e in run)
             else:
@@ -240,6 +241,7 @@ class _Batch:
     def apply_run(self, run: list[dict[str, Any]]) -> bool:
         """Record and handle a run in one savepoint; False if it raised (nothing of it kept:
         the events are then applied again one by one, each with its own answer)."""
+        self.tried = True
         savepoint = self.session.begin_nested()
         try:
             rows = [_inbox_row(envelope, handled=True) for envelope in run]
@@ -261,10 +263,11 @@ class _Batch:
             return {"id": event_id, "status": "deferred"}
         if event_id in self.seen:
             return {"id": event_id, "status": "duplicate"}
-        if time.monotonic() > self.deadline:
+        if self.tried and time.monotonic() > self.deadline:
             self.stalled.add(_lane(envelope))
             return {"id": event_id, "status": "deferred"}
         result = self.apply_one(envelope, self.handlers.get(_key(envelope)))
+        self.tried = True
         if result["status"] == "retry":
             self.stalled.add(_lane(envelope))
         elif result["status"] != "rejected":
