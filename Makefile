@@ -110,8 +110,15 @@ typecheck: venv ## mypy: strict on shared/ and gateway/, then the services liste
 	mypy
 
 .PHONY: bench
-bench: venv ## Run the benchmarks and write docs/BENCHMARKS.md
+bench: venv bench-deps ## Run the benchmarks and write docs/BENCHMARKS.md
 	$(PY) bench/run_all.py
+
+.PHONY: bench-deps
+bench-deps: ## Install Debian's wrk, the benchmarks' load generator (when root; else a slower Python one)
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null; \
+		else echo "wrk missing and not root: the benchmarks use their Python load generator"; fi; }
 
 .PHONY: scale-test
 # Minutes long, so not part of `make test`; needs PostgreSQL on 127.0.0.1:5432 and nginx.

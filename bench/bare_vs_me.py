@@ -2,9 +2,8 @@
 """The per-request cost of the platform: a bare Flask JSON view against personnel.
 
 The baseline is a bare Flask JSON view under the services' gunicorn settings (gthread,
-2 workers x 4 threads, as `make run` starts them). Personnel runs as `make run` starts it
-(boot.sh: migrations, demo data, gunicorn), and is called directly, not through the
-gateway:
+workers and threads as .env.example sets them). Personnel runs as `make run` starts it
+(boot.sh: migrations, demo data, gunicorn), and is called directly, not through the gateway:
 
 - `GET /api/v1/me` with a demo ASN's bearer token: the authenticated one-row read;
 - `GET /.well-known/service.json`: no database, no token.
@@ -22,6 +21,7 @@ import statistics
 import sys
 
 from benchlib import (
+    WEB_SETTINGS,
     bare_flask,
     emit,
     load,
@@ -69,7 +69,7 @@ def main() -> int:
         figures[name]["ratio"] = round(
             statistics.median(r[name]["rps"] / r["bare"]["rps"] for r in rounds), 3
         )
-    figures["server"] = "gunicorn gthread 2x4"
+    figures["server"] = "gunicorn gthread {WEB_CONCURRENCY}x{WEB_THREADS}".format(**WEB_SETTINGS)
     figures["load_average_1min"] = load_average()
     print(f"load: {tool()}, {args.connections} connections, {args.rounds} alternating rounds; "
           f"load average {figures['load_average_1min']}")  # fmt: skip

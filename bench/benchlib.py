@@ -33,8 +33,21 @@ for _path in (ROOT / "tests", ROOT / "shared"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-# The services' gunicorn settings under `make run` (.env.example): gthread, 2 workers x 4.
-WEB_SETTINGS = {"WEB_CONCURRENCY": "2", "WEB_THREADS": "4"}
+
+def _make_run_settings(*names: str) -> dict[str, str]:
+    """Settings as `make run` gives them to every service (.env.example)."""
+    pairs = (
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    found = {key: value for key, value in pairs if key in names}
+    assert set(found) == set(names), f".env.example lacks {set(names) - set(found)}"
+    return found
+
+
+# The services' gunicorn settings under `make run`; the bare-Flask baseline gets the same.
+WEB_SETTINGS = _make_run_settings("WEB_CONCURRENCY", "WEB_THREADS")
 
 BARE_APP = """
 from flask import Flask, jsonify
@@ -305,15 +318,18 @@ def suite(
     peers: tuple[str, ...] = (),
 ) -> Iterator[Any]:
     """The suite's Procfile processes (all when none named) as `make run` starts them,
-    gunicorn 2 x 4 per service, in a temporary var dir and databases; the Stack.
+    gunicorn 1 x 8 per service (.env.example), in a temporary var dir and databases; the Stack.
 
     peers: the only services in SERVICE_URLS (the gateway and delivery loops wait for
     every peer named there), when only some are started.
     """
-    from support.suite import Stack
+    from support.suite import Stack, procfile
 
+    # make run's topology: each web worker runs its service's delivery loop on a thread.
+    make_run = {**WEB_SETTINGS, "DELIVER_EVENTS_IN_WEB_WORKER": "1"}
+    processes = processes or tuple(name for name in procfile() if name not in without)
     with tempfile.TemporaryDirectory(prefix="cakap-bench-") as tmp:
-        stack = Stack(Path(tmp), {**WEB_SETTINGS, **(overrides or {})}, without)
+        stack = Stack(Path(tmp), {**make_run, **(overrides or {})}, without)
         if peers:
             stack.base_env["SERVICE_URLS"] = ",".join(f"{n}={stack.urls[n]}" for n in peers)
         try:

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The JP compliance report of a unit with 50,000 people: `GET /api/v1/units/{code}/compliance`.
 
-Personnel runs as `make run` starts it (gunicorn 2 x 4, SQLite by default, TEST_DB=postgres
-for a throwaway PostgreSQL database). A unit and three sub-units are created and 50,000
-people imported into them through `POST /api/v1/people/import` (the public CSV import),
-none with JP yet this year, so every one of them is below target: the report's largest
-answer. Personnel is then restarted, and the report read as an admin, directly:
+Personnel runs as `make run` starts it (gunicorn as .env.example sets it, SQLite by default,
+TEST_DB=postgres for a throwaway PostgreSQL database). A unit and three sub-units are
+created and 50,000 people imported into them through `POST /api/v1/people/import` (the
+public CSV import), none with JP yet this year, so every one of them is below target: the
+report's largest answer. Personnel is then restarted, and the report read as an admin,
+directly:
 
 - cold: the first request to the restarted service;
 - p50 / worst: the median and the slowest of the next requests (first page, 20 rows).

@@ -26,7 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "services" / "notification"), str(ROOT / "shared")]
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from cakap_shared.testing import bearer, mint_token, service_test_config  # noqa: E402
+from cakap_shared.testing import (  # noqa: E402
+    bearer,
+    mint_token,
+    service_test_config,
+    upgrade_database,
+)
 from notification_service import create_app  # noqa: E402
 from notification_service.channels.email import SmtpChannel  # noqa: E402
 from notification_service.domain.delivery import send_due  # noqa: E402
@@ -65,10 +70,7 @@ def main() -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(service_test_config("notification", f"sqlite:///{tmp}/n.db"))
-        from flask_migrate import upgrade
-
-        with app.app_context():
-            upgrade()
+        upgrade_database(app)
         client = app.test_client()
         headers = {
             p: bearer(mint_token(f"service:{p}", ["service"], audience="notification"))

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Portal pages under 20 concurrent browsing users: server time of each page.
 
-The whole Procfile runs as `make run` starts it (gunicorn 2 x 4, SQLite, demo data). 20
-users sign in through the portal's own form (`/masuk`, with its CSRF token), each as one of
-the demo ASN and supervisor accounts, each with a browser session of their own; then, for
---seconds, each user walks the learner's pages (beranda, katalog, pengembangan, pendaftaran,
-sertifikat, pemberitahuan) one after the other, pausing a short think time (0.2 to 1 s,
-seeded) between pages, as people click. Only the HTML is fetched (no static files).
+The whole Procfile runs as `make run` starts it (gunicorn as .env.example sets it, SQLite,
+demo data). 20 users sign in through the portal's own form (`/masuk`, with its CSRF token),
+each as one of the demo ASN and supervisor accounts, each with a browser session of their
+own; then, for --seconds, each user walks the learner's pages (beranda, katalog,
+pengembangan, pendaftaran, sertifikat, pemberitahuan) one after the other, pausing a short
+think time (0.2 to 1 s, seeded) between pages, as people click. Only the HTML is fetched (no
+static files).
 
 The time of a page is from sending the request to the last byte of the answer, on
 loopback: the portal's work and that of every service it calls. Per page and for all, p50

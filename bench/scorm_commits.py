@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """SCORM runtime commits: `PUT /api/v1/module-attempts/{id}/cmi` with the launch credential.
 
-Personnel, catalog, elearning and the gateway run as `make run` starts them (gunicorn 2 x 4,
-SQLite by default, TEST_DB=postgres for throwaway PostgreSQL databases). Everything is set
-up through the public API, as a person would: 32 learners with a supervisor, a SCORM 1.2
-package (tests/elearning/data/kursus_scorm12), a published course holding it with a class,
-each learner enrolled (requested, approved) and launched (an attempt and its launch URL).
+Personnel, catalog, elearning and the gateway run as `make run` starts them (gunicorn as
+.env.example sets it, SQLite by default, TEST_DB=postgres for throwaway PostgreSQL
+databases). Everything is set up through the public API, as a person would: 32 learners with
+a supervisor, a SCORM 1.2 package (tests/elearning/data/kursus_scorm12), a published course
+holding it with a class, each learner enrolled (requested, approved) and launched (an
+attempt and its launch URL).
 
 Then 16 keep-alive connections commit for the 32 attempts, each connection for its own two
 (as a player does: no two commits of one attempt at once), with the player's credential in

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """A 200 MB SCORM package uploaded and extracted: time, and elearning's memory growth.
 
-Personnel (for tokens) and elearning run as `make run` starts them (gunicorn 2 x 4, SQLite).
-A SCORM 1.2 package is generated in a temporary folder: an imsmanifest.xml with one SCO,
-its page, and media files of random bytes (stored, not deflated, as real video is already
-compressed) up to 200,000,000 bytes of zip, under the 200 MiB MODULE_MAX_BYTES. A trainer
-uploads it with `POST /api/v1/modules`, straight to elearning; the clock runs until the
-201 answer (upload, checks, extraction, storage). Meanwhile the RSS of each elearning
-process (gunicorn's master and workers) is sampled from /proc every 20 ms: the figure is
-the largest growth of one process over its RSS before the upload, after a small package
-was uploaded once to load the code paths.
+Personnel (for tokens) and elearning run as `make run` starts them (gunicorn as .env.example
+sets it, SQLite). A SCORM 1.2 package is generated in a temporary folder: an imsmanifest.xml
+with one SCO, its page, and media files of random bytes (stored, not deflated, as real video
+is already compressed) up to 200,000,000 bytes of zip, under the 200 MiB MODULE_MAX_BYTES. A
+trainer uploads it with `POST /api/v1/modules`, straight to elearning; the clock runs until
+the 201 answer (upload, checks, extraction, storage). Meanwhile the RSS of each elearning
+process (gunicorn's master and workers) is sampled from /proc every 20 ms: the figure is the
+largest growth of one process over its RSS before the upload, after a small package was
+uploaded once to load the code paths.
 Usage: .venv/bin/python bench/scorm_upload.py [--megabytes N] [--quick]
 """
 

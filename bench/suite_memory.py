@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Memory of the whole suite: every Procfile process as `make run` starts it.
 
-All of the Procfile (web services under gunicorn 2 x 4, the delivery loops, the dev mail
-server, the gateway) on SQLite with the demo data, in a temporary var dir. Once the gateway
-is ready, a little traffic wakes every worker's lazy imports (sign-ins, a few API reads,
-the portal's sign-in page); then, per process and all its children, from
-/proc/<pid>/smaps_rollup:
+All of the Procfile (web services under gunicorn as .env.example sets it, the delivery
+loops, the dev mail server, the gateway) on SQLite with the demo data, in a temporary var
+dir. Once the gateway is ready, a little traffic wakes every worker's lazy imports
+(sign-ins, a few API reads, the portal's sign-in page); then, per process and all its
+children, from /proc/<pid>/smaps_rollup:
 
 - PSS (proportional set size: shared pages split between their users), summed over the
   suite: what the suite costs the machine;
@@ -83,7 +83,7 @@ def main() -> int:
         "database": "sqlite",
         "load_average_1min": load_average(),
     }
-    print(f"{len(rows)} processes, the whole Procfile, gunicorn 2 x 4 per service")
+    print(f"{len(rows)} processes, the whole Procfile, gunicorn 1 x 8 per service (.env.example)")
     print()
     print("| Procfile process | processes | PSS MB | largest RSS MB |")
     print("| --- | ---: | ---: | ---: |")

@@ -218,7 +218,7 @@ class Run:
 
 def start_everything(var_dir: Path) -> Run:
     os.environ["TEST_DB"] = "postgres"
-    from support.suite import Stack, database_services, free_port, procfile
+    from support.suite import Stack, database_services, free_port, production_processes
 
     overrides = {
         # .env.example's production values: a delivery failing 20 times is dead-lettered.
@@ -229,7 +229,7 @@ def start_everything(var_dir: Path) -> Run:
     # TOKEN_URL and CONTENT_ORIGIN all name the front, never an instance.
     stack = Stack(var_dir, overrides)
     run = Run(var_dir, stack)
-    commands = procfile()
+    commands = production_processes()
     subprocess.run(
         [str(ROOT / "scripts" / "ensure-dev-secrets.sh")], check=True, env=stack.env_for("x")
     )

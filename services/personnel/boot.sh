@@ -10,5 +10,5 @@ if [ "${MIGRATE_ON_START:-1}" = "1" ]; then flask --app personnel_service db upg
 if [ "${DEMO_MODE:-0}" = "1" ]; then flask --app personnel_service seed-demo; fi
 exec gunicorn --bind "${BIND_HOST:-127.0.0.1}:${PERSONNEL_PORT:-8001}" \
     --worker-class gthread --workers "${WEB_CONCURRENCY:-2}" --threads "${WEB_THREADS:-4}" \
-    --no-control-socket \
+    --no-control-socket --config python:cakap_shared.gunicorn_hooks \
     "personnel_service:create_app()"

@@ -22,6 +22,21 @@ log = logging.getLogger("cakap.db")
 OWNER_ONLY = 0o600
 
 
+# SQLITE_SYNCHRONOUS: FULL (SQLite's default, kept) syncs the WAL to disk at every commit,
+# so a commit survives a power loss; NORMAL syncs only at checkpoints: a commit survives a
+# killed process but may be lost with the machine's power, and a commit no longer holds
+# the file's one write lock for a disk flush (concurrent writers queue on that lock).
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def sqlite_synchronous() -> str:
+    """The SQLITE_SYNCHRONOUS setting (FULL unless NORMAL is asked for)."""
+    value = (os.environ.get("SQLITE_SYNCHRONOUS") or "FULL").strip().upper()
+    if value not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
+    return value
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Several processes share one SQLite file in development: WAL lets readers
@@ -31,7 +46,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous()}")
         cursor.close()
+
+
+def engine_options(database_url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The engine options for this database: `options` without what it does not need.
+
+    pool_pre_ping costs a statement at every pool checkout, that is every request: worth it
+    for a server that drops connections (a PostgreSQL restart, a failover, an idle timeout
+    in between), useless for a SQLite file, which has no connection to lose.
+    """
+    chosen = dict(options or {})
+    if make_url(database_url).get_backend_name() == "sqlite":
+        chosen.pop("pool_pre_ping", None)
+    return chosen
 
 
 def protect_sqlite_file(database_url: str) -> Path | None:

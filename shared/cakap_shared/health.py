@@ -80,7 +80,11 @@ def init_health(
     @bp.get("/.well-known/service.json")
     def service_manifest() -> Response:
         """This service's manifest, with the routes it serves without a token."""
-        return jsonify({**manifest.as_json(), "public_routes": public_routes(current_app)})
+        # Read once: no route is added after the first request (Flask refuses it then).
+        listed = current_app.extensions.get("cakap_public_routes")
+        if listed is None:
+            listed = current_app.extensions["cakap_public_routes"] = public_routes(current_app)
+        return jsonify({**manifest.as_json(), "public_routes": listed})
 
     app.register_blueprint(bp)
 

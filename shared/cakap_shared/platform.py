@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import click
 from flask import Flask
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from .auth import USER_AUDIENCE, TokenCache, TokenVerifier, init_auth
-from .db import protect_sqlite_file
+from .db import engine_options, protect_sqlite_file
 from .events import Events
 from .health import ReadyCheck, ServiceManifest, init_health
 from .idempotency import IdempotencyRecordMixin, init_idempotency
@@ -32,6 +32,20 @@ def verifier_from_config(app: Flask) -> TokenVerifier:
     )
 
 
+def init_migrations(app: Flask) -> None:
+    """The `flask db` commands' Alembic setup, for the CLI and the tests.
+
+    Alembic with Flask-Migrate is about 11 MB a process: gunicorn's workers, which never
+    migrate, are created without it (init_platform calls this only under the flask CLI,
+    where Migrate adds the `db` commands).
+    """
+    from flask_migrate import Migrate
+
+    if "migrate" not in app.extensions:
+        db = app.extensions["sqlalchemy"]
+        Migrate(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True)
+
+
 def init_platform(
     app: Flask,
     *,
@@ -51,8 +65,13 @@ def init_platform(
     configure_logging(name, app.config.get("LOG_LEVEL", "INFO"))
     init_request_logging(app)
     protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
     db.init_app(app)
-    Migrate(app, db, directory=str(migrations_dir), render_as_batch=True)
+    app.config["MIGRATIONS_DIR"] = str(migrations_dir)
+    if click.get_current_context(silent=True) is not None:
+        init_migrations(app)  # the `flask db` commands come with it; a web worker never migrates
     api.init_app(app)
     register_problem_handlers(app)
     init_auth(app, TokenCache(verifier or verifier_from_config(app)))

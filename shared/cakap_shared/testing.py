@@ -31,6 +31,7 @@ from werkzeug.test import TestResponse
 
 from .auth import ALGORITHM, USER_AUDIENCE, jwk_json_from_pem
 from .db import aware, local_date
+from .platform import init_migrations
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -309,6 +310,7 @@ def upgrade_database(app: Flask) -> None:
     """Build the schema with the service's Alembic migrations, as production does."""
     from flask_migrate import upgrade
 
+    init_migrations(app)
     with app.app_context():
         upgrade()
 

@@ -40,12 +40,24 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}.{index}" if path else str(index))
 
 
+def may_hold_bad_text(body: bytes) -> bool:
+    """Whether parsing this JSON body could give a NUL or an unpaired surrogate.
+
+    JSON writes them as `\\u` escapes, and json.loads decodes bytes with surrogatepass, so
+    a surrogate may also come as its 3-byte UTF-8 form (first byte 0xED); a raw NUL is
+    refused by the parser, but a UTF-16 or UTF-32 body is full of zero bytes. A body with
+    none of the three (almost every one) is not walked string by string.
+    """
+    return b"\\u" in body or b"\xed" in body or b"\x00" in body
+
+
 def _check() -> None:
-    pairs = [(k, v) for multi in (request.args, request.form) for k, v in multi.items(multi=True)]
+    multis = (request.args, request.form) if request.want_form_data_parsed else (request.args,)
+    pairs = [(k, v) for multi in multis for k, v in multi.items(multi=True)]
     for field, text in [*((k, k) for k, _ in pairs), *pairs]:
         if _bad_text(text):
             raise invalid(field, MESSAGE)
-    if request.is_json:
+    if request.is_json and may_hold_bad_text(request.get_data(cache=True)):
         for field, text in _strings(request.get_json(silent=True), ""):
             if _bad_text(text):
                 raise invalid(field or "_body", MESSAGE)

@@ -142,3 +142,49 @@ def test_index_follows_edits_and_archival(cat, who, catalog):
     assert sorted(codes(cat, who, "q=keamanan")) == ["TIK-101", "TIK-102"]
     cat.client.post(f"/api/v1/courses/{catalog['sec']['id']}/archive", headers=who["admin"])
     assert codes(cat, who, "q=keamanan") == ["TIK-102"]
+
+
+def test_competency_with_an_open_class(cat, who, catalog):
+    # With has_open_class the competency test is a per-course lookup, not an id list.
+    assert codes(cat, who, "competency=M-KOM&has_open_class=true") == ["TIK-101"]
+    assert codes(cat, who, "competency=M-PP&has_open_class=true") == []  # its class closed
+    assert codes(cat, who, "competency=M-PP,M-KOM&has_open_class=true&q=informasi") == ["TIK-101"]
+    assert codes(cat, who, "competency=M-KOM&has_open_class=false") == ["KOM-01"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=keamanan",
+        "q=informasi&sort=-title",
+        "q=a&sort=jp",  # every course with a word starting with "a"
+        "competency=M-KOM,T-SPBE",
+        "competency=T-SPBE&sort=-jp",
+        "has_open_class=true",
+        "q=keamanan&competency=T-SPBE&jp_min=8",
+        "q=a&jp_min=0",
+        "q=informasi&has_open_class=false",
+    ],
+)
+def test_pages_and_totals_when_the_count_rides_with_the_page(cat, who, catalog, query):
+    # Set filters, and ranked text with filters, count their matches in the page's query:
+    # every page size gives the same courses in the same order and the same total, and a
+    # page past the end still says how many match.
+    everything = cat.ok(cat.client.get(f"/api/v1/courses?{query}", headers=who["learner"]))
+    listed = [c["code"] for c in everything["items"]]
+    assert everything["total"] == len(listed)
+    for size in (1, 2, 3):
+        seen = []
+        for number in range(1, len(listed) // size + 3):
+            body = cat.ok(
+                cat.client.get(
+                    f"/api/v1/courses?{query}&per_page={size}&page={number}",
+                    headers=who["learner"],
+                )
+            )
+            assert body["total"] == len(listed) and body["per_page"] == size
+            assert len(body["items"]) <= size
+            seen += [c["code"] for c in body["items"]]
+        assert seen == listed
+    first = cat.ok(cat.client.get(f"/api/v1/courses?{query}", headers=who["admin"]))
+    assert first["items"][0]["competencies"] is not None and "provider" in first["items"][0]

@@ -182,10 +182,12 @@ def test_a_consumer_killed_mid_handling_leaves_each_effect_exactly_once(
     print(f"\n[resilience-2] 30 learners, one JP entry each; outbox: {scenario.catalog_stats()}")
 
 
-def test_200_completions_while_a_subscriber_flaps(stack, api_factory, wait_for):
+def test_100_completions_while_a_subscriber_flaps(stack, api_factory, wait_for):
     stack.start()
     stack.wait_ready()
-    scenario = Scenario(stack, api_factory, size=200)
+    # 100 keep evaluation stopped and started several times mid-stream (`make scale-test`
+    # pushes 500 through instance kills); each pass of `make test` runs this once.
+    scenario = Scenario(stack, api_factory, size=100)
     stop_flapping = threading.Event()
     flaps = {"n": 0}
 
@@ -214,11 +216,12 @@ def test_200_completions_while_a_subscriber_flaps(stack, api_factory, wait_for):
     elapsed = time.monotonic() - started
     jp = {learner: scenario.jp_entries(learner) for learner in scenario.learners}
     certificates = scenario.certificates_by_learner()
+    assert flaps["n"] >= 1  # the completions really met a subscriber gone
     assert set(jp.values()) == {1}
-    assert sum(certificates.values()) == 200
+    assert sum(certificates.values()) == len(scenario.learners) == 100
     assert set(certificates.values()) == {1}
     stats = scenario.catalog_stats()
     print(
-        f"\n[resilience-3] 200 completions, evaluation stopped {flaps['n']} times, delivered in "
+        f"\n[resilience-3] 100 completions, evaluation stopped {flaps['n']} times, delivered in "
         f"{elapsed:.1f}s; catalog outbox: {stats}"
     )

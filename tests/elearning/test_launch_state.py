@@ -64,7 +64,12 @@ def test_withdrawal_retires_the_launch_link_at_once(app, client, launched, fake_
     assert client.get(launched["page"]).status_code == 200
 
 
-def test_each_use_asks_catalog_and_fails_closed(client, launched, fake_catalog):
+def test_the_player_asks_catalog_and_its_refusal_closes_commits_at_once(
+    client, launched, fake_catalog
+):
+    # The player page asks every time; a commit asks unless catalog said yes within
+    # LAUNCH_ACCESS_TTL_SECONDS (the TTL's own tests are below). Any refusal or outage
+    # clears that yes, so commits fail closed with it.
     fake_catalog.calls.clear()
     client.get(launched["page"])
     client.put(launched["commit"], json=LOCATION, headers=launched["launch"])
@@ -136,3 +141,109 @@ def test_package_pages_stop_when_the_learner_withdraws_or_the_attempt_closes(
         db.session.commit()
     closed = client.get(page)
     assert closed.status_code == 409 and closed.get_json()["code"] == "attempt-closed"
+
+
+# --- runtime commits rely on catalog's last yes for LAUNCH_ACCESS_TTL_SECONDS (issue 20) ---
+
+
+def put_cmi(client, launched, body: dict | None = None):
+    """A runtime commit with the player's launch credential."""
+    return client.put(launched["commit"], json=body or LOCATION, headers=launched["launch"])
+
+
+def access_asks(fake_catalog) -> int:
+    return len([c for c in fake_catalog.calls if c[0] == "access"])
+
+
+def confirmed_at(app, attempt_id: str):
+    with app.app_context():
+        return db.session.get(Attempt, attempt_id).access_confirmed_at
+
+
+def test_a_withdrawal_stops_runtime_commits_within_the_access_ttl(
+    app, client, launched, fake_catalog, clock
+):
+    ttl = app.config["LAUNCH_ACCESS_TTL_SECONDS"]
+    assert 0 < ttl <= 300  # the bound README promises
+    fake_catalog.calls.clear()
+    assert put_cmi(client, launched).status_code == 200
+    assert access_asks(fake_catalog) == 1  # asked once, the yes kept on the attempt
+
+    fake_catalog.allow_all = False  # withdrawn in catalog; nobody opened the player since
+    clock.advance(seconds=ttl - 1)
+    still = put_cmi(client, launched, {"cmi.core.lesson_location": "p3"})
+    assert still.status_code == 200  # within the bound: the kept yes
+    assert access_asks(fake_catalog) == 1
+    before = stored(app, launched["id"])
+
+    clock.advance(seconds=1)  # the yes is TTL old: catalog is asked again and says no
+    refused = put_cmi(client, launched, {"cmi.core.lesson_location": "p4"})
+    assert refused.status_code == 403 and refused.get_json()["code"] == "not-enrolled"
+    assert access_asks(fake_catalog) == 2
+    assert stored(app, launched["id"]) == before  # nothing written
+    assert confirmed_at(app, launched["id"]) is None
+    clock.advance(seconds=1)  # and no later commit relies on anything
+    again = put_cmi(client, launched)
+    assert again.status_code == 403 and access_asks(fake_catalog) == 3
+
+
+def test_a_refusal_anywhere_clears_the_kept_yes_at_once(app, client, launched, fake_catalog):
+    assert put_cmi(client, launched).status_code == 200
+    assert confirmed_at(app, launched["id"]) is not None
+    fake_catalog.allow_all = False
+    assert client.get(launched["page"]).status_code == 403  # the player asked: no
+    assert confirmed_at(app, launched["id"]) is None  # on the row: every worker sees it
+    refused = put_cmi(client, launched)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "not-enrolled"
+
+
+def test_catalog_down_fails_closed_once_the_kept_yes_is_old(
+    app, client, launched, fake_catalog, clock
+):
+    ttl = app.config["LAUNCH_ACCESS_TTL_SECONDS"]
+    assert put_cmi(client, launched).status_code == 200
+    fake_catalog.down = True
+    assert put_cmi(client, launched).status_code == 200
+    clock.advance(seconds=ttl)
+    assert put_cmi(client, launched).status_code == 503
+    assert confirmed_at(app, launched["id"]) is None
+
+
+def test_a_kept_yes_from_a_clock_ahead_is_not_relied_upon(
+    app, client, launched, fake_catalog, clock
+):
+    assert put_cmi(client, launched).status_code == 200
+    with app.app_context():  # another replica, its clock a minute ahead, asked last
+        attempt = db.session.get(Attempt, launched["id"])
+        attempt.access_confirmed_at = clock.now() + timedelta(minutes=1)
+        db.session.commit()
+    fake_catalog.allow_all = False
+    refused = put_cmi(client, launched)
+    assert refused.status_code == 403
+
+
+def test_with_no_access_ttl_every_commit_asks_catalog(
+    app, client, launched, fake_catalog, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LAUNCH_ACCESS_TTL_SECONDS", 0)
+    fake_catalog.calls.clear()
+    for _ in range(3):
+        assert put_cmi(client, launched).status_code == 200
+    assert access_asks(fake_catalog) == 3
+    assert confirmed_at(app, launched["id"]) is None
+
+
+def test_a_review_relies_on_its_yes_only_until_the_ttl(
+    app, client, upload, sample_zip, as_user, fake_catalog, clock
+):
+    module = upload(sample_zip).get_json()["id"]
+    fake_catalog.completed.add((LEARNER, module))
+    review = client.post(f"/api/v1/modules/{module}/attempts", json={"mode": "review"},
+                         headers=as_user("learner")).get_json()  # fmt: skip
+    commit = f"/api/v1/module-attempts/{review['id']}/cmi"
+    launch = {"X-Launch-Token": review["launch_url"].split("launch=", 1)[1]}
+    assert client.put(commit, json=LOCATION, headers=launch).status_code == 200
+    fake_catalog.completed.clear()  # the completion was revoked
+    clock.advance(seconds=app.config["LAUNCH_ACCESS_TTL_SECONDS"])
+    refused = client.put(commit, json=LOCATION, headers=launch)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "not-completed"

@@ -58,6 +58,37 @@ def test_pages_of_equal_names_cover_everyone_once_in_both_directions(app, org):
     assert ascending == sorted(ascending) and descending == ascending[::-1]
 
 
+def test_by_grade_people_without_one_come_last_in_both_directions(app, org):
+    """Read from the (grade, id) index: people without a grade still come last whichever
+    way the grade runs, ties break on the id, and pages neither overlap nor skip anyone."""
+    from personnel_service.models import Person
+
+    with app.app_context():
+        db.session.add_all(
+            Person(name=f"Tanpa {n}", grade=grade, unit_code="OPD-B", status="active")
+            for n, grade in enumerate((None, "II/a", None, "IV/e", "II/a", None))
+        )
+        db.session.commit()
+
+    def pages(sort: str) -> list[tuple[str | None, str]]:
+        seen = []
+        for page in (1, 2, 3, 4):
+            body = org.get(f"/api/v1/people?q=tanpa&sort={sort}&per_page=2&page={page}")
+            seen += [(p["grade"], p["id"]) for p in body.get_json()["items"]]
+        return seen
+
+    up, down = pages("grade"), pages("-grade")
+    graded = sorted(row for row in up if row[0])
+    blank = sorted(row for row in up if not row[0])
+    assert up == graded + blank and len(up) == 6
+    assert down == graded[::-1] + blank[::-1]
+    # Filtered by golongan, sorted by it or not (the filter then keeps off its index).
+    two = sorted(row[1] for row in up if row[0] == "II/a")
+    for sort in ("grade", "-grade", "name", "-nip"):
+        body = org.get(f"/api/v1/people?q=tanpa&grade=II/a&sort={sort}").get_json()
+        assert sorted(p["id"] for p in body["items"]) == two and body["total"] == 2
+
+
 def test_below_target_counts_jp_of_the_year_and_agency_targets(app, org):
     year = date.today().year
     with app.app_context():

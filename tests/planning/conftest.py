@@ -72,6 +72,7 @@ def app(
         tmp_path_factory.mktemp("planning"),
         SERVICE_URLS={name: f"http://{name}.test" for name in adapters},
         PLANNING_TIME_LIMIT=5,
+        PLANNING_SOLVE_APART=False,  # a child process per solve costs a second; one test has it
     ) as application:
         application.extensions["cakap_service_tokens"] = functools.partial(
             service_token, "planning"

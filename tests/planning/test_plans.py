@@ -188,3 +188,22 @@ def test_peer_down_is_503(client: FlaskClient, app: Any, world: World, admin: di
         app.extensions["planning_client_personnel"] = saved
     assert answer.status_code == 503
     assert answer.get_json()["code"] == "unavailable"
+
+
+def test_a_plan_solved_in_a_child_process_is_the_same(
+    client: FlaskClient, app: Any, world: World, admin: dict
+) -> None:
+    small_city(world)
+    body = {"unit_code": UNIT, "year": world.year, "budget": 500_000}
+    here = ok(client.post("/api/v1/plans", json=body, headers=admin), 201)
+    app.config["PLANNING_SOLVE_APART"] = True
+    try:
+        apart = ok(client.post("/api/v1/plans", json=body, headers=admin), 201)
+    finally:
+        app.config["PLANNING_SOLVE_APART"] = False
+    assert apart["id"] != here["id"]
+    for key in ("status", "objective", "bound", "spent", "unmet", "margins"):
+        assert apart[key] == here[key], key
+    assert [(a["person_id"], a["class_id"], a["reason"]) for a in apart["assignments"]] == [
+        (a["person_id"], a["class_id"], a["reason"]) for a in here["assignments"]
+    ]

@@ -25,7 +25,6 @@ from cakap_shared.idempotency import IdempotencyRecordMixin
 from cakap_shared.platform import init_platform
 from cakap_shared.problems import ProblemApi
 from cakap_shared.testing import (
-    backend,
     bearer,
     empty_tables,
     mint_token,
@@ -424,23 +423,22 @@ def test_the_delivery_loop_touches_its_heartbeat_after_each_good_round(pair, tmp
         return real_run_once()
 
     worker.run_once = run_once_then_stop
-    worker.run_forever(idle_sleep=0)
+    worker.idle_sleep = 0
+    worker.run_forever(handle_signals=False)
     assert heartbeat.exists()
     assert consumer.handled and consumer.handled[0]["data"] == {"n": 1}
 
 
 def test_one_delivery_loop_leads_and_a_standby_takes_over(tmp_path):
-    """Two replicas of a delivery process: one delivers, the other waits for its lock."""
+    """Two replicas of a delivery process: one delivers, the other waits for its lock (an
+    advisory lock on PostgreSQL; on SQLite a file lock, as a web worker's loop and a
+    deliver-events process may share one database in development)."""
     with throwaway_database("toy", tmp_path) as url:
         producer = Toy("producer", ["thing.happened"], tmp_path, url=url)
         first = DeliveryWorker(producer.app, producer.events, {}, None)
         second = DeliveryWorker(producer.app, producer.events, {}, None)
         try:
             with producer.app.app_context():
-                if backend() != "postgres":
-                    # Development: one loop per service on SQLite, nothing to elect.
-                    assert first.lead() and second.lead()
-                    return
                 assert first.lead() is True
                 assert second.lead() is False
                 assert first.lead() is True  # still held, checked on its connection
@@ -684,12 +682,12 @@ def test_an_event_behind_a_long_backlog_does_not_wait_for_all_of_it(pair):
 
 
 def test_the_sending_threads_deliver_to_each_subscriber(pair, tmp_path):
-    """run_forever: fan-out in the loop's thread, one sending thread per subscriber."""
+    """run_rounds: fan-out in the loop's thread, two sending threads per subscriber."""
     producer, consumer = pair
     worker = worker_for(producer, through(consumer), batch_size=10)
     worker.wait_for_schema = lambda: None
-    loop = threading.Thread(target=worker.run_forever, kwargs={"idle_sleep": 0.01})
-    loop.start()
+    worker.idle_sleep = 0.01
+    loop = worker.run_in_thread()
     try:
         for n in range(60):
             publish(producer, {"n": n}, aggregate=f"p{n % 7}")
@@ -708,10 +706,8 @@ def test_the_sending_threads_deliver_to_each_subscriber(pair, tmp_path):
 
 
 def test_two_delivery_processes_never_send_one_event_twice(tmp_path):
-    """Two replicas of the delivery loop on one PostgreSQL outbox: one leads and sends,
-    each event goes once, in order per aggregate."""
-    if backend() != "postgres":
-        pytest.skip("one delivery loop per service on SQLite; the lock is PostgreSQL's")
+    """Two replicas of the delivery loop on one outbox: one leads (the advisory lock on
+    PostgreSQL, the file lock on SQLite) and sends, each event once, in order per aggregate."""
     with throwaway_database("toy", tmp_path) as url:
         producer = Toy("producer", ["thing.happened"], tmp_path, url=url)
         consumer = Toy("consumer", [], tmp_path)
@@ -733,7 +729,10 @@ def test_two_delivery_processes_never_send_one_event_twice(tmp_path):
         for worker in workers:
             worker.standby_poll = 0.05
             worker.wait_for_schema = lambda: None
-            loops.append(threading.Thread(target=worker.run_forever, args=(0.01,)))
+            worker.idle_sleep = 0.01
+            loops.append(
+                threading.Thread(target=worker.run_forever, kwargs={"handle_signals": False})
+            )
         try:
             for loop in loops:
                 loop.start()

@@ -26,56 +26,75 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def procfile() -> dict[str, str]:
+def procfile(root: Path = ROOT) -> dict[str, str]:
     """The process table `make run` starts."""
     table = {}
-    for line in (ROOT / "Procfile").read_text().splitlines():
+    for line in (root / "Procfile").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, command = line.split(":", 1)
             table[name.strip()] = command.strip()
     return table
 
 
-def env_example() -> dict[str, str]:
+def production_processes(root: Path = ROOT) -> dict[str, str]:
+    """The Procfile, plus each service's delivery process as production runs it
+    (`<name>-events`: deliver-events.sh) instead of a thread of its web worker."""
+    loops = {
+        f"{script.parent.name}-events": str(script.relative_to(root))
+        for script in sorted((root / "services").glob("*/deliver-events.sh"))
+    }
+    return {**procfile(root), **loops}
+
+
+def env_example(root: Path = ROOT) -> dict[str, str]:
     values = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
+    for line in (root / ".env.example").read_text().splitlines():
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             values[key] = value
     return values
 
 
-def web_processes() -> list[str]:
+def web_processes(root: Path = ROOT) -> list[str]:
     """Procfile processes that serve HTTP on their own port (`<name>-events` loops do not)."""
-    return [name for name in procfile() if "-" not in name]
+    return [name for name in procfile(root) if "-" not in name]
 
 
-def database_services() -> list[str]:
+def database_services(root: Path = ROOT) -> list[str]:
     """Services with their own database: those with an Alembic history."""
-    return [name for name in web_processes() if (ROOT / "services" / name / "migrations").is_dir()]
+    return [
+        name for name in web_processes(root) if (root / "services" / name / "migrations").is_dir()
+    ]
 
 
 class Stack:
-    """The whole suite on this machine, on its own ports, var dir and databases."""
+    """The whole suite on this machine, on its own ports, var dir and databases.
+
+    `root` is the source tree whose Procfile, .env.example and code run: this checkout by
+    default, or an older release's tree (tests/platform/test_previous_release.py); the
+    virtualenv is always this checkout's.
+    """
 
     def __init__(
         self,
         var_dir: Path,
         overrides: dict[str, str] | None = None,
         without: tuple[str, ...] = (),
+        root: Path = ROOT,
     ) -> None:
         self.var_dir = var_dir
+        self.root = root
         # Services left out (with all their processes) until add() names them.
         self.without = set(without)
-        self.ports = {name: free_port() for name in web_processes() if name not in self.without}
+        self.ports = {name: free_port() for name in web_processes(root) if name not in self.without}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.processes: dict[str, subprocess.Popen] = {}
-        self.commands = procfile()
+        self.commands = production_processes(root)
         self.databases: dict[str, str] = {}
         self._pg_names: list[str] = []
         self.smtp_port = free_port()  # the dev mail server (notification-mail) of this stack
         self.base_env = {
-            **env_example(),
+            **env_example(root),
             "VAR_DIR": str(var_dir),
             # .env.example's CONTENT_DIR is relative to the repo: each stack keeps its own.
             "CONTENT_DIR": str(var_dir / "content"),
@@ -94,12 +113,14 @@ class Stack:
             "GATEWAY_FORWARDER_SECRET_FILE": str(var_dir / "keys" / "forwarder-secret"),
             "WEB_CONCURRENCY": "1",
             "WEB_THREADS": "4",
+            # The tests stop and kill delivery processes: production's topology.
+            "DELIVER_EVENTS_IN_WEB_WORKER": "0",
             "OUTBOX_BACKOFF_CAP": "2",
             "OUTBOX_MAX_ATTEMPTS": "1000",
             **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
             **(overrides or {}),
         }
-        for name in database_services():
+        for name in database_services(root):
             if name not in self.without:
                 self.databases[name] = self._database(name)
 
@@ -116,7 +137,7 @@ class Stack:
         self.urls[name] = f"http://127.0.0.1:{self.ports[name]}"
         self.base_env["SERVICE_URLS"] = self._service_urls()
         self.base_env[f"{name.upper()}_PORT"] = str(self.ports[name])
-        if name in database_services():
+        if name in database_services(self.root):
             self.databases[name] = self._database(name)
 
     def _database(self, service: str) -> str:
@@ -141,7 +162,7 @@ class Stack:
         # This tree's shared package, not the one the virtualenv was installed from
         # (a git worktree may share another checkout's .venv).
         env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(ROOT / "shared"), os.environ.get("PYTHONPATH", "")])
+            filter(None, [str(self.root / "shared"), os.environ.get("PYTHONPATH", "")])
         )
         if service in self.databases:
             env["DATABASE_URL"] = self.databases[service]
@@ -150,14 +171,16 @@ class Stack:
     def start(self, *processes: str) -> None:
         """Start processes by Procfile name (all when none given)."""
         subprocess.run(
-            [str(ROOT / "scripts" / "ensure-dev-secrets.sh")], check=True, env=self.env_for("x")
+            [str(self.root / "scripts" / "ensure-dev-secrets.sh")],
+            check=True,
+            env=self.env_for("x"),
         )
         default = tuple(p for p in self.commands if p.split("-")[0] not in self.without)
         for name in processes or default:
             log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 — kept open for the process
             self.processes[name] = subprocess.Popen(
                 self.commands[name].split(),
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env_for(name),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -165,7 +188,11 @@ class Stack:
             )
 
     def stop(self, *processes: str, sig: int = signal.SIGTERM) -> None:
-        """Stop processes (the whole process group: gunicorn and its workers)."""
+        """Stop processes (the whole process group: gunicorn and its workers).
+
+        Every group is signalled first, then each awaited: they stop side by side.
+        """
+        signalled = []
         for name in processes or tuple(self.processes):
             process = self.processes.pop(name, None)
             if process is None:
@@ -174,6 +201,8 @@ class Stack:
                 os.killpg(process.pid, sig)
             except ProcessLookupError:
                 continue
+            signalled.append(process)
+        for process in signalled:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -183,6 +212,12 @@ class Stack:
     def wait_ready(self, name: str = "gateway", timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            process = self.processes.get(name)
+            if process is not None and process.poll() is not None:
+                raise AssertionError(
+                    f"{name} exited ({process.returncode}) before it was ready:\n"
+                    + self.log(name)[-3000:]
+                )
             try:
                 if requests.get(f"{self.urls[name]}/health/ready", timeout=2).status_code == 200:
                     return

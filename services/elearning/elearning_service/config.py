@@ -52,6 +52,10 @@ def load_config() -> dict[str, Any]:
             # How long the session that completed an attempt may still commit (its last
             # session time, LMSFinish); after that a closed attempt refuses every commit.
             "LAUNCH_CLOSED_GRACE_SECONDS": env_int("LAUNCH_CLOSED_GRACE_SECONDS", 120),
+            # How long a runtime commit may rely on catalog's last yes for its attempt
+            # instead of asking again: a withdrawal stops commits at most this long after
+            # it (at once when the player or a package page asks first). 0: every commit asks.
+            "LAUNCH_ACCESS_TTL_SECONDS": env_int("LAUNCH_ACCESS_TTL_SECONDS", 60),
             # The origin package files are served from (scheme://host[:port]), e.g.
             # http://localhost:8003 beside a portal on http://127.0.0.1:8000. When set,
             # package pages run same-origin with each other there (localStorage, frames

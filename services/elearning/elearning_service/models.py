@@ -204,6 +204,11 @@ class Attempt(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When catalog last allowed a runtime commit of this attempt (domain/launches.py): the
+    # next commits rely on it for LAUNCH_ACCESS_TTL_SECONDS; any refusal clears it.
+    access_confirmed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     # Optimistic locking: two commits racing on one attempt cannot lose each other's data.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     version: Mapped[ModuleVersion] = relationship()

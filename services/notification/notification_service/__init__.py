@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cakap_shared.background import register_background_loop
 from cakap_shared.platform import init_platform
 from flask import Flask
 
@@ -53,4 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for command in (deliver_notifications_command, send_digests_command, seed_demo_command):
         app.cli.add_command(command)
+    from .worker import Worker, email_channel
+
+    # What deliver-events.sh runs, for a web worker to run too in development.
+    register_background_loop(app, lambda: Worker(app, email_channel(app)))
     return app

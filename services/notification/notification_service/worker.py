@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-import signal
 import time
-from typing import Any
 
+from cakap_shared.background import BackgroundLoop
 from flask import Flask
 
 from .channels import Channel
@@ -34,15 +33,14 @@ def email_channel(app: Flask) -> Channel | None:
     )
 
 
-class Worker:
-    """Runs rounds until SIGTERM/SIGINT; a failing round is logged and retried later."""
+class Worker(BackgroundLoop):
+    """Runs rounds until stopped; a failing round is logged and retried later."""
+
+    name = "notification-delivery"
 
     def __init__(self, app: Flask, channel: Channel | None, idle_sleep: float = 0.5) -> None:
+        super().__init__()
         self.app, self.channel, self.idle_sleep = app, channel, idle_sleep
-        self._running = True
-
-    def stop(self, *_: Any) -> None:
-        self._running = False
 
     def run_once(self) -> int:
         if self.channel is None:
@@ -50,9 +48,7 @@ class Worker:
         with self.app.app_context():
             return collect_digests() + send_due(self.channel, personnel.person)
 
-    def run_forever(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+    def run_rounds(self) -> None:
         if self.channel is None:
             log.warning("SMTP_HOST is empty: e-mails stay queued until it is set")
         log.info("notification delivery started")

@@ -69,7 +69,11 @@ class Person(db.Model):
 
     account: Mapped[Account | None] = relationship(back_populates="person", uselist=False)
 
-    __table_args__ = (Index("ix_people_name_id", "name", "id"),)
+    # (grade, id): the list sorted by golongan, a page at a time, as by name.
+    __table_args__ = (
+        Index("ix_people_name_id", "name", "id"),
+        Index("ix_people_grade_id", "grade", "id"),
+    )
 
 
 class PersonUnitHistory(db.Model):

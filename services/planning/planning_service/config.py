@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cakap_shared.config import base_config, env_int
+from cakap_shared.config import base_config, env_bool, env_int
 
 
 def load_config() -> dict[str, Any]:
@@ -12,6 +12,8 @@ def load_config() -> dict[str, Any]:
     config = base_config("planning")
     # Seconds the solver may spend on one plan; each budget margin gets a quarter of it.
     config["PLANNING_TIME_LIMIT"] = env_int("PLANNING_TIME_LIMIT", 10)
+    # Each solve in a child process of its own (domain/solving.py); 0 solves in the worker.
+    config["PLANNING_SOLVE_APART"] = env_bool("PLANNING_SOLVE_APART", True)
     # Default rules of a plan (the request may set the class limit).
     config["PLANNING_MAX_CLASSES"] = env_int("PLANNING_MAX_CLASSES", 2)
     config["PLANNING_MAX_DAYS_AWAY"] = env_int("PLANNING_MAX_DAYS_AWAY", 10)

@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import random
-import signal
 import threading
 import time
 import zlib
@@ -20,6 +19,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Row, func, insert, inspect, select, update
 
+from ..background import BackgroundLoop
 from ..db import aware, utcnow
 from ..service_auth import TokenSource
 from .inbox import BATCH_STATUSES, KEPT, MAX_BATCH
@@ -64,11 +64,13 @@ def http_transport(url: str, body: dict[str, Any], headers: dict[str, str]) -> t
     return response.status_code, response.text
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
     """Fans events out to subscribers and sends them in batches with backoff, in order per
-    aggregate: the loop's thread fans out, and one thread per subscriber sends."""
+    aggregate: the loop's thread fans out, and threads per subscriber send."""
 
+    name = "outbox-delivery"
     standby_poll = 2.0  # seconds between a standby replica's tries for the lock
+    idle_sleep = 0.3  # seconds to wait after a round that found nothing to do
 
     def __init__(
         self,
@@ -97,7 +99,7 @@ class DeliveryWorker:
         self.senders = max(1, senders)
         self.manifests: dict[str, dict[str, Any]] = {}
         self._manifests_read_at = 0.0
-        self._running = True
+        super().__init__()
         self._stopped = threading.Event()  # set by stop(): sleeps end at once
         self._leading = threading.Event()  # set while this process holds the delivery lock
         self._senders: dict[tuple[str, int], threading.Thread] = {}
@@ -131,15 +133,13 @@ class DeliveryWorker:
 
     # --- the loop ---------------------------------------------------------
     def stop(self, *_: Any) -> None:
-        """Finish the current round and batches, then leave run_forever."""
-        self._running = False
+        """Finish the current round and batches, then leave run_rounds."""
+        super().stop()
         self._stopped.set()
 
-    def run_forever(self, idle_sleep: float = 0.3) -> None:
-        """Deliver until SIGTERM/SIGINT: this thread fans out, threads per subscriber send."""
-        if threading.current_thread() is threading.main_thread():  # tests run it in threads
-            signal.signal(signal.SIGTERM, self.stop)
-            signal.signal(signal.SIGINT, self.stop)
+    def run_rounds(self) -> None:
+        """Deliver until stopped (BackgroundLoop.run_forever or run_in_thread): this thread
+        fans out, threads per subscriber send."""
         log.info(
             "delivery loop started", extra={"fields": {"subscribers": list(self.service_urls)}}
         )
@@ -159,7 +159,7 @@ class DeliveryWorker:
                 continue
             if leading:
                 self._leading.set()
-                self._start_senders(idle_sleep)
+                self._start_senders()
             else:
                 self._leading.clear()
             if heartbeat:
@@ -167,7 +167,7 @@ class DeliveryWorker:
             if not leading:
                 self._stopped.wait(self.standby_poll)
             elif not worked:
-                self._stopped.wait(idle_sleep)
+                self._stopped.wait(self.idle_sleep)
         self._leading.clear()
         for thread in self._senders.values():
             # A batch still unanswered after this is sent again by the next leader (the
@@ -175,7 +175,7 @@ class DeliveryWorker:
             thread.join(timeout=30)
         self.resign()
 
-    def _start_senders(self, idle_sleep: float) -> None:
+    def _start_senders(self) -> None:
         """Sending threads per subscriber, so that a slow or absent one holds up no other.
 
         `senders` threads each (2 by default) split the subscriber's aggregates between
@@ -187,14 +187,14 @@ class DeliveryWorker:
                 if (subscriber, part) not in self._senders:
                     thread = threading.Thread(
                         target=self._send_loop,
-                        args=(subscriber, (part, self.senders), idle_sleep),
+                        args=(subscriber, (part, self.senders)),
                         name=f"deliver-{subscriber}-{part}",
                         daemon=True,
                     )
                     self._senders[(subscriber, part)] = thread
                     thread.start()
 
-    def _send_loop(self, subscriber: str, part: Part, idle_sleep: float) -> None:
+    def _send_loop(self, subscriber: str, part: Part) -> None:
         """Send `subscriber`'s due deliveries of the aggregates in `part`, batch after batch,
         while this process leads.
 
@@ -212,7 +212,7 @@ class DeliveryWorker:
             if not self._running:
                 return
             if not sent:
-                self._stopped.wait(idle_sleep)
+                self._stopped.wait(self.idle_sleep)
 
     def lead(self) -> bool:
         """Whether this process may deliver now: one delivery loop per service at a time

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
+from ..background import register_background_loop
 from . import inbox, outbox
 from .delivery import DeliveryWorker
 from .endpoints import events_blueprint
@@ -72,6 +73,9 @@ class Events:
         self.models = EventModels(outbox, delivery, inbox)
         app.register_blueprint(events_blueprint(self))
         app.extensions["cakap_events"] = self
+
+        if self.publishes:
+            register_background_loop(app, lambda: DeliveryWorker.from_app(app, self))
 
         @app.cli.command("deliver-events")
         def deliver_events() -> None:

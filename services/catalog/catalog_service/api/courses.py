@@ -169,8 +169,7 @@ class Courses(MethodView):
     @blp.response(200, page_schema(CourseSchema, "CoursePage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search courses: full text (q), filters, sort, pages; published ones unless admin."""
-        stmt = courses.search_query(args, current_principal())
-        return paginate(db, stmt, args["page"], args["per_page"])
+        return courses.search_page(args, current_principal())
 
     @blp.arguments(CourseCreateSchema)
     @blp.response(201, CourseSchema)

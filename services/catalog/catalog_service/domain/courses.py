@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from cakap_shared.auth import Principal
-from cakap_shared.db import utcnow
+from cakap_shared.db import MAX_PER_PAGE, paginate, utcnow
 from cakap_shared.problems import CakapError
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 
 from ..extensions import db, events
 from ..models import (
@@ -219,7 +220,25 @@ def open_class_course_ids() -> Select[Any]:
     )
 
 
-def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
+@dataclass(frozen=True)
+class CourseSearch:
+    """The course list query before ordering: `order` is (key, descending) pairs, ending on
+    the id so pages never overlap; `gathers_all` when the database collects every match to
+    order them and counting them again would cost as much (a filter that starts from a set
+    of ids, or ranked text with filters on the course rows). Not for browsing, which walks
+    an index in sort order and stops after a page, nor for text alone, whose count reads
+    only the text index and the covering status index while the page ranks the matches."""
+
+    stmt: Select[Any]
+    order: list[tuple[ColumnElement[Any], bool]]
+    gathers_all: bool
+
+    def ordered(self) -> Select[Any]:
+        """The query in its sort order."""
+        return self.stmt.order_by(*(key.desc() if down else key for key, down in self.order))
+
+
+def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
     """The course list query: visibility, full text, filters and sort."""
     check_form(args.get("form"))
     stmt = select(Course)
@@ -229,36 +248,105 @@ def search_query(args: dict[str, Any], who: Principal) -> Select[Any]:
     else:
         stmt = stmt.where(Course.status == CourseStatus.PUBLISHED)
     stmt = _filtered(stmt, args)
+    gathers_all = any(args.get(key) for key in SET_FILTERS) or args.get("has_open_class") is True
+    row_filters = any(args.get(key) is not None for key in ROW_FILTERS)
     words = search.terms(args.get("q"))
     rank = None
     code = search.code_key(args.get("q"))
     if code:
         stmt = stmt.where(search.code_matches(Course.code, code))
     elif args.get("q") is not None and args["q"].strip():
-        if not words:
-            return stmt.where(Course.id.is_(None))  # only punctuation: nothing matches
+        if not words:  # only punctuation: nothing matches
+            return CourseSearch(stmt.where(Course.id.is_(None)), [(Course.id, False)], False)
         stmt, rank = search.apply(stmt, words, db.engine.dialect.name)
+        gathers_all = gathers_all or row_filters
     sort = args.get("sort") or ("relevance" if rank is not None else "title")
     if sort == "relevance" and rank is not None:
-        return stmt.order_by(rank, Course.title, Course.id)
-    column = {"jp": Course.jp, "-jp": Course.jp.desc(), "-title": Course.title.desc()}.get(
-        sort, Course.title
+        order = [(rank, False), (Course.title, False), (Course.id, False)]
+        return CourseSearch(stmt, order, gathers_all)
+    key, down = {"jp": (Course.jp, False), "-jp": (Course.jp, True)}.get(
+        sort, (Course.title, sort == "-title")
     )
-    return stmt.order_by(column, Course.id)
+    return CourseSearch(stmt, [(key, down), (Course.id, False)], gathers_all)
+
+
+def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
+    """A page of the course list (`page`, `per_page`) and how many courses match in all.
+
+    When the database gathers every match anyway (see CourseSearch), one statement collects
+    them once, counts them and orders them, returning only the page's ids; the page's
+    courses are then loaded by id. A separate count would find every match a second time:
+    at 100,000 courses that was as long as the page itself. Browsing walks the title index
+    and stops after the page, so there the count stays a query of its own.
+    """
+    query = search_query(args, who)
+    per_page = min(args["per_page"], MAX_PER_PAGE)
+    if not query.gathers_all:
+        return paginate(db, query.ordered(), args["page"], per_page)
+    # Every match once, in a materialized CTE: planned to be read in full (an ORDER BY with
+    # a LIMIT over it let PostgreSQL walk the title index row by row, betting on stopping
+    # early), then counted and ordered from memory. bm25() stays inside, where SQLite allows it.
+    matches = (
+        query.stmt.with_only_columns(
+            Course.id.label("course_id"),
+            *(key.label(f"k{i}") for i, (key, _) in enumerate(query.order)),
+        )
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    offset = (args["page"] - 1) * per_page
+    rows = db.session.execute(
+        select(
+            matches.c.course_id,
+            select(func.count()).select_from(matches).scalar_subquery().label("total"),
+        )
+        .order_by(
+            *(
+                matches.c[f"k{i}"].desc() if down else matches.c[f"k{i}"]
+                for i, (_, down) in enumerate(query.order)
+            )
+        )
+        .limit(per_page)
+        .offset(offset)
+    ).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing matches): no row to say how many
+        total = db.session.scalar(select(func.count()).select_from(matches)) if offset else 0
+    loaded = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Course).where(Course.id.in_([r.course_id for r in rows]))
+        )
+    }
+    return {
+        "items": [loaded[r.course_id] for r in rows],
+        "total": total,
+        "page": args["page"],
+        "per_page": per_page,
+    }
+
+
+# Filters answered by a set of course ids from another table (or a narrow index).
+SET_FILTERS = ("competency", "module_id")
+# Filters tested on each course row (jp_min=0 and has_open_class=false are filters too).
+ROW_FILTERS = ("form", "jp_min", "jp_max", "provider", "test_id", "has_open_class")
 
 
 def _filtered(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
     """The list's filters: competency, form, module, test, provider, JP range, open class."""
     if args.get("competency"):
         codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
-        # IN (uncorrelated) lets both databases start from the competency_code index.
-        stmt = stmt.where(
-            Course.id.in_(
-                select(CourseCompetency.course_id).where(
-                    CourseCompetency.competency_code.in_(codes)
-                )
-            )
+        links = select(CourseCompetency.course_id).where(
+            CourseCompetency.competency_code.in_(codes)
         )
+        if args.get("has_open_class") is True:
+            # Courses with an open class are the smaller set (a competency is in thousands of
+            # courses): SQLite starts from them and looks each one's links up by primary key.
+            stmt = stmt.where(links.where(CourseCompetency.course_id == Course.id).exists())
+        else:
+            # IN (uncorrelated) lets both databases start from the competency_code index.
+            stmt = stmt.where(Course.id.in_(links))
     if args.get("form"):
         stmt = stmt.where(Course.form == args["form"])
     for key, column in (("module_id", CourseModule.module_id),):

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Attempt
 from . import runtime
-from .credentials import credential_attempt
+from .credentials import WITH_VERSION, credential_attempt
 from .launches import require_in_use
 
 T = TypeVar("T")
@@ -72,7 +72,7 @@ def commit(
 ) -> Commit:
     """Store a commit sent with the learner's bearer token or the player's launch credential."""
     if who is not None and not launch_token:
-        attempt = db.session.get(Attempt, attempt_id)
+        attempt = db.session.get(Attempt, attempt_id, options=WITH_VERSION)
         # Only the learner writes their runtime data; nobody else sees it exists.
         if attempt is None or attempt.learner_id != who.id:
             raise CakapError(404, "No such attempt.")
@@ -84,7 +84,7 @@ def commit(
             "A bearer token or a launch credential is required.",
             headers={"WWW-Authenticate": 'Bearer realm="cakap"'},
         )
-    require_in_use(attempt, commit=True)
+    require_in_use(attempt, commit=True, runtime_call=True)
     return _commit(attempt, sco, body, finish)
 
 
@@ -98,7 +98,7 @@ def commit_beacon(
     text/plain), read only once the credential was accepted.
     """
     attempt, claims = credential_attempt("content", credential, attempt_id)
-    require_in_use(attempt, commit=True)
+    require_in_use(attempt, commit=True, runtime_call=True)
     all_items = runtime.items(attempt.version)
     if claims.sco is None or not 0 <= claims.sco < len(all_items):
         raise CakapError(404, "No such attempt.")
@@ -122,7 +122,7 @@ def navigate(
 ) -> Navigation:
     """Apply a SCORM 2004 navigation request from the player's controls to the attempt."""
     attempt, _ = credential_attempt("launch", launch_token, attempt_id)
-    require_in_use(attempt, commit=True)
+    require_in_use(attempt, commit=True, runtime_call=True)
     nav = _retrying(lambda: runtime.navigate(attempt, request, target), "request")
     return _navigation(attempt, nav)
 
@@ -136,7 +136,7 @@ def _retrying(work: Callable[[], T], what: str) -> T:
     for _ in range(STALE_RETRIES):
         try:
             result = work()
-            db.session.commit()
+            _commit_keeping_loaded()
             return result
         except (StaleDataError, IntegrityError):
             # IntegrityError: two modules wrote the same new shared objective at once.
@@ -144,6 +144,20 @@ def _retrying(work: Callable[[], T], what: str) -> T:
     raise CakapError(
         409, f"The attempt changed at the same time; send the {what} again.", code="stale"
     )
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what this request loaded.
+
+    The answer is built from the attempt just written; expired, it would be read back
+    (attempt and version, two SELECTs) only to see this request's own UPDATE again.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _commit(attempt: Attempt, sco: str | None, body: Any, finish: str | None) -> Commit:

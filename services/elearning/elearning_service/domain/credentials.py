@@ -18,11 +18,14 @@ from cakap_shared.problems import CakapError
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Attempt
 
 Clock = Callable[[], float]
+# What every use of an attempt reads beside it (items, rollup, the answer): one query.
+WITH_VERSION = (joinedload(Attempt.version),)
 
 
 class LaunchRefused(Exception):
@@ -39,15 +42,6 @@ class LaunchClaims:
     sco: int | None = None
 
 
-class _ClockSigner(TimestampSigner):
-    """TimestampSigner whose idea of now comes from a replaceable clock (tests)."""
-
-    clock: Clock = time.time
-
-    def get_timestamp(self) -> int:
-        return int(self.clock())
-
-
 class LaunchTokens:
     """Issue and check launch and content credentials."""
 
@@ -55,15 +49,26 @@ class LaunchTokens:
         self.secret = secret
         self.ttl = ttl_seconds
         self.clock = clock
+        # One serializer per purpose, built once: not a new class at every check.
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        clock = self.clock
+        serializer = self._serializers.get(purpose)
+        if serializer is None:
+            owner = self
 
-        class Signer(_ClockSigner):
-            pass
+            class Signer(TimestampSigner):
+                """A TimestampSigner whose now is the owner's clock, read at each use
+                (tests replace the clock after the app started)."""
 
-        Signer.clock = staticmethod(clock)
-        return URLSafeTimedSerializer(self.secret, salt=f"cakap-elearning-{purpose}", signer=Signer)
+                def get_timestamp(self) -> int:
+                    return int(owner.clock())
+
+            serializer = URLSafeTimedSerializer(
+                self.secret, salt=f"cakap-elearning-{purpose}", signer=Signer
+            )
+            self._serializers[purpose] = serializer
+        return serializer
 
     def issue(
         self, purpose: str, attempt_id: str, learner_id: str, nonce: str, **extra: Any
@@ -109,7 +114,7 @@ def credential_attempt(
             "The launch link is invalid or has expired; launch the module again.",
             code="launch-expired",
         ) from exc
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = db.session.get(Attempt, attempt_id, options=WITH_VERSION)
     if (
         attempt is None
         or claims.attempt_id != attempt.id

@@ -8,16 +8,19 @@ published course holding the module. Two launches never count (no credit, no eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cakap_shared.auth import Principal
-from cakap_shared.db import utcnow
+from cakap_shared.db import aware, utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clients.catalog import ServiceUnavailable, catalog, unavailable
 from ..extensions import db
@@ -104,7 +107,7 @@ def launch(module_id: str, who: Principal, mode: Mode) -> Launch:
 def still_usable(attempt: Attempt) -> tuple[bool, str]:
     """Whether the attempt's learner may still play or save it: (allowed, refusal code).
 
-    Checked on every use, because a launch credential stays valid for hours after a
+    Catalog is asked, because a launch credential stays valid for hours after a
     withdrawal. A preview's right (owner or admin of the module) was checked on the module
     at launch and does not lapse the way an enrolment does, so catalog is not asked.
     """
@@ -116,13 +119,19 @@ def still_usable(attempt: Attempt) -> tuple[bool, str]:
     return access.get("allowed") is True, "not-enrolled"
 
 
-def require_in_use(attempt: Attempt, *, commit: bool) -> None:
+def require_in_use(attempt: Attempt, *, commit: bool, runtime_call: bool = False) -> None:
     """Refuse a player page or a commit unless the attempt is open and its learner may
     still take the module: checked on every use, because a launch credential stays
     valid for hours after a withdrawal or after the attempt closed.
 
     The one exception: the session that completed the attempt may commit for
     LAUNCH_CLOSED_GRACE_SECONDS more (SCORM content sends its session time on finish).
+
+    `runtime_call` (the runtime's commits and navigation requests, many a minute while a SCO
+    plays): catalog's yes is kept on the attempt and relied on for
+    LAUNCH_ACCESS_TTL_SECONDS (RuntimeAccess), so a withdrawal stops them within that
+    bound. The player page and package pages always ask; a no (or no answer) from
+    catalog there or on a commit clears the kept yes at once.
     """
     if attempt.status != AttemptStatus.OPEN:
         if commit and _closed_moments_ago(attempt):
@@ -133,8 +142,16 @@ def require_in_use(attempt: Attempt, *, commit: bool) -> None:
             "This attempt is already finished; open the module again from your course.",
             code="attempt-closed",
         )
-    allowed, code = still_usable(attempt)
+    kept = RuntimeAccess.from_config()
+    if runtime_call and kept.fresh(attempt):
+        return
+    try:
+        allowed, code = still_usable(attempt)
+    except CakapError:
+        kept.forget(attempt)  # catalog could not answer: nothing is relied upon meanwhile
+        raise
     if not allowed:
+        kept.forget(attempt)
         audit("module.use_refused", attempt_id=attempt.id, mode=attempt.mode)
         raise CakapError(
             403,
@@ -144,6 +161,59 @@ def require_in_use(attempt: Attempt, *, commit: bool) -> None:
             else "You have not completed a course with this module, so it cannot be reviewed.",
             code=code,
         )
+    if runtime_call:
+        kept.confirm(attempt)
+
+
+@dataclass(frozen=True)
+class RuntimeAccess:
+    """Catalog's last yes for an attempt's runtime commits, kept on the attempt's row.
+
+    On the row, not in a process: every worker and replica sees a refusal that clears it.
+    A confirmation is written by the commit's own UPDATE (no statement of its own); only a
+    refusal of an attempt that had one writes, and commits it, before the 403/503 is
+    raised. A moment ahead of this clock (another replica's clock) counts as stale.
+    """
+
+    ttl: timedelta
+    clock: Callable[[], float]
+
+    @classmethod
+    def from_config(cls) -> RuntimeAccess:
+        """The app's TTL, and the launch credentials' clock (a FakeClock in tests)."""
+        ttl = timedelta(seconds=current_app.config["LAUNCH_ACCESS_TTL_SECONDS"])
+        return cls(ttl, tokens().clock)
+
+    def now(self) -> datetime:
+        """This clock's moment, aware UTC."""
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def fresh(self, attempt: Attempt) -> bool:
+        """Whether catalog's yes for this attempt is younger than the TTL."""
+        confirmed = aware(attempt.access_confirmed_at)
+        if confirmed is None or not self.ttl:
+            return False
+        age = self.now() - confirmed
+        return timedelta(0) <= age < self.ttl
+
+    def confirm(self, attempt: Attempt) -> None:
+        """Keep catalog's yes (written with the commit that asked)."""
+        if self.ttl:
+            attempt.access_confirmed_at = self.now()
+
+    def forget(self, attempt: Attempt) -> None:
+        """Drop a kept yes now, whatever the request does next (it is about to fail)."""
+        if attempt.access_confirmed_at is None:
+            return
+        if attempt.id is not None:  # stored: clear the row (not a flush: no revision bump)
+            db.session.execute(
+                update(Attempt)
+                .where(Attempt.id == attempt.id)
+                .values(access_confirmed_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+        set_committed_value(attempt, "access_confirmed_at", None)
 
 
 def _closed_moments_ago(attempt: Attempt) -> bool:

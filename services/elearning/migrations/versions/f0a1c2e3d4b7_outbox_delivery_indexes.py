@@ -5,7 +5,7 @@ batch at a time, and the earliest pending one of an aggregate (order per aggrega
 only the status index each read sorted the whole backlog (issue 20).
 
 Revision ID: f0a1c2e3d4b7
-Revises: 5c1e0a7d9b42
+Revises: 9d2f4b7c1e63
 Create Date: 2026-11-30 09:30:00
 
 """
@@ -13,7 +13,7 @@ Create Date: 2026-11-30 09:30:00
 from alembic import op
 
 revision = "f0a1c2e3d4b7"
-down_revision = "5c1e0a7d9b42"
+down_revision = "9d2f4b7c1e63"
 branch_labels = None
 depends_on = None
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import segno
 from cakap_shared.indonesian import tanggal
-from fpdf import FPDF
 
 from ..models import Certificate
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 def _latin1(text: str) -> str:
@@ -22,6 +25,10 @@ def render(
     certificate: Certificate, verification_url: str, font_path: str | None, issuer: str
 ) -> bytes:
     """The PDF bytes; the code also goes into the document metadata."""
+    # fpdf2 with Pillow and fontTools is about 40 MB of a process: only the processes that
+    # draw a PDF pay for it, not every web worker and delivery loop.
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"Sertifikat {certificate.number}")
     pdf.set_subject(f"Kode verifikasi {certificate.code}")

@@ -5,7 +5,7 @@ batch at a time, and the earliest pending one of an aggregate (order per aggrega
 only the status index each read sorted the whole backlog (issue 20).
 
 Revision ID: f0a1c2e3d4b5
-Revises: c4d1e8a7b2f6
+Revises: e6f7a8b9c0d1
 Create Date: 2026-11-30 09:30:00
 
 """
@@ -13,7 +13,7 @@ Create Date: 2026-11-30 09:30:00
 from alembic import op
 
 revision = "f0a1c2e3d4b5"
-down_revision = "c4d1e8a7b2f6"
+down_revision = "e6f7a8b9c0d1"
 branch_labels = None
 depends_on = None
 

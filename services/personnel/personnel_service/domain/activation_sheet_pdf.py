@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import segno
 from cakap_shared.indonesian import waktu
-from fpdf import FPDF
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 SLIPS_PER_PAGE = 4
 SLIP_HEIGHT = 297 / SLIPS_PER_PAGE
@@ -36,6 +38,10 @@ def render(
     zone: str = "Asia/Jakarta",
 ) -> bytes:
     """The PDF bytes: a slip per row (name, NIP, login, code, expiry, link); a note when empty."""
+    # fpdf2 with Pillow and fontTools is about 40 MB of a process: only the processes that
+    # draw a PDF pay for it, not every web worker and delivery loop.
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(f"Kode aktivasi akun Cakap - {unit_name}" if unit_name else "Kode aktivasi")
     pdf.set_creator("Cakap")

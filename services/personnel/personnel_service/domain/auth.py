@@ -9,6 +9,7 @@ from cakap_shared.auth import Principal
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Person
@@ -35,10 +36,21 @@ def service_token(client_id: str, client_secret: str, audience: str) -> dict[str
     }
 
 
+# Every signed-in page asks who its caller is: five columns, read without building a Person
+# (an ORM get was some 40 % of this request), with the statement built once.
+_CALLER = select(Person.id, Person.name, Person.nip, Person.unit_code, Person.supervisor_id).where(
+    Person.id == bindparam("person_id")
+)
+
+
 def me(principal: Principal) -> dict[str, Any]:
     """The caller: id, login name, name, roles; for ASN also NIP, unit and supervisor."""
-    person = db.session.get(Person, principal.id)
-    if person is None or principal.is_service:
+    person = (
+        None
+        if principal.is_service
+        else db.session.connection().execute(_CALLER, {"person_id": principal.id}).first()
+    )
+    if person is None:
         raise CakapError(404, "No person behind this token.")
     caller = {
         "id": person.id,

@@ -269,3 +269,24 @@ def violations(problem: Problem, chosen: Iterable[Pair]) -> list[str]:
     if missing:
         found.append(f"pinned assignments left out: {sorted(missing)}")
     return found
+
+
+@dataclass
+class Solution:
+    """A plan with its value, what the solver proved about it, and how long it took."""
+
+    status: str  # optimal | feasible | infeasible
+    chosen: list[Pair]
+    objective: int
+    bound: int
+    spent: int
+    seconds: float
+    candidates: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float:
+        """Relative optimality gap (0 when proven optimal)."""
+        if self.bound <= 0:
+            return 0.0
+        return max(self.bound - self.objective, 0) / self.bound

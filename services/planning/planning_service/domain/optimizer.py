@@ -28,6 +28,7 @@ from .model import (
     Pair,
     Person,
     Problem,
+    Solution,
     evaluate,
     levels_after,
     person_bounds,
@@ -35,28 +36,6 @@ from .model import (
     upper_bound,
     violations,
 )
-
-
-@dataclass
-class Solution:
-    """A plan with its value, what the solver proved about it, and how long it took."""
-
-    status: str  # optimal | feasible | infeasible
-    chosen: list[Pair]
-    objective: int
-    bound: int
-    spent: int
-    seconds: float
-    candidates: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def gap(self) -> float:
-        """Relative optimality gap (0 when proven optimal)."""
-        if self.bound <= 0:
-            return 0.0
-        return max(self.bound - self.objective, 0) / self.bound
-
 
 # CP-SAT searches only models with at most this many free columns: past some 20,000 its
 # presolve alone outlasts the time limit on two cores, and without presolve it found

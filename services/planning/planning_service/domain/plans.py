@@ -16,10 +16,8 @@ from ..clients import catalog
 from ..extensions import db
 from ..models import Assignment, Decision, Plan
 from . import needs as needs_domain
-from .model import Offer, Person, Problem, Rules, levels_after, levels_closed
-from .optimizer import Solution, budget_margins, solve
-
-MARGINS = (10_000_000, 50_000_000, 100_000_000)
+from .model import Offer, Person, Problem, Rules, Solution, levels_after, levels_closed
+from .solving import solve_and_price
 
 
 def create(body: dict[str, Any], who: Principal) -> Plan:
@@ -137,7 +135,9 @@ def _solve_into(plan: Plan) -> None:
     problem = problem_of(plan)
     limit = float(current_app.config["PLANNING_TIME_LIMIT"])
     previous = [(a.person_id, a.class_id) for a in plan.assignments]
-    found = solve(problem, time_limit=limit, hint=previous or None)
+    found, margins = solve_and_price(
+        problem, limit, previous or None, apart=current_app.config["PLANNING_SOLVE_APART"]
+    )
     plan.status, plan.objective, plan.bound, plan.spent = (
         found.status,
         found.objective,
@@ -163,9 +163,7 @@ def _solve_into(plan: Plan) -> None:
     db.session.flush()  # old rows go before new ones arrive (same pairs are unique per plan)
     plan.assignments = rows
     plan.unmet = _unmet(plan, problem, found)
-    plan.margins = (
-        budget_margins(problem, found, MARGINS, limit / 4) if found.status != "infeasible" else []
-    )
+    plan.margins = margins
     plan.updated_at = utcnow()
 
 
