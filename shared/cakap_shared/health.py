@@ -22,6 +22,9 @@ class ServiceManifest:
     publishes: list[str] = field(default_factory=list)
     subscribes: list[str] = field(default_factory=list)
     events_path: str = "/internal/events"
+    # Where the delivery loop posts several events at once; a peer whose manifest lacks it
+    # (an older release during a rollout) gets them one by one on events_path.
+    events_batch_path: str = "/internal/events/batch"
     openapi_path: str = "/api/openapi.json"
 
     def as_json(self) -> dict[str, Any]:
@@ -33,6 +36,7 @@ class ServiceManifest:
             "publishes": sorted(self.publishes),
             "subscribes": sorted(self.subscribes),
             "events_path": self.events_path,
+            "events_batch_path": self.events_batch_path,
             "openapi": self.openapi_path,
         }
 

@@ -245,6 +245,15 @@ def deliver_event(client: FlaskClient, envelope: dict[str, Any], audience: str) 
     return client.post("/internal/events", json=envelope, headers=headers)
 
 
+def deliver_events(
+    client: FlaskClient, envelopes: list[dict[str, Any]], audience: str
+) -> TestResponse:
+    """POST the events in one batch to the `audience` service's /internal/events/batch as
+    their producer's delivery loop would (the first event's producer sends)."""
+    headers = as_service(envelopes[0]["producer"], audience)
+    return client.post("/internal/events/batch", json={"events": envelopes}, headers=headers)
+
+
 def backend() -> str:
     """Which database the tests run on: TEST_DB=sqlite (default) or postgres."""
     return os.environ.get("TEST_DB", "sqlite")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cakap_shared.http import ServiceUnavailable
+from cakap_shared.testing import deliver_events, event_envelope
 
 M1, M2 = "11111111-0000-4000-8000-000000000001", "11111111-0000-4000-8000-000000000002"
 POST, PRE = "22222222-0000-4000-8000-000000000001", "22222222-0000-4000-8000-000000000002"
@@ -119,6 +120,30 @@ def test_requested_learner_is_not_completed(cat, people):
     assert (
         _status(cat, e)["status"] == "requested" and _status(cat, e)["completed_module_ids"] == []
     )
+
+
+def test_person_updated_in_a_batch_applies_each_in_order(cat, people, enrolled):
+    """The batch form: a malformed event is refused alone, the person's later one wins."""
+    base = {"person_id": people.learner, "unit_code": "DISKOMINFO-SANDI", "supervisor_id": None}
+    batch = [
+        event_envelope("person.updated", {**base, "name": "Nama Lama"}, producer="personnel"),
+        event_envelope("person.updated", {**base, "unit_code": 5}, producer="personnel"),
+        event_envelope("person.updated", {**base, "name": "Nama Baru"}, producer="personnel"),
+    ]
+    answer = deliver_events(cat.client, batch, "catalog")
+    assert answer.status_code == 200, answer.get_json()
+    statuses = [r["status"] for r in answer.get_json()["results"]]
+    assert statuses == ["handled", "rejected", "handled"]
+    now = cat.ok(cat.client.get(f"/api/v1/enrolments/{enrolled['id']}", headers=cat.who["admin"]))
+    assert now["learner_name"] == "Nama Baru" and now["unit_code"] == "DISKOMINFO-SANDI"
+    again = [
+        event_envelope("person.updated", {**base, "name": f"Nama {n}"}, producer="personnel")
+        for n in range(3)
+    ]
+    results = deliver_events(cat.client, again, "catalog").get_json()["results"]
+    assert [r["status"] for r in results] == ["handled"] * 3
+    now = cat.ok(cat.client.get(f"/api/v1/enrolments/{enrolled['id']}", headers=cat.who["admin"]))
+    assert now["learner_name"] == "Nama 2"
 
 
 def test_person_updated_refreshes_open_enrolments(cat, people, enrolled):

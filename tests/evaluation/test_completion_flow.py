@@ -305,6 +305,36 @@ def test_person_updated_moves_open_evaluations(client, auth, ids, person, clock)
     assert client.get("/api/v1/impact-evaluations", headers=auth("big_boss")).json["total"] == 1
 
 
+def test_person_updated_in_a_batch_moves_open_evaluations_in_order(client, auth, ids, person):
+    """The batch form: a malformed event is refused alone; the person's last one wins."""
+    deliver(client, auth, completion_event(ids))
+
+    def moved_to(supervisor_id, **data):
+        return {
+            "id": str(uuid.uuid4()),
+            "type": "person.updated",
+            "version": 1,
+            "occurred_at": "2026-04-01T00:00:00+00:00",
+            "producer": "personnel",
+            "aggregate_id": ids["learner"],
+            "data": {"person_id": ids["learner"], "supervisor_id": supervisor_id, **data},
+        }
+
+    batch = [moved_to(ids["big_boss"]), moved_to(None, person_id=""), moved_to(ids["big_boss"])]
+    answer = client.post(
+        "/internal/events/batch", json={"events": batch}, headers=auth("personnel_service")
+    )
+    assert [r["status"] for r in answer.json["results"]] == ["handled", "rejected", "handled"]
+    assert client.get("/api/v1/impact-evaluations", headers=auth("big_boss")).json["total"] == 1
+    back = [moved_to(ids["big_boss"]), moved_to(ids["supervisor"])]
+    answer = client.post(
+        "/internal/events/batch", json={"events": back}, headers=auth("personnel_service")
+    )
+    assert [r["status"] for r in answer.json["results"]] == ["handled", "handled"]
+    assert client.get("/api/v1/impact-evaluations", headers=auth("big_boss")).json["total"] == 0
+    assert client.get("/api/v1/impact-evaluations", headers=auth("supervisor")).json["total"] == 1
+
+
 def test_reminders_and_escalation_dates(app, client, auth, ids, person, clock):
     deliver(client, auth, completion_event(ids))  # due 2026-08-29
     with app.app_context():

@@ -94,6 +94,32 @@ def test_preferences_defaults_change_and_refusals(client, kit):
     assert cleared["quiet_hours"] is None and cleared["email"]["enrolment_requested"] == "instant"
 
 
+def test_person_updated_in_a_batch_keeps_each_contact_in_order(app, client, kit):
+    """The batch form: a malformed event is refused alone; the person's last one wins."""
+    from cakap_shared.testing import deliver_events
+    from notification_service.extensions import db
+    from notification_service.models import Contact
+
+    bad = kit.person_updated(kit.OTHER, "Tanpa Id", None)
+    del bad["data"]["person_id"]
+    batch = [
+        kit.person_updated(kit.LEARNER, "Nama Lama", "lama@palembang.go.id"),
+        bad,
+        kit.person_updated(kit.LEARNER, "Nama Baru", "baru@palembang.go.id"),
+        kit.person_updated(kit.SUPERVISOR, "Atasan", None),
+    ]
+    answer = deliver_events(client, batch, "notification")
+    statuses = [r["status"] for r in answer.get_json()["results"]]
+    assert statuses == ["handled", "rejected", "handled", "handled"]
+    again = [kit.person_updated(kit.SUPERVISOR, f"Atasan {n}", None) for n in range(3)]
+    results = deliver_events(client, again, "notification").get_json()["results"]
+    assert [r["status"] for r in results] == ["handled"] * 3
+    with app.app_context():
+        learner = db.session.get(Contact, kit.LEARNER)
+        assert (learner.name, learner.email) == ("Nama Baru", "baru@palembang.go.id")
+        assert db.session.get(Contact, kit.SUPERVISOR).name == "Atasan 2"
+
+
 def test_malformed_events_are_refused_for_dead_lettering(client, kit):
     bad = kit.enrolment("enrolment.approved", "enrolled")
     del bad["data"]["learner_id"]

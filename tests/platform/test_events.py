@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,13 @@ from cakap_shared.events import (
     OutboxDeliveryMixin,
     OutboxEventMixin,
 )
+from cakap_shared.events import inbox as inbox_module
 from cakap_shared.idempotency import IdempotencyRecordMixin
 from cakap_shared.platform import init_platform
 from cakap_shared.problems import ProblemApi
 from cakap_shared.testing import (
     bearer,
+    empty_tables,
     mint_token,
     service_test_config,
     throwaway_database,
@@ -45,6 +49,8 @@ class Toy:
         self.Inbox = type(f"{name}Inbox", (InboxEventMixin, self.db.Model), dict(ns))
         self.Idem = type(f"{name}Idem", (IdempotencyRecordMixin, self.db.Model), dict(ns))
         self.handled: list[dict[str, Any]] = []
+        self.flaky: set[int] = set()  # values of data.n whose first try raises (not kept)
+        self.colliding: set[int] = set()  # ... whose first try's write collides (IntegrityError)
         self.app = Flask(name)
         self.app.config.update(base_config(name))
         self.app.config.update(service_test_config(name, url or f"sqlite:///{path / name}.db"))
@@ -62,38 +68,71 @@ class Toy:
             self.db.create_all()
 
 
+@pytest.fixture(scope="module")
+def toy_databases(tmp_path_factory):
+    """Two databases for the module's producer and consumer (PostgreSQL under
+    TEST_DB=postgres), made once: creating them for every test took minutes."""
+    path = tmp_path_factory.mktemp("toys")
+    with (
+        throwaway_database("toyproducer", path) as producer_url,
+        throwaway_database("toyconsumer", path) as consumer_url,
+    ):
+        yield producer_url, consumer_url
+
+
 @pytest.fixture
-def pair(tmp_path):
-    producer = Toy("producer", ["thing.happened"], tmp_path)
-    consumer = Toy("consumer", [], tmp_path)
+def pair(tmp_path, toy_databases):
+    """A producer and a consumer, each on its own database, emptied after the test."""
+    producer_url, consumer_url = toy_databases
+    producer = Toy("producer", ["thing.happened"], tmp_path, url=producer_url)
+    consumer = Toy("consumer", [], tmp_path, url=consumer_url)
+    _handle_things(consumer)
+    yield producer, consumer
+    for toy in (producer, consumer):
+        with toy.app.app_context():
+            empty_tables(toy.db)
+            toy.db.engine.dispose()
+
+
+def _handle_things(consumer: Toy) -> None:
 
     @consumer.events.handler("thing.happened")
     def on_thing(envelope):
-        if "n" not in envelope["data"]:
+        n = envelope["data"].get("n")
+        if n is None:
             raise EventRejected("data.n is required")
+        if n in consumer.flaky:
+            consumer.flaky.discard(n)
+            raise RuntimeError("flaky")
+        if n in consumer.colliding:
+            consumer.colliding.discard(n)
+            raise IntegrityError("INSERT INTO things", {}, Exception("taken"))
         consumer.handled.append(envelope)
-
-    return producer, consumer
 
 
 def through(consumer: Toy, lose_ack: list[bool] | None = None, fail: set[int] | None = None):
-    """A transport that posts into the consumer's test client."""
+    """A transport that posts into the consumer's test client; keeps the bodies it sent."""
     calls = {"n": 0}
+    bodies: list[dict] = []
 
     def transport(url: str, body: dict, headers: dict) -> tuple[int, str]:
         calls["n"] += 1
+        bodies.append(body)
         if fail and calls["n"] in fail:
             return 503, "down"
-        response = consumer.app.test_client().post("/internal/events", json=body, headers=headers)
+        path = url.removeprefix("http://consumer.test")
+        response = consumer.app.test_client().post(path, json=body, headers=headers)
         if lose_ack and lose_ack.pop(0):
             return 0, "connection reset"
         return response.status_code, response.get_data(as_text=True)
 
     transport.calls = calls
+    transport.bodies = bodies
     return transport
 
 
-def worker_for(producer: Toy, transport, **kwargs) -> DeliveryWorker:
+def worker_for(producer: Toy, transport, batch: bool = True, **kwargs) -> DeliveryWorker:
+    """A worker delivering to the consumer; batch=False: a peer without the batch form."""
     worker = DeliveryWorker(
         producer.app,
         producer.events,
@@ -103,9 +142,10 @@ def worker_for(producer: Toy, transport, **kwargs) -> DeliveryWorker:
         backoff_base=0.0,
         **kwargs,
     )
-    worker.manifests = {
-        "consumer": {"subscribes": ["thing.happened"], "events_path": "/internal/events"}
-    }
+    manifest = {"subscribes": ["thing.happened"], "events_path": "/internal/events"}
+    if batch:
+        manifest["events_batch_path"] = "/internal/events/batch"
+    worker.manifests = {"consumer": manifest}
     worker._manifests_read_at = float("inf")  # tests set manifests by hand
     return worker
 
@@ -245,13 +285,15 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap():
             assert ceiling / 2 <= worker.backoff(attempts) <= ceiling
 
 
-def test_order_is_kept_per_aggregate(pair):
+def test_order_is_kept_per_aggregate_one_by_one(pair):
+    """A peer without the batch form (an older release) gets one POST per event."""
     producer, consumer = pair
     publish(producer, {"n": 1}, aggregate="a")
     publish(producer, {"n": 2}, aggregate="a")
     publish(producer, {"n": 3}, aggregate="b")
     # the first send fails: n=2 must wait behind n=1, while aggregate b goes on
-    worker = worker_for(producer, through(consumer, fail={1}))
+    transport = through(consumer, fail={1})
+    worker = worker_for(producer, transport, batch=False)
     run(producer, worker)
     assert [e["data"]["n"] for e in consumer.handled] == [3]
     with producer.app.app_context():
@@ -260,6 +302,7 @@ def test_order_is_kept_per_aggregate(pair):
         producer.db.session.commit()
     run(producer, worker)
     assert [e["data"]["n"] for e in consumer.handled] == [3, 1, 2]
+    assert all("events" not in body for body in transport.bodies)
 
 
 def test_fan_out_waits_until_every_peer_manifest_is_known(pair):
@@ -407,3 +450,307 @@ def test_one_delivery_loop_leads_and_a_standby_takes_over(tmp_path):
             second.resign()
             with producer.app.app_context():
                 producer.db.engine.dispose()
+
+
+# --- batches ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def unhurried_batches(monkeypatch):
+    """A consumer defers what a batch has not reached after its time budget; a loaded
+    machine must not change which events these tests see handled in which batch."""
+    monkeypatch.setattr(inbox_module, "BATCH_BUDGET_SECONDS", 3600.0)
+
+
+def test_a_batch_out_of_time_defers_the_rest_but_tries_one(pair, monkeypatch):
+    producer, consumer = pair
+    monkeypatch.setattr(inbox_module, "BATCH_BUDGET_SECONDS", 0.0)
+    for n in range(3):
+        publish(producer, {"n": n}, aggregate=f"person-{n}")
+    transport = through(consumer)
+    worker = worker_for(producer, transport)
+    run(producer, worker)
+    assert handled_n(consumer) == [0]  # one tried however late, so each batch progresses
+    assert [(d.status, d.attempts) for d in deliveries(producer)] == [
+        (DELIVERED, 1),
+        (PENDING, 0),  # deferred: not an attempt, sent again at once
+        (PENDING, 0),
+    ]
+    run(producer, worker, rounds=2)
+    assert handled_n(consumer) == [0, 1, 2] and transport.calls["n"] == 3
+
+
+def make_due(producer: Toy) -> None:
+    """Skip the backoff: every pending delivery is due now."""
+    with producer.app.app_context():
+        for d in producer.db.session.scalars(select(producer.Delivery)):
+            d.next_attempt_at = d.next_attempt_at.replace(year=2000)
+        producer.db.session.commit()
+
+
+def handled_n(consumer: Toy) -> list[int]:
+    return [e["data"]["n"] for e in consumer.handled]
+
+
+def sent_n(body: dict) -> list[int]:
+    return [e["data"]["n"] for e in body["events"]]
+
+
+def test_a_batch_delivers_every_event_once_in_few_requests(pair):
+    producer, consumer = pair
+    for n in range(450):
+        publish(producer, {"n": n}, aggregate=f"person-{n}")
+    transport = through(consumer)
+    run(producer, worker_for(producer, transport, batch_size=200), rounds=4)
+    assert sorted(handled_n(consumer)) == list(range(450))
+    assert transport.calls["n"] == 3  # 200 + 200 + 50
+    assert {(d.status, d.attempts) for d in deliveries(producer)} == {(DELIVERED, 1)}
+    with consumer.app.app_context():
+        assert consumer.events.stats()["inbox"]["handled"] == 450
+
+
+def test_order_per_aggregate_is_kept_inside_and_across_batches(pair):
+    """Events of three aggregates in batches of 8; one fails once: the later events of its
+    aggregate wait for it (deferred, no attempt counted), the other aggregates go on."""
+    producer, consumer = pair
+    for n in range(40):
+        publish(producer, {"n": n}, aggregate="abc"[n % 3])
+    consumer.flaky = {4}  # aggregate b
+    transport = through(consumer)
+    worker = worker_for(producer, transport, batch_size=8)
+    run(producer, worker)
+    first = transport.bodies[0]
+    assert len(first["events"]) == 8
+    assert 4 in sent_n(first) and 7 in sent_n(first)
+    assert 4 not in handled_n(consumer) and 7 not in handled_n(consumer)
+    with producer.app.app_context():
+        (seven,) = [
+            d
+            for d, e in producer.db.session.execute(
+                select(producer.Delivery, producer.Outbox).join(
+                    producer.Outbox, producer.Outbox.seq == producer.Delivery.event_seq
+                )
+            ).all()
+            if e.envelope()["data"]["n"] == 7
+        ]
+        assert (seven.status, seven.attempts) == (PENDING, 0)  # deferred: not an attempt
+    for _ in range(12):
+        make_due(producer)
+        run(producer, worker)
+    handled = handled_n(consumer)
+    assert sorted(handled) == list(range(40))
+    for aggregate in range(3):
+        mine = [n for n in handled if n % 3 == aggregate]
+        assert mine == sorted(mine), f"aggregate {'abc'[aggregate]} out of order: {mine}"
+    assert all(len(body["events"]) <= 8 for body in transport.bodies)
+
+
+def test_one_failing_event_of_a_batch_is_retried_alone(pair):
+    producer, consumer = pair
+    for n, aggregate in [(1, "a"), (2, "b"), (3, "c")]:
+        publish(producer, {"n": n}, aggregate=aggregate)
+    consumer.colliding = {2}
+    transport = through(consumer)
+    worker = worker_for(producer, transport)
+    run(producer, worker)
+    assert handled_n(consumer) == [1, 3]
+    states = [(d.status, d.attempts) for d in deliveries(producer)]
+    assert states == [(DELIVERED, 1), (PENDING, 1), (DELIVERED, 1)]
+    assert deliveries(producer)[1].last_error.startswith("503")
+    with consumer.app.app_context():
+        assert consumer.events.stats()["inbox"]["handled"] == 2  # nothing kept of n=2
+    make_due(producer)
+    run(producer, worker)
+    assert sent_n(transport.bodies[-1]) == [2]
+    assert handled_n(consumer) == [1, 3, 2]
+    assert [(d.status, d.attempts) for d in deliveries(producer)][1] == (DELIVERED, 2)
+
+
+def test_a_malformed_event_in_a_batch_is_dead_lettered_alone(pair):
+    producer, consumer = pair
+    publish(producer, {"n": 1}, aggregate="a")
+    publish(producer, {"wrong": True}, aggregate="a")
+    publish(producer, {"n": 3}, aggregate="a")
+    run(producer, worker_for(producer, through(consumer)))
+    assert [(d.status, d.attempts) for d in deliveries(producer)] == [
+        (DELIVERED, 1),
+        (DEAD, 1),
+        (DELIVERED, 1),
+    ]
+    assert deliveries(producer)[1].last_error.startswith("422")
+    assert handled_n(consumer) == [1, 3]
+
+
+def test_a_duplicate_in_a_batch_is_acknowledged(pair):
+    """The consumer kept a batch whose answer was lost: sent again, it is acknowledged."""
+    producer, consumer = pair
+    publish(producer, {"n": 1}, aggregate="a")
+    publish(producer, {"n": 2}, aggregate="b")
+    transport = through(consumer, lose_ack=[True, False])
+    worker = worker_for(producer, transport)
+    run(producer, worker)
+    assert [d.status for d in deliveries(producer)] == [PENDING, PENDING]
+    make_due(producer)
+    run(producer, worker)
+    assert [(d.status, d.attempts) for d in deliveries(producer)] == [(DELIVERED, 2)] * 2
+    assert handled_n(consumer) == [1, 2]
+
+
+def batch_post(consumer: Toy, events: list[dict], sender: str = "producer"):
+    headers = bearer(mint_token(f"service:{sender}", ["service"], audience="consumer"))
+    return consumer.app.test_client().post(
+        "/internal/events/batch", json={"events": events}, headers=headers
+    )
+
+
+def envelope(n: int | None, event_id: str, version: int = 1, aggregate: str = "agg-1") -> dict:
+    return {
+        "id": event_id,
+        "type": "thing.happened",
+        "version": version,
+        "occurred_at": "2026-11-30T08:00:00+00:00",
+        "producer": "producer",
+        "aggregate_id": aggregate,
+        "data": {} if n is None else {"n": n},
+    }
+
+
+IDS = [f"6e0b1a8c-0000-4000-8000-00000000000{i}" for i in range(10)]
+
+
+def test_the_batch_endpoint_answers_each_event_in_order(pair):
+    _, consumer = pair
+    events = [
+        envelope(1, IDS[1]),
+        envelope(1, IDS[1]),  # the same event twice in one batch
+        {"id": "not-a-uuid", "type": "thing.happened"},  # malformed envelope
+        envelope(None, IDS[2], aggregate="b"),  # malformed data
+        envelope(3, IDS[3], version=9),  # no handler for this version
+        envelope(4, IDS[4]),
+    ]
+    answer = batch_post(consumer, events)
+    assert answer.status_code == 200
+    results = answer.get_json()["results"]
+    assert [r["status"] for r in results] == [
+        "handled",
+        "duplicate",
+        "rejected",
+        "rejected",
+        "parked",
+        "handled",
+    ]
+    assert [r["id"] for r in results][:2] == [IDS[1], IDS[1]]
+    assert handled_n(consumer) == [1, 4]
+    again = batch_post(consumer, [envelope(1, IDS[1]), envelope(5, IDS[5])]).get_json()
+    assert [r["status"] for r in again["results"]] == ["duplicate", "handled"]
+
+
+@pytest.mark.security
+def test_the_batch_endpoint_needs_a_service_token_and_the_callers_own_events(pair):
+    _, consumer = pair
+    client = consumer.app.test_client()
+    body = {"events": [envelope(1, IDS[1])]}
+    assert client.post("/internal/events/batch", json=body).status_code == 401
+    user = bearer(mint_token("p1", ["admin"]))
+    assert client.post("/internal/events/batch", json=body, headers=user).status_code == 403
+    mixed = [envelope(1, IDS[1]), {**envelope(2, IDS[2]), "producer": "elearning"}]
+    assert batch_post(consumer, mixed).status_code == 403  # nothing handled, not even n=1
+    assert consumer.handled == []
+    for bad in ([], {"events": "x"}, [envelope(1, IDS[3])] * 501):
+        headers = bearer(mint_token("service:producer", ["service"], audience="consumer"))
+        body = bad if isinstance(bad, dict) else {"events": bad}
+        answer = client.post("/internal/events/batch", json=body, headers=headers)
+        assert answer.status_code == 422
+
+
+def test_an_event_behind_a_long_backlog_does_not_wait_for_all_of_it(pair):
+    """A quarter of each batch comes from the newest end of the queue, order kept."""
+    producer, consumer = pair
+    publish(producer, {"n": -1}, aggregate="urgent")
+    for n in range(100):
+        publish(producer, {"n": n}, aggregate=f"person-{n}")
+    publish(producer, {"n": 1000}, aggregate="other")
+    publish(producer, {"n": 1001}, aggregate="urgent")  # behind n=-1 of its aggregate
+    worker = worker_for(producer, through(consumer), batch_size=8)
+    run(producer, worker)
+    first = handled_n(consumer)
+    assert len(first) == 8 and 1000 in first and -1 in first
+    assert 1001 not in first or first.index(-1) < first.index(1001)
+    run(producer, worker, rounds=20)
+    handled = handled_n(consumer)
+    assert handled.index(-1) < handled.index(1001) and len(handled) == 103
+
+
+def test_the_sending_threads_deliver_to_each_subscriber(pair, tmp_path):
+    """run_rounds: fan-out in the loop's thread, two sending threads per subscriber."""
+    producer, consumer = pair
+    worker = worker_for(producer, through(consumer), batch_size=10)
+    worker.wait_for_schema = lambda: None
+    worker.idle_sleep = 0.01
+    loop = worker.run_in_thread()
+    try:
+        for n in range(60):
+            publish(producer, {"n": n}, aggregate=f"p{n % 7}")
+        deadline = time.monotonic() + 30
+        while len(consumer.handled) < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        loop.join(timeout=30)
+    assert not loop.is_alive()
+    assert sorted(handled_n(consumer)) == list(range(60))
+    assert set(worker._senders) == {("consumer", 0), ("consumer", 1)}  # two per subscriber
+    for aggregate in range(7):  # each aggregate's events through one of them, in order
+        mine = [n for n in handled_n(consumer) if n % 7 == aggregate]
+        assert mine == sorted(mine)
+
+
+def test_two_delivery_processes_never_send_one_event_twice(tmp_path):
+    """Two replicas of the delivery loop on one outbox: one leads (the advisory lock on
+    PostgreSQL, the file lock on SQLite) and sends, each event once, in order per aggregate."""
+    with throwaway_database("toy", tmp_path) as url:
+        producer = Toy("producer", ["thing.happened"], tmp_path, url=url)
+        consumer = Toy("consumer", [], tmp_path)
+
+        @consumer.events.handler("thing.happened")
+        def on_thing(envelope):
+            consumer.handled.append(envelope)
+
+        sent: dict[str, int] = {}
+        inner = through(consumer)
+
+        def counting(url: str, body: dict, headers: dict) -> tuple[int, str]:
+            for event in body["events"]:
+                sent[event["id"]] = sent.get(event["id"], 0) + 1
+            return inner(url, body, headers)
+
+        workers = [worker_for(producer, counting, batch_size=20) for _ in range(2)]
+        loops = []
+        for worker in workers:
+            worker.standby_poll = 0.05
+            worker.wait_for_schema = lambda: None
+            worker.idle_sleep = 0.01
+            loops.append(
+                threading.Thread(target=worker.run_forever, kwargs={"handle_signals": False})
+            )
+        try:
+            for loop in loops:
+                loop.start()
+            for n in range(300):
+                publish(producer, {"n": n}, aggregate=f"p{n % 11}")
+            deadline = time.monotonic() + 60
+            while len(consumer.handled) < 300 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            for worker in workers:
+                worker.stop()
+            for loop in loops:
+                loop.join(timeout=30)
+            with producer.app.app_context():
+                producer.db.engine.dispose()
+        assert sorted(handled_n(consumer)) == list(range(300))
+        assert set(sent.values()) == {1}, "an event was sent twice"
+        assert sum(bool(w._senders) for w in workers) == 1  # only the leader sent
+        for aggregate in range(11):
+            mine = [n for n in handled_n(consumer) if n % 11 == aggregate]
+            assert mine == sorted(mine)

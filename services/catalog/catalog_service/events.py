@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cakap_shared.events import EventRejected, required_text
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from .domain.enrolment_transitions import maybe_complete
 from .extensions import db, events
@@ -71,10 +71,8 @@ def on_assessment_passed(envelope: dict[str, Any]) -> None:
         maybe_complete(enrolment)
 
 
-@events.handler("person.updated", version=1)
-def on_person_updated(envelope: dict[str, Any]) -> None:
-    """Refresh name, unit and supervisor on the person's open enrolments."""
-    data = envelope["data"]
+def _snapshot(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(person id, the enrolment columns person.updated refreshes); EventRejected if malformed."""
     person_id = _id(data, "person_id")
     values: dict[str, Any] = {}
     if isinstance(data.get("name"), str) and data["name"].strip():
@@ -84,10 +82,39 @@ def on_person_updated(envelope: dict[str, Any]) -> None:
             if data[field] is not None and not isinstance(data[field], str):
                 raise EventRejected(f"{field} must be a string or null")
             values[column] = data[field]
-    if values:
-        db.session.execute(
-            update(Enrolment)
-            .where(Enrolment.learner_id == person_id, Enrolment.status.in_(ACTIVE_STATUSES))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+    return person_id, values
+
+
+@events.batch_handler("person.updated", version=1)
+def on_people_updated(envelopes: list[dict[str, Any]]) -> None:
+    """Refresh name, unit and supervisor on each person's open enrolments, in event order.
+
+    One UPDATE statement executed for many people at once (an import sends thousands);
+    consecutive events refreshing the same columns share it.
+    """
+    updates = [_snapshot(envelope["data"]) for envelope in envelopes]
+    table = Enrolment.__table__
+    start = 0
+    while start < len(updates):
+        columns = sorted(updates[start][1])
+        end = start
+        while end < len(updates) and sorted(updates[end][1]) == columns:
+            end += 1
+        if columns:
+            # One parameter per open status: an IN list would expand, which executemany
+            # cannot do.
+            statuses = {f"b_status_{i}": status for i, status in enumerate(ACTIVE_STATUSES)}
+            statement = (
+                update(table)
+                .where(
+                    table.c.learner_id == bindparam("b_person_id"),
+                    or_(*(table.c.status == bindparam(name) for name in statuses)),
+                )
+                .values({column: bindparam(f"b_{column}") for column in columns})
+            )
+            params = [
+                {"b_person_id": person_id, **statuses, **{f"b_{c}": v for c, v in values.items()}}
+                for person_id, values in updates[start:end]
+            ]
+            db.session.execute(statement, params)
+        start = end

@@ -92,20 +92,26 @@ def on_course_published(envelope: dict[str, Any]) -> None:
     )
 
 
-@events.handler("person.updated", version=1)
-def on_person_updated(envelope: dict[str, Any]) -> None:
-    """A new supervisor takes over the person's open impact evaluations."""
-    data = envelope["data"]
-    person_id = required_text(data, "person_id")
-    open_ones = db.session.scalars(
+@events.batch_handler("person.updated", version=1)
+def on_people_updated(envelopes: list[dict[str, Any]]) -> None:
+    """A new supervisor takes over each person's open impact evaluations, in event order.
+
+    The open evaluations of every person in the batch are read in one query.
+    """
+    people = [(required_text(e["data"], "person_id"), e["data"]) for e in envelopes]
+    open_ones: dict[str, list[ImpactEvaluation]] = {}
+    for evaluation in db.session.scalars(
         select(ImpactEvaluation).where(
-            ImpactEvaluation.learner_id == person_id, ImpactEvaluation.submitted_at.is_(None)
+            ImpactEvaluation.learner_id.in_({person_id for person_id, _ in people}),
+            ImpactEvaluation.submitted_at.is_(None),
         )
-    )
-    for evaluation in open_ones:
-        if data.get("name"):
-            evaluation.learner_name = data["name"]
-        if "unit_code" in data:
-            evaluation.unit_code = data["unit_code"]
-        if evaluation.evaluator_role == "supervisor" and "supervisor_id" in data:
-            evaluation.evaluator_id = data["supervisor_id"]
+    ):
+        open_ones.setdefault(evaluation.learner_id, []).append(evaluation)
+    for person_id, data in people:
+        for evaluation in open_ones.get(person_id, []):
+            if data.get("name"):
+                evaluation.learner_name = data["name"]
+            if "unit_code" in data:
+                evaluation.unit_code = data["unit_code"]
+            if evaluation.evaluator_role == "supervisor" and "supervisor_id" in data:
+                evaluation.evaluator_id = data["supervisor_id"]

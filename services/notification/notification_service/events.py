@@ -81,10 +81,18 @@ SCHEMAS: dict[str, type[ma.Schema]] = {
 }
 
 
+# One instance per schema, made at first use (SCHEMAS grows below): building a schema's
+# fields costs more than loading with it.
+_LOADERS: dict[str, ma.Schema] = {}
+
+
 def load(event_type: str, data: Any) -> dict[str, Any]:
     """The event's data as this service reads it; EventRejected (422) when malformed."""
+    loader = _LOADERS.get(event_type)
+    if loader is None:
+        loader = _LOADERS[event_type] = SCHEMAS[event_type]()
     try:
-        return SCHEMAS[event_type]().load(data if isinstance(data, dict) else {})
+        return loader.load(data if isinstance(data, dict) else {})
     except ma.ValidationError as exc:
         raise EventRejected(str(exc.messages)) from None
 
@@ -105,11 +113,10 @@ def _notify_to(
     return handle
 
 
-@events.handler("person.updated")
-def on_person_updated(envelope: dict[str, Any]) -> None:
-    """Keep the copy of whom to reach."""
-    data = load("person.updated", envelope["data"])
-    contacts.remember(data.pop("person_id"), data)
+@events.batch_handler("person.updated")
+def on_people_updated(envelopes: list[dict[str, Any]]) -> None:
+    """Keep the copy of whom to reach, for each person in event order."""
+    contacts.remember_all([load("person.updated", envelope["data"]) for envelope in envelopes])
 
 
 def _approved_kind(data: dict[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..auth import require_roles
 from ..problems import CakapError
+from .inbox import MAX_BATCH
 from .models import PENDING
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ Answer = Response | tuple[Response, int]
 
 
 def events_blueprint(events: Events) -> Blueprint:
-    """/internal/events, /internal/outbox/*, and /api/v1/outbox/<producer>/* for the gateway."""
+    """/internal/events(/batch), /internal/outbox/*, /api/v1/outbox/<producer>/* for the gateway."""
     bp = Blueprint("cakap_events", __name__)
 
     @bp.post("/internal/events")
@@ -32,6 +33,22 @@ def events_blueprint(events: Events) -> Blueprint:
             raise CakapError(400, "The body must be a JSON event envelope.")
         body, status = events.receive(payload, sender=sender.id)
         return jsonify(body), status
+
+    @bp.post("/internal/events/batch")
+    def receive_events() -> Answer:
+        """Receive up to MAX_BATCH events from a peer service in one request (role service only).
+
+        200 with one answer per event, in order (inbox.receive_batch): one event that fails
+        does not fail the others. 403 when any event is not the caller's own.
+        """
+        sender = require_roles("service")
+        payload = request.get_json(silent=True)
+        items = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+            raise CakapError(
+                422, f'The body must be {{"events": [...]}} with 1 to {MAX_BATCH} event envelopes.'
+            )
+        return jsonify(results=events.receive_batch(items, sender=sender.id))
 
     @bp.get("/internal/outbox/stats")
     def outbox_stats() -> Answer:

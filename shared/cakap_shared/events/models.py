@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from ..db import aware, utcnow
@@ -67,8 +67,14 @@ class OutboxDeliveryMixin:
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple[UniqueConstraint]:
-        return (UniqueConstraint("event_seq", "subscriber", name="uq_delivery_event_subscriber"),)
+    def __table_args__(cls) -> tuple[UniqueConstraint | Index, ...]:
+        return (
+            UniqueConstraint("event_seq", "subscriber", name="uq_delivery_event_subscriber"),
+            # A subscriber's queue, oldest (or newest) first, read from the index in order.
+            Index("ix_outbox_deliveries_queue", "subscriber", "status", "event_seq"),
+            # The earliest pending event of one aggregate for a subscriber (order per lane).
+            Index("ix_outbox_deliveries_lane", "subscriber", "aggregate_id", "status", "event_seq"),
+        )
 
 
 class InboxEventMixin:

@@ -12,7 +12,7 @@ from ..background import register_background_loop
 from . import inbox, outbox
 from .delivery import DeliveryWorker
 from .endpoints import events_blueprint
-from .inbox import Handler
+from .inbox import BatchHandler, Handler
 from .models import EventModels, InboxEventMixin, OutboxDeliveryMixin, OutboxEventMixin
 
 
@@ -23,6 +23,7 @@ class Events:
         self.producer = producer
         self.publishes = list(publishes)
         self.handlers: dict[tuple[str, int], Handler] = {}
+        self.batch_handlers: dict[tuple[str, int], BatchHandler] = {}
         self.db: SQLAlchemy | None = None
         self.models: EventModels | None = None
 
@@ -32,6 +33,24 @@ class Events:
 
         def register(func: Handler) -> Handler:
             self.handlers[(event_type, version)] = func
+            return func
+
+        return register
+
+    def batch_handler(
+        self, event_type: str, version: int = 1
+    ) -> Callable[[BatchHandler], BatchHandler]:
+        """Register a function that handles a run of `event_type` events at once, in order.
+
+        Only for handling that stays inside the database transaction (no mail, no call to
+        a peer): a batch's run of such events is applied in one go and, should it raise,
+        again one event at a time (so each gets its own answer). It also serves the
+        single-event endpoint, called with a list of one.
+        """
+
+        def register(func: BatchHandler) -> BatchHandler:
+            self.batch_handlers[(event_type, version)] = func
+            self.handlers[(event_type, version)] = lambda envelope: func([envelope])
             return func
 
         return register
@@ -88,6 +107,13 @@ class Events:
         """
         db, models = self._bound()
         return inbox.receive(db, models.inbox, self.handlers, payload, sender)
+
+    def receive_batch(self, payloads: list[Any], sender: str | None = None) -> list[dict[str, Any]]:
+        """Handle delivered events in order, each exactly once; one answer per event."""
+        db, models = self._bound()
+        return inbox.receive_batch(
+            db, models.inbox, self.handlers, payloads, sender, self.batch_handlers
+        )
 
     # --- the outbox's state, for admins ----------------------------------
     def stats(self) -> dict[str, Any]:
