@@ -58,6 +58,16 @@ def service_urls() -> dict[str, str]:
     return urls
 
 
+def pool_options() -> dict[str, int]:
+    """Connections a process keeps open (DB_POOL_SIZE) and may add at a peak
+    (DB_MAX_OVERFLOW); SQLAlchemy's 5 and 10 when unset. Every process of every service
+    counts against PostgreSQL's max_connections (docs/OPERATIONS.md)."""
+    if not os.environ.get("DB_POOL_SIZE"):
+        return {}
+    size = env_int("DB_POOL_SIZE", 5)
+    return {"pool_size": size, "max_overflow": env_int("DB_MAX_OVERFLOW", 10)}
+
+
 def base_config(service: str) -> dict[str, Any]:
     """The settings every service shares, read from the environment."""
     urls = service_urls()
@@ -66,7 +76,7 @@ def base_config(service: str) -> dict[str, Any]:
         "SERVICE_NAME": service,
         "SERVICE_VERSION": env("SERVICE_VERSION", "0.1.0"),
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL", f"sqlite:///{var_dir() / service}.db"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **pool_options()},
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "JSON_MAX_DEPTH": env_int("JSON_MAX_DEPTH", 64),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),

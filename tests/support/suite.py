@@ -115,6 +115,11 @@ class Stack:
             "WEB_THREADS": "4",
             # The tests stop and kill delivery processes: production's topology.
             "DELIVER_EVENTS_IN_WEB_WORKER": "0",
+            # Two stacks at once (xdist) and the tests' own apps share one PostgreSQL of
+            # 100 connections: few kept open per process, one sending thread per subscriber.
+            "DB_POOL_SIZE": "2",
+            "DB_MAX_OVERFLOW": "6",
+            "OUTBOX_SENDERS": "1",
             "OUTBOX_BACKOFF_CAP": "2",
             "OUTBOX_MAX_ATTEMPTS": "1000",
             **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
