@@ -19,15 +19,19 @@ class BackgroundLoop:
     name = "background-loop"
 
     def __init__(self) -> None:
-        self._running = True
+        self._stopped = threading.Event()  # a wait on it ends at once when stop() is called
 
     @property
     def running(self) -> bool:
-        return self._running
+        return not self._stopped.is_set()
 
     def stop(self, *_: Any) -> None:
         """Finish the current round, then leave run_forever."""
-        self._running = False
+        self._stopped.set()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep between rounds, cut short by stop()."""
+        self._stopped.wait(seconds)
 
     def run_rounds(self) -> None:
         raise NotImplementedError

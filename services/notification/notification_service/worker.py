@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from cakap_shared.background import BackgroundLoop
 from flask import Flask
@@ -52,12 +51,12 @@ class Worker(BackgroundLoop):
         if self.channel is None:
             log.warning("SMTP_HOST is empty: e-mails stay queued until it is set")
         log.info("notification delivery started")
-        while self._running:
+        while self.running:
             try:
                 worked = self.run_once()
             except Exception:
                 log.exception("notification round failed")  # e.g. DB not migrated yet
-                time.sleep(2)
+                self.pause(2)
                 continue
             if not worked:
-                time.sleep(self.idle_sleep)
+                self.pause(self.idle_sleep)

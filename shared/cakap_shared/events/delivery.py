@@ -100,7 +100,6 @@ class DeliveryWorker(BackgroundLoop):
         self.manifests: dict[str, dict[str, Any]] = {}
         self._manifests_read_at = 0.0
         super().__init__()
-        self._stopped = threading.Event()  # set by stop(): sleeps end at once
         self._leading = threading.Event()  # set while this process holds the delivery lock
         self._senders: dict[tuple[str, int], threading.Thread] = {}
         self._lock = DeliveryLock(events.producer)
@@ -132,11 +131,6 @@ class DeliveryWorker(BackgroundLoop):
         return self.events.models
 
     # --- the loop ---------------------------------------------------------
-    def stop(self, *_: Any) -> None:
-        """Finish the current round and batches, then leave run_rounds."""
-        super().stop()
-        self._stopped.set()
-
     def run_rounds(self) -> None:
         """Deliver until stopped (BackgroundLoop.run_forever or run_in_thread): this thread
         fans out, threads per subscriber send."""
@@ -147,7 +141,7 @@ class DeliveryWorker(BackgroundLoop):
         # A file touched after every good round: the orchestrator's liveness probe reads
         # its age, since this process serves no HTTP (deploy/kubernetes).
         heartbeat = os.environ.get("DELIVERY_HEARTBEAT_FILE")
-        while self._running:
+        while self.running:
             try:
                 with self.app.app_context():
                     leading = self.lead()
@@ -155,7 +149,7 @@ class DeliveryWorker(BackgroundLoop):
             except Exception:
                 log.exception("delivery round failed")
                 self._leading.clear()
-                self._stopped.wait(5)  # a broken database should not flood the log
+                self.pause(5)  # a broken database should not flood the log
                 continue
             if leading:
                 self._leading.set()
@@ -165,9 +159,9 @@ class DeliveryWorker(BackgroundLoop):
             if heartbeat:
                 Path(heartbeat).touch()
             if not leading:
-                self._stopped.wait(self.standby_poll)
+                self.pause(self.standby_poll)
             elif not worked:
-                self._stopped.wait(self.idle_sleep)
+                self.pause(self.idle_sleep)
         self._leading.clear()
         for thread in self._senders.values():
             # A batch still unanswered after this is sent again by the next leader (the
@@ -208,11 +202,11 @@ class DeliveryWorker(BackgroundLoop):
                         sent = self.deliver_to(subscriber, part)
                 except Exception:
                     log.exception("delivery to %s failed", subscriber)
-                    self._stopped.wait(5)
-            if not self._running:
+                    self.pause(5)
+            if not self.running:
                 return
             if not sent:
-                self._stopped.wait(self.idle_sleep)
+                self.pause(self.idle_sleep)
 
     def lead(self) -> bool:
         """Whether this process may deliver now: one delivery loop per service at a time
@@ -227,7 +221,7 @@ class DeliveryWorker(BackgroundLoop):
         """Wait until the web process has migrated the database (they start together)."""
         table = self._models.delivery.__tablename__
         logged = False
-        while self._running:
+        while self.running:
             try:
                 with self.app.app_context():
                     if inspect(self._db.engine).has_table(table):
