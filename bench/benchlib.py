@@ -34,20 +34,10 @@ for _path in (ROOT / "tests", ROOT / "shared"):
         sys.path.insert(0, str(_path))
 
 
-def _make_run_settings(*names: str) -> dict[str, str]:
-    """Settings as `make run` gives them to every service (.env.example)."""
-    pairs = (
-        line.split("=", 1)
-        for line in (ROOT / ".env.example").read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
-    found = {key: value for key, value in pairs if key in names}
-    assert set(found) == set(names), f".env.example lacks {set(names) - set(found)}"
-    return found
-
+from support.suite import env_example  # noqa: E402  # the tests' reading of .env.example
 
 # The services' gunicorn settings under `make run`; the bare-Flask baseline gets the same.
-WEB_SETTINGS = _make_run_settings("WEB_CONCURRENCY", "WEB_THREADS")
+WEB_SETTINGS = {name: env_example()[name] for name in ("WEB_CONCURRENCY", "WEB_THREADS")}
 
 BARE_APP = """
 from flask import Flask, jsonify
