@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.support.journeys import fresh_nips
+
 PASSWORD = "sungai musi di waktu senja"
 # Password forms hash on the server (argon2) and sign in again: slow on a busy machine.
 SLOW = 60_000
@@ -25,8 +27,7 @@ def new_unit_with_people(suite, count: int) -> tuple[str, list[str]]:
     code = f"UJI-{uuid.uuid4().hex[:6].upper()}"
     made = admin.post("/api/v1/units", json={"code": code, "name": f"Bagian Uji {code}"})
     assert made.status_code == 201, made.text
-    serial = int(uuid.uuid4().int % 900) + 100
-    nips = [f"19900101201501{1 + i % 2}{serial + i:03d}" for i in range(count)]
+    nips = fresh_nips(count)
     rows = "".join(f"{nip},Pegawai Uji {i},{code},Staf,III/a,\n" for i, nip in enumerate(nips))
     text = "nip,name,unit_code,position,grade,supervisor_nip\n" + rows
     imported = admin.post(

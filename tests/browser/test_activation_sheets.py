@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.support.journeys import fresh_nips
+
 PASSWORD = "sungai musi di waktu senja"
 SLOW = 60_000  # password hashing on a loaded machine
 
@@ -19,18 +21,13 @@ def new_unit(admin) -> str:
     return code
 
 
-def nips_for(count: int) -> list[str]:
-    serial = int(uuid.uuid4().int % 900) + 100
-    return [f"19900101201501{1 + i % 2}{serial + i:03d}" for i in range(count)]
-
-
 def csv_of(unit: str, nips: list[str]) -> bytes:
     rows = "".join(f"{nip},Pegawai Uji {i},{unit},Staf,III/a,\n" for i, nip in enumerate(nips))
     return ("nip,name,unit_code,position,grade,supervisor_nip\n" + rows).encode()
 
 
-def import_job(admin, data: bytes) -> str:
-    """Run a background import to its end; the job id."""
+def import_job(admin, data: bytes, created: int) -> str:
+    """Run a background import that adds `created` people to its end; the job id."""
     started = admin.post(
         "/api/v1/people/import-jobs",
         files={"file": ("pegawai.csv", io.BytesIO(data), "text/csv")},
@@ -42,6 +39,7 @@ def import_job(admin, data: bytes) -> str:
         job = admin.get(f"/api/v1/people/import-jobs/{job_id}").json()
         if job["status"] in ("done", "failed"):
             assert job["status"] == "done", job
+            assert job["created"] == created, job
             return job_id
         time.sleep(0.2)
     raise AssertionError("the import did not finish")
@@ -53,11 +51,11 @@ def test_import_result_issues_activation_for_the_people_it_created(
 ):
     admin_api = suite.api("admin")
     unit = new_unit(admin_api)
-    earlier = nips_for(1)
-    import_job(admin_api, csv_of(unit, earlier))
-    created = nips_for(2)
+    earlier = fresh_nips(1)
+    import_job(admin_api, csv_of(unit, earlier), created=1)
+    created = fresh_nips(2)
     # The second file repeats the earlier person (updated, not created) and adds two.
-    job_id = import_job(admin_api, csv_of(unit, earlier + created))
+    job_id = import_job(admin_api, csv_of(unit, earlier + created), created=2)
 
     admin = page_as("admin", phone=phone)
     admin.goto(f"/admin/pegawai/impor/{job_id}")
@@ -103,9 +101,9 @@ def opd_admin_of(suite, unit: str, nip: str) -> None:
 def test_opd_admin_issues_for_their_unit_only(suite, page_as, assert_fits, phone):
     admin_api = suite.api("admin")
     own, other = new_unit(admin_api), new_unit(admin_api)
-    staff = nips_for(2)
-    import_job(admin_api, csv_of(own, staff))
-    import_job(admin_api, csv_of(other, nips_for(1)))
+    staff = fresh_nips(2)
+    import_job(admin_api, csv_of(own, staff), created=2)
+    import_job(admin_api, csv_of(other, fresh_nips(1)), created=1)
     opd_admin_of(suite, own, staff[0])
 
     page = page_as(staff[0], phone=phone, password=PASSWORD)

@@ -4,10 +4,11 @@ account.mail_requested to notification, which collects the code and mails it (de
 from __future__ import annotations
 
 import re
-import uuid
 from email import message_from_bytes, policy
 
 import pytest
+
+from tests.support.journeys import fresh_nips
 
 pytestmark = pytest.mark.processes
 
@@ -20,7 +21,7 @@ def test_activation_and_reset_mails_arrive_and_their_codes_work(stack, api_facto
     gateway = api_factory(stack.urls["gateway"])
     admin = gateway.login("admin")
     unit = gateway.call("GET", "/api/v1/me", gateway.login("pegawai")).json()["unit_code"]
-    nip = f"19900101201501{1 + uuid.uuid4().int % 2}{uuid.uuid4().int % 900 + 100}"
+    (nip,) = fresh_nips(1)
     made = gateway.call(
         "POST",
         "/api/v1/people",

@@ -39,6 +39,17 @@ def nip(born: date, serial: int, female: bool) -> str:
     return f"{born:%Y%m%d}{appointed:%Y%m}{2 if female else 1}{serial % 999 + 1:03d}"
 
 
+def fresh_nips(count: int) -> list[str]:
+    """`count` valid NIPs nobody else in a shared suite draws: a random birth day in 30 years
+    and a random serial (a 3-digit serial alone collided between tests)."""
+    made = []
+    for i in range(count):
+        draw = uuid.uuid4().int
+        born = date(1970 + draw % 30, 1 + draw // 30 % 12, 1 + draw // 360 % 28)  # no Feb 29
+        made.append(nip(born, draw // 10_080, female=bool(i % 2)))
+    return made
+
+
 def new_team(admin: requests.Session) -> Team:
     """A unit with a supervisor and one staff member, both able to sign in."""
     n = next(_serial) + uuid.uuid4().int % 900
