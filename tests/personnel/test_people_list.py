@@ -108,6 +108,37 @@ def test_below_target_counts_jp_of_the_year_and_agency_targets(app, org):
     assert names(org, f"below_target=true&year={year - 1}&unit_code=OPD-A") == ["Kadis"]
 
 
+def test_below_target_is_the_per_person_rule_for_every_employment_type(app, org):
+    """The list's SQL target and jp.Targets.for_person agree, a blank type counting as PNS."""
+    from personnel_service.domain.jp import Targets
+    from personnel_service.models import Person
+
+    year = date.today().year
+    with app.app_context():
+        db.session.get(Person, org.ids["staff"]).employment_type = "PPPK"
+        db.session.get(Person, org.ids["peer"]).employment_type = ""
+        db.session.add_all([
+            JpTarget(employment_type="PPPK", agency_code="OPD-A", target=3),
+            JpTarget(employment_type="PNS", agency_code="OPD-A", target=8),
+        ])  # fmt: skip
+        earned = {"staff": 5, "peer": 10, "kabid": 5}
+        for key, jp in earned.items():
+            db.session.add(
+                JpEntry(person_id=org.ids[key], year=year, title="Pelatihan", jp=jp,
+                        form="klasikal", completed_on=date(year, 3, 1))
+            )  # fmt: skip
+        db.session.commit()
+        targets = Targets()
+        expected = sorted(
+            person.name
+            for key, person_id in org.ids.items()
+            if (person := db.session.get(Person, person_id)).nip  # the list counts ASN only
+            and earned.get(key, 0) < targets.for_person(person)
+        )
+    assert names(org, f"below_target=true&year={year}&per_page=100") == expected
+    assert expected == ["Kabid", "Kadis", "Other"]  # PPPK's 3 met; blank is PNS, 8 met
+
+
 def test_supervisor_filters_only_within_their_line(org):
     assert names(org, "position_type=pelaksana", who="kadis") == []
     assert names(org, "below_target=true", who="kadis") == ["Kabid", "Kadis", "Peer", "Staff"]

@@ -220,28 +220,27 @@ def _bytewise(column: ColumnElement[str]) -> ColumnElement[str]:
 
 
 def target_expression(targets: Targets, codes: Iterable[str]) -> ColumnElement[int]:
-    """The target of a person of one of `codes` as SQL: the rules of Targets.value.
+    """The target of a person as SQL: the rules of Targets.value.
 
-    A CASE on the employment type (read once per row); per type, the value most of the
-    units share, else a CASE naming the units of each other value (an agency override); a
-    type nobody configured gets PNS's default. One value for everyone is a plain literal.
+    A CASE on the employment type (read once per row); per type, the value of a person in no
+    agency override (or in no unit), else a CASE naming those of `codes` whose agency
+    overrides it. One value for everyone is a plain literal.
     """
-    fallback = targets.defaults["PNS"]
+    fallback = targets.defaults["PNS"]  # the target of a type nobody configured
     per_kind: dict[str, ColumnElement[int]] = {}
     values = {fallback}
     for kind in sorted({*targets.defaults, *(k for k, _agency in targets.rows)}):
+        usual = targets.value(kind, None)
         units_by_value: dict[int, list[str]] = defaultdict(list)
         for code in codes:
-            agency = unit_tree.agency_of(code, targets.units)
-            units_by_value[targets.value(kind, agency)].append(code)
-        usual = max(units_by_value, key=lambda value: (len(units_by_value[value]), value))
+            value = targets.value(kind, unit_tree.agency_of(code, targets.units))
+            if value != usual:
+                units_by_value[value].append(code)
         others = [
-            (Person.unit_code.in_(units), value)
-            for value, units in sorted(units_by_value.items())
-            if value != usual
+            (Person.unit_code.in_(units), value) for value, units in sorted(units_by_value.items())
         ]
         per_kind[kind] = case(*others, else_=usual) if others else literal(usual)
-        values |= set(units_by_value)
+        values |= {usual, *units_by_value}
     if len(values) == 1:
         return literal(fallback)
     kind_of = func.coalesce(func.nullif(Person.employment_type, ""), "PNS")  # as `or "PNS"`

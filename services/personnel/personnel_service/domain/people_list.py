@@ -9,12 +9,11 @@ loaded. A list of 50,000 people never walks Python.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from cakap_shared.auth import Principal
 from cakap_shared.db import MAX_PER_PAGE
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..clock import today
@@ -23,6 +22,7 @@ from ..models import Account, JpEntry, Person
 from . import rights
 from . import units as unit_tree
 from .jp import Targets
+from .jp import target_expression as jp_target_expression
 from .people import SeenPerson, listing_relation
 
 # Sort keys the API accepts; ties always end on the id so pages never overlap.
@@ -168,22 +168,6 @@ def _order(sort: str) -> list[Any]:
 
 
 def target_expression() -> ColumnElement[int]:
-    """Each person's yearly target as SQL, grouped by value so it stays short.
-
-    The same rules as jp.Targets (agency override, type-wide override, configuration),
-    evaluated once per unit here instead of once per person in Python.
-    """
+    """Each person's yearly target as SQL: jp's rule, over every unit."""
     targets = Targets()
-    kind = func.coalesce(Person.employment_type, "PNS")
-    branches = []
-    for employment_type in ("PNS", "PPPK"):
-        usual = targets.value(employment_type, None)
-        by_value: dict[int, list[str]] = defaultdict(list)
-        for code in targets.units:
-            value = targets.value(employment_type, unit_tree.agency_of(code, targets.units))
-            if value != usual:
-                by_value[value].append(code)
-        for value, codes in sorted(by_value.items()):
-            branches.append((and_(kind == employment_type, Person.unit_code.in_(codes)), value))
-        branches.append((kind == employment_type, usual))
-    return case(*branches, else_=targets.value("PNS", None))
+    return jp_target_expression(targets, targets.units)
