@@ -52,10 +52,12 @@ run: venv ## Migrate, load demo data into empty databases, start every service (
 # The browser tests drive the portal, which has no database of its own: they run once, in one
 # process against one running suite, on PostgreSQL (production's database) when it is
 # reachable, else on SQLite. Tests marked `database_free` (the gateway, the portal, static
-# checks) would do the same thing twice, so the PostgreSQL pass leaves them out.
+# checks) would do the same thing twice, so the PostgreSQL pass leaves them out. Tests marked
+# `once` (whole-suite processes, the OpenAPI fuzzing: half the SQLite pass's time) run in the
+# PostgreSQL pass only, on production's database (docs/decisions/0012).
 test: venv browser-deps edge-deps compose-deps ## Run every test on SQLite, then on PostgreSQL when reachable (required in CI)
 	@if scripts/postgres-available.sh; then \
-		TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not browser" && \
+		TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS) -m "not browser and not once" && \
 		echo "== again on PostgreSQL, the tests that open a database ==" && \
 		TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS) -m "not browser and not database_free" && \
 		echo "== the browser tests, one process and one suite, on PostgreSQL ==" && \

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.journeys import fresh_nips
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.once]
 
 PASSWORD = "kopi tubruk di tepi musi"
 

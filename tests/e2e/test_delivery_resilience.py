@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from cakap_shared.testing import mint_token
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.once]
 
 
 def nip_for(serial: int) -> str:

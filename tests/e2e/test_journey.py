@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.once]
 
 SCORM_PACKAGE = Path(__file__).resolve().parents[1] / "elearning" / "data" / "kursus_scorm12"
 

@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from cakap_shared.testing import mint_token
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.once]
 
 ATASAN_NIP = "198203142008031001"
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,6 +18,7 @@ def csrf(session: requests.Session, url: str) -> str:
 
 
 @pytest.mark.security
+@pytest.mark.once
 def test_logout_kills_a_copied_cookie_on_every_worker(tmp_path):
     from support.suite import Stack
 

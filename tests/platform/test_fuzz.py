@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.security]
+pytestmark = [pytest.mark.fuzz, pytest.mark.security, pytest.mark.once]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 CHECKS = [

@@ -10,8 +10,8 @@ loops; `MIGRATE_ON_START=0`, as on Kubernetes, so the old code never touches the
 and walks the main calls through their APIs, events included. Old and new modules never
 share an interpreter: each old process has the old tree's `shared/` first on its path.
 
-It runs once per `make test`: in the PostgreSQL pass (production's database; SQLite never
-serves a rollout), or in the SQLite pass when PostgreSQL is not reachable.
+It runs once per `make test` (marker `once`): in the PostgreSQL pass (production's database;
+SQLite never serves a rollout), or in the SQLite pass when PostgreSQL is not reachable.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import pytest
 import requests
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from cakap_shared.testing import backend, mint_token
+from cakap_shared.testing import mint_token
 from conftest import REPO_ROOT
 from sqlalchemy import create_engine, text
 from support.journeys import nip
@@ -48,12 +48,6 @@ PASSWORD = "sandi-rilis-lalu-panjang"
 
 def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, check=False)
-
-
-def _postgres_reachable() -> bool:
-    script = REPO_ROOT / "scripts" / "postgres-available.sh"
-    env = {**os.environ, "PYTHON": str(REPO_ROOT / ".venv" / "bin" / "python")}
-    return subprocess.run([str(script)], env=env, capture_output=True).returncode == 0
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +104,6 @@ def migrate_with_this_release(stack: Stack) -> None:
 @pytest.fixture
 def old_stack(old_tree: Path, tmp_path: Path) -> Iterator[Stack]:
     """The previous release's domain services and outbox loops on this release's schema."""
-    if backend() == "sqlite" and _postgres_reachable():
-        pytest.skip("runs in the PostgreSQL pass (production's database), once per make test")
     stack = Stack(
         tmp_path,
         overrides={"MIGRATE_ON_START": "0", "DEMO_MODE": "0"},
@@ -540,6 +532,7 @@ def drained(stats: dict[str, Any]) -> dict[str, Any]:
     return {} if busy else stats
 
 
+@pytest.mark.once
 def test_previous_release_serves_on_this_schema(old_stack: Stack, old: OldRelease) -> None:
     cast = people(old, old_stack)
     made = course(old, cast)
