@@ -807,3 +807,27 @@ def test_two_delivery_processes_never_send_one_event_twice(tmp_path):
         for aggregate in range(11):
             mine = [n for n in handled_n(consumer) if n % 11 == aggregate]
             assert mine == sorted(mine)
+
+
+def test_a_fan_out_wakes_the_sending_threads_waiting_for_work(pair):
+    """Deliveries made by a fan-out go out at once, not after the senders' idle sleep."""
+    producer, consumer = pair
+    worker = worker_for(producer, through(consumer), batch_size=10)
+    worker.idle_sleep = 3600  # a sender only wakes for news
+    worker._leading.set()
+    worker._start_senders()
+    try:
+        publish(producer, {"n": 1})
+        with producer.app.app_context():
+            assert worker.fan_out() == 1
+        deadline = time.monotonic() + 30
+        while not consumer.handled and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        for news in worker._news.values():
+            news.set()
+        for thread in worker._senders.values():
+            thread.join(timeout=30)
+    assert handled_n(consumer) == [1]
+    assert not any(thread.is_alive() for thread in worker._senders.values())
