@@ -87,7 +87,7 @@ class DeliveryWorker(BackgroundLoop):
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
         manifest_ttl: float = 30.0,
-        batch_size: int = 200,
+        batch_size: int = 500,
         senders: int = 2,
     ) -> None:
         self.app = app
