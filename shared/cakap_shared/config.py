@@ -92,7 +92,7 @@ def base_config(service: str) -> dict[str, Any]:
         "TOKEN_URL": env("TOKEN_URL", f"{personnel_url}/api/v1/auth/service-token"),
         "OUTBOX_MAX_ATTEMPTS": env_int("OUTBOX_MAX_ATTEMPTS", 20),
         "OUTBOX_BACKOFF_CAP": env_int("OUTBOX_BACKOFF_CAP", 300),
-        "OUTBOX_BATCH_SIZE": env_int("OUTBOX_BATCH_SIZE", 200),
+        "OUTBOX_BATCH_SIZE": env_int("OUTBOX_BATCH_SIZE", 500),
         "OUTBOX_SENDERS": env_int("OUTBOX_SENDERS", 2),
         # flask-smorest / OpenAPI
         "API_TITLE": f"Cakap {service}",

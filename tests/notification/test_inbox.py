@@ -120,6 +120,29 @@ def test_person_updated_in_a_batch_keeps_each_contact_in_order(app, client, kit)
         assert db.session.get(Contact, kit.SUPERVISOR).name == "Atasan 2"
 
 
+def test_person_updated_in_a_batch_keeps_the_fields_it_does_not_carry(app, client, kit):
+    from cakap_shared.testing import deliver_events
+    from notification_service.extensions import db
+    from notification_service.models import Contact
+
+    kit.deliver(client, kit.person_updated(kit.LEARNER, "Nama", "nama@palembang.go.id"))
+    renamed = kit.person_updated(kit.LEARNER, "Nama Baru", None)
+    del renamed["data"]["email"], renamed["data"]["unit_code"]
+    moved = kit.person_updated(kit.LEARNER, "Nama Baru", None, unit_code="BAPPEDA")
+    del moved["data"]["email"]
+    newcomer = kit.person_updated(kit.OTHER, "", None)  # a blank name is kept as ""
+    answer = deliver_events(client, [renamed, moved, newcomer], "notification")
+    assert [r["status"] for r in answer.get_json()["results"]] == ["handled"] * 3
+    with app.app_context():
+        learner = db.session.get(Contact, kit.LEARNER)
+        assert (learner.name, learner.email, learner.unit_code) == (
+            "Nama Baru",
+            "nama@palembang.go.id",
+            "BAPPEDA",
+        )
+        assert db.session.get(Contact, kit.OTHER).name == ""
+
+
 def test_malformed_events_are_refused_for_dead_lettering(client, kit):
     bad = kit.enrolment("enrolment.approved", "enrolled")
     del bad["data"]["learner_id"]

@@ -23,7 +23,7 @@ from cakap_shared.events import (
 from cakap_shared.events import inbox as inbox_module
 from cakap_shared.idempotency import IdempotencyRecordMixin
 from cakap_shared.platform import init_platform
-from cakap_shared.problems import ProblemApi
+from cakap_shared.problems import CakapError, ProblemApi
 from cakap_shared.testing import (
     bearer,
     empty_tables,
@@ -354,6 +354,59 @@ def test_a_malformed_envelope_is_422(pair, body):
     response = consumer.app.test_client().post("/internal/events", json=body, headers=headers)
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+
+
+WELL_FORMED = {
+    "id": "6e0b1a8c-0000-4000-8000-0000000000aa",
+    "type": "thing.happened",
+    "version": 1,
+    "occurred_at": "2026-11-30T08:00:00.123456+07:00",
+    "producer": "producer",
+    "aggregate_id": "agg-1",
+    "data": {"n": 1},
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"aggregate_id": None},  # absent: the schema's default
+        {"id": "6E0B1A8C-0000-4000-8000-0000000000AA"},
+        {"id": "{6e0b1a8c000040008000" + "0000000000aa}"},
+        {"version": "2"},
+        {"occurred_at": "2026-11-30T01:00:00Z"},
+    ],
+)
+def test_an_envelope_loads_as_its_schema_says_whatever_its_form(changes):
+    payload = {**WELL_FORMED, **changes}
+    payload = {k: v for k, v in payload.items() if v is not None}
+    expected = inbox_module.EnvelopeSchema().load(payload)
+    assert inbox_module.load_envelope(payload, "service:producer") == {
+        **expected,
+        "id": str(expected["id"]),  # the id as canonical text
+    }
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"version": 0},
+        {"version": True},
+        {"type": ""},
+        {"producer": "p" * 51},
+        {"aggregate_id": None},
+        {"occurred_at": "2026-11-30T08:00:00"},  # no offset
+        {"occurred_at": "30/11/2026"},
+        {"data": [1]},
+        {"extra": 1},
+        {"id": "6e0b1a8c-0000-4000-8000-0000000000a"},
+    ],
+)
+def test_an_envelope_the_schema_refuses_is_422(changes):
+    with pytest.raises(CakapError) as refused:
+        inbox_module.load_envelope({**WELL_FORMED, **changes}, "service:producer")
+    assert refused.value.code == 422
 
 
 @pytest.mark.security
@@ -754,3 +807,27 @@ def test_two_delivery_processes_never_send_one_event_twice(tmp_path):
         for aggregate in range(11):
             mine = [n for n in handled_n(consumer) if n % 11 == aggregate]
             assert mine == sorted(mine)
+
+
+def test_a_fan_out_wakes_the_sending_threads_waiting_for_work(pair):
+    """Deliveries made by a fan-out go out at once, not after the senders' idle sleep."""
+    producer, consumer = pair
+    worker = worker_for(producer, through(consumer), batch_size=10)
+    worker.idle_sleep = 3600  # a sender only wakes for news
+    worker._leading.set()
+    worker._start_senders()
+    try:
+        publish(producer, {"n": 1})
+        with producer.app.app_context():
+            assert worker.fan_out() == 1
+        deadline = time.monotonic() + 30
+        while not consumer.handled and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+        for news in worker._news.values():
+            news.set()
+        for thread in worker._senders.values():
+            thread.join(timeout=30)
+    assert handled_n(consumer) == [1]
+    assert not any(thread.is_alive() for thread in worker._senders.values())

@@ -24,7 +24,7 @@ from ..db import aware, utcnow
 from ..service_auth import TokenSource
 from .inbox import BATCH_STATUSES, KEPT, MAX_BATCH
 from .leadership import DeliveryLock
-from .models import DEAD, DELIVERED, PENDING, EventModels, OutboxDeliveryMixin, OutboxEventMixin
+from .models import DEAD, DELIVERED, PENDING, EventModels, OutboxDeliveryMixin, envelope_of
 
 if TYPE_CHECKING:
     from .service import Events
@@ -35,6 +35,10 @@ Transport = Callable[[str, dict[str, Any], dict[str, str]], tuple[int, str]]
 
 # A pending delivery as the queue is read: id, event_seq, aggregate_id, next_attempt_at.
 Due = Row[int, int, str, datetime]
+# Its event as read: seq, id, type, version, occurred_at, producer, aggregate_id, data (JSON).
+EventRow = Row[int, str, str, int, datetime, str, str, str]
+# A due delivery with its event's envelope, as it is sent.
+Outgoing = tuple[Due, dict[str, Any]]
 
 # Which share of a subscriber's aggregates a sending thread serves: (this one, of how many).
 Part = tuple[int, int]
@@ -83,7 +87,7 @@ class DeliveryWorker(BackgroundLoop):
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
         manifest_ttl: float = 30.0,
-        batch_size: int = 200,
+        batch_size: int = 500,
         senders: int = 2,
     ) -> None:
         self.app = app
@@ -102,6 +106,9 @@ class DeliveryWorker(BackgroundLoop):
         super().__init__()
         self._leading = threading.Event()  # set while this process holds the delivery lock
         self._senders: dict[tuple[str, int], threading.Thread] = {}
+        # Set by a fan-out that made deliveries: the sending threads start on them at once
+        # instead of after their idle sleep.
+        self._news: dict[tuple[str, int], threading.Event] = {}
         self._lock = DeliveryLock(events.producer)
 
     @classmethod
@@ -163,6 +170,8 @@ class DeliveryWorker(BackgroundLoop):
             elif not worked:
                 self.pause(self.idle_sleep)
         self._leading.clear()
+        for news in self._news.values():
+            news.set()  # a sending thread waiting for work leaves now
         for thread in self._senders.values():
             # A batch still unanswered after this is sent again by the next leader (the
             # inbox acknowledges what it already kept): nothing is marked without an answer.
@@ -179,22 +188,25 @@ class DeliveryWorker(BackgroundLoop):
         for subscriber in self.service_urls:
             for part in range(self.senders):
                 if (subscriber, part) not in self._senders:
+                    self._news[(subscriber, part)] = news = threading.Event()
                     thread = threading.Thread(
                         target=self._send_loop,
-                        args=(subscriber, (part, self.senders)),
+                        args=(subscriber, (part, self.senders), news),
                         name=f"deliver-{subscriber}-{part}",
                         daemon=True,
                     )
                     self._senders[(subscriber, part)] = thread
                     thread.start()
 
-    def _send_loop(self, subscriber: str, part: Part) -> None:
+    def _send_loop(self, subscriber: str, part: Part, news: threading.Event) -> None:
         """Send `subscriber`'s due deliveries of the aggregates in `part`, batch after batch,
-        while this process leads.
+        while this process leads; when there was nothing, wait for `news` of a fan-out (or
+        idle_sleep, for deliveries whose backoff ends).
 
         It makes one pass even when stopped before it started, then leaves with the loop.
         """
         while True:
+            news.clear()  # a fan-out from now on is news for the next wait
             sent = 0
             if self._leading.is_set():
                 try:
@@ -206,7 +218,7 @@ class DeliveryWorker(BackgroundLoop):
             if not self.running:
                 return
             if not sent:
-                self.pause(self.idle_sleep)
+                news.wait(self.idle_sleep)
 
     def lead(self) -> bool:
         """Whether this process may deliver now: one delivery loop per service at a time
@@ -301,6 +313,9 @@ class DeliveryWorker(BackgroundLoop):
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
+        if rows:
+            for news in self._news.values():
+                news.set()
         return len(new)
 
     # --- sending ----------------------------------------------------------
@@ -323,14 +338,15 @@ class DeliveryWorker(BackgroundLoop):
         self._send_batch(subscriber, manifest["events_batch_path"], batch)
         return len(batch)
 
-    def _due_batch(self, subscriber: str, part: Part) -> list[tuple[Due, OutboxEventMixin]]:
-        """Up to batch_size due deliveries of `subscriber` with their events, oldest first.
+    def _due_batch(self, subscriber: str, part: Part) -> list[Outgoing]:
+        """Up to batch_size due deliveries of `subscriber` with their envelopes, oldest first.
 
         Most come from the oldest end of the queue; a quarter of the batch is kept for the
         newest, so that an event written behind a long backlog (an import's thousands)
         does not wait for all of it. Either way a delivery goes only behind every earlier
         pending one of its aggregate (`_heads_only`), so the order per aggregate is kept.
-        The queue is read as plain rows (the ORM's objects cost more than the rest).
+        The queue and the events are read as plain rows (the ORM's objects cost more than
+        the rest), and the read ends here: no connection is held while the batch is sent.
         """
         db, m = self._db, self._models
         d = m.delivery
@@ -348,6 +364,7 @@ class DeliveryWorker(BackgroundLoop):
             if _in_part(row.aggregate_id, part)
         ]
         if not oldest:
+            db.session.commit()
             return []
         in_oldest = {row.id for row in oldest}
         newest = [
@@ -362,13 +379,25 @@ class DeliveryWorker(BackgroundLoop):
             chosen = self._heads_only(subscriber, chosen)
         chosen += self._lanes_from(oldest, self.batch_size - len(chosen))
         chosen.sort(key=lambda r: r.event_seq)
+        o = m.outbox
         events = {
             e.seq: e
-            for e in db.session.scalars(
-                select(m.outbox).where(m.outbox.seq.in_([r.event_seq for r in chosen]))
+            for e in db.session.execute(
+                select(
+                    o.seq,
+                    o.id,
+                    o.type,
+                    o.version,
+                    o.occurred_at,
+                    o.producer,
+                    o.aggregate_id,
+                    o.data,
+                ).where(o.seq.in_([r.event_seq for r in chosen]))
             )
         }
-        return self._within_size([(r, events[r.event_seq]) for r in chosen])
+        db.session.commit()
+        sized = self._within_size([(r, events[r.event_seq]) for r in chosen])
+        return [(row, envelope_of(event)) for row, event in sized]
 
     def _lanes_from(self, window: Sequence[Due], room: int) -> list[Due]:
         """The due deliveries of `window` (in event order), stopping each aggregate's lane
@@ -408,9 +437,7 @@ class DeliveryWorker(BackgroundLoop):
             lowest.setdefault(delivery.aggregate_id, delivery.event_seq)
         return [d for d in chosen if first.get(d.aggregate_id) == lowest[d.aggregate_id]]
 
-    def _within_size(
-        self, batch: list[tuple[Due, OutboxEventMixin]]
-    ) -> list[tuple[Due, OutboxEventMixin]]:
+    def _within_size(self, batch: list[tuple[Due, EventRow]]) -> list[tuple[Due, EventRow]]:
         """The longest prefix of `batch` whose envelopes fit in MAX_BATCH_BYTES (at least one):
         a cut prefix still holds every aggregate's events in order."""
         total = 0
@@ -424,12 +451,12 @@ class DeliveryWorker(BackgroundLoop):
         self,
         subscriber: str,
         path: str,
-        batch: list[tuple[Due, OutboxEventMixin]],
+        batch: list[Outgoing],
     ) -> None:
         """POST the batch in one request and record each event's answer, then commit."""
         db, m = self._db, self._models
-        body = {"events": [event.envelope() for _, event in batch]}
-        status, text = self._post(subscriber, path, body, f"event-batch-{batch[0][1].id}")
+        body = {"events": [event for _, event in batch]}
+        status, text = self._post(subscriber, path, body, f"event-batch-{batch[0][1]['id']}")
         answers = self._batch_answers(status, text, len(batch))
         if answers is None:
             # No usable answer: nothing is known to be kept, so every one is tried again
@@ -478,7 +505,7 @@ class DeliveryWorker(BackgroundLoop):
             return None
         return answers
 
-    def _send_one_by_one(self, subscriber: str, batch: list[tuple[Due, OutboxEventMixin]]) -> int:
+    def _send_one_by_one(self, subscriber: str, batch: list[Outgoing]) -> int:
         """The single-event form: one POST and one commit per delivery, in order per lane."""
         path = self.manifests.get(subscriber, {}).get("events_path", "/internal/events")
         blocked: set[str] = set()
@@ -487,7 +514,7 @@ class DeliveryWorker(BackgroundLoop):
             if row.aggregate_id in blocked:
                 continue
             delivery = self._db.session.get_one(self._models.delivery, row.id)
-            status, text = self._post(subscriber, path, event.envelope(), f"event-{event.id}")
+            status, text = self._post(subscriber, path, event, f"event-{event['id']}")
             if not self._record(delivery, event, status, text):
                 blocked.add(delivery.aggregate_id)
             sent += 1
@@ -509,7 +536,7 @@ class DeliveryWorker(BackgroundLoop):
     def _record(
         self,
         delivery: OutboxDeliveryMixin,
-        event: OutboxEventMixin,
+        event: dict[str, Any],
         status: int,
         text: str,
         dead_on_422: bool = True,
@@ -527,7 +554,7 @@ class DeliveryWorker(BackgroundLoop):
             delivery.status = DEAD
             log.error(
                 "event dead-lettered",
-                extra={"fields": {"event_id": event.id, "subscriber": delivery.subscriber}},
+                extra={"fields": {"event_id": event["id"], "subscriber": delivery.subscriber}},
             )
         else:
             delivery.next_attempt_at = utcnow() + timedelta(seconds=self.backoff(delivery.attempts))

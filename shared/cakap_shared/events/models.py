@@ -37,15 +37,20 @@ class OutboxEventMixin:
 
     def envelope(self) -> dict[str, Any]:
         """The event as sent on the wire."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "version": self.version,
-            "occurred_at": aware(self.occurred_at).isoformat(),
-            "producer": self.producer,
-            "aggregate_id": self.aggregate_id,
-            "data": json.loads(self.data),
-        }
+        return envelope_of(self)
+
+
+def envelope_of(event: Any) -> dict[str, Any]:
+    """The event as sent on the wire, from its row (an OutboxEventMixin or a plain row)."""
+    return {
+        "id": event.id,
+        "type": event.type,
+        "version": event.version,
+        "occurred_at": aware(event.occurred_at).isoformat(),
+        "producer": event.producer,
+        "aggregate_id": event.aggregate_id,
+        "data": json.loads(event.data),
+    }
 
 
 class OutboxDeliveryMixin:
