@@ -313,13 +313,20 @@ def suite(
     peers: the only services in SERVICE_URLS (the gateway and delivery loops wait for
     every peer named there), when only some are started.
     """
-    from support.suite import Stack, procfile
+    from support.suite import TEST_TUNING, Stack, procfile
 
-    # make run's topology: each web worker runs its service's delivery loop on a thread.
+    # make run's settings, not the test stacks' (each web worker runs its service's
+    # delivery loop on a thread, two sending threads, the usual pools and back-off).
+    example = env_example()
     make_run = {**WEB_SETTINGS, "DELIVER_EVENTS_IN_WEB_WORKER": "1"}
     processes = processes or tuple(name for name in procfile() if name not in without)
     with tempfile.TemporaryDirectory(prefix="cakap-bench-") as tmp:
         stack = Stack(Path(tmp), {**make_run, **(overrides or {})}, without)
+        for key in TEST_TUNING.keys() - make_run.keys() - (overrides or {}).keys():
+            if key in example:
+                stack.base_env[key] = example[key]
+            else:
+                del stack.base_env[key]
         if peers:
             stack.base_env["SERVICE_URLS"] = ",".join(f"{n}={stack.urls[n]}" for n in peers)
         try:

@@ -20,6 +20,22 @@ from cakap_shared.testing import backend, postgres_admin_url
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# What the test stacks set apart from .env.example (the benchmarks undo it: bench/benchlib.py).
+TEST_TUNING = {
+    # The tests stop and kill delivery processes: production's topology.
+    "DELIVER_EVENTS_IN_WEB_WORKER": "0",
+    # Two stacks at once (xdist) and the tests' own apps share one PostgreSQL of
+    # 100 connections: few kept open per process, one sending thread per subscriber.
+    "DB_POOL_SIZE": "2",
+    "DB_MAX_OVERFLOW": "6",
+    "OUTBOX_SENDERS": "1",
+    # Retries come at once and never give up while a test waits for them.
+    "OUTBOX_BACKOFF_CAP": "2",
+    "OUTBOX_MAX_ATTEMPTS": "1000",
+    "NOTIFY_BACKOFF_CAP": "2",
+}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -101,7 +117,6 @@ class Stack:
             "DEMO_MODE": "1",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp_port),
-            "NOTIFY_BACKOFF_CAP": "2",
             "SERVICE_URLS": self._service_urls(),
             "GATEWAY_URL": self.urls["gateway"],
             "PUBLIC_BASE_URL": self.urls["gateway"],
@@ -113,15 +128,7 @@ class Stack:
             "GATEWAY_FORWARDER_SECRET_FILE": str(var_dir / "keys" / "forwarder-secret"),
             "WEB_CONCURRENCY": "1",
             "WEB_THREADS": "4",
-            # The tests stop and kill delivery processes: production's topology.
-            "DELIVER_EVENTS_IN_WEB_WORKER": "0",
-            # Two stacks at once (xdist) and the tests' own apps share one PostgreSQL of
-            # 100 connections: few kept open per process, one sending thread per subscriber.
-            "DB_POOL_SIZE": "2",
-            "DB_MAX_OVERFLOW": "6",
-            "OUTBOX_SENDERS": "1",
-            "OUTBOX_BACKOFF_CAP": "2",
-            "OUTBOX_MAX_ATTEMPTS": "1000",
+            **TEST_TUNING,
             **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
             **(overrides or {}),
         }
