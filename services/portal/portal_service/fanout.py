@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import current_app
 
 from .auth import access_token
 
@@ -52,8 +52,7 @@ def concurrently(*fetches: Callable[[], Any]) -> list[Any]:
     size = current_app.config["PORTAL_API_FANOUT"]
     if len(fetches) < 2 or size < 2 or getattr(_on_pool, "active", False):
         return [fetch() for fetch in fetches]
-    if has_request_context():
-        access_token()
+    access_token()
     pool = _pool(size)
     futures: list[Future[Any]] = [
         pool.submit(_in_pool, contextvars.copy_context(), fetch) for fetch in fetches
