@@ -1,15 +1,21 @@
 """The role parts of the beranda: what a trainer, an admin and a supervisor see first.
 
-Each part loads on its own (load_part): one failing service empties one card, not the page.
+Each role names its fetches (`*_fetches`) and builds its cards from what they loaded
+(`*_parts`): the page asks every role's fetches at once (load_parts), and one failing
+service empties one card, not the page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .auth import User, api_get
 from .gateway import path
 from .pages import items_of, load_part
+
+Fetches = dict[str, Callable[[], Any]]
+Loaded = dict[str, tuple[Any, str | None]]
 
 # The beranda lists a few of each; the full lists live on their own pages or in the API.
 HOME_LIST = 5
@@ -24,31 +30,27 @@ def _total(data: Any) -> int:
     return len(items_of(data))
 
 
-def trainer_parts(user: User) -> dict[str, Any]:
+def trainer_fetches(user: User) -> Fetches:
     """My modules, my assessments and the classes I teach."""
-    modules, modules_error = load_part(
-        lambda: api_get("/api/v1/modules", params={"per_page": HOME_LIST})
-    )
-    assessments, assessments_error = load_part(
-        lambda: api_get("/api/v1/assessments", params={"per_page": HOME_LIST})
-    )
-    classes, classes_error = load_part(
-        lambda: api_get("/api/v1/classes", params={"trainer_id": user.id, "per_page": HOME_LIST})
-    )
     return {
-        "modules": items_of(modules),
-        "modules_total": _total(modules),
-        "modules_error": modules_error,
-        "assessments": items_of(assessments),
-        "assessments_total": _total(assessments),
-        "assessments_error": assessments_error,
-        "classes": items_of(classes),
-        "classes_total": _total(classes),
-        "classes_error": classes_error,
+        "modules": lambda: api_get("/api/v1/modules", params={"per_page": HOME_LIST}),
+        "assessments": lambda: api_get("/api/v1/assessments", params={"per_page": HOME_LIST}),
+        "classes": lambda: api_get(
+            "/api/v1/classes", params={"trainer_id": user.id, "per_page": HOME_LIST}
+        ),
     }
 
 
-def admin_parts() -> dict[str, Any]:
+def trainer_parts(loaded: Loaded) -> dict[str, Any]:
+    """The trainer's cards from what trainer_fetches loaded."""
+    parts: dict[str, Any] = {}
+    for name in ("modules", "assessments", "classes"):
+        data, error = loaded[name]
+        parts.update({name: items_of(data), f"{name}_total": _total(data), f"{name}_error": error})
+    return parts
+
+
+def admin_fetches() -> Fetches:
     """JP compliance per top-level unit and the evaluation summary per course."""
 
     def compliance() -> list[dict[str, Any]]:
@@ -71,10 +73,16 @@ def admin_parts() -> dict[str, Any]:
             )
         return rows
 
-    units, units_error = load_part(compliance)
-    summary, summary_error = load_part(
-        lambda: api_get("/api/v1/reports/summary", params={"group_by": "course"})
-    )
+    return {
+        "compliance": compliance,
+        "summary": lambda: api_get("/api/v1/reports/summary", params={"group_by": "course"}),
+    }
+
+
+def admin_parts(loaded: Loaded) -> dict[str, Any]:
+    """The admin's cards from what admin_fetches loaded."""
+    units, units_error = loaded["compliance"]
+    summary, summary_error = loaded["summary"]
     return {
         "compliance": units or [],
         "compliance_error": units_error,
@@ -83,7 +91,7 @@ def admin_parts() -> dict[str, Any]:
     }
 
 
-def supervisor_parts(user: User) -> dict[str, Any]:
+def supervisor_fetches(user: User) -> Fetches:
     """How many requests wait for my decision and how many impact evaluations are due."""
 
     def waiting() -> int:
@@ -93,19 +101,29 @@ def supervisor_parts(user: User) -> dict[str, Any]:
         # My own requests are my supervisor's to approve, not mine.
         return len([e for e in items_of(data) if str(e.get("learner_id")) != user.id])
 
-    approvals, approvals_error = load_part(waiting)
-
-    def evaluations(status: str) -> int:
-        return _total(
+    def evaluations(status: str) -> Callable[[], int]:
+        return lambda: _total(
             api_get("/api/v1/impact-evaluations", params={"status": status, "per_page": 1})
         )
 
+    return {
+        "approvals": waiting,
+        "impact_due": evaluations("due"),
+        "impact_overdue": evaluations("overdue"),
+    }
+
+
+def supervisor_parts(loaded: Loaded) -> dict[str, Any]:
+    """The supervisor's cards from what supervisor_fetches loaded."""
+    approvals, approvals_error = loaded["approvals"]
+    due, due_error = loaded["impact_due"]
+    overdue, overdue_error = loaded["impact_overdue"]
     # Overdue evaluations are still to be done: the count includes them, and says how many.
-    counts, due_error = load_part(lambda: (evaluations("due"), evaluations("overdue")))
+    counted = due is not None and overdue is not None
     return {
         "approvals_waiting": approvals,
         "approvals_error": approvals_error,
-        "impact_due": sum(counts) if counts is not None else None,
-        "impact_overdue": counts[1] if counts is not None else None,
-        "impact_due_error": due_error,
+        "impact_due": due + overdue if counted else None,
+        "impact_overdue": overdue if counted else None,
+        "impact_due_error": due_error or overdue_error,
     }

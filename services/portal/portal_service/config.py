@@ -29,6 +29,9 @@ def load_config() -> dict[str, Any]:
         "GATEWAY_URL": (env("GATEWAY_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
         "GATEWAY_CONNECT_TIMEOUT": float(env("PORTAL_API_CONNECT_TIMEOUT", "2") or 2),
         "GATEWAY_READ_TIMEOUT": float(env("PORTAL_API_READ_TIMEOUT", "15") or 15),
+        # Threads per portal process for a page's independent API calls (fanout.py); below
+        # 2, a page makes its calls one after the other.
+        "PORTAL_API_FANOUT": env_int("PORTAL_API_FANOUT", 16),
         # Shared with the gateway: it proves the gateway's X-Forwarded-For/-Proto to the
         # portal, and the portal's X-Forwarded-For (the browser) to the gateway.
         "FORWARDER_SECRET": env_secret("GATEWAY_FORWARDER_SECRET"),

@@ -1,12 +1,13 @@
 """My development (an ASN's competencies, gaps, recommendations, JP, certificates and
 apresiasi) and the supervisor's apresiasi form.
 
-Each part of the development page loads on its own (load_part): one failing service
-empties one card, not the page.
+Each part of the development page loads on its own (load_parts, all at once): one failing
+service empties one card, not the page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +17,15 @@ from flask_babel import gettext as _
 from .auth import access_token, api_get, api_post, current_user, roles_required
 from .gateway import ApiError, gateway, path
 from .learner_views import _this_year
-from .pages import competency_names, field_messages, friendly, items_of, load_part
+from .notification_views import unread_notifications
+from .pages import (
+    competency_names,
+    field_messages,
+    friendly,
+    items_of,
+    load_part,
+    load_parts,
+)
 
 bp = Blueprint("development", __name__)
 
@@ -93,29 +102,36 @@ def recommended(data: Any) -> list[dict[str, Any]]:
 @roles_required("asn")
 def mine():
     """My competencies, gaps (my position and a target I pick), recommended courses, JP
-    ledger for a year, certificates and the apresiasi I received."""
+    ledger for a year, certificates and the apresiasi I received; every part asked at once."""
     user = current_user()
     assert user is not None
     this_year = _this_year()
     year = _year(request.args.get("tahun"), this_year)
     target = (request.args.get("target") or "").strip()[:200]
     search = (request.args.get("cari") or "").strip()[:200]
-    me, me_error = load_part(lambda: api_get(path("/api/v1/people/{}", user.id)))
-    plan, plan_error = load_part(lambda: _my_plan(this_year))
-    found, found_error = (
-        load_part(
-            lambda: items_of(api_get("/api/v1/courses", params={"q": search, "per_page": 10}))
+    fetches = {
+        "me": lambda: api_get(path("/api/v1/people/{}", user.id)),
+        "plan": lambda: _my_plan(this_year),
+        "names": competency_names,
+        "bell": unread_notifications,
+        **_competency_fetches(user.id, target),
+        **_record_fetches(user.id, year),
+    }
+    if search:
+        fetches["found"] = lambda: items_of(
+            api_get("/api/v1/courses", params={"q": search, "per_page": 10})
         )
-        if search
-        else ([], None)
-    )
+    loaded = load_parts(**fetches)
+    me, me_error = loaded["me"]
+    plan, plan_error = loaded["plan"]
+    found, found_error = loaded.get("found", ([], None))
     return render_template(
         "development.html",
         me=me if isinstance(me, dict) else {},
         me_error=me_error,
-        **_competency_parts(user.id, target),
-        **_record_parts(user.id, year, this_year),
-        names=competency_names(),
+        **_competency_parts(loaded, target),
+        **_record_parts(loaded, year, this_year),
+        names=loaded["names"][0],
         plan=plan,
         plan_error=plan_error,
         plan_year=this_year,
@@ -125,16 +141,24 @@ def mine():
     )
 
 
-def _competency_parts(person_id: str, target: str) -> dict[str, Any]:
+def _competency_fetches(person_id: str, target: str) -> dict[str, Callable[[], Any]]:
     """Levels, self-assessments, gaps (against my position or `target`), recommendations."""
-    profile, profile_error = load_part(
-        lambda: api_get(path("/api/v1/people/{}/competencies", person_id))
-    )
-    gaps, gaps_error, target_error = _gaps(person_id, target)
-    recommendations, recommendations_error = load_part(
-        lambda: api_get("/api/v1/recommendations", params={"person_id": person_id, "per_page": 20})
-    )
-    standards, _error = load_part(lambda: items_of(api_get("/api/v1/position-standards")))
+    return {
+        "profile": lambda: api_get(path("/api/v1/people/{}/competencies", person_id)),
+        "gaps": lambda: _gaps(person_id, target),
+        "recommendations": lambda: api_get(
+            "/api/v1/recommendations", params={"person_id": person_id, "per_page": 20}
+        ),
+        "standards": lambda: items_of(api_get("/api/v1/position-standards")),
+    }
+
+
+def _competency_parts(loaded: dict[str, tuple[Any, str | None]], target: str) -> dict[str, Any]:
+    """The competency cards from what _competency_fetches loaded."""
+    profile, profile_error = loaded["profile"]
+    gaps, gaps_error, target_error = loaded["gaps"][0]
+    recommendations, recommendations_error = loaded["recommendations"]
+    standards, _error = loaded["standards"]
     profile = profile if isinstance(profile, dict) else {}
     return {
         "levels": items_of(profile.get("items")),
@@ -150,15 +174,24 @@ def _competency_parts(person_id: str, target: str) -> dict[str, Any]:
     }
 
 
-def _record_parts(person_id: str, year: int, this_year: int) -> dict[str, Any]:
-    """The JP ledger of `year` with its chart, my certificates and the apresiasi I received."""
-    jp, jp_error = load_part(
-        lambda: api_get(path("/api/v1/people/{}/jp", person_id), params={"year": year})
-    )
-    certificates, certificates_error = load_part(lambda: items_of(api_get("/api/v1/certificates")))
-    appreciations, appreciations_error = load_part(
-        lambda: items_of(api_get(path("/api/v1/people/{}/appreciations", person_id)))
-    )
+def _record_fetches(person_id: str, year: int) -> dict[str, Callable[[], Any]]:
+    """The JP ledger of `year`, my certificates and the apresiasi I received."""
+    return {
+        "jp": lambda: api_get(path("/api/v1/people/{}/jp", person_id), params={"year": year}),
+        "certificates": lambda: items_of(api_get("/api/v1/certificates")),
+        "appreciations": lambda: items_of(
+            api_get(path("/api/v1/people/{}/appreciations", person_id))
+        ),
+    }
+
+
+def _record_parts(
+    loaded: dict[str, tuple[Any, str | None]], year: int, this_year: int
+) -> dict[str, Any]:
+    """The JP ledger with its chart, certificates and apresiasi from _record_fetches."""
+    jp, jp_error = loaded["jp"]
+    certificates, certificates_error = loaded["certificates"]
+    appreciations, appreciations_error = loaded["appreciations"]
     jp = jp if isinstance(jp, dict) else None
     return {
         "jp": jp,

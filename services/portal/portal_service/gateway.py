@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, BinaryIO
 
 import requests
@@ -64,17 +66,20 @@ def path(template: str, *parts: object) -> str:
 
 
 class GatewayClient:
-    """Pooled connections to the gateway with connect and read timeouts."""
+    """Kept-alive connections to the gateway with connect and read timeouts."""
 
     def __init__(self, base_url: str, connect_timeout: float, read_timeout: float) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
-        self.session = requests.Session()
-        # Only GETs are retried, and only when the connection could not be made.
-        retry = Retry(total=1, connect=1, read=0, status=0, allowed_methods={"GET"})
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self._local = threading.local()
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session: its own kept-alive connections, nothing shared to lock."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = _new_session()
+        return session
 
     def _headers(self, token: str | None, extra: dict[str, str] | None) -> dict[str, str]:
         headers = {"Accept": "application/json"}
@@ -142,6 +147,22 @@ class GatewayClient:
     def put(self, api_path: str, **kwargs: Any) -> Any:
         """PUT and return the JSON body."""
         return self.request("PUT", api_path, **kwargs).data
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    # The gateway's address is configured, never found: no proxy, netrc or CA bundle from the
+    # environment (requests would read them all again for every call).
+    session.trust_env = False
+    # Calls carry the user's token, never cookies: a cookie an answer set must not ride along
+    # on the next call of this thread, which may be another person's.
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    # Only GETs are retried, and only when the connection could not be made.
+    retry = Retry(total=1, connect=1, read=0, status=0, allowed_methods={"GET"})
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _json_or_none(response: requests.Response) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
@@ -27,9 +29,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from . import beranda
 from .auth import access_token, api_get, api_post, api_put, current_user, login_required
+from .beranda import HOME_LIST
+from .broadcast_views import unread_announcements
+from .fanout import concurrently
 from .forms import ActionForm, WithdrawForm, page_number
 from .gateway import ApiError, gateway, path
 from .i18n import zone_name
+from .notification_views import unread_notifications
 from .pages import (
     CERTIFICATE_CODE,
     answers_from_form,
@@ -37,6 +43,7 @@ from .pages import (
     friendly,
     items_of,
     load_part,
+    load_parts,
     pagination,
     sanitize_questions,
     saved_answers,
@@ -58,43 +65,61 @@ def _this_year() -> int:
 @login_required
 def home():
     """Beranda by role: a learner's JP, enrolments, certificates and surveys; a trainer's
-    modules, tests and classes; an admin's compliance and reports; a supervisor's to-dos."""
+    modules, tests and classes; an admin's compliance and reports; a supervisor's to-dos.
+    Every card's call, the banner's and the bell's go out at once."""
     user = current_user()
     assert user is not None
     year = _this_year()
     # Trainers and admins without the ASN role are not learners: their cards replace these.
     learner = user.has("asn") or not user.has("trainer", "admin")
-    parts: dict[str, Any] = {"year": year, "learner": learner}
+    roles: list[tuple[beranda.Fetches, Callable[[beranda.Loaded], dict[str, Any]]]] = []
     if learner:
-        parts.update(_learner_parts(user, year))
+        roles.append((_learner_fetches(user, year), _learner_parts))
     if user.has("supervisor"):
-        parts.update(beranda.supervisor_parts(user))
+        roles.append((beranda.supervisor_fetches(user), beranda.supervisor_parts))
     if user.has("trainer"):
-        parts.update(beranda.trainer_parts(user))
+        roles.append((beranda.trainer_fetches(user), beranda.trainer_parts))
     if user.has("admin"):
-        parts.update(beranda.admin_parts())
+        roles.append((beranda.admin_fetches(), beranda.admin_parts))
+    fetches: beranda.Fetches = {"banner": unread_announcements, "bell": unread_notifications}
+    for role_fetches, _build in roles:
+        fetches.update(role_fetches)
+    loaded = load_parts(**fetches)
+    parts: dict[str, Any] = {"year": year, "learner": learner}
+    for _fetches, build in roles:
+        parts.update(build(loaded))
     return render_template("home.html", **parts)
 
 
-def _learner_parts(user: Any, year: int) -> dict[str, Any]:
-    """JP this year against the target, enrolments, certificates, pending surveys."""
-    jp, jp_error = (None, None)
+def _learner_fetches(user: Any, year: int) -> beranda.Fetches:
+    """JP this year against the target, enrolments, certificates, pending surveys, apresiasi
+    (JP and apresiasi are an ASN's only)."""
+    fetches: beranda.Fetches = {
+        "enrolments": lambda: items_of(
+            api_get("/api/v1/enrolments", params={"scope": "mine", "per_page": HOME_LIST})
+        ),
+        "certificates": lambda: items_of(
+            api_get("/api/v1/certificates", params={"per_page": HOME_LIST})
+        ),
+        "surveys": lambda: items_of(api_get("/api/v1/surveys", params={"status": "pending"})),
+    }
     if user.has("asn"):
-        jp, jp_error = load_part(
-            lambda: api_get(path("/api/v1/people/{}/jp", user.id), params={"year": year})
+        fetches["jp"] = lambda: api_get(
+            path("/api/v1/people/{}/jp", user.id), params={"year": year}
         )
-    enrolments, enrolments_error = load_part(
-        lambda: items_of(api_get("/api/v1/enrolments", params={"scope": "mine"}))
-    )
-    certificates, certificates_error = load_part(lambda: items_of(api_get("/api/v1/certificates")))
-    surveys, surveys_error = load_part(
-        lambda: items_of(api_get("/api/v1/surveys", params={"status": "pending"}))
-    )
-    appreciations, appreciations_error = (None, None)
-    if user.has("asn"):
-        appreciations, appreciations_error = load_part(
-            lambda: items_of(api_get(path("/api/v1/people/{}/appreciations", user.id)))
+        fetches["appreciations"] = lambda: items_of(
+            api_get(path("/api/v1/people/{}/appreciations", user.id))
         )
+    return fetches
+
+
+def _learner_parts(loaded: beranda.Loaded) -> dict[str, Any]:
+    """The learner's cards from what _learner_fetches loaded."""
+    jp, jp_error = loaded.get("jp", (None, None))
+    enrolments, enrolments_error = loaded["enrolments"]
+    certificates, certificates_error = loaded["certificates"]
+    surveys, surveys_error = loaded["surveys"]
+    appreciations, appreciations_error = loaded.get("appreciations", (None, None))
     return {
         "appreciations": (appreciations or [])[:3],
         "appreciations_error": appreciations_error,
@@ -150,15 +175,17 @@ def catalog():
     params = {k: v for k, v in filters.items() if v not in ("", None, False) and k != "open"}
     if filters["open"]:
         params["has_open_class"] = "true"
-    data, error = load_part(
-        lambda: api_get(
+    loaded = load_parts(
+        courses=lambda: api_get(
             "/api/v1/courses",
             params={**params, "page": page, "per_page": current_app.config["PER_PAGE"]},
-        )
+        ),
+        providers=lambda: items_of(api_get("/api/v1/providers", params={"per_page": 100})),
+        competencies=competency_names,
+        bell=unread_notifications,
     )
-    providers, _providers_error = load_part(
-        lambda: items_of(api_get("/api/v1/providers", params={"per_page": 100}))
-    )
+    data, error = loaded["courses"]
+    providers, _providers_error = loaded["providers"]
     query = {k: ("1" if v is True else v) for k, v in filters.items() if v not in ("", None, False)}
     return render_template(
         "catalog.html",
@@ -167,7 +194,7 @@ def catalog():
         filters=filters,
         query=query,
         forms=COURSE_FORMS,
-        competencies=sorted(competency_names().items(), key=lambda item: item[1]),
+        competencies=sorted(loaded["competencies"][0].items(), key=lambda item: item[1]),
         providers=sorted(providers or [], key=lambda p: str(p.get("name"))),
         paging=pagination(data, page),
     )
@@ -227,13 +254,28 @@ def _course_url(course_id: str) -> str:
 @login_required
 def enrolments():
     """My enrolments, with module and post-test buttons for enrolled e-learning courses."""
-    data = api_get("/api/v1/enrolments", params={"scope": "mine", "per_page": 100})
+    data, _bell = concurrently(
+        lambda: api_get("/api/v1/enrolments", params={"scope": "mine", "per_page": 100}),
+        unread_notifications,
+    )
+    enrolments = items_of(data)
+    learning = [
+        e for e in enrolments if e.get("status") in ("enrolled", "completed") and e.get("course_id")
+    ]
+    courses = load_parts(**{str(e["course_id"]): _course_of(e["course_id"]) for e in learning})
+    # Every course's modules and tests at once, for all courses together.
+    fetches: dict[str, Callable[[], Any]] = {}
+    for course, _error in courses.values():
+        fetches.update(_learning_fetches(course or {}))
+    loaded = load_parts(**fetches)
     rows: list[dict[str, Any]] = []
-    for enrolment in items_of(data):
-        learning, learning_error = None, None
-        if enrolment.get("status") in ("enrolled", "completed") and enrolment.get("course_id"):
-            learning, learning_error = load_part(_learning_of, enrolment)
-        rows.append({"enrolment": enrolment, "learning": learning, "error": learning_error})
+    for enrolment in enrolments:
+        row: dict[str, Any] = {"enrolment": enrolment, "learning": None, "error": None}
+        if enrolment in learning:
+            course, row["error"] = courses[str(enrolment["course_id"])]
+            if course is not None:
+                row["learning"] = _learning(enrolment, course, loaded)
+        rows.append(row)
     current = [r for r in rows if r["enrolment"].get("status") in ACTIVE_STATUSES]
     past = [r for r in rows if r["enrolment"].get("status") not in ACTIVE_STATUSES]
     return render_template(
@@ -277,13 +319,32 @@ def withdraw(enrolment_id: UUID):
     return redirect(url_for("learner.enrolments"), code=303)
 
 
-def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
+def _course_of(course_id: Any) -> Callable[[], dict[str, Any]]:
+    return lambda: api_get(path("/api/v1/courses/{}", course_id)) or {}
+
+
+def _learning_fetches(course: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    """The course's module titles and my attempts at its tests, by module or test id."""
+    fetches: dict[str, Callable[[], Any]] = {
+        f"module {m}": functools.partial(api_get, path("/api/v1/modules/{}", m))
+        for m in course.get("module_ids") or []
+    }
+    for test_id in (course.get("pre_test_id"), course.get("post_test_id")):
+        if test_id:
+            fetches[f"attempts {test_id}"] = functools.partial(
+                api_get, path("/api/v1/assessments/{}/attempts", test_id), params={"per_page": 50}
+            )
+    return fetches
+
+
+def _learning(
+    enrolment: dict[str, Any], course: dict[str, Any], loaded: dict[str, tuple[Any, str | None]]
+) -> dict[str, Any]:
     """The modules and tests of an enrolled course, with module titles when they load."""
-    course = api_get(path("/api/v1/courses/{}", enrolment["course_id"])) or {}
     done = {str(m) for m in enrolment.get("completed_module_ids") or []}
     modules = []
     for module_id in course.get("module_ids") or []:
-        module, _error = load_part(api_get, path("/api/v1/modules/{}", module_id))
+        module, _error = loaded[f"module {module_id}"]
         title = module.get("title") if isinstance(module, dict) else None
         modules.append(
             {"id": str(module_id), "title": title or _("Modul"), "done": str(module_id) in done}
@@ -293,19 +354,16 @@ def _learning_of(enrolment: dict[str, Any]) -> dict[str, Any]:
         "modules": modules,
         "pre_test_id": course.get("pre_test_id"),
         "post_test_id": course.get("post_test_id"),
-        "pre_test": _my_attempts(course.get("pre_test_id")),
-        "post_test": _my_attempts(course.get("post_test_id")),
+        "pre_test": _my_attempts(course.get("pre_test_id"), loaded),
+        "post_test": _my_attempts(course.get("post_test_id"), loaded),
     }
 
 
-def _my_attempts(test_id: Any) -> dict[str, Any] | None:
+def _my_attempts(test_id: Any, loaded: dict[str, tuple[Any, str | None]]) -> dict[str, Any] | None:
     """My attempts at a test: whether one is open, how many are closed, the latest score."""
     if not test_id:
         return None
-    data, _error = load_part(
-        lambda: api_get(path("/api/v1/assessments/{}/attempts", test_id), params={"per_page": 50})
-    )
-    attempts = items_of(data)
+    attempts = items_of(loaded[f"attempts {test_id}"][0])
     closed = [a for a in attempts if a.get("status") not in (None, "open")]
     return {
         "open": any(a.get("status") == "open" for a in attempts),
@@ -516,7 +574,9 @@ def submit_assessment(attempt_id: UUID):
 @login_required
 def certificates():
     """My certificates, each with its PDF and its public verification page."""
-    data = api_get("/api/v1/certificates", params={"per_page": 100})
+    data, _bell = concurrently(
+        lambda: api_get("/api/v1/certificates", params={"per_page": 100}), unread_notifications
+    )
     valid = [c for c in items_of(data) if CERTIFICATE_CODE.match(str(c.get("code", "")))]
     return render_template("certificates.html", certificates=valid)
 

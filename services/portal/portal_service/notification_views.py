@@ -74,6 +74,8 @@ def index():
         error = None
     except ApiError as exc:
         data, error = {}, friendly(exc)
+    if isinstance(data, dict) and isinstance(data.get("unread"), int):
+        g.unread_notifications = data["unread"]  # the bell's count came with the page
     items = [{**item, "link": _safe_link(item.get("link"))} for item in items_of(data)]
     return render_template(
         "notifications.html",

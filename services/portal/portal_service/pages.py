@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import current_app
 from flask_babel import gettext as _
 
+from .fanout import concurrently
 from .gateway import ApiError
 
 T = TypeVar("T")
@@ -41,6 +43,13 @@ def load_part(
         return fetch(*args, **kwargs), None
     except ApiError as error:
         return None, friendly(error)
+
+
+def load_parts(**fetches: Callable[[], Any]) -> dict[str, tuple[Any, str | None]]:
+    """Run a page's independent parts at once, each as load_part runs one: by name, each
+    part's (value, None) or (None, message)."""
+    loaded = concurrently(*(functools.partial(load_part, fetch) for fetch in fetches.values()))
+    return dict(zip(fetches, loaded, strict=True))
 
 
 # A problem's `code` (an extension member the services set) names what went wrong; the
