@@ -234,16 +234,17 @@ def init_auth(app: Flask, verifier: TokenVerifier | TokenCache) -> None:
 
     @app.before_request
     def _authenticate() -> None:
-        g.principal = None
-        token = bearer_token(request.headers.get("Authorization"))
+        principal = None
+        token = bearer_token(request.environ.get("HTTP_AUTHORIZATION"))
         if token:
             try:
-                g.principal = Principal.from_claims(verifier.verify(token))
+                principal = Principal.from_claims(verifier.verify(token))
             except InvalidToken as exc:
                 log.info("token refused: %s", exc, extra={"fields": {"event": "auth.refused"}})
                 if not request.path.startswith(_ALWAYS_OPEN) and not _is_public(app):
                     raise unauthorized() from None
-        if g.principal is None:
+        g.principal = principal
+        if principal is None:
             if request.path.startswith(_ALWAYS_OPEN) or _is_public(app):
                 return
             raise unauthorized()

@@ -66,9 +66,11 @@ class _Guard:
 
     def before(self) -> Response | None:
         """Let a first request through with its key claimed; answer a repeat from the record."""
+        if request.method != "POST":
+            return None
         key = request.headers.get(HEADER)
         principal = getattr(g, "principal", None)
-        if request.method != "POST" or not key or principal is None:
+        if not key or principal is None:
             return None
         if len(key) > 200:
             return problem_response(422, "Idempotency-Key is longer than 200 characters.")

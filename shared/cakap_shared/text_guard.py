@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.datastructures import MultiDict
 
 from .problems import invalid
 
@@ -52,11 +53,15 @@ def may_hold_bad_text(body: bytes) -> bool:
 
 
 def _check() -> None:
-    multis = (request.args, request.form) if request.want_form_data_parsed else (request.args,)
-    pairs = [(k, v) for multi in multis for k, v in multi.items(multi=True)]
-    for field, text in [*((k, k) for k, _ in pairs), *pairs]:
-        if _bad_text(text):
-            raise invalid(field, MESSAGE)
+    # Most requests have neither a query string nor a form: no pairs to walk then.
+    multis: tuple[MultiDict[str, str], ...] = (request.args,) if request.query_string else ()
+    if request.want_form_data_parsed:
+        multis += (request.form,)
+    if multis:
+        pairs = [(k, v) for multi in multis for k, v in multi.items(multi=True)]
+        for field, text in [*((k, k) for k, _ in pairs), *pairs]:
+            if _bad_text(text):
+                raise invalid(field, MESSAGE)
     if request.is_json and may_hold_bad_text(request.get_data(cache=True)):
         for field, text in _strings(request.get_json(silent=True), ""):
             if _bad_text(text):

@@ -45,11 +45,12 @@ _CALLER = select(Person.id, Person.name, Person.nip, Person.unit_code, Person.su
 
 def me(principal: Principal) -> dict[str, Any]:
     """The caller: id, login name, name, roles; for ASN also NIP, unit and supervisor."""
-    person = (
-        None
-        if principal.is_service
-        else db.session.connection().execute(_CALLER, {"person_id": principal.id}).first()
-    )
+    person = None
+    if not principal.is_service:
+        # A connection of its own, not the ORM session's: a session costs as much again as
+        # the read (its transaction, identity map and close), and this read needs none of it.
+        with db.engine.connect() as connection:
+            person = connection.execute(_CALLER, {"person_id": principal.id}).first()
     if person is None:
         raise CakapError(404, "No person behind this token.")
     caller = {
