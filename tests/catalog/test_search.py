@@ -188,3 +188,16 @@ def test_pages_and_totals_when_the_count_rides_with_the_page(cat, who, catalog, 
         assert seen == listed
     first = cat.ok(cat.client.get(f"/api/v1/courses?{query}", headers=who["admin"]))
     assert first["items"][0]["competencies"] is not None and "provider" in first["items"][0]
+
+
+def test_equal_ranks_in_title_order_on_every_page(cat, who, catalog):
+    # Same words, same lengths: the same rank, so the title orders them, on every page size
+    # (only the matches ranked up to a page's last one are read for their titles).
+    for code, title in (("SIB-2", "Siber Beta"), ("SIB-3", "Siber Gamma"), ("SIB-1", "Siber Alfa")):
+        cat.course(code=code, title=title, description="Pertahanan kota.")
+    cat.course(code="SIB-0", title="Aman Digital", description="Serangan siber ke kota.")
+    everything = ["SIB-1", "SIB-2", "SIB-3", "SIB-0"]  # the description match last
+    assert codes(cat, who, "q=siber") == everything
+    for size in (1, 2, 3):
+        pages = [codes(cat, who, f"q=siber&per_page={size}&page={n}") for n in range(1, 6)]
+        assert [c for page in pages for c in page] == everything

@@ -9,7 +9,7 @@ from typing import Any
 from cakap_shared.auth import Principal
 from cakap_shared.db import MAX_PER_PAGE, paginate, utcnow
 from cakap_shared.problems import CakapError
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import CTE, ColumnElement, Label, Select, exists, func, literal_column, or_, select
 
 from ..extensions import db, events
 from ..models import (
@@ -226,12 +226,18 @@ class CourseSearch:
     the id so pages never overlap; `gathers_all` when the database collects every match to
     order them and counting them again would cost as much (a filter that starts from a set
     of ids, or ranked text with filters on the course rows). Not for browsing, which walks
-    an index in sort order and stops after a page, nor for text alone, whose count reads
-    only the text index and the covering status index while the page ranks the matches."""
+    an index in sort order and stops after a page, nor for text alone on PostgreSQL, whose
+    count reads only the GIN index and the status index while the page ranks the matches.
+    Ranked text alone on SQLite has `hits` instead (see search_page)."""
 
     stmt: Select[Any]
     order: list[tuple[ColumnElement[Any], bool]]
     gathers_all: bool
+    # SQLite, ranked text with no filter: the matches read from the FTS5 index alone
+    # (search.ranked_hits), ranked and counted there; `stmt` is then not run.
+    hits: CTE | None = None
+    # SQLite, browsing with no filter: the total without reading an index (_visible_total).
+    total: Select[Any] | None = None
 
     def ordered(self) -> Select[Any]:
         """The query in its sort order."""
@@ -242,7 +248,8 @@ def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
     """The course list query: visibility, full text, filters and sort."""
     check_form(args.get("form"))
     stmt = select(Course)
-    if who.is_admin or who.is_service:
+    privileged = who.is_admin or who.is_service
+    if privileged:
         if args.get("status"):
             stmt = stmt.where(Course.status == args["status"])
     else:
@@ -250,6 +257,9 @@ def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
     stmt = _filtered(stmt, args)
     gathers_all = any(args.get(key) for key in SET_FILTERS) or args.get("has_open_class") is True
     row_filters = any(args.get(key) is not None for key in ROW_FILTERS)
+    unfiltered = not (gathers_all or row_filters or (privileged and args.get("status")))
+    on_sqlite = db.engine.dialect.name == "sqlite"
+    hidden = None if privileged else _hidden()
     words = search.terms(args.get("q"))
     rank = None
     code = search.code_key(args.get("q"))
@@ -263,11 +273,17 @@ def search_query(args: dict[str, Any], who: Principal) -> CourseSearch:
     sort = args.get("sort") or ("relevance" if rank is not None else "title")
     if sort == "relevance" and rank is not None:
         order = [(rank, False), (Course.title, False), (Course.id, False)]
+        if unfiltered and on_sqlite:
+            hidden_rowids = None if hidden is None else _rowids(hidden)
+            return CourseSearch(stmt, order, False, search.ranked_hits(words, hidden_rowids))
         return CourseSearch(stmt, order, gathers_all)
     key, down = {"jp": (Course.jp, False), "-jp": (Course.jp, True)}.get(
         sort, (Course.title, sort == "-title")
     )
-    return CourseSearch(stmt, [(key, down), (Course.id, False)], gathers_all)
+    order = [(key, down), (Course.id, False)]
+    if unfiltered and on_sqlite and rank is None and not code:
+        return CourseSearch(stmt, order, False, total=_visible_total(hidden))
+    return CourseSearch(stmt, order, gathers_all)
 
 
 def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
@@ -277,54 +293,100 @@ def search_page(args: dict[str, Any], who: Principal) -> dict[str, Any]:
     them once, counts them and orders them, returning only the page's ids; the page's
     courses are then loaded by id. A separate count would find every match a second time:
     at 100,000 courses that was as long as the page itself. Browsing walks the title index
-    and stops after the page, so there the count stays a query of its own.
+    and stops after the page, so there the count stays a query of its own. Ranked text alone
+    on SQLite ranks and counts the FTS5 index's matches without reading their courses, but
+    for the titles that order equal ranks near the page (see _ranked_page).
     """
     query = search_query(args, who)
     per_page = min(args["per_page"], MAX_PER_PAGE)
-    if not query.gathers_all:
-        return paginate(db, query.ordered(), args["page"], per_page)
-    # Every match once, in a materialized CTE: planned to be read in full (an ORDER BY with
-    # a LIMIT over it let PostgreSQL walk the title index row by row, betting on stopping
-    # early), then counted and ordered from memory. bm25() stays inside, where SQLite allows it.
-    matches = (
-        query.stmt.with_only_columns(
-            Course.id.label("course_id"),
-            *(key.label(f"k{i}") for i, (key, _) in enumerate(query.order)),
-        )
-        .cte("matches")
-        .prefix_with("MATERIALIZED")
-    )
     offset = (args["page"] - 1) * per_page
-    rows = db.session.execute(
-        select(
-            matches.c.course_id,
-            select(func.count()).select_from(matches).scalar_subquery().label("total"),
+    if query.hits is not None:
+        matches = query.hits
+        page = _ranked_page(matches, offset, per_page)
+    elif query.total is not None:
+        items = db.session.scalars(query.ordered().limit(per_page).offset(offset)).unique()
+        total = db.session.scalar(query.total)
+        return {"items": list(items), "total": total, "page": args["page"], "per_page": per_page}
+    elif not query.gathers_all:
+        return paginate(db, query.ordered(), args["page"], per_page)
+    else:
+        # Every match once, in a materialized CTE: planned to be read in full (an ORDER BY
+        # with a LIMIT over it let PostgreSQL walk the title index row by row, betting on
+        # stopping early), then counted and ordered from memory. bm25() stays inside, where
+        # SQLite allows it.
+        matches = (
+            query.stmt.with_only_columns(
+                Course.id.label("course_id"),
+                *(key.label(f"k{i}") for i, (key, _) in enumerate(query.order)),
+            )
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
         )
-        .order_by(
+        page = select(matches.c.course_id, _count(matches)).order_by(
             *(
                 matches.c[f"k{i}"].desc() if down else matches.c[f"k{i}"]
                 for i, (_, down) in enumerate(query.order)
             )
         )
-        .limit(per_page)
-        .offset(offset)
-    ).all()
+    rows = db.session.execute(page.limit(per_page).offset(offset)).all()
     if rows:
         total = rows[0].total
     else:  # past the last page (or nothing matches): no row to say how many
         total = db.session.scalar(select(func.count()).select_from(matches)) if offset else 0
-    loaded = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Course).where(Course.id.in_([r.course_id for r in rows]))
-        )
-    }
+    return _page(args, per_page, [r.course_id for r in rows], total)
+
+
+def _page(args: dict[str, Any], per_page: int, ids: list[str], total: int) -> dict[str, Any]:
+    """The page of these courses, loaded by id and kept in the order of `ids`."""
+    loaded = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(ids)))}
     return {
-        "items": [loaded[r.course_id] for r in rows],
+        "items": [loaded[i] for i in ids],
         "total": total,
         "page": args["page"],
         "per_page": per_page,
     }
+
+
+def _count(matches: CTE) -> Label[int]:
+    """The number of rows of `matches`, as the column `total` of each row of the page."""
+    return select(func.count()).select_from(matches).scalar_subquery().label("total")
+
+
+def _hidden() -> ColumnElement[bool]:
+    """The courses learners do not see: every status but published, as two ranges of the
+    status index (few rows; `!=` would read the whole index)."""
+    return or_(Course.status < CourseStatus.PUBLISHED, Course.status > CourseStatus.PUBLISHED)
+
+
+def _rowids(condition: ColumnElement[bool]) -> Select[Any]:
+    """SQLite rowids of the courses meeting `condition`."""
+    return select(literal_column("courses.rowid")).select_from(Course).where(condition)
+
+
+def _visible_total(hidden: ColumnElement[bool] | None) -> Select[Any]:
+    """SQLite: how many courses there are, less the `hidden` ones. A whole table's count(*)
+    adds up the cells of its smallest index's pages, where counting the published courses
+    read all of their 100,000 index entries."""
+    everything = select(func.count()).select_from(Course).scalar_subquery()
+    if hidden is None:
+        return select(everything)
+    return select(everything - select(func.count()).where(hidden).scalar_subquery())
+
+
+def _ranked_page(hits: CTE, offset: int, per_page: int) -> Select[str, int]:
+    """The page of ranked text matches (search.ranked_hits) in relevance, title, id order.
+
+    Only matches ranked at or above the page's last one are joined to their course for the
+    title that orders equal ranks: the others cannot reach the page.
+    """
+    leading = select(hits.c.k).order_by(hits.c.k).limit(offset + per_page).subquery()
+    last_rank = select(func.max(leading.c.k)).scalar_subquery()
+    return (
+        select(Course.id.label("course_id"), _count(hits))
+        .join_from(hits, Course, literal_column("courses.rowid") == hits.c.r)
+        .where(hits.c.k <= last_rank)
+        .order_by(hits.c.k, Course.title, Course.id)
+    )
 
 
 # Filters answered by a set of course ids from another table (or a narrow index).
@@ -334,26 +396,14 @@ ROW_FILTERS = ("form", "jp_min", "jp_max", "provider", "test_id", "has_open_clas
 
 
 def _filtered(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
-    """The list's filters: competency, form, module, test, provider, JP range, open class."""
-    if args.get("competency"):
-        codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
-        links = select(CourseCompetency.course_id).where(
-            CourseCompetency.competency_code.in_(codes)
-        )
-        if args.get("has_open_class") is True:
-            # Courses with an open class are the smaller set (a competency is in thousands of
-            # courses): SQLite starts from them and looks each one's links up by primary key.
-            stmt = stmt.where(links.where(CourseCompetency.course_id == Course.id).exists())
-        else:
-            # IN (uncorrelated) lets both databases start from the competency_code index.
-            stmt = stmt.where(Course.id.in_(links))
+    """The list's filters: form, test, provider, JP range, competency, module, open class.
+
+    The tests on the course row come first: SQLite checks a row's conditions in the order
+    written, and a set filter's probe (a course id in a list of thousands) costs more than
+    a column compared on the row already read.
+    """
     if args.get("form"):
         stmt = stmt.where(Course.form == args["form"])
-    for key, column in (("module_id", CourseModule.module_id),):
-        if args.get(key):
-            stmt = stmt.where(
-                Course.id.in_(select(CourseModule.course_id).where(column == args[key]))
-            )
     if args.get("test_id"):
         stmt = stmt.where(
             or_(Course.pre_test_id == args["test_id"], Course.post_test_id == args["test_id"])
@@ -367,6 +417,24 @@ def _filtered(stmt: Select[Any], args: dict[str, Any]) -> Select[Any]:
         stmt = stmt.where(Course.jp >= args["jp_min"])
     if args.get("jp_max") is not None:
         stmt = stmt.where(Course.jp <= args["jp_max"])
+    if args.get("competency"):
+        codes = [c.strip() for c in args["competency"].split(",") if c.strip()]
+        links = select(CourseCompetency.course_id).where(
+            CourseCompetency.competency_code.in_(codes)
+        )
+        if args.get("has_open_class") is True:
+            # Courses with an open class are the smaller set (a competency is in thousands of
+            # courses): SQLite starts from them and looks each one's links up by primary key.
+            stmt = stmt.where(links.where(CourseCompetency.course_id == Course.id).exists())
+        else:
+            # IN (uncorrelated) lets both databases start from the competency_code index.
+            stmt = stmt.where(Course.id.in_(links))
+    if args.get("module_id"):
+        stmt = stmt.where(
+            Course.id.in_(
+                select(CourseModule.course_id).where(CourseModule.module_id == args["module_id"])
+            )
+        )
     if args.get("has_open_class") is True:
         stmt = stmt.where(Course.id.in_(open_class_course_ids()))
     elif args.get("has_open_class") is False:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, table, text
+from sqlalchemy import CTE, ColumnElement, Select, column, func, literal_column, select, table, text
 
 MAX_TERMS = 12
 _FTS = table("courses_fts", column("rowid"))
+# bm25 is lower for better matches (ascending order is best first); a title word weighs 10.
+_BM25 = "bm25(courses_fts, 10.0, 1.0)"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -47,18 +49,35 @@ def code_matches(code_column: Any, key: str) -> ColumnElement:
 def apply(stmt: Select[Any], words: list[str], dialect: str) -> tuple[Select[Any], ColumnElement]:
     """Restrict `stmt` (over courses) to matches; returns it and an ascending rank expression."""
     if dialect == "sqlite":
-        match = " ".join(f'"{w}"*' for w in words)
-        stmt = stmt.join(_FTS, _FTS.c.rowid == literal_column("courses.rowid")).where(
-            text("courses_fts MATCH :fts_query").bindparams(fts_query=match)
-        )
-        # bm25 is lower for better matches: ascending order is best first.
-        return stmt, literal_column("bm25(courses_fts, 10.0, 1.0)")
+        stmt = stmt.join(_FTS, _FTS.c.rowid == literal_column("courses.rowid"))
+        return stmt.where(_matching(words)), literal_column(_BM25)
     if dialect == "postgresql":
         query = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
         vector = literal_column("courses.search_vector")
         stmt = stmt.where(vector.op("@@")(query))
         return stmt, -func.ts_rank_cd(vector, query)
     raise NotImplementedError(f"no full-text search for {dialect}")
+
+
+def ranked_hits(words: list[str], hidden: Select[Any] | None) -> CTE:
+    """SQLite, text alone: every match's rowid (`r`) and bm25 (`k`), read from the FTS5
+    index only, minus the `hidden` rowids (courses the caller may not see).
+
+    Joining each match to its course row only to test its status cost a row lookup per
+    match: the hidden courses (drafts, archived ones) are few and read from the status
+    index once, as a set the matches are checked against.
+    """
+    hits = select(_FTS.c.rowid.label("r"), literal_column(_BM25).label("k"))
+    hits = hits.where(_matching(words))
+    if hidden is not None:
+        hits = hits.where(_FTS.c.rowid.not_in(hidden))
+    return hits.cte("hits").prefix_with("MATERIALIZED")
+
+
+def _matching(words: list[str]) -> Any:
+    """The FTS5 condition: every word, as a prefix."""
+    match = " ".join(f'"{w}"*' for w in words)
+    return text("courses_fts MATCH :fts_query").bindparams(fts_query=match)
 
 
 REBUILD = {
