@@ -172,3 +172,36 @@ def test_manifest_names_routes_and_subscriptions(client):
     spec = client.get("/api/openapi.json").get_json()
     assert "/api/v1/notifications/{notification_id}/read" in spec["paths"]
     assert client.get("/health/ready").status_code == 200
+
+
+def test_a_copy_written_meanwhile_by_an_event_is_refreshed_not_inserted_twice(app, monkeypatch):
+    """An announcement remembers its readers while person.updated may be writing the same
+    new person's copy: when the copy appears between a look and a write, nothing fails."""
+    import uuid
+
+    from notification_service.domain import contacts
+    from notification_service.extensions import db
+    from notification_service.models import Contact
+
+    person_id = str(uuid.uuid4())
+    look = db.session.get
+
+    def look_then_the_event_commits(entity, key, *args, **kwargs):
+        found = look(entity, key, *args, **kwargs)
+        if found is None and entity is Contact and key == person_id:
+            with db.engine.begin() as other:  # the event's own transaction
+                other.execute(
+                    Contact.__table__.insert().values(
+                        person_id=person_id, name="Dari Peristiwa",
+                        email="lama@palembang.go.id", updated_at=contacts.utcnow(),
+                    )
+                )  # fmt: skip
+        return found
+
+    with app.app_context():
+        monkeypatch.setattr(db.session, "get", look_then_the_event_commits)
+        contact = contacts.remember(person_id, {"email": "baru@palembang.go.id"})
+        db.session.commit()
+        assert contact.email == "baru@palembang.go.id"
+        assert db.session.query(Contact).filter_by(person_id=person_id).count() == 1
+        db.session.remove()

@@ -49,20 +49,15 @@ def remember_all(people: list[dict[str, Any]]) -> None:
 
 
 def remember(person_id: str, data: dict[str, Any]) -> Contact:
-    """Create or refresh the copy with the fields `data` carries (absent ones stay)."""
+    """Create or refresh the copy with the fields `data` carries (absent ones stay).
+
+    An upsert, not a read then an insert: an event about the same new person may be
+    writing the copy at this moment, and the second insert would fail.
+    """
+    remember_all([{**data, "person_id": person_id}])
     contact = db.session.get(Contact, person_id)
-    if contact is None:
-        contact = Contact(person_id=person_id, name="")
-        db.session.add(contact)
-    _copy(contact, data)
+    assert contact is not None  # just written in this transaction
     return contact
-
-
-def _copy(contact: Contact, data: dict[str, Any]) -> None:
-    for name in COPIED:
-        if name in data:
-            setattr(contact, name, data[name] if name != "name" else (data[name] or ""))
-    contact.updated_at = utcnow()
 
 
 def contact_for(person_id: str, lookup: PersonLookup) -> Contact | None:
