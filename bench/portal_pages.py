@@ -18,11 +18,14 @@ Usage: .venv/bin/python bench/portal_pages.py [--users N] [--seconds N] [--quick
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import random
 import re
 import sys
 import threading
 import time
+from typing import Any
 
 import requests
 from benchlib import DEMO_PASSWORD, emit, load_average, percentile, suite
@@ -56,6 +59,21 @@ def signed_in(base: str, login: str) -> requests.Session:
     return browser
 
 
+def _said(page: str) -> str:
+    """A failed page's title and main text, shortened: enough to tell one failure from another."""
+    text = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1])
+    return " ".join(text.split())[:300]
+
+
+def _log(stack: Any, name: str) -> list[dict[str, Any]]:
+    """The JSON lines of a process's log."""
+    lines = []
+    for line in stack.log(name).splitlines():
+        with contextlib.suppress(ValueError):
+            lines.append(json.loads(line))
+    return [line for line in lines if isinstance(line, dict)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20)
@@ -66,6 +84,7 @@ def main() -> int:
         args.users, args.seconds = 4, 10
     times: dict[str, list[float]] = {name: [] for name in PAGES}
     failures: dict[str, int] = {}
+    first_failure: dict[str, str] = {}  # what each kind of failure said, the first time
     lock = threading.Lock()
     with suite(ready=("gateway", "portal")) as stack:
         base = stack.urls["portal"]
@@ -91,6 +110,7 @@ def main() -> int:
                     else:
                         key = f"{name} {answer.status_code}"
                         failures[key] = failures.get(key, 0) + 1
+                        first_failure.setdefault(key, _said(answer.text))
                 time.sleep(rng.uniform(0.2, 1.0))
 
         users = [threading.Thread(target=browse, args=(n,)) for n in range(args.users)]
@@ -98,6 +118,11 @@ def main() -> int:
             user.start()
         for user in users:
             user.join()
+        # Which API calls went wrong behind the failed pages (the gateway logs each call).
+        api_failures = sorted(
+            {f"{line.get('method')} {line.get('path')} {line['status']}"
+             for line in _log(stack, "gateway") if int(line.get("status") or 200) >= 400}
+        )[:20] if failures else []  # fmt: skip
     every = sorted(t for page in times.values() for t in page)
     figures = {
         "users": args.users,
@@ -109,6 +134,8 @@ def main() -> int:
         "p95_ms_by_page": {n: round(percentile(sorted(t), 95), 1) for n, t in times.items()},
         "p50_ms_by_page": {n: round(percentile(sorted(t), 50), 1) for n, t in times.items()},
         "not_200": failures,
+        "first_failure": first_failure,
+        "api_failures": api_failures,
         "database": "sqlite",
         "load_average_1min": load_average(),
     }
