@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFProtect
 
+from . import labels
 from .auth import current_user
 from .config import ensure_secret_key, load_config
 from .errors import register_error_pages
@@ -118,6 +119,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_page_helpers(app: Flask) -> None:
     """What every template may use, and the headers every page carries."""
+    app.jinja_env.globals.update(
+        course_form_labels=labels.COURSE_FORMS, enrolment_status_labels=labels.ENROLMENT_STATUSES
+    )
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -35,6 +35,7 @@ from .fanout import concurrently
 from .forms import ActionForm, WithdrawForm, page_number
 from .gateway import ApiError, gateway, path
 from .i18n import zone_name
+from .labels import COURSE_FORMS
 from .notification_views import unread_notifications
 from .pages import (
     CERTIFICATE_CODE,
@@ -132,18 +133,6 @@ def _learner_parts(loaded: beranda.Loaded) -> dict[str, Any]:
         "surveys": surveys or [],
         "surveys_error": surveys_error,
     }
-
-
-COURSE_FORMS = (
-    "klasikal",
-    "e_learning",
-    "blended",
-    "coaching",
-    "mentoring",
-    "magang",
-    "seminar",
-    "degree_programme",
-)
 
 
 def catalog_filters(args: Any) -> dict[str, Any]:

@@ -12,20 +12,11 @@ from flask_babel import lazy_gettext as _l
 from ..auth import api_get, roles_required
 from ..forms import ActionForm, page_number
 from ..gateway import ApiError, path
+from ..labels import COURSE_FORMS
 from ..pages import coded_message, items_of, load_part, pagination
 from . import bp
 from .api import call, field_errors, problem_message
 
-FORMS = {
-    "klasikal": _l("Klasikal"),
-    "e_learning": _l("E-learning"),
-    "blended": _l("Blended"),
-    "coaching": _l("Coaching"),
-    "mentoring": _l("Mentoring"),
-    "magang": _l("Magang"),
-    "seminar": _l("Seminar"),
-    "degree_programme": _l("Pendidikan gelar"),
-}
 COURSE_STATUSES = {"draft": _l("Draf"), "published": _l("Terbit"), "archived": _l("Diarsipkan")}
 # What a published course may still change (the catalog refuses the rest).
 EDITABLE_WHEN_PUBLISHED = ("title", "description", "provider_id", "cost_per_participant")
@@ -54,7 +45,7 @@ def courses():
         q=q,
         status=status,
         statuses=COURSE_STATUSES,
-        forms=FORMS,
+        forms=COURSE_FORMS,
         paging=pagination(data, page),
     )
 
@@ -160,7 +151,7 @@ def _course_form(course: dict[str, Any] | None, values: Any, errors: dict[str, s
         course=course,
         values=values,
         errors=errors,
-        forms=FORMS,
+        forms=COURSE_FORMS,
         providers=items_of(providers),
         competencies=items_of(competencies),
         modules=modules,
@@ -232,7 +223,7 @@ def course(course_id: str):
         course=data,
         classes=items_of(classes),
         classes_error=classes_error,
-        forms=FORMS,
+        forms=COURSE_FORMS,
         statuses=COURSE_STATUSES,
     )
 
