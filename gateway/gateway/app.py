@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from cakap_shared.logs import accept_request_id, configure_logging, loggable_path
+from cakap_shared.logs import AccessLog, accept_request_id, configure_logging, loggable_path
 from cakap_shared.problems import PROBLEM_MIMETYPE, problem_body
 
 from . import docs
-from .accesslog import AccessLog
 from .auth import GatewayAuth
 from .config import GatewayConfig
 from .errors import BadRequest, BodyTooLarge, ClientStalled, UpstreamError
@@ -63,7 +62,7 @@ class Gateway:
         self.registry = ManifestRegistry(
             self.upstreams, config.manifest_ttl, config.manifest_timeout, config.default_service
         )
-        log_writer = AccessLog()
+        log_writer = AccessLog("gateway")
         self.access_log = log_writer if config.access_log and log_writer.enabled else None
         self._openapi: tuple[float, dict[str, Any]] | None = None
         self._openapi_lock = threading.Lock()
@@ -180,9 +179,9 @@ class Gateway:
                 exchange.method,
                 loggable_path(path) if path[:6] == "/play/" else path,
                 int(status[:3]),
-                exchange.service,
                 round((time.perf_counter() - exchange.started) * 1000, 2),
                 exchange.request_id,
+                upstream=exchange.service,
             )
 
     # -- answers --------------------------------------------------------------------------

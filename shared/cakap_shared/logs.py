@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
 import secrets
 import sys
@@ -45,30 +47,33 @@ def accept_request_id(value: str | None) -> str:
 _encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
+def timestamp(created: float) -> str:
+    """`created` as ISO 8601 UTC with milliseconds (2026-11-30T09:00:00.123+00:00).
+
+    The part up to the second is rendered once per second, not once per line.
+    """
+    second, millis = divmod(int(created * 1000), 1000)
+    cached = _last_second[0]
+    if cached[0] != second:
+        cached = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        _last_second[0] = cached  # one tuple swapped whole: threads never see half of it
+    return f"{cached[1]}.{millis:03d}+00:00"
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, service, logger, message, request id, extras."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
-        self._second: tuple[int, str] = (-1, "")
-
-    def timestamp(self, created: float) -> str:
-        """`created` as ISO 8601 UTC with milliseconds (2026-11-30T09:00:00.123+00:00).
-
-        The part up to the second is rendered once per second, not once per line.
-        """
-        second, millis = divmod(int(created * 1000), 1000)
-        cached = self._second
-        if cached[0] != second:
-            text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            cached = self._second = (second, text)
-        return f"{cached[1]}.{millis:03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record as a JSON line."""
         line = {
-            "ts": self.timestamp(record.created),
+            "ts": timestamp(record.created),
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
@@ -112,9 +117,52 @@ def audit(event: str, **fields: object) -> None:
     logging.getLogger("cakap.audit").info(event, extra={"fields": {"event": event, **fields}})
 
 
+class AccessLog:
+    """One JSON line per answered request, in the shape JsonFormatter gives every line.
+
+    Written straight to stderr, not through `logging`: a record, its handler and the
+    formatter cost about 40 µs a line, a fifth of a small request's time (issue 20). One
+    `os.write` per line, atomic below PIPE_BUF, so threads and workers never interleave.
+    LOG_LEVEL above INFO turns it off, as for any logger.
+    """
+
+    def __init__(self, service: str, fd: int = 2) -> None:
+        self.service = _encode(service)
+        self.fd = fd
+        self.logger = logging.getLogger("cakap.access")
+
+    @property
+    def enabled(self) -> bool:
+        """Whether LOG_LEVEL lets INFO lines through."""
+        return self.logger.isEnabledFor(logging.INFO)
+
+    def write(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        ms: float,
+        request_id: str,
+        upstream: str | None = None,
+    ) -> None:
+        """Log one answered request (the gateway names the service that answered)."""
+        # Fixed fields are literal; what a client controls goes through the JSON encoder.
+        # The request id was checked against a safe alphabet on arrival.
+        line = (
+            f'{{"ts": "{timestamp(time.time())}", "level": "info", "service": {self.service}, '
+            f'"logger": "cakap.access", "message": {_encode(f"{method} {path} {status}")}, '
+            f'"request_id": "{request_id}", "method": {_encode(method)}, '
+            f'"path": {_encode(path)}, "status": {status}, '
+            + (f'"upstream": {_encode(upstream)}, ' if upstream is not None else "")
+            + f'"ms": {ms!r}}}\n'
+        )
+        with contextlib.suppress(OSError):  # a closed stderr must not fail requests
+            os.write(self.fd, line.encode())
+
+
 def init_request_logging(app: Flask) -> None:
     """Accept or create X-Request-ID, echo it, and log one access line per request."""
-    access = logging.getLogger("cakap.access")
+    access = AccessLog(app.config["SERVICE_NAME"])
 
     @app.before_request
     def _start() -> None:
@@ -126,13 +174,10 @@ def init_request_logging(app: Flask) -> None:
         request_id = g.get("request_id") or new_request_id()
         response.headers[REQUEST_ID_HEADER] = request_id
         path = request.path
-        if path.startswith("/health/") or not access.isEnabledFor(logging.INFO):
+        if path.startswith("/health/") or not access.enabled:
             return response
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        method, status, path = request.method, response.status_code, loggable_path(path)
-        fields = {"method": method, "path": path, "status": status, "ms": round(elapsed, 2)}
-        # The id rides on the record, so the formatter does not look it up again.
-        access.info(
-            "%s %s %s", method, path, status, extra={"request_id": request_id, "fields": fields}
+        access.write(
+            request.method, loggable_path(path), response.status_code, round(elapsed, 2), request_id
         )
         return response

@@ -22,6 +22,9 @@ def test_pre_ping_is_kept_for_servers_and_dropped_for_sqlite_files():
     sqlite = engine_options("sqlite:////var/personnel.db", asked)
     assert sqlite == {"pool_size": 5, "connect_args": {"factory": SerialisedWrites}}
     assert engine_options("sqlite://", None) == {"connect_args": {"factory": SerialisedWrites}}
+    sized = {"pool_size": 8, "max_overflow": 10}
+    assert "pool_size" not in engine_options("sqlite://", sized)  # one connection, no pool
+    assert engine_options("sqlite:////var/x.db", sized)["pool_size"] == 8
     assert asked == {"pool_pre_ping": True, "pool_size": 5}  # the caller's dict untouched
 
 
@@ -133,3 +136,39 @@ def test_an_unknown_synchronous_mode_is_refused(monkeypatch):
     monkeypatch.setenv("SQLITE_SYNCHRONOUS", "OFF")
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         sqlite_synchronous()
+
+
+def _connections_opened(tmp_path, threads: int) -> int:
+    from cakap_shared.config import pool_options
+
+    url = f"sqlite:///{tmp_path}/pool.db"
+    engine = create_engine(url, **engine_options(url, pool_options()))
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    start = threading.Barrier(threads)
+
+    def requests() -> None:
+        start.wait()
+        for _ in range(50):
+            with engine.connect() as connection:
+                connection.execute(text("select 1"))
+                start.wait()  # every thread holds a connection at once
+            start.wait()  # and every one has given it back
+
+    workers = [threading.Thread(target=requests) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    engine.dispose()
+    return len(opened)
+
+
+def test_the_pool_keeps_a_connection_per_request_thread(monkeypatch, tmp_path):
+    for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WEB_THREADS", "8")
+    assert _connections_opened(tmp_path, 8) == 8  # once each, not again at every peak
+    monkeypatch.setenv("DB_POOL_SIZE", "2")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "6")
+    assert _connections_opened(tmp_path, 8) > 8  # a pool asked to be smaller still is

@@ -94,26 +94,17 @@ def test_request_id_is_echoed_or_created(service_app):
     assert len(created) == 32
 
 
-def test_request_id_reaches_the_log_lines(service_app):
-    import io
+def test_request_id_reaches_the_log_lines(service_app, capfd):
     import json
 
-    from cakap_shared.logs import JsonFormatter
-
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter(service_app.config["SERVICE_NAME"]))
-    logging.getLogger().addHandler(handler)
-    try:
-        service_app.test_client().get(
-            "/api/v1/nothing-here", headers={"X-Request-ID": "trace-me-7"}
-        )
-    finally:
-        logging.getLogger().removeHandler(handler)
-    records = [json.loads(line) for line in stream.getvalue().splitlines()]
-    access = [r for r in records if r["logger"] == "cakap.access"]
+    capfd.readouterr()
+    service_app.test_client().get("/api/v1/nothing-here", headers={"X-Request-ID": "trace-me-7"})
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if "{" in line]
+    access = [r for r in lines if r["logger"] == "cakap.access"]
     assert access and access[-1]["request_id"] == "trace-me-7"
     assert access[-1]["service"] == service_app.config["SERVICE_NAME"]
+    assert access[-1]["path"] == "/api/v1/nothing-here" and access[-1]["method"] == "GET"
+    assert "upstream" not in access[-1]
     assert access[-1]["status"] == 404
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cakap_shared.app import CakapFlask
 from cakap_shared.platform import init_platform
 from flask import Flask
 
@@ -16,7 +17,7 @@ ROUTES = ["/api/v1/modules", "/api/v1/module-attempts", "/api/v1/progress", "/pl
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the elearning app; `test_config` overrides the environment."""
-    app = Flask(__name__)
+    app = CakapFlask(__name__)
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)

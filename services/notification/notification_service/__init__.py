@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cakap_shared.app import CakapFlask
 from cakap_shared.background import register_background_loop
 from cakap_shared.platform import init_platform
 from flask import Flask
@@ -23,7 +24,7 @@ ROUTES = [
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the notification app; `test_config` overrides the environment."""
-    app = Flask(__name__)
+    app = CakapFlask(__name__)
     app.config.update(load_config())
     if test_config:
         app.config.update(test_config)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+from cakap_shared.app import CakapFlask
 from cakap_shared.forwarding import TrustedForwarder
 from cakap_shared.health import ServiceManifest, init_health
 from cakap_shared.logs import configure_logging, init_request_logging
@@ -27,7 +28,7 @@ csrf = CSRFProtect()
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the portal; `test_config` overrides the environment."""
-    app = Flask(__name__)
+    app = CakapFlask(__name__)
     config = load_config()
     config.update(test_config or {})
     ensure_secret_key(config)
