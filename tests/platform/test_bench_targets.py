@@ -36,9 +36,28 @@ def test_verdicts_say_met_missed_or_not_measured() -> None:
             "planning_solve.py": {"cases": [{"seconds": 17.83}, {"seconds": 59.0}]},
         }
     )
-    by_what = {row.split(" | ")[0].lstrip("| "): row for row in rows[2:]}
-    assert by_what["sign-ins a minute from one address >= 100"].endswith("| ✔ |")
-    assert by_what["sign-in p99 ms, 16 at once <= 1500"].endswith("| ✘ |")
-    assert by_what["planning, a unit: seconds < 10"].endswith("| ✘ |")
-    assert by_what["planning, the city: seconds < 60"].endswith("| ✔ |")
-    assert "not measured | — |" in by_what["catalog search worst p95 ms <= 20"]
+    by_what = {row.split(" | ")[0].lstrip("| "): row.split(" | ")[1:] for row in rows[2:]}
+    assert by_what["sign-ins a minute from one address >= 100"][1] == "✔"
+    assert by_what["sign-in p99 ms, 16 at once <= 1500"][1] == "✘"
+    assert by_what["planning, a unit: seconds < 10"][1] == "✘"
+    assert by_what["planning, the city: seconds < 60"][1] == "✔"
+    assert by_what["catalog search worst p95 ms <= 20"][:2] == ["not measured", "—"]
+    # Without the bare baseline there is no reference speed to scale to.
+    assert by_what["planning, the city: seconds < 60"][2:] == ["—", "— |"]
+
+
+def test_times_and_rates_are_also_judged_at_the_reference_speed() -> None:
+    rows = run_all.verdicts(
+        {
+            "bare_vs_me.py": {"bare": {"rps": 1362.5}, "me": {"ratio": 0.52}},  # half as fast
+            "sign_in.py": {"sign_in": {"per_minute": 60, "p99_ms": 1600}},
+            "planning_solve.py": {"cases": [{"seconds": 19.0}, {"seconds": 59.0}]},
+        }
+    )
+    by_what = {row.split(" | ")[0].lstrip("| "): row.split(" | ")[1:] for row in rows[2:]}
+    assert by_what["planning, a unit: seconds < 10"] == ["19", "✘", "9.5", "✔ |"]
+    assert by_what["planning, the city: seconds < 60"] == ["59", "✔", "29.5", "✔ |"]
+    assert by_what["sign-in p99 ms, 16 at once <= 1500"] == ["1600", "✘", "800", "✔ |"]
+    assert by_what["sign-ins a minute from one address >= 100"] == ["60", "✘", "120", "✔ |"]
+    # A ratio to a baseline of the same run does not move with the machine.
+    assert by_what["GET /api/v1/me req/s / bare Flask >= 0.5"] == ["0.52", "✔", "same", "✔ |"]
