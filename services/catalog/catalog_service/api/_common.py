@@ -8,7 +8,7 @@ document has one component per name and the feature modules never import each ot
 from __future__ import annotations
 
 import marshmallow as ma
-from cakap_shared.db import UtcDateTime, page_schema, state_field
+from cakap_shared.schemas import UtcDateTime, page_schema, state_field
 
 from ..models import CourseStatus, EnrolmentStatus
 

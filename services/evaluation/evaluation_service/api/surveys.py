@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, state_field
+from cakap_shared.schemas import PageArgsSchema, UtcDateTime, page_schema, state_field
 from flask.views import MethodView
 from flask_smorest import Blueprint
 

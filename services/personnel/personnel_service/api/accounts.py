@@ -6,8 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, public, require_roles
-from cakap_shared.db import MAX_PER_PAGE, PageArgsSchema, UtcDateTime, page_schema, state_field
+from cakap_shared.db import MAX_PER_PAGE
 from cakap_shared.problems import CakapError
+from cakap_shared.schemas import PageArgsSchema, UtcDateTime, page_schema, state_field
 from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
 from flask import Response, current_app, request
 from flask.views import MethodView

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal
-from cakap_shared.db import UtcDateTime, page_schema
+from cakap_shared.schemas import UtcDateTime, page_schema
 from flask.views import MethodView
 from flask_smorest import Blueprint
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import current_principal, require_roles
-from cakap_shared.db import UtcDateTime, page_schema, state_field
+from cakap_shared.schemas import UtcDateTime, page_schema, state_field
 from cakap_shared.tabular import XLSX_MIMETYPE, csv_response, xlsx_response
 from flask import Response, current_app
 from flask.views import MethodView

@@ -6,7 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 from cakap_shared.auth import require_roles
-from cakap_shared.db import PageArgsSchema, UtcDateTime, page_schema, paginate
+from cakap_shared.db import paginate
+from cakap_shared.schemas import PageArgsSchema, UtcDateTime, page_schema
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
