@@ -41,3 +41,14 @@ def test_the_menu_fits_one_line_at_1280_px(page_as, login: str) -> None:
     assert len(tops) == 1, f"{login}'s menu wraps onto {len(tops)} lines"
     header = page.locator("header.top").bounding_box()
     assert header is not None and header["height"] < 80
+
+
+def test_the_admin_sees_the_top_units_compliance_as_personnel_reports_it(page_as, suite) -> None:
+    report = suite.api("admin").get("/api/v1/jp-compliance").json()
+    top = [row for row in report["items"] if not row["parent_code"]][:10]
+    assert top, "the demo data has units"
+    page = page_as("admin")
+    lines = page.locator("#kepatuhan + ul li").all_inner_texts()
+    assert [line.split(":")[0] for line in lines] == [row["name"] for row in top]
+    first = top[0]
+    assert f"{first['below_target']} dari {first['people']} pegawai di bawah target" in lines[0]

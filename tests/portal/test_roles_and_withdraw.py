@@ -88,23 +88,21 @@ def test_trainer_home_survives_a_failing_card(client, sign_in, gw, api):
 def test_admin_home_shows_compliance_and_the_course_report(client, sign_in, gw, api):
     sign_in(["admin"])
     _no_learner_calls(gw, api)
-    gw.add(
+    report = gw.add(
         responses.GET,
-        api("/api/v1/units"),
+        api("/api/v1/jp-compliance"),
         json={
-            "items": [
-                {"code": "DISKOMINFO", "name": "Dinas Kominfo", "children": []},
-                {"code": "BKPSDM", "name": "BKPSDM", "children": []},
+            "year": 2026,
+            "items": [  # largest shortfall first, sub-units beside their parents
+                {"unit_code": "DISKOMINFO", "name": "Dinas Kominfo", "parent_code": None,
+                 "people": 12, "below_target": 5},
+                {"unit_code": "DISKOMINFO-APTIKA", "name": "Bidang Aptika",
+                 "parent_code": "DISKOMINFO", "people": 4, "below_target": 3},
+                {"unit_code": "BKPSDM", "name": "BKPSDM", "parent_code": None,
+                 "people": 3, "below_target": 0},
             ],
-            "total": 2,
         },
-    )
-    gw.add(
-        responses.GET,
-        api("/api/v1/units/DISKOMINFO/compliance"),
-        json={"unit_code": "DISKOMINFO", "people": 12, "below_target": 5, "items": []},
-    )
-    gw.add(responses.GET, api("/api/v1/units/BKPSDM/compliance"), status=404, json={})
+    )  # fmt: skip
     summary = gw.add(
         responses.GET,
         api("/api/v1/reports/summary"),
@@ -121,8 +119,11 @@ def test_admin_home_shows_compliance_and_the_course_report(client, sign_in, gw, 
         },
     )
     page = client.get("/").get_data(as_text=True)
-    assert "5 dari 12 pegawai di bawah target" in page
-    assert "BKPSDM:" in page and "tidak dapat dimuat" in page
+    assert "Dinas Kominfo:" in page and "5 dari 12 pegawai di bawah target" in page
+    assert "BKPSDM:" in page and "0 dari 3 pegawai di bawah target" in page
+    assert page.index("Dinas Kominfo:") < page.index("BKPSDM:")
+    assert "Bidang Aptika" not in page  # counted in its parent
+    assert len(report.calls) == 1  # one report, not a call per unit
     assert "Keamanan Informasi: 7 selesai · lulus 86%" in page
     assert "group_by=course" in summary.calls[0].request.url
     assert 'href="/admin"' in page and 'href="/katalog"' in page

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .auth import User, api_get
-from .gateway import path
-from .pages import items_of, load_part
+from .pages import items_of
 
 Fetches = dict[str, Callable[[], Any]]
 Loaded = dict[str, tuple[Any, str | None]]
@@ -51,27 +50,22 @@ def trainer_parts(loaded: Loaded) -> dict[str, Any]:
 
 
 def admin_fetches() -> Fetches:
-    """JP compliance per top-level unit and the evaluation summary per course."""
+    """JP compliance of the top-level units, largest shortfall first, and the evaluation
+    summary per course."""
 
     def compliance() -> list[dict[str, Any]]:
-        rows = []
-        for unit in items_of(api_get("/api/v1/units"))[:COMPLIANCE_UNITS]:
-            code = str(unit.get("code") or "")
-            if not code:
-                continue
-            report, _error = load_part(
-                api_get, path("/api/v1/units/{}/compliance", code), params={"per_page": 1}
-            )
-            report = report if isinstance(report, dict) else {}
-            rows.append(
-                {
-                    "code": code,
-                    "name": unit.get("name") or code,
-                    "people": report.get("people"),
-                    "below_target": report.get("below_target"),
-                }
-            )
-        return rows
+        # One report of every unit (sub-units counted in their parents), not a call per unit.
+        rows = items_of(api_get("/api/v1/jp-compliance"))
+        top = [row for row in rows if not row.get("parent_code")][:COMPLIANCE_UNITS]
+        return [
+            {
+                "code": row.get("unit_code"),
+                "name": row.get("name") or row.get("unit_code"),
+                "people": row.get("people"),
+                "below_target": row.get("below_target"),
+            }
+            for row in top
+        ]
 
     return {
         "compliance": compliance,
