@@ -107,6 +107,37 @@ def test_course_page_survives_a_missing_classes_endpoint(client, sign_in, gw, ap
     assert "Data tidak ditemukan." in response.get_data(as_text=True)
 
 
+def test_a_missing_course_is_the_pages_404_whatever_its_parts_say(client, sign_in, gw, api):
+    sign_in()
+    gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}"), status=404, json={"status": 404})
+    gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}/classes"), json={"items": []})
+    gw.add(responses.GET, api("/api/v1/enrolments"), json={"items": []})
+    gw.add(responses.GET, api("/api/v1/competencies"), json={"items": []})
+    assert client.get(f"/katalog/{COURSE_ID}").status_code == 404
+
+
+def test_course_page_names_its_competencies_and_knows_my_enrolment(client, sign_in, gw, api):
+    sign_in()
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/courses/{COURSE_ID}"),
+        json={"id": COURSE_ID, "title": "X", "competencies": [{"code": "TIK-K1"}]},
+    )
+    gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}/classes"), json={"items": []})
+    mine = gw.add(
+        responses.GET, api("/api/v1/enrolments"), json={"items": [{"status": "completed"}]}
+    )
+    gw.add(
+        responses.GET,
+        api("/api/v1/competencies"),
+        json={"items": [{"code": "TIK-K1", "name": "Keamanan Informasi"}]},
+    )
+    page = client.get(f"/katalog/{COURSE_ID}").get_data(as_text=True)
+    assert "Keamanan Informasi" in page
+    assert "Anda sudah menyelesaikan pelatihan ini." in page
+    assert f"course_id={COURSE_ID}" in mine.calls[0].request.url
+
+
 def test_request_place_posts_to_the_api_with_the_bearer_token(
     client, sign_in, gw, api, access_token, csrf_of
 ):

@@ -193,23 +193,25 @@ def catalog():
 @login_required
 def course(course_id: UUID):
     """One course, its classes and the Daftar button."""
-    data = api_get(path("/api/v1/courses/{}", course_id))
-    classes, classes_error = load_part(
-        lambda: items_of(api_get(path("/api/v1/courses/{}/classes", course_id)))
+    # The course itself decides the page (a 404 is the page's); the rest are its parts.
+    data, (classes, classes_error), (mine, _mine_error), names = concurrently(
+        lambda: api_get(path("/api/v1/courses/{}", course_id)),
+        lambda: load_part(lambda: items_of(api_get(path("/api/v1/courses/{}/classes", course_id)))),
+        lambda: load_part(
+            lambda: items_of(
+                api_get("/api/v1/enrolments", params={"scope": "mine", "course_id": str(course_id)})
+            )
+        ),
+        competency_names,
     )
     course = data if isinstance(data, dict) else {}
-    mine, _mine_error = load_part(
-        lambda: items_of(
-            api_get("/api/v1/enrolments", params={"scope": "mine", "course_id": str(course_id)})
-        )
-    )
     statuses = {str(e.get("status")) for e in mine or []}
     return render_template(
         "course.html",
         course=course,
         completed="completed" in statuses,
         already=bool(statuses & set(ACTIVE_STATUSES)),
-        competency_names=competency_names() if course.get("competencies") else {},
+        competency_names=names if course.get("competencies") else {},
         classes=classes or [],
         classes_error=classes_error,
         form=ActionForm(),
