@@ -111,7 +111,7 @@ def verdicts(results: dict[str, Any]) -> list[str]:
     checks = {"<=": float.__le__, ">=": float.__ge__, "<": float.__lt__}
     factor = speed(results)
     rows = [
-        "| target | figure | met | at reference speed | met there |",
+        "| target | figure | met | at reference speed (estimate) | met there |",
         "| --- | --- | --- | --- | --- |",
     ]
     for bench, what, path, op, target, kind in TARGETS:

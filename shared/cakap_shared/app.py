@@ -25,20 +25,22 @@ class ReusedEncoderJSONProvider(DefaultJSONProvider):
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
-        self._compact: Callable[[Any], str] | None = None
+        self._compact: tuple[tuple[Any, ...], Callable[[Any], str]] | None = None
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """As DefaultJSONProvider.dumps; the compact answer's encoder is reused."""
         if kwargs != _COMPACT:
             return super().dumps(obj, **kwargs)
-        if self._compact is None:  # built on first use: the settings may change until then
-            self._compact = json.JSONEncoder(
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
+        settings = (self.default, self.ensure_ascii, self.sort_keys)
+        if self._compact is None or self._compact[0] != settings:  # built again if changed
+            encoder = json.JSONEncoder(
+                default=settings[0],
+                ensure_ascii=settings[1],
+                sort_keys=settings[2],
                 separators=_COMPACT["separators"],
-            ).encode
-        return self._compact(obj)
+            )
+            self._compact = (settings, encoder.encode)
+        return self._compact[1](obj)
 
 
 class CakapFlask(Flask):

@@ -68,7 +68,7 @@ def pool_options() -> dict[str, int]:
     max_connections (docs/OPERATIONS.md).
 
     Unset, a process keeps one per request thread (WEB_THREADS, as boot.sh gives gunicorn;
-    at least SQLAlchemy's 5), and may add 10. With SQLAlchemy's 5 beside gunicorn's 8
+    at least SQLAlchemy's 5), and may add 10. With SQLAlchemy's 5 beside `make run`'s 8
     threads, a connection past the fifth was closed as it came back, so under load a
     fifth of the requests opened a connection (a SQLite file and its schema, or a
     PostgreSQL login): /me served 20 % fewer requests (issue 20).

@@ -187,27 +187,31 @@ class DriverRead:
 
     Core's execute costs some 50 µs a call here (cache key, execution context, result
     wrapper): a sixth of the platform's hottest one-row read, `/me` (issue 20). This runs
-    the same SQL, compiled once per dialect, on a connection from the same pool. Only
-    for statements whose binds and columns need no conversion by SQLAlchemy (text and
-    integers): checked when the statement is first compiled for a database.
+    the same SQL, compiled once per driver, on a connection from the same pool. Only for
+    statements whose binds and columns need no conversion by SQLAlchemy (text and
+    integers) and no rendering at execution (`in_()` lists): refused when built or
+    first compiled. A lost connection is invalidated in the pool, as Core would.
     """
 
     def __init__(self, statement: Select[Any]) -> None:
+        converted = [c.name for c in statement.selected_columns if not _plain(c.type)]
+        if converted:
+            raise TypeError(f"DriverRead needs plain text or integer columns: {converted}")
         self.statement = statement
-        self._compiled: dict[str, SQLCompiler] = {}
+        self._compiled: dict[tuple[str, str], SQLCompiler] = {}
 
     def _compile(self, engine: Engine) -> SQLCompiler:
         compiled = self.statement.compile(dialect=engine.dialect)
-        converted = [c.name for c in self.statement.selected_columns if not _plain(c.type)]
-        converted += [name for name, p in compiled.binds.items() if not _plain(p.type)]
-        if converted:
-            raise TypeError(f"DriverRead needs plain text or integer columns: {converted}")
-        self._compiled[engine.dialect.name] = compiled
+        converted = [name for name, p in compiled.binds.items() if not _plain(p.type)]
+        if converted or compiled.post_compile_params or compiled.literal_execute_params:
+            raise TypeError(f"DriverRead needs plain binds rendered once: {converted}")
+        self._compiled[(engine.dialect.name, engine.dialect.driver)] = compiled
         return compiled
 
     def first(self, engine: Engine, **params: Any) -> tuple[Any, ...] | None:
         """The first row for these bind values, as the driver gives it; None if none."""
-        compiled = self._compiled.get(engine.dialect.name) or self._compile(engine)
+        dialect = engine.dialect
+        compiled = self._compiled.get((dialect.name, dialect.driver)) or self._compile(engine)
         values: Any = compiled.construct_params(params)  # with the statement's own literals
         if compiled.positional:
             values = tuple(values[name] for name in compiled.positiontup or ())
@@ -220,6 +224,10 @@ class DriverRead:
                 return row
             finally:
                 cursor.close()
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, connection.dbapi_connection, None):
+                connection.invalidate(error)  # not handed to the next request
+            raise
         finally:
             connection.close()  # back to the pool, rolled back as Core would
 

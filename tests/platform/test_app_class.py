@@ -35,14 +35,17 @@ def test_json_answers_are_byte_for_byte_flasks():
 
 def test_json_settings_still_apply():
     app = CakapFlask("settings")
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
     with app.app_context():
+        assert app.json.dumps({"b": "é", "a": 1}, separators=(",", ":")) == '{"a":1,"b":"\\u00e9"}'
+        app.json.sort_keys = False  # changed after the first answer
+        app.json.ensure_ascii = False
         assert app.json.dumps({"b": "é", "a": 1}, separators=(",", ":")) == '{"b":"é","a":1}'
         assert app.json.dumps({"b": 1}, indent=2) == '{\n  "b": 1\n}'  # other settings: Flask's
 
 
-def test_plain_callables_are_used_as_they_are():
+def test_plain_callables_are_used_as_they_are(monkeypatch):
+    import flask.app
+
     app = CakapFlask("sync")
 
     def view():
@@ -54,9 +57,13 @@ def test_plain_callables_are_used_as_they_are():
 
     bound = Hook().method
     partial = functools.partial(view)
+    asked = []
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", lambda f: asked.append(f) or False)
     assert app.ensure_sync(view) is view
     assert app.ensure_sync(bound) is bound
-    assert app.ensure_sync(partial) is partial  # no code flags: Flask's own check
+    assert asked == []  # told by their code flags, without Flask's check
+    assert app.ensure_sync(partial) is partial
+    assert asked == [partial]  # no code flags: Flask's own check
 
 
 def test_coroutine_functions_still_go_to_flasks_async_wrapper():

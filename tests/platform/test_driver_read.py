@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 from cakap_shared.db import DriverRead, engine_options
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, bindparam, create_engine
-
-pytestmark = pytest.mark.database_free
+from cakap_shared.testing import throwaway_database
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+)
 
 metadata = MetaData()
 people = Table(
@@ -22,8 +31,13 @@ people = Table(
 
 @pytest.fixture
 def engine(tmp_path):
-    url = f"sqlite:///{tmp_path}/read.db"
-    engine = create_engine(url, **engine_options(url, None))
+    """On the tests' database (SQLite, or PostgreSQL with TEST_DB=postgres)."""
+    with throwaway_database("driverread", tmp_path) as url:
+        engine = create_engine(url, **engine_options(url, None))
+        yield from _filled(engine)
+
+
+def _filled(engine):
     metadata.create_all(engine)
     with engine.begin() as connection:
         connection.execute(
@@ -57,10 +71,33 @@ def test_the_statements_own_values_are_bound(engine):
     assert read.first(engine, at_least=3) is None
 
 
-def test_columns_that_sqlalchemy_converts_are_refused(engine):
-    read = DriverRead(people.select().with_only_columns(people.c.created_at))
+def test_columns_that_sqlalchemy_converts_are_refused():
     with pytest.raises(TypeError, match="created_at"):
+        DriverRead(people.select().with_only_columns(people.c.created_at))
+
+
+def test_a_list_rendered_at_execution_is_refused(engine):
+    read = DriverRead(people.select().with_only_columns(people.c.name).where(
+        people.c.id.in_(["a", "b"])
+    ))  # fmt: skip
+    with pytest.raises(TypeError, match="rendered once"):
         read.first(engine)
+
+
+def test_a_lost_connection_is_not_handed_out_again(engine, monkeypatch):
+    read = DriverRead(people.select().with_only_columns(people.c.name).where(
+        people.c.id == bindparam("person_id")
+    ))  # fmt: skip
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    read.first(engine, person_id="a")
+    monkeypatch.setattr(engine.dialect, "is_disconnect", lambda *_: True)
+    with pytest.raises(engine.dialect.loaded_dbapi.Error):
+        read.first(engine, person_id={"not": "bindable"})
+    monkeypatch.undo()
+    before = len(opened)
+    assert read.first(engine, person_id="a") == ("Siti",)
+    assert len(opened) == before + 1  # a fresh connection, not the invalidated one
 
 
 def test_the_connection_goes_back_to_the_pool(engine):

@@ -99,7 +99,9 @@ def test_request_id_reaches_the_log_lines(service_app, capfd):
 
     capfd.readouterr()
     service_app.test_client().get("/api/v1/nothing-here", headers={"X-Request-ID": "trace-me-7"})
-    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if "{" in line]
+    lines = [
+        json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")
+    ]
     access = [r for r in lines if r["logger"] == "cakap.access"]
     assert access and access[-1]["request_id"] == "trace-me-7"
     assert access[-1]["service"] == service_app.config["SERVICE_NAME"]

@@ -138,6 +138,32 @@ def test_course_page_names_its_competencies_and_knows_my_enrolment(client, sign_
     assert f"course_id={COURSE_ID}" in mine.calls[0].request.url
 
 
+def test_a_failing_enrolment_part_leaves_the_course_page(client, sign_in, gw, api):
+    sign_in()
+    gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}"), json={"id": COURSE_ID, "title": "X"})
+    gw.add(
+        responses.GET,
+        api(f"/api/v1/courses/{COURSE_ID}/classes"),
+        json={"items": [{"id": CLASS_ID, "name": "Angkatan 1", "capacity": 30}]},
+    )
+    gw.add(responses.GET, api("/api/v1/enrolments"), status=503, json={"status": 503})
+    gw.add(responses.GET, api("/api/v1/competencies"), status=500, json={"status": 500})
+    response = client.get(f"/katalog/{COURSE_ID}")
+    assert response.status_code == 200
+    assert "Angkatan 1" in response.get_data(as_text=True)
+
+
+def test_a_token_refused_in_a_part_of_the_course_page_ends_the_session(client, sign_in, gw, api):
+    sign_in()
+    gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}"), json={"id": COURSE_ID, "title": "X"})
+    gw.add(responses.GET, api(f"/api/v1/courses/{COURSE_ID}/classes"), json={"items": []})
+    gw.add(responses.GET, api("/api/v1/enrolments"), status=401, json={})
+    gw.add(responses.GET, api("/api/v1/competencies"), json={"items": []})
+    response = client.get(f"/katalog/{COURSE_ID}")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].startswith("/masuk")
+
+
 def test_request_place_posts_to_the_api_with_the_bearer_token(
     client, sign_in, gw, api, access_token, csrf_of
 ):

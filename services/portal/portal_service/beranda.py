@@ -18,7 +18,7 @@ Loaded = dict[str, tuple[Any, str | None]]
 
 # The beranda lists a few of each; the full lists live on their own pages or in the API.
 HOME_LIST = 5
-# Compliance is asked per top-level unit (OPD): a sane upper bound of calls per page.
+# Top-level units (OPD) the admin's compliance card lists, largest shortfall first.
 COMPLIANCE_UNITS = 10
 
 
