@@ -13,7 +13,11 @@ from notification_service.models import Announcement, Notification
 from sqlalchemy import func, select
 
 ADMIN = ("admin-1", ["admin"])
-TODAY = local_date(utcnow())
+
+
+def today():
+    """The service's calendar date now (WIB): asked when used, since a run may pass midnight."""
+    return local_date(utcnow())
 
 
 def announce(client, kit, body, who=ADMIN):
@@ -92,7 +96,7 @@ def test_refusals_write_nothing(app, client, kit, with_personnel):
         ({"title": "x"}, "body"),
         ({"title": "x" * 201, "body": "y"}, "title"),
         ({"title": "Rapat\r\nBcc: semua@palembang.go.id", "body": "y"}, "title"),
-        ({"title": "x", "body": "y", "expires_on": str(TODAY - timedelta(days=1))}, "expires_on"),
+        ({"title": "x", "body": "y", "expires_on": str(today() - timedelta(days=1))}, "expires_on"),
         ({"title": "x", "body": "y", "expires_on": "besok"}, "expires_on"),
     ):
         refused = announce(client, kit, body)
@@ -115,15 +119,18 @@ def test_the_beranda_list_drops_an_announcement_after_its_last_day(
     app, client, kit, with_personnel
 ):
     ids = with_personnel
-    body = {"title": "Batas usulan diklat", "body": "Sampai hari ini.", "expires_on": str(TODAY)}
+    last_day = today()
+    body = {"title": "Batas usulan diklat", "body": "Sampai hari ini.", "expires_on": str(last_day)}
     sent = announce(client, kit, body)
-    assert sent.status_code == 201 and sent.get_json()["expires_on"] == str(TODAY)
+    assert sent.status_code == 201 and sent.get_json()["expires_on"] == str(last_day)
     lasting = announce(client, kit, {"title": "Beasiswa Unsri", "body": "Dibuka."})
     assert lasting.get_json()["expires_on"] is None
     current = mine(client, kit, ids["staf"], current="true", unread="true")["items"]
     assert sorted(i["title"] for i in current) == ["Batas usulan diklat", "Beasiswa Unsri"]
     with app.app_context():  # a day later
-        db.session.get(Announcement, sent.get_json()["id"]).expires_on = TODAY - timedelta(days=1)
+        db.session.get(Announcement, sent.get_json()["id"]).expires_on = last_day - timedelta(
+            days=1
+        )
         db.session.commit()
     current = mine(client, kit, ids["staf"], current="true", unread="true")["items"]
     assert [i["title"] for i in current] == ["Beasiswa Unsri"]
