@@ -6,6 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from support.journeys import city_today
 
 
 def _code() -> str:
@@ -37,7 +38,7 @@ def test_create_publish_and_open_a_class(suite, page_as, assert_fits) -> None:
     assert page.locator("#course-status").inner_text() == "Terbit"
     assert page.locator("#publish").count() == 0  # nothing offered that cannot be done
     page.click("text=Buka kelas")
-    start = date.today() + timedelta(days=30)
+    start = city_today() + timedelta(days=30)
     page.fill("#f-name", "Angkatan I")
     page.fill("#f-starts_on", start.isoformat())
     page.fill("#f-ends_on", (start - timedelta(days=2)).isoformat())
@@ -63,7 +64,7 @@ def requested_over_budget(suite) -> dict:
               "cost_per_participant": 900_000_000_000},
     ).json()  # fmt: skip
     assert admin.post(f"/api/v1/courses/{course['id']}/publish").status_code == 200
-    start = date.today() + timedelta(days=20)
+    start = city_today() + timedelta(days=20)
     klass = admin.post(
         f"/api/v1/courses/{course['id']}/classes",
         json={"name": "Angkatan Anggaran", "starts_on": start.isoformat(),
@@ -154,7 +155,7 @@ def open_class(suite) -> dict:
         "/api/v1/courses", json={"code": _code(), "title": "Pelayanan Prima", "jp": 16}
     ).json()
     assert admin.post(f"/api/v1/courses/{course['id']}/publish").status_code == 200
-    start = date.today() + timedelta(days=30)
+    start = city_today() + timedelta(days=30)
     klass = admin.post(
         f"/api/v1/courses/{course['id']}/classes",
         json={"name": "Angkatan Lama", "starts_on": start.isoformat(),

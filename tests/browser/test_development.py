@@ -9,7 +9,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from support.journeys import _ok, new_team, nip
+from support.journeys import _ok, city_today, new_team, nip
 from support.suite import eventually
 
 WIDTHS = pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
@@ -43,7 +43,7 @@ def _setup(suite):
         "post_test_id": test["id"],
     }))  # fmt: skip
     _ok(admin.post(f"/api/v1/courses/{course['id']}/publish"), 200)
-    today = date.today()
+    today = city_today()
     _ok(admin.post(f"/api/v1/courses/{course['id']}/classes", json={
         "name": "Angkatan Uji", "starts_on": (today + timedelta(days=7)).isoformat(),
         "ends_on": (today + timedelta(days=14)).isoformat(), "capacity": 5,

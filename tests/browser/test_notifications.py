@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from support.journeys import city_today
 
 
 def approved_class_for_pegawai(suite) -> str:
@@ -26,7 +27,7 @@ def approved_class_for_pegawai(suite) -> str:
     )
     assert course.status_code == 201, course.text
     admin.post(f"/api/v1/courses/{course.json()['id']}/publish")
-    today = date.today()
+    today = city_today()
     klass = admin.post(
         f"/api/v1/courses/{course.json()['id']}/classes",
         json={

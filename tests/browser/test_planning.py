@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from personnel_service.domain.nip import make_nip
+from support.journeys import city_today
 
 
 def _own_unit(suite) -> dict[str, str]:
@@ -19,7 +20,7 @@ def _own_unit(suite) -> dict[str, str]:
     admin = suite.api("admin")
     tag = uuid.uuid4().hex[:6].upper()
     unit, code, position = f"PLN-{tag}", f"T-PLN-{tag}", f"Analis Perencanaan {tag}"
-    year = date.today().year + 1
+    year = city_today().year + 1
 
     def ok(response, status=201):
         assert response.status_code == status, response.text
@@ -51,7 +52,7 @@ def _own_unit(suite) -> dict[str, str]:
     )
     ok(admin.post(f"/api/v1/courses/{course['id']}/publish"), 200)
     klass = {"name": "Angkatan I", "starts_on": f"{year}-03-02", "ends_on": f"{year}-03-04",
-             "capacity": 2, "enrolment_opens_on": date.today().isoformat(),
+             "capacity": 2, "enrolment_opens_on": city_today().isoformat(),
              "enrolment_closes_on": f"{year}-02-20"}  # fmt: skip
     ok(admin.post(f"/api/v1/courses/{course['id']}/classes", json=klass))
     return {"unit": unit, "code": code, "year": str(year), "tag": tag}

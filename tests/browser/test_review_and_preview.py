@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from support.journeys import enrol, new_team, nip
+from support.journeys import city_today, enrol, new_team, nip
 
 WIDTHS = pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 NOT_OWNER = "Hanya pemilik modul atau admin yang dapat melihat pratinjaunya."
@@ -74,7 +74,7 @@ def completed_course(suite: Any) -> dict[str, Any]:
         201,
     )  # fmt: skip
     _ok(admin.post(f"/api/v1/courses/{course['id']}/publish"))
-    today = date.today()
+    today = city_today()
     klass = _ok(
         admin.post(
             f"/api/v1/courses/{course['id']}/classes",
@@ -96,7 +96,7 @@ def completed_course(suite: Any) -> dict[str, Any]:
         lambda status: status == "completed",
         "the enrolment did not complete",
     )
-    year = date.today().year
+    year = city_today().year
     jp = _until(
         lambda: _ok(staff.get(f"/api/v1/people/{team.staff_id}/jp", params={"year": year})),
         lambda jp: any(e["course_code"] == code for e in jp["entries"]),

@@ -8,10 +8,11 @@ import io
 import secrets
 import time
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from support.journeys import city_today
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 MINIMUM_CALLS = (
@@ -65,7 +66,7 @@ def _module_for_pegawai(suite, package: bytes | None = None) -> str:
     assert course.status_code == 201, course.text
     course_id = course.json()["id"]
     admin.post(f"/api/v1/courses/{course_id}/publish")
-    today = date.today()
+    today = city_today()
     klass = admin.post(
         f"/api/v1/courses/{course_id}/classes",
         json={"name": "Angkatan Uji", "starts_on": (today + timedelta(days=3)).isoformat(),

@@ -6,10 +6,11 @@ import collections
 import signal
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from cakap_shared.testing import mint_token
+from support.journeys import city_today
 
 pytestmark = [pytest.mark.processes, pytest.mark.once]
 
@@ -74,7 +75,7 @@ class Scenario:
         assert course.status_code == 201, course.text
         course_id = course.json()["id"]
         self.gateway.call("POST", f"/api/v1/courses/{course_id}/publish", self.admin)
-        today = date.today()
+        today = city_today()
         klass = self.gateway.call(
             "POST",
             f"/api/v1/courses/{course_id}/classes",
@@ -118,7 +119,7 @@ class Scenario:
 
     def jp_entries(self, learner_id: str) -> int:
         body = self.gateway.call(
-            "GET", f"/api/v1/people/{learner_id}/jp?year={date.today().year}", self.admin
+            "GET", f"/api/v1/people/{learner_id}/jp?year={city_today().year}", self.admin
         ).json()
         return sum(1 for entry in body["entries"] if entry["course_code"] == self.code)
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from support.journeys import city_today
 
 pytestmark = [pytest.mark.processes, pytest.mark.once]
 
@@ -133,7 +134,7 @@ def test_the_contract_journey(stack, api_factory, wait_for):
         api.call("POST", f"/api/v1/courses/{course_id}/publish", admin).json()["status"]
         == "published"
     )
-    today = date.today()
+    today = city_today()
     klass = api.call(
         "POST",
         f"/api/v1/courses/{course_id}/classes",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from cakap_shared.testing import mint_token
+from support.journeys import city_today
 
 pytestmark = [pytest.mark.processes, pytest.mark.once]
 
@@ -84,7 +85,7 @@ class Suite:
         assert course.status_code == 201, course.text
         course_id = course.json()["id"]
         self.gateway.call("POST", f"/api/v1/courses/{course_id}/publish", self.admin)
-        today = date.today()
+        today = city_today()
         klass = self.gateway.call(
             "POST",
             f"/api/v1/courses/{course_id}/classes",

@@ -4,11 +4,12 @@ URL in SERVICE_URLS) serves its routes and delivers its subscriptions, gateway c
 from __future__ import annotations
 
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from support.journeys import city_today
 
 pytestmark = [pytest.mark.processes, pytest.mark.once]
 
@@ -40,7 +41,7 @@ def open_class(gateway, admin, code: str) -> str:
     )
     assert course.status_code == 201, course.text
     gateway.call("POST", f"/api/v1/courses/{course.json()['id']}/publish", admin)
-    today = date.today()
+    today = city_today()
     klass = gateway.call(
         "POST",
         f"/api/v1/courses/{course.json()['id']}/classes",

@@ -13,8 +13,15 @@ from datetime import date, timedelta
 from typing import Any
 
 import requests
+from cakap_shared.db import local_date, utcnow
 
 _serial = itertools.count(1)
+
+
+def city_today() -> date:
+    """The city's date (WIB), as the services count enrolment windows and last days; the
+    machine's date is UTC's, a day behind from 17:00 UTC to midnight."""
+    return local_date(utcnow())
 
 
 @dataclass
@@ -120,7 +127,7 @@ def course_with_test(
         )
     )
     _ok(admin.post(f"/api/v1/courses/{course['id']}/publish"), 200)
-    today = date.today()
+    today = city_today()
     klass = _ok(
         admin.post(
             f"/api/v1/courses/{course['id']}/classes",
