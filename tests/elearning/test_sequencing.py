@@ -6,6 +6,7 @@ name the behaviour each test checks. Run-time data is reported as a SCO would co
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -392,6 +393,31 @@ def test_remediation_package_passed_first_time_ends_after_one_round():
         tree, dict.fromkeys(["test_1", "test_2", "test_3", "test_4"], True)
     )
     assert len(delivered) == 8
+
+
+def _definition(tree: Tree) -> list[Any]:
+    """Everything a tree defines, activity by activity (parents by identifier)."""
+    return [
+        copy.deepcopy(
+            vars(a)
+            | {
+                "parent": a.parent and a.parent.id,
+                "children": [c.id for c in a.children],
+                "objectives": [vars(o) for o in a.objectives],
+            }
+        )
+        for a in tree.order
+    ]
+
+
+def test_sequencing_never_changes_the_tree_so_learners_can_share_one():
+    # elearning builds a version's tree once per process (runtime._outline) and every
+    # attempt of that version, on any thread, sequences against the same one.
+    tree = fixture_tree(REMEDIATION)
+    before = _definition(tree)
+    _run_remediation(tree, {"test_1": True, "test_2": False, "test_3": True, "test_4": True})
+    _run_remediation(tree, dict.fromkeys(["test_1", "test_2", "test_3", "test_4"], True))
+    assert _definition(tree) == before
 
 
 # ---------------------------------------------------------------- termination (SN 4.4 / TB.2.3)

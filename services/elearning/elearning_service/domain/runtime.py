@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 from cakap_shared.db import utcnow
@@ -66,30 +68,50 @@ NAV_REQUESTS = (
 )
 
 
+@dataclass(frozen=True)
+class _Outline:
+    """What the runtime reads from a version's summary: its items and its activity tree."""
+
+    items: list[dict[str, Any]]
+    tree: sequencing.Tree | None
+
+
 def items(version: ModuleVersion) -> list[dict[str, Any]]:
-    """The launchable items of a version: SCOs/assets for SCORM, one item otherwise."""
-    info = version.info
-    if version.kind in SCORM_KINDS:
-        return info["scos"]
-    return [
-        {
-            "identifier": MAIN,
-            "title": info.get("title", ""),
-            "href": info["launch"],
-            "scorm_type": "asset",
-        }
-    ]
+    """The launchable items of a version: SCOs/assets for SCORM, one item otherwise.
+
+    Shared by every request reading the same summary: read them, never change them.
+    """
+    return _outline(version.kind, version.summary).items
 
 
 def activity_tree(version: ModuleVersion) -> sequencing.Tree | None:
-    """The SCORM 2004 activity tree of a version (None for everything else).
+    """The SCORM 2004 activity tree of a version (None for everything else); shared, as
+    items() are."""
+    return _outline(version.kind, version.summary).tree
 
-    Versions uploaded before sequencing was read have no tree in their summary; their
-    items become the children of one root with the default sequencing.
-    """
-    if version.kind != ModuleKind.SCORM2004:
-        return None
-    info = version.info
+
+# A commit reads a version's items and tree several times (item, rollup, controls), and
+# every commit of every learner reads the same few versions: a 2004 tree takes some 0.2 ms
+# to build, its summary some 0.1 ms to parse. Keyed by the summary itself, not the
+# version's id, so a summary that changed is read afresh.
+@lru_cache(maxsize=128)
+def _outline(kind: ModuleKind, summary: str) -> _Outline:
+    info = json.loads(summary)
+    if kind in SCORM_KINDS:
+        all_items = info["scos"]
+    else:
+        all_items = [
+            {
+                "identifier": MAIN,
+                "title": info.get("title", ""),
+                "href": info["launch"],
+                "scorm_type": "asset",
+            }
+        ]
+    if kind != ModuleKind.SCORM2004:
+        return _Outline(all_items, None)
+    # Versions uploaded before sequencing was read have no tree in their summary; their
+    # items become the children of one root with the default sequencing.
     data = info.get("sequencing") or {
         "id": "#root",
         "title": info.get("title", ""),
@@ -98,7 +120,7 @@ def activity_tree(version: ModuleVersion) -> sequencing.Tree | None:
             for i in info["scos"]
         ],
     }
-    return sequencing.Tree.from_dict(data)
+    return _Outline(all_items, sequencing.Tree.from_dict(data))
 
 
 def _tracking(state: Mapping[str, Any]) -> dict[str, Any]:
