@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from cakap_shared.http import ServiceUnavailable
-from cakap_shared.testing import deliver_events, event_envelope
+from cakap_shared.testing import backend, deliver_events, event_envelope
+from catalog_service.extensions import db
+from sqlalchemy import text
 
 M1, M2 = "11111111-0000-4000-8000-000000000001", "11111111-0000-4000-8000-000000000002"
 POST, PRE = "22222222-0000-4000-8000-000000000001", "22222222-0000-4000-8000-000000000002"
@@ -80,6 +86,66 @@ def test_completes_when_all_modules_and_post_test_done(cat, people, enrolled):
         "class_id", "class_name", "trainer_ids", "starts_on", "ends_on", "completed_on",
     }  # fmt: skip
     assert set(data) == expected and data["post_test_passed"] is True
+
+
+def _while_another_signal_is_in_flight(cat, record_other: str, deliver: Callable[[], Any]) -> Any:
+    """Deliver an event while another delivery holds the enrolment, having recorded its own
+    signal (`record_other`, SQL on :id) but not committed yet; that delivery then commits."""
+    app = cat.client.application
+    with app.app_context():
+        other = db.engine.connect()
+    try:
+        in_flight = other.begin()
+        enrolment_id = other.execute(text("SELECT id FROM enrolments FOR UPDATE")).scalar_one()
+        other.execute(text(record_other), {"id": enrolment_id})
+        result: dict[str, Any] = {}
+        delivery = threading.Thread(target=lambda: result.setdefault("response", deliver()))
+        delivery.start()
+        delivery.join(timeout=1.0)
+        waiting = other.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar()
+        assert delivery.is_alive() and waiting == 1, "the delivery did not wait for the other"
+        in_flight.commit()
+        delivery.join(timeout=10)
+    finally:
+        other.close()
+    return result["response"]
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+def test_a_module_and_the_post_test_completing_at_once_complete_the_enrolment(
+    cat, people, enrolled
+):
+    # elearning's module.completed and evaluation's assessment.passed come from different
+    # producers, so at the same time; neither may decide without seeing the other.
+    assert _module(cat, people, M1).status_code == 200
+    answer = _while_another_signal_is_in_flight(
+        cat,
+        "INSERT INTO enrolment_module_completions (enrolment_id, module_id, completed_at)"
+        f" VALUES (:id, '{M2}', now())",
+        lambda: _passed(cat, people),
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert _status(cat, enrolled)["status"] == "completed"
+    assert len(cat.events("enrolment.completed")) == 1
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+def test_the_last_module_arriving_beside_the_post_test_completes_the_enrolment(
+    cat, people, enrolled
+):
+    assert _module(cat, people, M1).status_code == 200
+    answer = _while_another_signal_is_in_flight(
+        cat,
+        "UPDATE enrolments SET post_test_passed = true WHERE id = :id",
+        lambda: _module(cat, people, M2),
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert _status(cat, enrolled)["status"] == "completed"
 
 
 def test_handlers_are_idempotent(cat, people, enrolled):

@@ -2,6 +2,11 @@
 
 Handlers run inside the inbox transaction (the platform commits); duplicates of one event
 never reach them, and a second signal for the same module or test changes nothing.
+
+The progress signals of one enrolment arrive from different producers, so at the same time
+(a module's completion from elearning, the post test from evaluation): each handler locks
+the enrolments it records on, or each would record its own signal, not see the other's
+uncommitted one, and leave the enrolment unfinished for good.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ def on_module_completed(envelope: dict[str, Any]) -> None:
             Enrolment.status == EnrolmentStatus.ENROLLED,
             CourseModule.module_id == module_id,
         )
+        .with_for_update(of=Enrolment)
     ).all()
     for enrolment in enrolments:
         if module_id not in enrolment.completed_module_ids:
@@ -63,6 +69,7 @@ def on_assessment_passed(envelope: dict[str, Any]) -> None:
             Enrolment.status == EnrolmentStatus.ENROLLED,
             Course.post_test_id == assessment_id,
         )
+        .with_for_update(of=Enrolment)
     ).all()
     for enrolment in enrolments:
         if not enrolment.post_test_passed:
