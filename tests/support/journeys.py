@@ -59,12 +59,12 @@ def fresh_nips(count: int) -> list[str]:
 
 def new_team(admin: requests.Session) -> Team:
     """A unit with a supervisor and one staff member, both able to sign in."""
-    n = next(_serial) + uuid.uuid4().int % 900
+    n = next(_serial)
     unit = f"UJI-{uuid.uuid4().hex[:6].upper()}"
     _ok(admin.post("/api/v1/units", json={"code": unit, "name": f"Bidang Uji {n}"}))
     password = "sandi-uji-yang-panjang"
-    boss_nip = nip(date(1980, 1 + n % 12, 1 + n % 28), n, female=False)
-    staff_nip = nip(date(1995, 1 + n % 12, 1 + n % 28), n + 1, female=True)
+    # Drawn at random, not derived from n: n plus a random 0-899 repeated within one run.
+    boss_nip, staff_nip = fresh_nips(2)
     _ok(
         admin.post(
             "/api/v1/people",
