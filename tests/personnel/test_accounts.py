@@ -479,3 +479,33 @@ def test_unit_sheet_as_xlsx_file(org):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("nip", "name", "unit_code", "username", "code")
     assert {r[0] for r in rows[1:]} == {org.nips["kabid"], org.nips["staff"]}
+
+
+@pytest.mark.security
+def test_a_code_redeemed_twice_at_once_sets_one_password(app, org, outbox, monkeypatch):
+    """Two redemptions of one reset code both read it unused; only the first sets a password."""
+    from personnel_service.domain import accounts
+    from sqlalchemy import text
+
+    nip = active_person(org)
+    org.patch(f"/api/v1/people/{org.ids['staff']}", json={"email": "staff@example.go.id"})
+    assert org.client.post("/api/v1/auth/password-reset", json={"username": nip}).status_code == 202
+    code = collect(org, reset_mails(outbox)[-1]["mail_id"]).get_json()["code"]
+    check = accounts.check_password
+
+    def the_other_tab_finishes_first(account, password, field):
+        # While this request hashes, the other one claims the code and commits.
+        check(account, password, field)
+        with db.engine.begin() as other:
+            other.execute(
+                text("UPDATE account_codes SET used_at = :now WHERE used_at IS NULL"),
+                {"now": utcnow()},
+            )
+
+    monkeypatch.setattr(accounts, "check_password", the_other_tab_finishes_first)
+    late = org.client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"username": nip, "code": code, "new_password": "the late tab's phrase"},
+    )
+    assert late.status_code == 400 and late.get_json()["code"] == "code-used"
+    assert sign_in(org.client, nip, "the late tab's phrase").status_code == 401

@@ -14,7 +14,7 @@ from cakap_shared.db import aware, paginate, utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -358,17 +358,21 @@ def redeem_code(username: str, code: str, purpose: str, password: str, address: 
     reason = "used" if row.used_at is not None else None
     if reason is None and aware(row.expires_at) <= now:
         reason = "expired"
-    if reason:
-        throttle.withdraw(attempt)
-        db.session.commit()
-        audit(f"auth.{purpose}_refused", actor=account.person_id, reason=reason)
-        raise CakapError(
-            400, _WRONG_CODE[purpose], errors={"code": [reason]}, code=f"code-{reason}"
-        )
     throttle.withdraw(attempt)
     db.session.commit()
+    if reason:
+        raise _code_refused(purpose, account, reason)
     check_password(account, password, "password")  # nothing written yet: the code stays usable
-    row.used_at = now
+    # Claimed only if still unused: two redemptions at once (one code, two tabs or two
+    # people) both read it unused above, and only one may set a password with it.
+    claimed = db.session.execute(
+        update(AccountCode)
+        .where(AccountCode.id == row.id, AccountCode.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise _code_refused(purpose, account, "used")
     _set_password(account, password)
     if purpose == ACTIVATION:
         account.is_active, account.deactivated_at, account.activated_at = True, None, now
@@ -376,6 +380,11 @@ def redeem_code(username: str, code: str, purpose: str, password: str, address: 
     audit("auth.activated" if purpose == ACTIVATION else "auth.password_reset",
           actor=account.person_id, account_id=account.id)  # fmt: skip
     return account
+
+
+def _code_refused(purpose: str, account: Account, reason: str) -> CakapError:
+    audit(f"auth.{purpose}_refused", actor=account.person_id, reason=reason)
+    return CakapError(400, _WRONG_CODE[purpose], errors={"code": [reason]}, code=f"code-{reason}")
 
 
 def change_password(person_id: str, old: str, new: str, address: str) -> None:
