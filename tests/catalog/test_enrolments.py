@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+from typing import Any
 
 import pytest
+from cakap_shared.testing import backend
+from catalog_service.domain import enrolments
 from catalog_service.domain.enrolment_transitions import TRANSITIONS
+from catalog_service.extensions import db
+from sqlalchemy import text
 
 
 @pytest.fixture
@@ -190,6 +196,54 @@ def test_waitlist_is_first_come_first_served(cat):
     cat.ok(cat.act(a["id"], "withdraw"))
     get = lambda e: cat.client.get(f"/api/v1/enrolments/{e['id']}", headers=cat.admin).get_json()  # noqa: E731
     assert get(first)["status"] == "enrolled" and get(later)["status"] == "waitlisted"
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+def test_a_seat_freed_while_a_learner_joins_the_waitlist_goes_to_that_learner(
+    cat, who, monkeypatch
+):
+    course = cat.course()
+    klass = cat.klass(course["id"], capacity=1)
+    seated = cat.request(klass["id"], as_="learner")
+    cat.ok(cat.act(seated["id"], "approve"))
+    joining = cat.request(klass["id"], as_="other_asn")
+    full, carry_on = threading.Event(), threading.Event()
+    real_take_seat = enrolments.take_seat
+
+    def finds_the_class_full(class_id: str) -> bool:
+        taken = real_take_seat(class_id)
+        full.set()  # the approval is about to waitlist `joining`, not yet committed
+        carry_on.wait(10)
+        return taken
+
+    monkeypatch.setattr(enrolments, "take_seat", finds_the_class_full)
+    answers: dict[str, Any] = {}
+    approval = threading.Thread(
+        target=lambda: answers.setdefault("approve", cat.act(joining["id"], "approve"))
+    )
+    approval.start()
+    assert full.wait(10)
+    monkeypatch.setattr(enrolments, "take_seat", real_take_seat)
+    withdrawal = threading.Thread(
+        target=lambda: answers.setdefault("withdraw", cat.act(seated["id"], "withdraw"))
+    )
+    withdrawal.start()
+    withdrawal.join(timeout=1.0)
+    with cat.client.application.app_context(), db.engine.connect() as probe:
+        waiting = probe.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar()
+    carry_on.set()
+    approval.join(timeout=10)
+    withdrawal.join(timeout=10)
+    assert waiting == 1, "the withdrawal did not wait for the approval holding the class"
+    assert cat.ok(answers["approve"])["status"] == "waitlisted"
+    assert cat.ok(answers["withdraw"])["status"] == "withdrawn"
+    now = cat.ok(cat.client.get(f"/api/v1/enrolments/{joining['id']}", headers=who["admin"]))
+    assert now["status"] == "enrolled"
 
 
 ROLES = (

@@ -91,6 +91,16 @@ def move_or_conflict(enrolment: Enrolment, to_status: EnrolmentStatus, **values:
         )
 
 
+def hold_class(class_id: str) -> None:
+    """Lock the class row until the transaction ends, before joining its waitlist.
+
+    A full class's take_seat fails and locks nothing, so a withdrawal at that moment would
+    free its seat and look for the waitlist before this learner is on it: the seat would
+    stay free with the learner waiting. Held, the withdrawal waits and then promotes them.
+    """
+    db.session.execute(select(CourseClass.id).where(CourseClass.id == class_id).with_for_update())
+
+
 def take_seat(class_id: str) -> bool:
     """Take one seat if one is left (atomic); True when taken."""
     result = db.session.execute(

@@ -27,6 +27,7 @@ from .enrolment_transitions import (
     EnrolmentAction,
     check_transition,
     free_seat,
+    hold_class,
     move,
     move_or_conflict,
     promote_next,
@@ -238,6 +239,7 @@ def approve(enrolment_id: str, actor: Principal, override_reason: str | None) ->
         waitlisted_at=now,
     )
     course_class = enrolment.course_class
+    hold_class(course_class.id)
     if take_seat(course_class.id):
         move(
             enrolment.id,
