@@ -188,3 +188,31 @@ def test_an_admin_reads_and_decides_any_plan(cat):
     assert cat.ok(cat.client.get(f"{BASE}/{plan['id']}", headers=cat.admin))["id"] == plan["id"]
     returned = cat.ok(_post(cat, plan["id"], "return", as_="admin", comment="Lengkapi"))
     assert returned["status"] == "returned"
+
+
+def test_of_two_decisions_at_once_the_second_hears_the_plan_was_decided(cat, monkeypatch):
+    from catalog_service.domain import development_plans
+    from catalog_service.extensions import db
+    from sqlalchemy import text
+
+    plan = _plan(cat)
+    cat.ok(_add(cat, plan["id"], cat.course()["id"]), 201)
+    cat.ok(_post(cat, plan["id"], "submit"))
+    rights = development_plans.can_decide
+
+    def the_admin_returns_it_meanwhile(loaded, who):
+        # The supervisor's request has read the plan as submitted; the admin's commits first.
+        with db.engine.begin() as other:
+            other.execute(
+                text("UPDATE development_plans SET status = 'returned' WHERE id = :id"),
+                {"id": plan["id"]},
+            )
+        return rights(loaded, who)
+
+    monkeypatch.setattr(development_plans, "can_decide", the_admin_returns_it_meanwhile)
+    late = _post(cat, plan["id"], "approve", as_="supervisor")
+    _refused(late, 409, "plan-not-submitted")
+    assert late.get_json()["status_now"] == "returned"
+    monkeypatch.undo()
+    mine = cat.ok(cat.client.get(f"{BASE}/{plan['id']}", headers=cat.who["learner"]))
+    assert (mine["status"], mine["decided_by"]) == ("returned", None)

@@ -16,7 +16,7 @@ from cakap_shared.db import utcnow
 from cakap_shared.http import ServiceUnavailable
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clients import personnel
@@ -212,17 +212,33 @@ def decide(plan_id: str, who: Principal, approve: bool, comment: str | None) -> 
             "Only the person's supervisor or an admin decides on the plan.",
             code="plan-not-your-decision",
         )
-    if plan.status != "submitted":
+    # Only while still submitted: the supervisor and an admin may decide at once, and the
+    # second must hear that the plan was decided, not overwrite the first decision.
+    decided = (
+        plan.status == "submitted"
+        and db.session.execute(
+            update(DevelopmentPlan)
+            .where(DevelopmentPlan.id == plan.id, DevelopmentPlan.status == "submitted")
+            .values(
+                status="approved" if approve else "returned",
+                supervisor_comment=comment or None,
+                decided_by=who.id,
+                decided_at=utcnow(),
+            )
+        ).rowcount
+        == 1
+    )
+    if not decided:
+        db.session.rollback()
+        status_now = db.session.scalar(
+            select(DevelopmentPlan.status).where(DevelopmentPlan.id == plan_id)
+        )
         raise CakapError(
             409,
-            f"The plan is {plan.status}: only a submitted plan is decided.",
+            f"The plan is {status_now}: only a submitted plan is decided.",
             code="plan-not-submitted",
-            status_now=plan.status,
+            status_now=status_now,
         )
-    plan.status = "approved" if approve else "returned"
-    plan.supervisor_comment = comment or None
-    plan.decided_by = who.id
-    plan.decided_at = utcnow()
-    audit(f"development_plan.{plan.status}", plan_id=plan.id)
     db.session.commit()
+    audit(f"development_plan.{plan.status}", plan_id=plan.id)
     return plan
