@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import pytest
+from cakap_shared.testing import backend
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from .conftest import World, ok
 
@@ -135,6 +139,62 @@ def test_enrolments_are_requested_once(
                 "class_id": plan["assignments"][0]["class_id"], "decision": "forbid"}  # fmt: skip
     answer = client.post(f"/api/v1/plans/{plan['id']}/decisions", json=decision, headers=admin)
     assert answer.status_code == 409
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+def test_a_decision_waits_for_the_enrolment_requests_in_flight_and_is_refused(
+    client: FlaskClient, world: World, admin: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planning_service.clients import catalog
+    from planning_service.extensions import db
+
+    small_city(world)
+    body = {"unit_code": UNIT, "year": world.year, "budget": 2_000_000}
+    plan = ok(client.post("/api/v1/plans", json=body, headers=admin), 201)
+    asking, carry_on = threading.Event(), threading.Event()
+    real = catalog.request_planned
+
+    def slow_catalog(*args: Any) -> Any:
+        asking.set()  # the requests are being made from the plan's assignments
+        carry_on.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(catalog, "request_planned", slow_catalog)
+    answers: dict[str, Any] = {}
+    first = plan["assignments"][0]
+    decision = {
+        "person_id": first["person_id"],
+        "class_id": first["class_id"],
+        "decision": "forbid",
+    }
+
+    def make_requests() -> None:
+        answers["requests"] = client.post(f"/api/v1/plans/{plan['id']}/enrolments", headers=admin)
+
+    def decide_meanwhile() -> None:
+        answers["decision"] = client.post(
+            f"/api/v1/plans/{plan['id']}/decisions", json=decision, headers=admin
+        )
+
+    requests = threading.Thread(target=make_requests)
+    requests.start()
+    assert asking.wait(10)
+    decide = threading.Thread(target=decide_meanwhile)
+    decide.start()
+    decide.join(timeout=1.0)
+    with client.application.app_context(), db.engine.connect() as probe:
+        waiting = probe.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar()
+    carry_on.set()
+    requests.join(timeout=20)
+    decide.join(timeout=20)
+    assert waiting == 1, "the decision did not wait for the requests in flight"
+    assert ok(answers["requests"])["created"] == len(plan["assignments"])
+    assert answers["decision"].status_code == 409
 
 
 def test_only_listed_classes(client: FlaskClient, world: World, admin: dict) -> None:

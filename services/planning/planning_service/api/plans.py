@@ -204,8 +204,7 @@ class PlanDecisions(MethodView):
     def post(self, body: dict[str, Any], plan_id: str) -> Plan:
         """Pin, forbid or release an assignment and re-solve keeping the pins (admin)."""
         require_roles("admin")
-        plan = domain.load(plan_id)
-        return domain.decide(plan, body["person_id"], body["class_id"], body["decision"])
+        return domain.decide(plan_id, body["person_id"], body["class_id"], body["decision"])
 
 
 @blp.route("/plans/<plan_id>/enrolments")
@@ -216,4 +215,4 @@ class PlanEnrolments(MethodView):
     def post(self, plan_id: str) -> dict[str, Any]:
         """Make the plan's enrolment requests in catalog; twice makes none new (admin)."""
         who = require_roles("admin")
-        return domain.request_enrolments(domain.load(plan_id), who)
+        return domain.request_enrolments(plan_id, who)

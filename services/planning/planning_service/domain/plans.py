@@ -236,16 +236,22 @@ def _unmet(plan: Plan, problem: Problem, found: Solution) -> list[dict[str, Any]
     return left
 
 
-def load(plan_id: str) -> Plan:
-    """The plan, or 404."""
-    plan = db.session.get(Plan, plan_id)
+def load(plan_id: str, *, to_change: bool = False) -> Plan:
+    """The plan, or 404.
+
+    to_change: read afresh and locked until the transaction ends. A decision re-solves for
+    seconds while an admin may turn the plan into enrolment requests: taking turns, the
+    requests are made from the assignments as decided, and no decision lands after them.
+    """
+    plan = db.session.get(Plan, plan_id, with_for_update=to_change, populate_existing=to_change)
     if plan is None:
         raise CakapError(404, "No plan with this id.")
     return plan
 
 
-def decide(plan: Plan, person_id: str, class_id: str, decision: str | None) -> Plan:
+def decide(plan_id: str, person_id: str, class_id: str, decision: str | None) -> Plan:
     """Pin, forbid or release one assignment, then re-solve keeping every pin."""
+    plan = load(plan_id, to_change=True)
     if plan.enrolled_at is not None:
         raise CakapError(409, "This plan was already turned into enrolment requests.")
     if person_id not in {p["id"] for p in plan.inputs["people"]}:
@@ -269,8 +275,9 @@ def decide(plan: Plan, person_id: str, class_id: str, decision: str | None) -> P
     return plan
 
 
-def request_enrolments(plan: Plan, who: Principal) -> dict[str, Any]:
+def request_enrolments(plan_id: str, who: Principal) -> dict[str, Any]:
     """Turn the plan into enrolment requests in catalog; what exists already is not made again."""
+    plan = load(plan_id, to_change=True)
     if plan.status == "infeasible":
         raise CakapError(409, "An infeasible plan has no assignments to request.")
     people = {p["id"]: p for p in plan.inputs["people"]}
