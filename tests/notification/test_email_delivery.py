@@ -205,6 +205,34 @@ def test_supervisor_gets_one_daily_digest_without_the_requesters_names(
     assert len(smtp.messages) == 1
 
 
+def test_an_item_collected_while_the_digest_is_sent_waits_for_the_next_one(
+    app, client, kit, people, smtp, channel, monkeypatch
+):
+    for code in ("TIK-101", "MAN-503"):
+        kit.deliver(client, kit.enrolment("enrolment.requested", "requested", course_code=code))
+    with app.app_context():
+        assert collect_digests(right_now=True) == 1
+    kit.deliver(client, kit.enrolment("enrolment.requested", "requested", course_code="LATE-1"))
+    send = channel.send
+
+    def collected_meanwhile(message):
+        # Another loop collects the newest item into the digest while this one is mailed.
+        send(message)
+        with db.engine.begin() as other:
+            other.execute(
+                update(Delivery)
+                .where(Delivery.digest_id.is_(None))
+                .values(digest_id=select(Digest.id).scalar_subquery())
+            )
+
+    monkeypatch.setattr(channel, "send", collected_meanwhile)
+    run(app, channel)
+    [mail] = smtp.to(people["supervisor"])
+    assert "LATE-1" not in mail.get_content()
+    late = [d for d in deliveries(app) if d.status != "sent"]
+    assert len(late) == 1 and late[0].digest_id is None and late[0].status == "digest"
+
+
 def test_digest_waits_for_the_digest_hour(app, client, kit, people, smtp, channel):
     from zoneinfo import ZoneInfo
 

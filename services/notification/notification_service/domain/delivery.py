@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, cast
@@ -140,28 +140,44 @@ def send_due(channel: Channel, lookup: PersonLookup, limit: int = 100) -> int:
         if not _claim(Digest, digest_id, now):
             continue
         digest = db.session.get_one(Digest, digest_id)
+        rows = db.session.scalars(
+            select(Delivery).where(Delivery.digest_id == digest.id).order_by(Delivery.created_at)
+        ).all()
         status = _attempt(
-            digest, digest.person_id, partial(_digest_items, digest.id), channel, lookup, now
+            digest, digest.person_id, partial(_digest_items, rows), channel, lookup, now
         )
         if status in (SENT, BOUNCED, FAILED, SKIPPED):
-            db.session.execute(
-                update(Delivery)
-                .where(Delivery.digest_id == digest.id)
-                .values(status=status, sent_at=digest.sent_at, last_error=digest.last_error)
-            )
+            _settle(digest, status, [row.id for row in rows])
         db.session.commit()
         tried += 1
     return tried
+
+
+def _settle(digest: Digest, status: str, included: list[str]) -> None:
+    """Give the digest's outcome to the items it held when it was written.
+
+    collect_digests may attach an item while the digest is being sent: that item was not
+    in the mail, so it leaves the digest (and waits for the next day's) instead of being
+    marked sent. The digest row is held so that collecting waits for this outcome.
+    """
+    db.session.execute(select(Digest.id).where(Digest.id == digest.id).with_for_update())
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(included))
+        .values(status=status, sent_at=digest.sent_at, last_error=digest.last_error)
+    )
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.digest_id == digest.id, Delivery.id.not_in(included))
+        .values(digest_id=None)
+    )
 
 
 def _single_item(delivery: Delivery) -> list[dict[str, str]]:
     return [_item(delivery.notification)]
 
 
-def _digest_items(digest_id: str) -> list[dict[str, str]]:
-    rows = db.session.scalars(
-        select(Delivery).where(Delivery.digest_id == digest_id).order_by(Delivery.created_at)
-    ).all()
+def _digest_items(rows: Sequence[Delivery]) -> list[dict[str, str]]:
     return [_item(row.notification) for row in rows]
 
 
@@ -194,8 +210,12 @@ def collect_digests(now: datetime | None = None, *, right_now: bool = False) -> 
     ).all()
     made = 0
     for person_id in people:
+        # Held and read afresh: a digest being settled (_settle) is not attached to meanwhile.
         existing = db.session.scalar(
-            select(Digest).where(Digest.person_id == person_id, Digest.day == day)
+            select(Digest)
+            .where(Digest.person_id == person_id, Digest.day == day)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         if existing is not None and existing.status != PENDING:
             continue  # today's went out already
