@@ -259,6 +259,34 @@ def test_second_submit_is_409_and_same_key_replays(client, auth, fakes, clock):
     )
 
 
+def test_an_autosave_that_read_the_attempt_before_the_submission_is_refused(
+    client, auth, fakes, clock, monkeypatch
+):
+    from evaluation_service.domain import attempts
+    from sqlalchemy import text
+
+    assessment = create(client, auth)
+    attempt = start(client, auth, assessment["id"]).json
+    single = next(q["id"] for q in attempt["questions"] if q["type"] == "single")
+    reading = attempts.visible
+
+    def submitted_meanwhile(attempt_id, **kwargs):
+        loaded = reading(attempt_id, **kwargs)  # open, as this request read it
+        with db.engine.begin() as other:
+            other.execute(
+                text("UPDATE attempts SET status = 'submitted' WHERE id = :id"), {"id": attempt_id}
+            )
+        return loaded
+
+    monkeypatch.setattr(attempts, "visible", submitted_meanwhile)
+    late = client.put(
+        f"/api/v1/assessment-attempts/{attempt['id']}/answers",
+        json={"answers": {single: 0}},
+        headers=auth("learner"),
+    )
+    assert late.status_code == 409 and late.json["code"] == "attempt-closed"
+
+
 # --- timing --------------------------------------------------------------------------
 
 

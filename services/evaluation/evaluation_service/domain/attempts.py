@@ -481,6 +481,16 @@ def visible(attempt_id: str, *, act: bool) -> Attempt:
     return attempt
 
 
+def _held(attempt: Attempt) -> Attempt:
+    """The attempt read afresh and locked (PostgreSQL) until the transaction ends."""
+    return db.session.scalars(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def _close_if_overdue(attempt: Attempt) -> None:
     if attempt.status == OPEN and is_overdue(attempt):
         expire(attempt)
@@ -496,7 +506,9 @@ def show(attempt_id: str) -> Attempt:
 
 def save_answers(attempt_id: str, answers: dict[str, Any]) -> Attempt:
     """Autosave answers (merged; null clears one); 409 once closed or past the deadline."""
-    attempt = visible(attempt_id, act=True)
+    # Held: an autosave that read the attempt before a submission committed must see it
+    # closed, not write its answers over the graded ones (nor over another tab's save).
+    attempt = _held(visible(attempt_id, act=True))
     _close_if_overdue(attempt)
     if attempt.status != OPEN:
         raise CakapError(
@@ -569,14 +581,8 @@ def reviewed_questions(attempt: Attempt) -> list[ReviewedQuestion]:
 
 def grade_essays(grader: Principal, attempt_id: str, grades: dict[str, Any]) -> Attempt:
     """Record a grader's essay grades (0..1 each) and regrade; audited per changed grade."""
-    attempt = for_review(attempt_id)
-    # Lock the row (PostgreSQL) so two graders merge their grades instead of racing.
-    attempt = db.session.scalars(
-        select(Attempt)
-        .where(Attempt.id == attempt.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    # Held, so that two graders merge their grades instead of racing.
+    attempt = _held(for_review(attempt_id))
     checked = check_grades(attempt, grades)
     was_passed = bool(attempt.passed)
     changed = apply_grades(attempt, checked, grader.id)
