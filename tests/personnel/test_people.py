@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
+from cakap_shared.testing import backend
+from personnel_service.extensions import db
 
 NEW = "199203042016022005"
 
@@ -155,6 +160,41 @@ def test_supervisor_cycle_is_422_and_nothing_is_written(org, outbox):
     assert "supervisor_nip" in response.get_json()["errors"]
     assert len(outbox()) == before
     assert org.get(f"/api/v1/people/{org.ids['kadis']}").get_json()["name"] == "Kadis"
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row and advisory locks are PostgreSQL's")
+def test_two_supervisor_changes_at_once_cannot_close_a_loop(app, org):
+    """peer under other, checked while other under peer is being written: one is refused."""
+    from personnel_service.domain.people import SUPERVISOR_LINE_LOCK
+    from sqlalchemy import text
+
+    with app.app_context():
+        other = db.engine.connect()
+    try:
+        # Another admin's change in flight: other goes under peer (checked, not committed).
+        in_flight = other.begin()
+        other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SUPERVISOR_LINE_LOCK})
+        other.execute(
+            text("UPDATE people SET supervisor_id = :boss WHERE id = :id"),
+            {"boss": org.ids["peer"], "id": org.ids["other"]},
+        )
+        answers: dict[str, Any] = {}
+
+        def change() -> None:
+            answers["response"] = org.patch(
+                f"/api/v1/people/{org.ids['peer']}", json={"supervisor_id": org.ids["other"]}
+            )
+
+        admin = threading.Thread(target=change)
+        admin.start()
+        admin.join(timeout=1.0)
+        assert admin.is_alive(), "the second change did not wait for the first"
+        in_flight.commit()
+        admin.join(timeout=10)
+    finally:
+        other.close()
+    refused = answers["response"]
+    assert refused.status_code == 422 and "supervisor_id" in refused.get_json()["errors"]
 
 
 def test_own_supervisor_is_422(org):

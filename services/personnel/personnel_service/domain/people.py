@@ -9,7 +9,7 @@ from cakap_shared.auth import Principal
 from cakap_shared.db import utcnow
 from cakap_shared.logs import audit
 from cakap_shared.problems import CakapError, invalid
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..clock import today
 from ..extensions import db, events
@@ -109,10 +109,20 @@ def supervisor_by_nip(nip: str, field: str = "supervisor_nip") -> Person:
     return supervisor
 
 
+# Changes to the supervisor line take turns (PostgreSQL advisory lock, until the transaction
+# ends): A under B and B under A, checked at once, would each find no loop in what is
+# committed and together close one. SQLite has one writer at a time already.
+SUPERVISOR_LINE_LOCK = 0x43414B4150_4C4E  # "CAKAPLN", any constant key of this service
+
+
 def check_no_cycle(person: Person, supervisor: Person, field: str) -> None:
     """422 when making `supervisor` the person's supervisor would close a loop."""
     if supervisor.id == person.id:
         raise invalid(field, "a person cannot be their own supervisor")
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": SUPERVISOR_LINE_LOCK}
+        )
     if rights.is_above(person.id, supervisor.id):
         raise invalid(
             field, f"{supervisor.name} is below {person.name} in the line; that would be a cycle"
