@@ -93,8 +93,9 @@ def activity_tree(version: ModuleVersion) -> sequencing.Tree | None:
 # A commit reads a version's items and tree several times (item, rollup, controls), and
 # every commit of every learner reads the same few versions: a 2004 tree takes some 0.2 ms
 # to build, its summary some 0.1 ms to parse. Keyed by the summary itself, not the
-# version's id, so a summary that changed is read afresh.
-@lru_cache(maxsize=128)
+# version's id, so a summary that changed is read afresh. 32 versions played at once per
+# worker is plenty for a city; a package's summary is a few KB (a large one some 100 KB).
+@lru_cache(maxsize=32)
 def _outline(kind: ModuleKind, summary: str) -> _Outline:
     info = json.loads(summary)
     if kind in SCORM_KINDS:
