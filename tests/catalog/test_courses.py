@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
+from cakap_shared.testing import backend
+from catalog_service.extensions import db
+from sqlalchemy import text
 
 
 def test_competency_and_provider_admin_only(cat, who):
@@ -237,3 +243,33 @@ def test_openapi_and_manifest(cat):
         manifest["subscribes"]
     )
     assert "enrolment.completed" in manifest["publishes"]
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+def test_an_edit_waits_for_a_publish_in_flight_and_then_keeps_to_what_is_allowed(cat, who):
+    course = cat.course(publish=False)
+    url = f"/api/v1/courses/{course['id']}"
+    with cat.client.application.app_context():
+        other = db.engine.connect()
+    try:
+        publishing = other.begin()  # another admin publishes, as domain/courses.transition does
+        other.execute(text("SELECT id FROM courses WHERE id = :id FOR UPDATE"), course)
+        other.execute(text("UPDATE courses SET status = 'published' WHERE id = :id"), course)
+        answers: dict[str, Any] = {}
+
+        def edit() -> None:
+            answers["edit"] = cat.client.patch(
+                url, json={"module_ids": ["m9"]}, headers=who["admin"]
+            )
+
+        editor = threading.Thread(target=edit)
+        editor.start()
+        editor.join(timeout=1.0)
+        assert editor.is_alive(), "the edit did not wait for the publish"
+        publishing.commit()
+        editor.join(timeout=10)
+    finally:
+        other.close()
+    refused = answers["edit"]
+    assert refused.status_code == 409 and "module_ids" in refused.get_json()["errors"]
+    assert cat.ok(cat.client.get(url, headers=who["admin"]))["module_ids"] == []

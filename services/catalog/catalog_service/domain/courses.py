@@ -53,9 +53,17 @@ def visible(course: Course | None, who: Principal) -> Course:
     return course
 
 
-def load(course_id: str, who: Principal) -> Course:
-    """The course if `who` may see it (see visible); else 404."""
-    return visible(db.session.get(Course, course_id), who)
+def load(course_id: str, who: Principal, *, to_change: bool = False) -> Course:
+    """The course if `who` may see it (see visible); else 404.
+
+    to_change: read afresh and held until the transaction ends. An edit and a publish
+    take turns: an edit never lands on a course published meanwhile beyond what a
+    published course allows, and the publish event says what the course holds.
+    """
+    # OF courses: the course's joined relationships are outer joins, which cannot be locked.
+    held = {"of": Course} if to_change else None
+    course = db.session.get(Course, course_id, with_for_update=held, populate_existing=to_change)
+    return visible(course, who)
 
 
 def check_form(value: str | None) -> None:
@@ -146,7 +154,7 @@ def create(body: dict[str, Any]) -> Course:
 
 def update(course_id: str, who: Principal, body: dict[str, Any]) -> Course:
     """Edit a draft freely; a published course only in EDITABLE_WHEN_PUBLISHED; archived never."""
-    course = load(course_id, who)
+    course = load(course_id, who, to_change=True)
     if course.status == CourseStatus.ARCHIVED:
         raise CakapError(409, "An archived course cannot be changed.")
     if course.status == CourseStatus.PUBLISHED:
@@ -174,7 +182,7 @@ def update(course_id: str, who: Principal, body: dict[str, Any]) -> Course:
 
 def transition(course_id: str, who: Principal, action: CourseAction) -> Course:
     """publish / archive, with their events, in one transaction."""
-    course = load(course_id, who)
+    course = load(course_id, who, to_change=True)
     new = COURSE_TRANSITIONS.get((course.status, action))
     if new is None:
         raise CakapError(
