@@ -259,6 +259,20 @@ def backend() -> str:
     return os.environ.get("TEST_DB", "sqlite")
 
 
+def lock_waiters(connection: Any) -> int:
+    """How many sessions of this connection's PostgreSQL database wait for a lock (a row's
+    or an advisory one): what a test of two transactions at once checks before letting
+    the first one go."""
+    return int(
+        connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar()
+    )
+
+
 def postgres_admin_url() -> str:
     """Where tests create and drop their PostgreSQL databases."""
     url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)

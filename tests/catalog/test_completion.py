@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from cakap_shared.http import ServiceUnavailable
-from cakap_shared.testing import backend, deliver_events, event_envelope
+from cakap_shared.testing import backend, deliver_events, event_envelope, lock_waiters
 from catalog_service.extensions import db
 from sqlalchemy import text
 
@@ -102,12 +102,7 @@ def _while_another_signal_is_in_flight(cat, record_other: str, deliver: Callable
         delivery = threading.Thread(target=lambda: result.setdefault("response", deliver()))
         delivery.start()
         delivery.join(timeout=1.0)
-        waiting = other.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ).scalar()
+        waiting = lock_waiters(other)
         assert delivery.is_alive() and waiting == 1, "the delivery did not wait for the other"
         in_flight.commit()
         delivery.join(timeout=10)

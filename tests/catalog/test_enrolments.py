@@ -7,11 +7,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from cakap_shared.testing import backend
+from cakap_shared.testing import backend, lock_waiters
 from catalog_service.domain import enrolments
 from catalog_service.domain.enrolment_transitions import TRANSITIONS
 from catalog_service.extensions import db
-from sqlalchemy import text
 
 
 @pytest.fixture
@@ -230,12 +229,7 @@ def test_a_seat_freed_while_a_learner_joins_the_waitlist_goes_to_that_learner(
     withdrawal.start()
     withdrawal.join(timeout=1.0)
     with cat.client.application.app_context(), db.engine.connect() as probe:
-        waiting = probe.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ).scalar()
+        waiting = lock_waiters(probe)
     carry_on.set()
     approval.join(timeout=10)
     withdrawal.join(timeout=10)

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 import pytest
-from cakap_shared.testing import backend
+from cakap_shared.testing import backend, lock_waiters
 from evaluation_service.extensions import db
 from sqlalchemy import text
 
@@ -249,12 +249,7 @@ def test_a_submission_waits_for_a_settings_change_in_flight(app, client, auth, f
         learner = threading.Thread(target=submit)
         learner.start()
         learner.join(timeout=1.0)
-        waiting = editor.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ).scalar()
+        waiting = lock_waiters(editor)
         assert learner.is_alive() and waiting == 1, "the submission did not wait for the change"
         editor.execute(
             text("UPDATE assessments SET passing_score = 60 WHERE id = :id"), {"id": test["id"]}

@@ -6,9 +6,8 @@ import threading
 from typing import Any
 
 import pytest
-from cakap_shared.testing import backend
+from cakap_shared.testing import backend, lock_waiters
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from .conftest import World, ok
 
@@ -183,12 +182,7 @@ def test_a_decision_waits_for_the_enrolment_requests_in_flight_and_is_refused(
     decide.start()
     decide.join(timeout=1.0)
     with client.application.app_context(), db.engine.connect() as probe:
-        waiting = probe.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        ).scalar()
+        waiting = lock_waiters(probe)
     carry_on.set()
     requests.join(timeout=20)
     decide.join(timeout=20)
